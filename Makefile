@@ -1,0 +1,51 @@
+# Wellkept: `make demo` and `make test` work on a fresh clone with only
+# Python 3.11, pip and make. Everything else is installed into .venv.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PIP    := $(BIN)/pip --disable-pip-version-check --quiet
+
+.PHONY: help venv demo test test-postgres lint format bench clean
+
+help:
+	@echo "make demo    build the environment, seed synthetic data, serve http://127.0.0.1:8000"
+	@echo "make test    build the environment and run the test suite (SQLite)"
+	@echo "make lint    ruff and mypy"
+	@echo "make bench   run the benchmarks in bench/"
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Wellkept needs Python 3.11, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements-dev.txt
+	$(PIP) install --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/wellkept migrate --noinput
+	$(BIN)/wellkept seed_demo
+	$(BIN)/wellkept runserver 127.0.0.1:8000
+
+test: venv
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres: venv
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/wellkept} $(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy wellkept
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var/test-*.sqlite3*

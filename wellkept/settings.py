@@ -1,0 +1,296 @@
+"""Wellkept settings, read from the environment.
+
+Defaults give a safe, self-contained demo on a fresh clone (SQLite in WAL mode,
+a local key file generated on first run). ``WELLKEPT_ENV=production`` turns on
+the strict defaults and the system checks in ``wellkept.web.checks`` that
+refuse to run without HTTPS, HSTS, secure cookies, a real secret key and an
+existing key-encryption key. See docs/admin-guide.md for every variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from wellkept.conf import Env, read_or_create_secret
+
+env = Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+WELLKEPT_ENV = env.choice("WELLKEPT_ENV", "development", ("development", "production"))
+PRODUCTION = WELLKEPT_ENV == "production"
+
+# Runtime state (keys, SQLite database, audit checkpoints) lives here; ignored by git.
+VAR_DIR = env.path("WELLKEPT_VAR_DIR", BASE_DIR / "var")
+
+DEBUG = env.bool("WELLKEPT_DEBUG", False)
+
+_secret_key = env.optional_str("WELLKEPT_SECRET_KEY")
+if _secret_key is None and not PRODUCTION:
+    _secret_key = read_or_create_secret(VAR_DIR / "keys" / "django-secret-key")
+# In production an absent key is reported by check wellkept.E002 rather than
+# crashing here, so the operator sees every missing setting in one run.
+SECRET_KEY = _secret_key or ""
+WELLKEPT_SECRET_KEY_FROM_ENV = env.optional_str("WELLKEPT_SECRET_KEY") is not None
+
+ALLOWED_HOSTS = env.list(
+    "WELLKEPT_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env.list("WELLKEPT_CSRF_TRUSTED_ORIGINS", [])
+WELLKEPT_BASE_URL = env.str("WELLKEPT_BASE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "wellkept.web",
+    "wellkept.vault",
+    "wellkept.accounts",
+    "wellkept.orgs",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "csp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "wellkept.web.middleware.security_headers",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wellkept.web.middleware.session_timeouts",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+]
+
+ROOT_URLCONF = "wellkept.urls"
+WSGI_APPLICATION = "wellkept.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "wellkept.web.context_processors.wellkept",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+# SQLite is the embedded default. WAL lets readers continue while one writer
+# commits; synchronous=FULL makes a commit durable across power loss, which an
+# audit trail needs; secure_delete overwrites freed pages so a shredded key or
+# a deleted row does not linger in the file.
+_database_url = env.optional_str("DATABASE_URL")
+if _database_url:
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a valid database URL ({exc}). "
+            "Use a form like postgres://user:password@host:5432/wellkept."
+        ) from None
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env.path("WELLKEPT_SQLITE_PATH", VAR_DIR / "wellkept.sqlite3"),
+            "OPTIONS": {
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=FULL;"
+                    "PRAGMA secure_delete=ON;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=10000;"
+                ),
+                # Take the write lock at BEGIN so concurrent writers queue
+                # instead of failing with "database is locked" on upgrade.
+                "transaction_mode": "IMMEDIATE",
+            },
+            # A file, not :memory:, so tests can grep the bytes actually written.
+            "TEST": {"NAME": str(VAR_DIR / "test-wellkept.sqlite3")},
+        }
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (rate limits, throttling) ---------------------------------------
+_redis_url = env.optional_str("REDIS_URL")
+if _redis_url:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+    }
+else:
+    # One process only. Several app servers must share REDIS_URL, otherwise
+    # each keeps its own login throttle (see check wellkept.W001).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Keys -----------------------------------------------------------------
+WELLKEPT_KEYRING_PROVIDER = env.str(
+    "WELLKEPT_KEYRING_PROVIDER", "wellkept.vault.keyring.LocalFileKeyring"
+)
+WELLKEPT_KEYRING_FILE = env.path("WELLKEPT_KEYRING_FILE", VAR_DIR / "keys" / "keyring.json")
+# Development creates the key file on first use; production must be given one.
+WELLKEPT_KEYRING_CREATE = env.bool("WELLKEPT_KEYRING_CREATE", not PRODUCTION)
+# How long an unwrapped data key may be reused in one process before it is
+# read and unwrapped again. Bounds how long another process keeps decrypting
+# after a shred; 0 disables the cache.
+WELLKEPT_DEK_CACHE_SECONDS = env.int("WELLKEPT_DEK_CACHE_SECONDS", 5, minimum=0, maximum=300)
+
+# --- Authentication -------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["wellkept.accounts.backends.EmailBackend"]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "account_login"
+
+PASSWORD_HASHERS = [
+    # Django's Argon2 hasher uses argon2id.
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "wellkept.accounts.passwords.LengthValidator"},
+    {"NAME": "wellkept.accounts.passwords.BreachedPasswordValidator"},
+    {"NAME": "wellkept.accounts.passwords.ContextValidator"},
+]
+
+WELLKEPT_SESSION_IDLE_SECONDS = env.int(
+    "WELLKEPT_SESSION_IDLE_SECONDS", 15 * 60, minimum=60, maximum=24 * 3600
+)
+WELLKEPT_SESSION_ABSOLUTE_SECONDS = env.int(
+    "WELLKEPT_SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=300, maximum=7 * 24 * 3600
+)
+WELLKEPT_SESSION_WARNING_SECONDS = env.int(
+    "WELLKEPT_SESSION_WARNING_SECONDS", 120, minimum=10, maximum=3600
+)
+WELLKEPT_REAUTH_SECONDS = env.int("WELLKEPT_REAUTH_SECONDS", 300, minimum=30, maximum=3600)
+WELLKEPT_INVITATION_DAYS = env.int("WELLKEPT_INVITATION_DAYS", 7, minimum=1, maximum=30)
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = WELLKEPT_SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "__Host-wellkept_session" if PRODUCTION else "wellkept_session"
+CSRF_COOKIE_NAME = "__Host-wellkept_csrf" if PRODUCTION else "wellkept_csrf"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "wellkept.web.views.csrf_failure"
+
+# django-allauth: email login, invitation-only sign-up, MFA.
+ACCOUNT_ADAPTER = "wellkept.accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_USER_MODEL_EMAIL_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = WELLKEPT_REAUTH_SECONDS
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Wellkept] "
+ACCOUNT_FORMS: dict[str, str] = {}
+ACCOUNT_RATE_LIMITS = {
+    # Our own back-off (wellkept.accounts.throttle) guards the login form;
+    # allauth's fixed windows stay on for everything else.
+    "login_failed": False,
+}
+MFA_ADAPTER = "wellkept.accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("WELLKEPT_TOTP_ISSUER", "Wellkept")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+MFA_RECOVERY_CODE_COUNT = 10
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# --- Email ----------------------------------------------------------------
+EMAIL_BACKEND = env.str("WELLKEPT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("WELLKEPT_EMAIL_HOST", "localhost")
+EMAIL_PORT = env.int("WELLKEPT_EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.str("WELLKEPT_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env.str("WELLKEPT_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env.bool("WELLKEPT_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env.str("WELLKEPT_FROM_EMAIL", "Wellkept <wellkept@localhost>")
+
+# --- HTTPS and security headers -------------------------------------------
+SECURE_SSL_REDIRECT = env.bool("WELLKEPT_SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("WELLKEPT_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("WELLKEPT_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("WELLKEPT_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env.bool("WELLKEPT_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if env.bool("WELLKEPT_BEHIND_PROXY", False):
+    # Only trust this header when a reverse proxy that sets it is in front.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+WELLKEPT_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "manifest-src": ["'self'"],
+    },
+}
+
+# --- Static files ---------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("WELLKEPT_STATIC_ROOT", VAR_DIR / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Internationalisation -------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = env.str("WELLKEPT_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: never personal values, see docs/security-guide.md -------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("WELLKEPT_LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        # Request bodies and querystrings can carry personal values; the
+        # default request logger would print them with tracebacks.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}

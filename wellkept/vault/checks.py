@@ -1,0 +1,41 @@
+"""System checks for the keyring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+from wellkept.vault.keyring import KeyringError, LocalFileKeyring, get_keyring
+
+
+@checks.register(checks.Tags.security)
+def check_keyring(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Refuse to run in production without an existing, readable key file."""
+    if not settings.PRODUCTION:
+        return []
+    keyring = get_keyring()
+    if isinstance(keyring, LocalFileKeyring):
+        if not keyring.exists():
+            return [
+                checks.Error(
+                    f"The key-encryption key file {keyring.path} does not exist.",
+                    hint="Restore it from key escrow, or set WELLKEPT_KEYRING_FILE. Production "
+                    "never creates keys on its own.",
+                    id="wellkept.E010",
+                )
+            ]
+        try:
+            keyring.current_kek_id()
+        except KeyringError as exc:
+            return [checks.Error(str(exc), id="wellkept.E011")]
+        if keyring.path.stat().st_mode & 0o077:
+            return [
+                checks.Error(
+                    f"The key file {keyring.path} is readable by other users.",
+                    hint=f"Run: chmod 600 {keyring.path}",
+                    id="wellkept.E012",
+                )
+            ]
+    return []

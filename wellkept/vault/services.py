@@ -1,0 +1,305 @@
+"""Data keys and value encryption: the only code that touches plaintext keys."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from wellkept import clock
+from wellkept.actors import Actor
+from wellkept.vault import crypto
+from wellkept.vault.keyring import UnwrapError, get_keyring
+from wellkept.vault.models import DataKey
+
+
+class Erased:
+    """The value of a field whose subject's key has been destroyed."""
+
+    _instance: Erased | None = None
+
+    def __new__(cls) -> Erased:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __str__(self) -> str:
+        return "[erased]"
+
+    def __repr__(self) -> str:
+        return "ERASED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+ERASED: Final = Erased()
+
+
+def is_erased(value: object) -> bool:
+    return value is ERASED
+
+
+class VaultError(Exception):
+    """A vault operation was refused; the message says why and what to do."""
+
+
+def _wrap_context(subject: str) -> bytes:
+    # Binds a wrapped DEK to its subject: swapping two wrapped keys between
+    # rows makes both unusable instead of silently exchanging identities.
+    return f"wellkept-dek|{subject}".encode()
+
+
+class _DekCache:
+    """Unwrapped data keys kept briefly in this process.
+
+    Bounded in time (WELLKEPT_DEK_CACHE_SECONDS) and size; cleared for a
+    subject the moment it is shredded here. Other processes may keep a
+    shredded key for at most the TTL: see docs/security-guide.md.
+    """
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[float, str, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, datakey_id: int) -> tuple[str, bytes] | None:
+        entry = self._entries.get(datakey_id)
+        if entry is None:
+            return None
+        expires, subject, dek = entry
+        if expires < time.monotonic():
+            self._entries.pop(datakey_id, None)
+            return None
+        return subject, dek
+
+    def put(self, datakey_id: int, subject: str, dek: bytes) -> None:
+        ttl = settings.WELLKEPT_DEK_CACHE_SECONDS
+        if ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[datakey_id] = (time.monotonic() + ttl, subject, dek)
+
+    def forget(self, datakey_id: int) -> None:
+        self._entries.pop(datakey_id, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+dek_cache = _DekCache()
+
+
+def unwrap_datakey(datakey: DataKey) -> bytes:
+    """Return the plaintext DEK, trying its recorded KEK, then the current, then the rest."""
+    assert datakey.wrapped is not None
+    keyring = get_keyring()
+    wrapped = bytes(datakey.wrapped)
+    context = _wrap_context(datakey.subject)
+    candidates = [datakey.kek_id, keyring.current_kek_id(), *reversed(keyring.kek_ids())]
+    tried: set[str] = set()
+    for kek_id in candidates:
+        if not kek_id or kek_id in tried:
+            continue
+        tried.add(kek_id)
+        try:
+            return keyring.unwrap(kek_id, wrapped, context=context)
+        except UnwrapError:
+            continue
+    raise VaultError(
+        f"The data key {datakey.pk} cannot be unwrapped with any key in the keyring. "
+        "The key file may be the wrong one: restore the keyring that matches this database."
+    )
+
+
+def datakey_get_or_create(*, subject: str) -> DataKey:
+    """Return the subject's data key, creating and wrapping a fresh one if needed."""
+    existing = DataKey.objects.filter(subject=subject).first()
+    if existing is not None:
+        return existing
+    dek = AESGCM.generate_key(bit_length=256)
+    kek_id, wrapped = get_keyring().wrap(dek, context=_wrap_context(subject))
+    try:
+        with transaction.atomic():
+            datakey = DataKey.objects.create(
+                subject=subject, kek_id=kek_id, wrapped=wrapped, created_at=clock.now()
+            )
+    except IntegrityError:
+        # Another request created it first; use theirs.
+        return DataKey.objects.get(subject=subject)
+    dek_cache.put(datakey.pk, subject, dek)
+    return datakey
+
+
+def _dek_for_id(datakey_id: int) -> tuple[str, bytes] | None:
+    """Return (subject, DEK) or None when the key was shredded or never existed."""
+    cached = dek_cache.get(datakey_id)
+    if cached is not None:
+        return cached
+    datakey = DataKey.objects.filter(pk=datakey_id).first()
+    if datakey is None or datakey.is_shredded:
+        return None
+    dek = unwrap_datakey(datakey)
+    dek_cache.put(datakey.pk, datakey.subject, dek)
+    return datakey.subject, dek
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where a value belongs: model label, row id, field name and subject."""
+
+    label: str
+    row: str
+    field: str
+    subject: str
+
+    def aad(self) -> bytes:
+        return crypto.associated_data(
+            label=self.label, row=self.row, field=self.field, subject=self.subject
+        )
+
+
+def encrypt_bytes(plaintext: bytes, *, binding: Binding) -> str:
+    """Encrypt ``plaintext`` under the binding's subject key."""
+    datakey = datakey_get_or_create(subject=binding.subject)
+    if datakey.is_shredded:
+        raise VaultError(
+            f"Subject {binding.subject} has been erased; nothing more can be stored for it."
+        )
+    cached = dek_cache.get(datakey.pk)
+    dek = cached[1] if cached else unwrap_datakey(datakey)
+    if cached is None:
+        dek_cache.put(datakey.pk, datakey.subject, dek)
+    return crypto.seal(dek, plaintext, binding.aad(), datakey_id=datakey.pk)
+
+
+def decrypt_bytes(ciphertext: str, *, binding: Binding) -> bytes | Erased:
+    """Decrypt a stored value, or return ERASED when its subject was shredded."""
+    envelope = crypto.parse(ciphertext)
+    found = _dek_for_id(envelope.datakey_id)
+    if found is None:
+        return ERASED
+    _subject, dek = found
+    return crypto.open_envelope(dek, envelope, binding.aad())
+
+
+def encrypt_text(plaintext: str, *, binding: Binding) -> str:
+    return encrypt_bytes(plaintext.encode("utf-8"), binding=binding)
+
+
+def decrypt_text(ciphertext: str, *, binding: Binding) -> str | Erased:
+    result = decrypt_bytes(ciphertext, binding=binding)
+    if isinstance(result, Erased):
+        return result
+    return result.decode("utf-8")
+
+
+def blind_index(namespace: str, value: str) -> str:
+    """Return a keyed, deterministic lookup value for an encrypted field.
+
+    Lets the code find a row by (for example) e-mail address without storing
+    the address in clear; without the keyring secret the index reveals nothing.
+    """
+    data = f"{namespace}|{value}".encode()
+    return get_keyring().mac("blind-index", data).hex()
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    new_kek_id: str | None
+    total: int
+    rewrapped: int
+    dry_run: bool
+
+
+def keys_rotate(
+    *,
+    actor: Actor,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 500,
+) -> RotationResult:
+    """Create a new KEK and rewrap every live DEK under it; the data is not touched.
+
+    Each batch commits on its own, so an interrupted rotation is simply run
+    again: keys already under the new KEK are skipped, older ones still open
+    because the old KEK stays in the keyring until retired.
+    """
+    live = DataKey.objects.filter(shredded_at__isnull=True)
+    keyring = get_keyring()
+    if dry_run:
+        total = live.count()
+        return RotationResult(new_kek_id=None, total=total, rewrapped=0, dry_run=True)
+    new_kek_id = keyring.create_kek()
+    pending = live.exclude(kek_id=new_kek_id)
+    total = pending.count()
+    rewrapped = 0
+    last_id = 0
+    while True:
+        batch = list(pending.filter(pk__gt=last_id).order_by("pk")[:batch_size])
+        if not batch:
+            break
+        with transaction.atomic():
+            for datakey in batch:
+                dek = unwrap_datakey(datakey)
+                kek_id, wrapped = keyring.wrap(dek, context=_wrap_context(datakey.subject))
+                datakey.kek_id = kek_id
+                datakey.wrapped = wrapped
+                datakey.rewrapped_at = clock.now()
+                datakey.save(update_fields=["kek_id", "wrapped", "rewrapped_at"])
+                rewrapped += 1
+        last_id = batch[-1].pk
+        if progress is not None:
+            progress(len(batch))
+    return RotationResult(new_kek_id=new_kek_id, total=total, rewrapped=rewrapped, dry_run=False)
+
+
+def kek_retire(*, actor: Actor, kek_id: str) -> None:
+    """Remove an old KEK from the keyring once no data key depends on it."""
+    still_used = DataKey.objects.filter(kek_id=kek_id, shredded_at__isnull=True).count()
+    if still_used:
+        raise VaultError(
+            f"{still_used} data keys are still wrapped by {kek_id}. Run `wellkept keys rotate` "
+            "first, then retire the old key."
+        )
+    get_keyring().retire_kek(kek_id)
+
+
+def datakey_shred(*, actor: Actor, subject: str) -> DataKey | None:
+    """Destroy the subject's DEK so that every value under it becomes unreadable.
+
+    Idempotent: shredding an already-shredded subject changes nothing. Returns
+    None when the subject never had a key.
+    """
+    with transaction.atomic():
+        datakey = DataKey.objects.select_for_update().filter(subject=subject).first()
+        if datakey is None:
+            return None
+        if not datakey.is_shredded:
+            datakey.wrapped = None
+            datakey.kek_id = ""
+            datakey.shredded_at = clock.now()
+            datakey.save(update_fields=["wrapped", "kek_id", "shredded_at"])
+    dek_cache.forget(datakey.pk)
+    transaction.on_commit(_flush_sqlite_wal)
+    return datakey
+
+
+def _flush_sqlite_wal() -> None:
+    """Fold the WAL into the database file so the old wrapped key leaves the disk.
+
+    With secure_delete on, the freed page in the main file is zeroed; without
+    the checkpoint the previous page image would survive in the -wal file.
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,85 @@
+"""Production system checks: Wellkept refuses to run without these.
+
+Registered without ``deploy=True`` so they run on every management command
+and at WSGI start-up (wellkept.wsgi), not only under ``check --deploy``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@checks.register(checks.Tags.security)
+def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if not settings.PRODUCTION:
+        return []
+    errors: list[checks.CheckMessage] = []
+
+    def refuse(check_id: str, msg: str, hint: str) -> None:
+        errors.append(checks.Error(msg, hint=hint, id=check_id))
+
+    if settings.DEBUG:
+        refuse("wellkept.E001", "DEBUG is on in production.", "Unset WELLKEPT_DEBUG.")
+    key = settings.SECRET_KEY
+    if (
+        not settings.WELLKEPT_SECRET_KEY_FROM_ENV
+        or len(key) < 50
+        or len(set(key)) < 5
+        or key.startswith("django-insecure")
+    ):
+        refuse(
+            "wellkept.E002",
+            "No real secret key is configured.",
+            "Set WELLKEPT_SECRET_KEY (or WELLKEPT_SECRET_KEY_FILE) to 50+ random characters, "
+            "e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(64))'.",
+        )
+    if not settings.SECURE_SSL_REDIRECT:
+        refuse(
+            "wellkept.E003",
+            "HTTP is not redirected to HTTPS.",
+            "Set WELLKEPT_SECURE_SSL_REDIRECT=1 and serve over HTTPS.",
+        )
+    if settings.SECURE_HSTS_SECONDS < ONE_YEAR:
+        refuse(
+            "wellkept.E004",
+            f"HSTS lasts {settings.SECURE_HSTS_SECONDS} seconds; at least one year is required.",
+            f"Set WELLKEPT_HSTS_SECONDS={ONE_YEAR} or more.",
+        )
+    if not settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        refuse(
+            "wellkept.E005",
+            "HSTS does not cover subdomains.",
+            "Set WELLKEPT_HSTS_INCLUDE_SUBDOMAINS=1.",
+        )
+    if not (settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE):
+        refuse(
+            "wellkept.E006",
+            "Session and CSRF cookies may be sent over plain HTTP.",
+            "Set WELLKEPT_SECURE_COOKIES=1.",
+        )
+    if not settings.ALLOWED_HOSTS or "*" in settings.ALLOWED_HOSTS:
+        refuse(
+            "wellkept.E007",
+            "WELLKEPT_ALLOWED_HOSTS is empty or a wildcard.",
+            "Set WELLKEPT_ALLOWED_HOSTS to the host names users type, e.g. wellkept.example.org.",
+        )
+    if not settings.WELLKEPT_BASE_URL.startswith("https://"):
+        refuse(
+            "wellkept.E008",
+            "WELLKEPT_BASE_URL is not an https:// address; links in e-mails would be insecure.",
+            "Set WELLKEPT_BASE_URL=https://your-host.",
+        )
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        errors.append(
+            checks.Warning(
+                "The cache is per-process, so login throttling is not shared between workers.",
+                hint="Set REDIS_URL (for example redis://127.0.0.1:6379/0).",
+                id="wellkept.W001",
+            )
+        )
+    return errors
