@@ -9,6 +9,8 @@ existing key-encryption key. See docs/admin-guide.md for every variable.
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -31,8 +33,10 @@ _secret_key = env.optional_str("WELLKEPT_SECRET_KEY")
 if _secret_key is None and not PRODUCTION:
     _secret_key = read_or_create_secret(VAR_DIR / "keys" / "django-secret-key")
 # In production an absent key is reported by check wellkept.E002 rather than
-# crashing here, so the operator sees every missing setting in one run.
-SECRET_KEY = _secret_key or ""
+# crashing here, so the operator sees every missing setting in one run. The
+# stand-in is random per process, so nothing signed with it is predictable,
+# and the check stops every server from starting with it.
+SECRET_KEY = _secret_key or "unset-" + secrets.token_urlsafe(50)
 WELLKEPT_SECRET_KEY_FROM_ENV = env.optional_str("WELLKEPT_SECRET_KEY") is not None
 
 ALLOWED_HOSTS = env.list(
@@ -51,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # allauth's sessions page (usersessions) formats times with it.
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -67,9 +73,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "wellkept.web.middleware.session_timeouts",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it leaves a "you were signed out" note for the login page.
+    "wellkept.web.middleware.SessionTimeoutMiddleware",
+    # After the timeouts (an expired session goes to sign-in, not enrolment):
+    # staff without a second factor may only reach MFA enrolment and sign-out.
+    "wellkept.accounts.middleware.mfa_enrolment_required",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -114,7 +124,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env.path("WELLKEPT_SQLITE_PATH", VAR_DIR / "wellkept.sqlite3"),
+            "NAME": str(env.path("WELLKEPT_SQLITE_PATH", VAR_DIR / "wellkept.sqlite3")),
             "OPTIONS": {
                 "init_command": (
                     "PRAGMA journal_mode=WAL;"
@@ -127,8 +137,9 @@ else:
                 # instead of failing with "database is locked" on upgrade.
                 "transaction_mode": "IMMEDIATE",
             },
-            # A file, not :memory:, so tests can grep the bytes actually written.
-            "TEST": {"NAME": str(VAR_DIR / "test-wellkept.sqlite3")},
+            # A file, not :memory:, so tests can grep the bytes actually written;
+            # one per process, so parallel test runs do not share a database.
+            "TEST": {"NAME": str(VAR_DIR / f"test-wellkept-{os.getpid()}.sqlite3")},
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -138,7 +149,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _redis_url = env.optional_str("REDIS_URL")
 if _redis_url:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+        }
     }
 else:
     # One process only. Several app servers must share REDIS_URL, otherwise
@@ -209,7 +223,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = WELLKEPT_REAUTH_SECONDS
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Wellkept] "
-ACCOUNT_FORMS: dict[str, str] = {}
+ACCOUNT_FORMS = {
+    # Keeps the typed address out of the (unencrypted) session table.
+    "login": "wellkept.accounts.forms.LoginForm",
+    # Finds the account through the blind index instead of a clear-text column.
+    "reset_password": "wellkept.accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_RATE_LIMITS = {
     # Our own back-off (wellkept.accounts.throttle) guards the login form;
     # allauth's fixed windows stay on for everything else.
@@ -221,6 +240,17 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env.str("WELLKEPT_TOTP_ISSUER", "Wellkept")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_RECOVERY_CODE_COUNT = 10
+MFA_FORMS = {
+    # Back-off on code entry, numeric keyboards, and (for enrolment) the
+    # pending TOTP secret kept encrypted in the session.
+    "authenticate": "wellkept.accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "wellkept.accounts.forms.MFAReauthenticateForm",
+    "activate_totp": "wellkept.accounts.forms.ActivateTOTPForm",
+    "deactivate_totp": "wellkept.accounts.forms.DeactivateTOTPForm",
+}
+# wellkept.accounts.decorators.reauth_required guards the MFA pages instead
+# (see wellkept/accounts/urls.py), so people are not asked twice.
+MFA_REAUTHENTICATION_REQUIRED = False
 USERSESSIONS_TRACK_ACTIVITY = True
 
 # --- Email ----------------------------------------------------------------
@@ -236,7 +266,7 @@ DEFAULT_FROM_EMAIL = env.str("WELLKEPT_FROM_EMAIL", "Wellkept <wellkept@localhos
 SECURE_SSL_REDIRECT = env.bool("WELLKEPT_SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = env.int("WELLKEPT_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("WELLKEPT_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
-SECURE_HSTS_PRELOAD = env.bool("WELLKEPT_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env.bool("WELLKEPT_HSTS_PRELOAD", PRODUCTION)
 SESSION_COOKIE_SECURE = env.bool("WELLKEPT_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if env.bool("WELLKEPT_BEHIND_PROXY", False):
@@ -268,7 +298,12 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Static files ---------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = env.path("WELLKEPT_STATIC_ROOT", VAR_DIR / "static")
+# Production serves collected files (`wellkept collectstatic`); development
+# serves straight from the apps through WhiteNoise's finders.
+_static_root = env.optional_str("WELLKEPT_STATIC_ROOT")
+STATIC_ROOT: Path | None = (
+    Path(_static_root) if _static_root else (VAR_DIR / "static" if PRODUCTION else None)
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

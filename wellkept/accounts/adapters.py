@@ -6,8 +6,13 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from wellkept.accounts import throttle
+from wellkept.accounts.selectors import authenticator_removal_refusal
 from wellkept.vault.services import Binding, Erased, decrypt_text, encrypt_text
 
 # allauth's MFA adapter gives encrypt()/decrypt() no row or user, so MFA
@@ -15,13 +20,70 @@ from wellkept.vault.services import Binding, Erased, decrypt_text, encrypt_text
 _MFA_BINDING = Binding(label="mfa.authenticator", row="-", field="data", subject="service:mfa")
 
 
+def _email_of(user: Any) -> str | None:
+    email = getattr(user, "email", None)
+    return email if isinstance(email, str) and email else None
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts come from invitations only.
         return False
 
+    def _password_throttle(self, request: HttpRequest, credentials: dict[str, Any]) -> Any:
+        return throttle.for_password(
+            email=str(credentials.get("email") or ""), ip=self.get_client_ip(request)
+        )
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        # Replaces allauth's fixed-window "login_failed" limit (disabled in
+        # settings) with our back-off. Runs before any lookup, so a waiting
+        # caller learns nothing about whether the address has an account.
+        wait = throttle.retry_after(self._password_throttle(request, credentials))
+        if wait:
+            raise ValidationError(throttle.refusal_message(wait), code="throttled")
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            throttle.reset(self._password_throttle(request, credentials))
+        return user
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        throttle.register_failure(self._password_throttle(request, credentials))
+
+    def reauthenticate(self, user: AbstractBaseUser, password: str) -> bool:
+        # allauth looks the address up in its EmailAddress table, which we
+        # keep empty (addresses live only encrypted on the User).
+        from allauth.core import context
+
+        email = _email_of(user)
+        if email is None:
+            return False
+        reauth_user = self.authenticate(context.request, email=email, password=password)
+        return reauth_user is not None and reauth_user.pk == user.pk
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: AbstractBaseUser,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        # Same reason: "your password was changed" and "two-factor
+        # authentication was turned off" must reach the decrypted address.
+        super().send_notification_mail(template_prefix, user, context, email or _email_of(user))
+
 
 class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": (
+            "You cannot turn off your last second factor: add another authenticator "
+            "first, or (if your role allows it) set a password of at least 15 characters."
+        ),
+    }
+
     def encrypt(self, text: str) -> str:
         return encrypt_text(text, binding=_MFA_BINDING)
 
@@ -31,6 +93,10 @@ class MFAAdapter(DefaultMFAAdapter):
             raise ValueError("The MFA secret store has been shredded.")
         return value
 
-    def get_totp_label(self, user: Any) -> str:
-        email = user.email
-        return "Wellkept account" if isinstance(email, Erased) else str(email)
+    def _get_user_identifier(self, user: AbstractBaseUser) -> str:
+        # Used for the TOTP label and a passkey's account name, shown only in
+        # the person's own authenticator.
+        return _email_of(user) or "Wellkept account"
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        return authenticator_removal_refusal(authenticator) is None

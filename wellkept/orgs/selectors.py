@@ -1,17 +1,22 @@
-"""Read-only queries about organisations, memberships and participants."""
+"""Read-only queries about organisations, units, memberships and participants."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from wellkept.orgs.models import Role, StaffMembership
+from django.db.models import QuerySet
+
+from wellkept.orgs.models import Organisation, Participant, Role, ShiftType, StaffMembership, Unit
+from wellkept.orgs.pseudonyms import login_link_for
 
 
 def user_roles(user: Any) -> set[Role]:
     """Return the staff roles the user holds anywhere (empty for participants)."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    return {Role(r) for r in StaffMembership.objects.filter(user=user).values_list("role", flat=True)}
+    return {
+        Role(r) for r in StaffMembership.objects.filter(user=user).values_list("role", flat=True)
+    }
 
 
 def user_is_staff(user: Any) -> bool:
@@ -19,3 +24,49 @@ def user_is_staff(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return StaffMembership.objects.filter(user=user).exists()
+
+
+def user_has_role(user: Any, *, organisation: Organisation, role: Role) -> bool:
+    """True when the user holds ``role`` in ``organisation``."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return StaffMembership.objects.filter(user=user, organisation=organisation, role=role).exists()
+
+
+def participant_for_user(*, user: Any, organisation: Organisation) -> Participant | None:
+    """Return the user's participant row in the organisation, or None when not enrolled.
+
+    Found through the keyed login link only: without the keyring's pseudonym
+    secret there is no query that gets from a login to a token.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    link = login_link_for(user_pk=user.pk, organisation_pk=organisation.pk)
+    return (
+        Participant.objects.filter(organisation=organisation, login_link=link)
+        .select_related("unit", "shift_type")
+        .first()
+    )
+
+
+def units_for_org(organisation: Organisation) -> QuerySet[Unit]:
+    """Return the organisation's units, depth first in path order."""
+    return Unit.objects.filter(organisation=organisation).order_by("path")
+
+
+def unit_descendants(unit: Unit, *, include_self: bool = False) -> QuerySet[Unit]:
+    """Return every unit below ``unit`` (and ``unit`` itself if asked), in one query."""
+    units = Unit.objects.filter(organisation_id=unit.organisation_id, path__startswith=unit.path)
+    if not include_self:
+        units = units.exclude(pk=unit.pk)
+    return units.order_by("path")
+
+
+def shift_types_for_org(organisation: Organisation) -> QuerySet[ShiftType]:
+    """Return the organisation's shift types by name."""
+    return ShiftType.objects.filter(organisation=organisation).order_by("name")
+
+
+def demo_organisation() -> Organisation | None:
+    """Return the organisation created by `wellkept seed_demo`, if there is one."""
+    return Organisation.objects.filter(is_demo=True).first()

@@ -212,7 +212,9 @@ class LocalFileKeyring:
         try:
             return AESGCM(material).decrypt(nonce, body, context)
         except InvalidTag:
-            raise UnwrapError(f"Key-encryption key {kek_id!r} does not open this data key.") from None
+            raise UnwrapError(
+                f"Key-encryption key {kek_id!r} does not open this data key."
+            ) from None
 
     def create_kek(self) -> str:
         with self._lock:
@@ -270,7 +272,8 @@ def build_keyring() -> Keyring:
         return LocalFileKeyring(
             settings.WELLKEPT_KEYRING_FILE, create=settings.WELLKEPT_KEYRING_CREATE
         )
-    return provider.from_settings()  # type: ignore[no-any-return]
+    keyring: Keyring = provider.from_settings()
+    return keyring
 
 
 def reset_keyring() -> None:

@@ -68,6 +68,7 @@ class _DekCache:
 
     def __init__(self) -> None:
         self._entries: dict[int, tuple[float, str, bytes]] = {}
+        self._by_subject: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def get(self, datakey_id: int) -> tuple[str, bytes] | None:
@@ -80,20 +81,43 @@ class _DekCache:
             return None
         return subject, dek
 
+    def get_for_subject(self, subject: str) -> tuple[int, bytes] | None:
+        datakey_id = self._by_subject.get(subject)
+        if datakey_id is None:
+            return None
+        found = self.get(datakey_id)
+        if found is None or found[0] != subject:
+            return None
+        return datakey_id, found[1]
+
     def put(self, datakey_id: int, subject: str, dek: bytes) -> None:
+        # Only committed keys may be cached: a key created in a transaction
+        # that rolls back would otherwise stay cached under a row id that
+        # SQLite hands out again, and the next subject's values would be
+        # sealed with a key that no row holds.
+        transaction.on_commit(lambda: self._put(datakey_id, subject, dek))
+
+    def _put(self, datakey_id: int, subject: str, dek: bytes) -> None:
         ttl = settings.WELLKEPT_DEK_CACHE_SECONDS
         if ttl <= 0:
             return
         with self._lock:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
+                self._by_subject.clear()
             self._entries[datakey_id] = (time.monotonic() + ttl, subject, dek)
+            self._by_subject[subject] = datakey_id
 
     def forget(self, datakey_id: int) -> None:
-        self._entries.pop(datakey_id, None)
+        with self._lock:
+            entry = self._entries.pop(datakey_id, None)
+            if entry is not None:
+                self._by_subject.pop(entry[1], None)
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
+            self._by_subject.clear()
 
 
 dek_cache = _DekCache()
@@ -101,7 +125,8 @@ dek_cache = _DekCache()
 
 def unwrap_datakey(datakey: DataKey) -> bytes:
     """Return the plaintext DEK, trying its recorded KEK, then the current, then the rest."""
-    assert datakey.wrapped is not None
+    if datakey.wrapped is None:
+        raise VaultError(f"The data key {datakey.pk} has been shredded; it cannot be unwrapped.")
     keyring = get_keyring()
     wrapped = bytes(datakey.wrapped)
     context = _wrap_context(datakey.subject)
@@ -170,6 +195,9 @@ class Binding:
 
 def encrypt_bytes(plaintext: bytes, *, binding: Binding) -> str:
     """Encrypt ``plaintext`` under the binding's subject key."""
+    hit = dek_cache.get_for_subject(binding.subject)
+    if hit is not None:
+        return crypto.seal(hit[1], plaintext, binding.aad(), datakey_id=hit[0])
     datakey = datakey_get_or_create(subject=binding.subject)
     if datakey.is_shredded:
         raise VaultError(
@@ -225,7 +253,7 @@ def keys_rotate(
     *,
     actor: Actor,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     batch_size: int = 500,
 ) -> RotationResult:
     """Create a new KEK and rewrap every live DEK under it; the data is not touched.

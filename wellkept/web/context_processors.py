@@ -4,10 +4,44 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from wellkept.orgs.models import Role
+from wellkept.orgs.selectors import user_roles
+from wellkept.web import navigation, session_limits
 
 
 def wellkept(request: HttpRequest) -> dict[str, Any]:
-    return {
+    """Give every page the session limits, the person's roles and the header links."""
+    context: dict[str, Any] = {
         "session_idle_seconds": settings.WELLKEPT_SESSION_IDLE_SECONDS,
         "session_warning_seconds": settings.WELLKEPT_SESSION_WARNING_SECONDS,
     }
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return context
+
+    def roles() -> list[Role]:
+        held = user_roles(user)
+        return [role for role in Role if role in held]
+
+    # Lazy: error pages and JSON views never pay for the query.
+    wellkept_roles = SimpleLazyObject(roles)
+    context["wellkept_roles"] = wellkept_roles
+    context["nav_links"] = SimpleLazyObject(
+        lambda: navigation.links_for(request, set(wellkept_roles))
+    )
+    session = request.session
+    if session_limits.is_stamped(session):
+        left = session_limits.remaining(
+            session, now=session_limits.now_seconds(), limits=session_limits.Limits.current()
+        )
+        context["session_seconds_left"] = left.seconds
+        context["session_renewable"] = left.renewable
+    else:
+        # Stamped when this response goes out (see SessionTimeoutMiddleware).
+        context["session_seconds_left"] = min(
+            settings.WELLKEPT_SESSION_IDLE_SECONDS, settings.WELLKEPT_SESSION_ABSOLUTE_SECONDS
+        )
+        context["session_renewable"] = True
+    return context

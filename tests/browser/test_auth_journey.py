@@ -1,0 +1,124 @@
+"""The sign-in journey in a real browser (Debian's Chromium driven by Playwright).
+
+Invitation -> set password -> enrol an authenticator app -> sign out ->
+sign in with e-mail, password and a code -> idle timeout -> the next page is
+the sign-in page. Skipped when /usr/bin/chromium is missing, unless
+WELLKEPT_REQUIRE_BROWSER=1 (as in CI), where a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRED = os.environ.get("WELLKEPT_REQUIRE_BROWSER") == "1"
+
+if not CHROMIUM.exists():
+    if REQUIRED:
+        raise RuntimeError(
+            "WELLKEPT_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing: "
+            "apt-get install -y chromium"
+        )
+    pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
+
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from wellkept import clock  # noqa: E402
+from wellkept.accounts.services import invitation_create  # noqa: E402
+from wellkept.actors import SystemActor  # noqa: E402
+from wellkept.orgs.models import Organisation, Role  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+EMAIL = "wren.wellbeing@stannes.example"
+PASSWORD = "saffron tidal lantern 42"
+
+
+def current_code(secret: str) -> str:
+    """The code an authenticator app would show now (RFC 6238, as allauth checks it)."""
+    counter = int(dt.datetime.now(tz=dt.UTC).timestamp()) // 30
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
+    # Playwright's sync API runs an event loop in this thread; Django refuses
+    # ORM calls from a thread with a running loop unless told it is safe.
+    # Set for this test only: in the environment of the whole run it would
+    # leak into subprocesses (and `check --deploy` rightly warns about it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_it_takes_an_invitee_from_the_link_to_an_idle_sign_out(
+    page: Page, live_server: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.WELLKEPT_BASE_URL = live_server.url
+    organisation = Organisation.objects.create(name="St Anne's Hospital", slug="st-annes")
+    issued = invitation_create(
+        actor=SystemActor("browser-test"),
+        organisation=organisation,
+        email=EMAIL,
+        role=Role.WELLBEING_OFFICER,
+    )
+
+    # The link opens the invitation; the invitee chooses a password.
+    page.goto(issued.url)
+    expect(page.get_by_role("heading", name="Welcome to Wellkept")).to_be_visible()
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("Type the same password again").fill(PASSWORD)
+    page.get_by_role("button", name="Set password and continue").click()
+
+    # Staff must enrol a second factor: scan (here: read) the key, type a code.
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    expect(page.locator("img.totp-qr")).to_be_visible()
+    secret = page.locator("#totp-secret").inner_text().strip()
+    page.locator("#id_code").fill(current_code(secret))
+    page.get_by_role("button", name="Turn on").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+
+    # Sign out from the header.
+    page.get_by_role("button", name="Sign out").first.click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+    # Sign in again: e-mail and password, then a code from the app.
+    page.get_by_label("E-mail address").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.locator("#id_code").fill(current_code(secret))
+    page.locator("#id_code").press("Enter")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/$"))
+
+    # Nobody touches the keyboard for longer than the idle limit: move the
+    # clock seam on instead of sleeping. The next page is the sign-in page.
+    later = clock.now() + dt.timedelta(seconds=settings.WELLKEPT_SESSION_IDLE_SECONDS + 5)
+    monkeypatch.setattr("wellkept.clock.now", lambda: later)
+    page.goto(live_server.url + "/accounts/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page.get_by_text("without activity")).to_be_visible()
+    expect(page.get_by_label("E-mail address")).to_be_visible()

@@ -1,0 +1,154 @@
+"""Writes for accounts: invitations and the accounts they create."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from wellkept import clock
+from wellkept.accounts.models import Invitation, User, email_index_for, normalise_email
+from wellkept.accounts.passwords import PasswordSubject
+from wellkept.accounts.tokens import token_issue, token_matches, token_prefix
+from wellkept.actors import Actor
+from wellkept.orgs.models import Organisation, Role, StaffMembership
+
+
+class InvitationError(Exception):
+    """An invitation cannot be created; the message says why and what to do."""
+
+
+class InvitationInvalid(Exception):
+    """The link is unknown, used, revoked or expired: all look the same on purpose."""
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """A new invitation and its link; the link exists only here and in the e-mail."""
+
+    invitation: Invitation
+    url: str
+
+
+def invitation_url(token: str) -> str:
+    path = reverse("accounts:invitation_accept", kwargs={"token": token})
+    return settings.WELLKEPT_BASE_URL.rstrip("/") + path
+
+
+def _send_invitation_mail(*, email: str, url: str, organisation_name: str, role: str) -> None:
+    context = {
+        "url": url,
+        "organisation": organisation_name,
+        "role": role,
+        "days": settings.WELLKEPT_INVITATION_DAYS,
+    }
+    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+    body = render_to_string("accounts/email/invitation_message.txt", context)
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+    )
+
+
+def invitation_create(
+    *, actor: Actor, organisation: Organisation, email: str, role: str
+) -> IssuedInvitation:
+    """Invite ``email`` to ``organisation`` with a staff ``role``; e-mail the link on commit."""
+    address = normalise_email(email)
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise InvitationError(f"'{email}' is not a valid e-mail address.") from None
+    if role not in Role.values:
+        valid = ", ".join(Role.values)
+        raise InvitationError(f"'{role}' is not a staff role. Choose one of: {valid}.")
+    if User.objects.filter(email_index=email_index_for(address)).exists():
+        # Only administrators reach this, and they may know who has an account.
+        raise InvitationError("An account with this e-mail address already exists.")
+    issued = token_issue()
+    now = clock.now()
+    with transaction.atomic():
+        invitation = Invitation(
+            organisation=organisation,
+            role=role,
+            email_index=email_index_for(address),
+            invited_by=actor if isinstance(actor, User) else None,
+            token_prefix=issued.prefix,
+            token_mac=issued.mac,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=settings.WELLKEPT_INVITATION_DAYS),
+        )
+        invitation.email = address
+        invitation.save()
+        url = invitation_url(issued.raw)
+        role_label = Role(role).label
+        # After commit: a rolled-back invitation must not have sent a working-looking link.
+        transaction.on_commit(
+            lambda: _send_invitation_mail(
+                email=address, url=url, organisation_name=organisation.name, role=str(role_label)
+            )
+        )
+    return IssuedInvitation(invitation=invitation, url=url)
+
+
+def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
+    """Make a pending invitation's link stop working; used or revoked ones are left as they are."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at is None and locked.revoked_at is None:
+            locked.revoked_at = clock.now()
+            locked.save(update_fields=["revoked_at"])
+    return locked
+
+
+def invitation_accept(*, token: str, password: str) -> User:
+    """Create the invitee's account and staff membership, using the link up.
+
+    Raises InvitationInvalid for any link that cannot be used, and
+    ValidationError when the password breaks a rule.
+    """
+    prefix = token_prefix(token)
+    with transaction.atomic():
+        # The row lock makes two simultaneous submissions of one link queue:
+        # the second sees accepted_at set and fails.
+        invitation = (
+            Invitation.objects.select_for_update().filter(token_prefix=prefix).first()
+            if prefix
+            else None
+        )
+        matches = token_matches(token, invitation.token_mac if invitation else "0" * 64)
+        now = clock.now()
+        if (
+            invitation is None
+            or not matches
+            or invitation.accepted_at is not None
+            or invitation.revoked_at is not None
+            or invitation.expires_at <= now
+        ):
+            raise InvitationInvalid
+        email = invitation.email
+        if not isinstance(email, str):
+            raise InvitationInvalid
+        password_validation.validate_password(
+            password,
+            PasswordSubject(email=email, mfa_required=True),  # type: ignore[arg-type]
+        )
+        if User.objects.filter(email_index=invitation.email_index).exists():
+            raise InvitationInvalid
+        user = User.objects.create_user(email, password)
+        StaffMembership.objects.create(
+            user=user, organisation=invitation.organisation, role=invitation.role, created_at=now
+        )
+        invitation.accepted_at = now
+        invitation.save(update_fields=["accepted_at"])
+    return user

@@ -1,0 +1,159 @@
+"""Invitation pages: administrators only (404 for others); one page for every dead link."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from wellkept.accounts.models import Invitation, User
+from wellkept.accounts.services import invitation_create, invitation_revoke
+from wellkept.accounts.tests.conftest import STRONG_PASSWORD
+from wellkept.actors import SystemActor
+from wellkept.orgs.models import Role
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("accounts:invitation_list")
+NEW = reverse("accounts:invitation_new")
+SETUP = SystemActor("tests")
+DEAD_LINK = "This invitation link is no longer valid"
+
+
+def issue(organisation, email="sam.specialist@stannes.example"):
+    issued = invitation_create(
+        actor=SETUP, organisation=organisation, email=email, role=Role.SPECIALIST
+    )
+    return issued, "/accounts" + issued.url.split("/accounts", 1)[1]
+
+
+def test_it_lets_a_system_administrator_invite_a_colleague(
+    client, amira, st_annes, django_capture_on_commit_callbacks
+):
+    client.force_login(amira)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            NEW,
+            {
+                "email": "sam.specialist@stannes.example",
+                "role": Role.SPECIALIST,
+                "organisation": st_annes.pk,
+            },
+        )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert invitation.invited_by == amira
+    assert len(mail.outbox) == 1
+    listing = client.get(LIST).content.decode()
+    assert "sam.specialist@stannes.example" in listing
+    assert "Pending until" in listing
+
+
+def test_it_explains_a_bad_invitation_form(client, amira, st_annes):
+    client.force_login(amira)
+    response = client.post(
+        NEW, {"email": "nope", "role": "hr_manager", "organisation": st_annes.pk}
+    )
+    assert response.status_code == 400
+    assert Invitation.objects.count() == 0
+
+
+def test_it_refuses_inviting_into_an_organisation_one_does_not_administer(client, amira, elsewhere):
+    client.force_login(amira)
+    response = client.post(
+        NEW, {"email": "x.y@riverside.example", "role": Role.LEADER, "organisation": elsewhere.pk}
+    )
+    assert response.status_code == 400
+    assert Invitation.objects.count() == 0
+
+
+@pytest.mark.parametrize("persona", ["lena_with_mfa", "nina"])
+def test_it_shows_not_found_to_everyone_but_administrators(client, persona, request):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    assert client.get(LIST).status_code == 404
+    assert client.post(NEW, {"email": "a.b@stannes.example"}).status_code == 404
+
+
+@pytest.fixture
+def lena_with_mfa(lena):
+    from wellkept.accounts.tests.conftest import enrol_totp
+
+    enrol_totp(lena)
+    return lena
+
+
+def test_it_lets_an_administrator_revoke_a_pending_invitation(client, amira, st_annes):
+    issued, _path = issue(st_annes)
+    client.force_login(amira)
+    response = client.post(reverse("accounts:invitation_revoke", args=[issued.invitation.pk]))
+    assert response.status_code == 302
+    issued.invitation.refresh_from_db()
+    assert issued.invitation.revoked_at is not None
+
+
+def test_it_hides_other_organisations_invitations(client, oscar, st_annes):
+    issued, _path = issue(st_annes)
+    client.force_login(oscar)
+    assert "sam.specialist" not in client.get(LIST).content.decode()
+    response = client.post(reverse("accounts:invitation_revoke", args=[issued.invitation.pk]))
+    assert response.status_code == 404
+    issued.invitation.refresh_from_db()
+    assert issued.invitation.revoked_at is None
+
+
+def test_it_lets_the_invitee_set_a_password_and_sends_them_to_mfa(client, st_annes):
+    _issued, path = issue(st_annes)
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'autocomplete="new-password"' in html
+    assert "at least 8" in html
+    response = client.post(path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    user = User.objects.get_by_email("sam.specialist@stannes.example")
+    assert client.session["_auth_user_id"] == str(user.pk)
+    # Straight to enrolment, without being asked for the new password again.
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    # And nowhere else until a second factor is set up.
+    assert client.get(reverse("web:home"))["Location"] == reverse("mfa_activate_totp")
+
+
+def test_it_explains_password_problems_on_the_invitation_page(client, st_annes):
+    _issued, path = issue(st_annes)
+    response = client.post(path, {"password1": "short", "password2": "short"})
+    assert response.status_code == 200
+    assert "at least 8 characters" in response.content.decode()
+    response = client.post(path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXq"})
+    assert "not the same" in response.content.decode()
+    assert User.objects.count() == 0
+
+
+def test_it_shows_one_page_for_used_revoked_expired_and_unknown_links(
+    client, st_annes, frozen_clock, settings
+):
+    _used, used_path = issue(st_annes, "used@stannes.example")
+    client.post(used_path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
+    client.logout()
+    revoked, revoked_path = issue(st_annes, "revoked@stannes.example")
+    invitation_revoke(actor=SETUP, invitation=revoked.invitation)
+    _expired, expired_path = issue(st_annes, "expired@stannes.example")
+    frozen_clock(settings.WELLKEPT_INVITATION_DAYS * 86400 + 1)
+    unknown_path = reverse("accounts:invitation_accept", args=["0123456789.nothing-here"])
+
+    pages = [client.get(p) for p in (used_path, revoked_path, expired_path, unknown_path)]
+    assert {p.status_code for p in pages} == {404}
+    bodies = {p.content.decode().replace(p.wsgi_request.path, "") for p in pages}
+    assert len(bodies) == 1
+    assert DEAD_LINK in bodies.pop()
+
+
+def test_it_refuses_a_second_use_even_with_the_page_still_open(client, st_annes):
+    _issued, path = issue(st_annes)
+    client.get(path)
+    client.post(path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
+    other = client.__class__()
+    response = other.post(path, {"password1": STRONG_PASSWORD, "password2": STRONG_PASSWORD})
+    assert response.status_code == 404
+    assert User.objects.count() == 1

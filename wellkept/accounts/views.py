@@ -1,0 +1,210 @@
+"""Account pages: overview, invitations, and guards around allauth's sensitive views."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes import views as recovery_code_views
+from allauth.mfa.totp import views as totp_views
+from allauth.mfa.webauthn import views as webauthn_views
+from allauth.usersessions import views as usersession_views
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wellkept.accounts.decorators import reauth_required
+from wellkept.accounts.forms import AcceptInvitationForm, InvitationForm
+from wellkept.accounts.models import User
+from wellkept.accounts.selectors import (
+    administered_organisations,
+    authenticator_removal_refusal,
+    get_invitation_for,
+    invitation_find_usable,
+    invitations_visible_to,
+    staff_roles,
+    user_second_factor_types,
+)
+from wellkept.accounts.services import (
+    InvitationError,
+    InvitationInvalid,
+    invitation_accept,
+    invitation_create,
+    invitation_revoke,
+)
+
+
+def _signed_in_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # LoginRequiredMiddleware should make this impossible
+        raise Http404
+    return user
+
+
+@require_GET
+def account_home(request: HttpRequest) -> HttpResponse:
+    """Show how the account is protected, and offer MFA to participants without it."""
+    user = _signed_in_user(request)
+    memberships = staff_roles(user)
+    factor_types = user_second_factor_types(user)
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "account_email": user.email,
+            "memberships": memberships,
+            "has_totp": Authenticator.Type.TOTP in factor_types,
+            "has_webauthn": Authenticator.Type.WEBAUTHN in factor_types,
+            "has_mfa": bool(factor_types),
+            "is_staff_member": bool(memberships),
+            "may_invite": administered_organisations(user).exists(),
+        },
+    )
+
+
+def _invitation_page(request: HttpRequest, form: InvitationForm, status: int = 200) -> HttpResponse:
+    invitations = list(invitations_visible_to(request.user))
+    return render(
+        request,
+        "accounts/invitations.html",
+        {"form": form, "invitations": invitations},
+        status=status,
+    )
+
+
+@require_GET
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    """List invitations with their status, with a form to send a new one."""
+    organisations = administered_organisations(request.user)
+    if not organisations.exists():
+        # Not found, not forbidden: the page does not exist for other roles.
+        raise Http404
+    return _invitation_page(request, InvitationForm(organisations=organisations))
+
+
+@require_POST
+def invitation_new(request: HttpRequest) -> HttpResponse:
+    """Send an invitation by e-mail."""
+    organisations = administered_organisations(request.user)
+    if not organisations.exists():
+        raise Http404
+    form = InvitationForm(request.POST, organisations=organisations)
+    if not form.is_valid():
+        return _invitation_page(request, form, status=400)
+    try:
+        invitation_create(
+            actor=_signed_in_user(request),
+            organisation=form.cleaned_data["organisation"],
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+        )
+    except InvitationError as exc:
+        form.add_error("email", str(exc))
+        return _invitation_page(request, form, status=400)
+    messages.success(request, "Invitation sent.")
+    return redirect("accounts:invitation_list")
+
+
+@require_POST
+def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
+    """Stop a pending invitation's link from working."""
+    invitation = get_invitation_for(actor=request.user, invitation_id=invitation_id)
+    if invitation is None:
+        raise Http404
+    invitation_revoke(actor=_signed_in_user(request), invitation=invitation)
+    messages.success(request, "The invitation link no longer works.")
+    return redirect("accounts:invitation_list")
+
+
+def _invitation_no_longer_valid(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/invitation_invalid.html", status=404)
+
+
+@login_not_required
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Let an invitee choose a password, sign them in and send them to MFA enrolment."""
+    invitation = invitation_find_usable(token)
+    email = invitation.email if invitation is not None else None
+    if invitation is None or not isinstance(email, str):
+        return _invitation_no_longer_valid(request)
+    form = AcceptInvitationForm(request.POST or None, email=email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except InvitationInvalid:
+            return _invitation_no_longer_valid(request)
+        except ValidationError as exc:
+            form.add_error("password1", exc)
+        else:
+            login(request, user, backend="wellkept.accounts.backends.EmailBackend")
+            # They have just proved the link and set the password: that counts
+            # as a fresh password authentication, so adding an authenticator
+            # does not ask for the password again a second later.
+            record_authentication(request, user, method="password", reauthenticated=True)
+            return HttpResponseRedirect(reverse("mfa_activate_totp"))
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation, "invited_email": email},
+    )
+
+
+# allauth's sensitive MFA and session views, behind our re-authentication
+# rule (a second factor within WELLKEPT_REAUTH_SECONDS, or the password for
+# an account without one) instead of allauth's, which is switched off with
+# MFA_REAUTHENTICATION_REQUIRED so nobody is asked twice. Mounted before
+# allauth's URLs, at the same paths and names.
+
+
+@reauth_required
+def activate_totp(request: HttpRequest) -> HttpResponse:
+    """allauth's authenticator-app enrolment, counting the confirming code as an MFA step."""
+    response: HttpResponse = totp_views.activate_totp(request)
+    if request.method == "POST" and response.status_code == 302:
+        enrolled = Authenticator.objects.filter(
+            user_id=request.user.pk, type=Authenticator.Type.TOTP
+        ).first()
+        if enrolled is not None:
+            # The person has just typed a valid code from the new app, so the
+            # recovery codes shown next need no second prompt for one.
+            record_authentication(
+                request, request.user, method="mfa", id=enrolled.pk, type=enrolled.type
+            )
+    return response
+
+
+deactivate_totp = reauth_required(totp_views.deactivate_totp)
+add_webauthn = reauth_required(webauthn_views.add_webauthn)
+generate_recovery_codes = reauth_required(recovery_code_views.generate_recovery_codes)
+view_recovery_codes = reauth_required(recovery_code_views.view_recovery_codes)
+download_recovery_codes = reauth_required(recovery_code_views.download_recovery_codes)
+usersessions_list = reauth_required(allow_safe_methods=True)(usersession_views.list_usersessions)
+
+
+@reauth_required
+def remove_webauthn(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a passkey, unless it is the last second factor that must stay."""
+    authenticator = Authenticator.objects.filter(
+        user_id=request.user.pk, type=Authenticator.Type.WEBAUTHN, pk=pk
+    ).first()
+    if authenticator is None:
+        raise Http404
+    refusal = authenticator_removal_refusal(authenticator)
+    if refusal:
+        # allauth's own removal view does not ask the adapter, so ask here.
+        messages.error(request, refusal)
+        return redirect("mfa_list_webauthn")
+    response: Any = webauthn_views.remove_webauthn(request, pk=pk)
+    return response

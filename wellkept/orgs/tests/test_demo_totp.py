@@ -1,0 +1,87 @@
+"""`wellkept demo_totp EMAIL`: the current TOTP code of a demo account, and nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from unittest import mock
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management import CommandError, call_command
+
+from wellkept.accounts.models import User
+from wellkept.orgs import demo
+
+from .conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+LEADER = demo.demo_email("leader")
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    call_command("seed_demo", participants=3, verbosity=0, stdout=io.StringIO())
+
+
+def demo_totp(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo_totp", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip()
+
+
+def test_it_prints_a_code_that_the_login_accepts(seeded: None) -> None:
+    code = demo_totp(LEADER)
+    assert len(code) == 6
+    assert code.isdigit()
+    user = User.objects.get_by_email(LEADER)
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    assert TOTP(authenticator).validate_code(code)
+
+
+def test_it_reads_the_time_through_the_clock_seam(seeded: None) -> None:
+    start = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+    codes = []
+    for seconds in (0, 29, 30):
+        with mock.patch("wellkept.clock.now", return_value=start + dt.timedelta(seconds=seconds)):
+            codes.append(demo_totp(LEADER))
+    assert codes[0] == codes[1] != codes[2]
+
+
+def test_it_works_for_the_demo_participant_with_mfa(seeded: None) -> None:
+    assert demo_totp(demo.demo_people(1)[0].email).isdigit()
+
+
+def test_it_lists_the_unused_recovery_codes(seeded: None) -> None:
+    codes = demo_totp(LEADER, "--recovery-codes").splitlines()
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+
+
+def test_it_says_when_the_account_has_no_totp(seeded: None) -> None:
+    without_mfa = demo.demo_people(2)[1].email
+    with pytest.raises(CommandError, match="has no TOTP Authenticator set up"):
+        demo_totp(without_mfa)
+
+
+def test_it_refuses_an_account_outside_the_demo(seeded: None) -> None:
+    make_user("real.person@example.org")
+    with pytest.raises(CommandError, match="no demo account with the e-mail") as real:
+        demo_totp("real.person@example.org")
+    with pytest.raises(CommandError, match="no demo account with the e-mail") as unknown:
+        demo_totp("nobody@example.org")
+    # Same answer whether the address exists or not.
+    assert str(real.value).replace("real.person", "X") == str(unknown.value).replace("nobody", "X")
+
+
+def test_it_refuses_when_there_is_no_demo(db: None) -> None:
+    with pytest.raises(CommandError, match="no demo account"):
+        demo_totp(LEADER)
+
+
+def test_it_refuses_to_run_in_production(seeded: None, settings: object) -> None:
+    settings.PRODUCTION = True  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="refused when WELLKEPT_ENV=production"):
+        demo_totp(LEADER)

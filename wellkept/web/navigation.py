@@ -1,0 +1,59 @@
+"""The header's navigation: which links a signed-in person sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from wellkept.orgs.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool
+
+
+HOME = NavItem("Home", "web:home")
+# Every role manages its own sign-in; MFA is mandatory for staff and offered
+# to participants, so the security page is in everyone's header.
+ACCOUNT = (
+    NavItem("Your account", "accounts:home"),
+    NavItem("Sign-in security", "mfa_index"),
+    NavItem("Devices", "usersessions_list"),
+    NavItem("Password", "account_change_password"),
+)
+# Role pages join here as their apps land, e.g. Role.LEADER: (NavItem(...),).
+# A role missing from the table sees the common links only.
+BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
+    Role.SYSTEM_ADMIN: (NavItem("Invitations", "accounts:invitation_list"),),
+}
+
+
+def links_for(request: HttpRequest, roles: set[Role]) -> list[NavLink]:
+    """Return the header links for a person holding ``roles``, in display order."""
+    items: list[NavItem] = [HOME]
+    for role in Role:  # Role order, so the header is stable between requests
+        if role in roles:
+            items.extend(i for i in BY_ROLE.get(role, ()) if i not in items)
+    items.extend(ACCOUNT)
+    links = []
+    for item in items:
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            # An optional allauth feature (passkeys, user sessions) may be
+            # switched off in settings; a missing page must not break every
+            # page's header.
+            continue
+        links.append(NavLink(item.label, url, current=request.path == url))
+    return links

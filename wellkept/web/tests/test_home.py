@@ -1,0 +1,62 @@
+"""The home page tells each person what Wellkept does for their role today."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from wellkept.orgs.models import Role
+from wellkept.web.guides import GUIDES
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(client: Client) -> None:
+    response = client.get(reverse("web:home"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_it_explains_the_programme_and_its_promises_to_a_participant(pat_client: Client) -> None:
+    html = pat_client.get(reverse("web:home")).text
+
+    assert "Welcome to Wellkept" in html
+    assert "Our privacy promises" in html
+    assert "never under your name" in html
+    assert "never used for discipline" in html
+    assert "erased" in html
+    assert "<dt>You see</dt>" not in html
+
+
+def test_it_tells_a_leader_what_the_role_sees_and_never_sees(lee_client: Client) -> None:
+    html = lee_client.get(reverse("web:home")).text
+
+    assert "signed in as\n      <strong>Leader</strong>" in html
+    assert escape(GUIDES[Role.LEADER].never_sees) in html
+    assert "Every staff role must use it" in html
+    assert "Our privacy promises" not in html
+    assert escape(GUIDES[Role.PRIVACY_OFFICER].sees) not in html
+
+
+def test_it_shows_neither_persona_their_email_address(
+    pat_client: Client, lee_client: Client
+) -> None:
+    assert "pat.participant@example.org" not in pat_client.get("/").text
+    assert "lee.leader@example.org" not in lee_client.get("/").text
+
+
+def test_it_links_only_to_pages_that_exist(pat_client: Client, lee_client: Client) -> None:
+    for browser in (pat_client, lee_client):
+        html = browser.get("/").text
+        for name in ("mfa_index", "usersessions_list", "account_change_password"):
+            assert f'href="{reverse(name)}"' in html
+            # Lee has no password yet, so the change page sends him to the set page.
+            assert browser.get(reverse(name)).status_code in (200, 302)
+
+
+def test_every_role_has_a_guide() -> None:
+    assert set(GUIDES) == set(Role)
+    for guide in GUIDES.values():
+        assert guide.purpose
+        assert guide.sees
+        assert guide.never_sees

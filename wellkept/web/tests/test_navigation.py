@@ -1,0 +1,49 @@
+"""Header links: role entries join the common ones; missing pages are skipped."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+
+from wellkept.orgs.models import Role
+from wellkept.web import navigation
+from wellkept.web.navigation import NavItem
+
+
+@pytest.fixture
+def request_for_home() -> object:
+    return RequestFactory().get("/")
+
+
+def labels(links: list[navigation.NavLink]) -> list[str]:
+    return [link.label for link in links]
+
+
+def test_it_gives_everyone_home_and_account_links(request_for_home) -> None:
+    links = navigation.links_for(request_for_home, set())
+
+    assert labels(links) == ["Home", "Your account", "Sign-in security", "Devices", "Password"]
+    assert [link.current for link in links] == [True, False, False, False, False]
+
+
+def test_it_adds_a_roles_links_after_home(request_for_home, monkeypatch) -> None:
+    monkeypatch.setitem(
+        navigation.BY_ROLE, Role.PRIVACY_OFFICER, (NavItem("Devices again", "usersessions_list"),)
+    )
+
+    holder = navigation.links_for(request_for_home, {Role.PRIVACY_OFFICER})
+    other = navigation.links_for(request_for_home, {Role.LEADER})
+
+    assert labels(holder)[:2] == ["Home", "Devices again"]
+    assert "Devices again" not in labels(other)
+
+
+def test_it_skips_a_link_whose_page_is_not_installed(request_for_home, monkeypatch) -> None:
+    monkeypatch.setitem(
+        navigation.BY_ROLE, Role.LEADER, (NavItem("Trends", "insights:not-built-yet"),)
+    )
+
+    links = navigation.links_for(request_for_home, {Role.LEADER})
+
+    assert "Trends" not in labels(links)
+    assert labels(links)[0] == "Home"
