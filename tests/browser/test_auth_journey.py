@@ -4,74 +4,28 @@ Invitation -> set password -> enrol an authenticator app -> sign out ->
 sign in with e-mail, password and a code -> idle timeout -> the next page is
 the sign-in page. Skipped when /usr/bin/chromium is missing, unless
 WELLKEPT_REQUIRE_BROWSER=1 (as in CI), where a missing browser fails.
+The browser set-up lives in conftest.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-REQUIRED = os.environ.get("WELLKEPT_REQUIRE_BROWSER") == "1"
-
-if not CHROMIUM.exists():
-    if REQUIRED:
-        raise RuntimeError(
-            "WELLKEPT_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing: "
-            "apt-get install -y chromium"
-        )
-    pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
-
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value  # noqa: E402
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-from wellkept import clock  # noqa: E402
-from wellkept.accounts.services import invitation_create  # noqa: E402
-from wellkept.actors import SystemActor  # noqa: E402
-from wellkept.orgs.models import Organisation, Role  # noqa: E402
+from tests.browser.support import current_code
+from wellkept import clock
+from wellkept.accounts.services import invitation_create
+from wellkept.actors import SystemActor
+from wellkept.orgs.models import Organisation, Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EMAIL = "wren.wellbeing@stannes.example"
 PASSWORD = "saffron tidal lantern 42"
-
-
-def current_code(secret: str) -> str:
-    """The code an authenticator app would show now (RFC 6238, as allauth checks it)."""
-    counter = int(dt.datetime.now(tz=dt.UTC).timestamp()) // 30
-    return format_hotp_value(hotp_value(secret, counter))
-
-
-@pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
-    # Playwright's sync API runs an event loop in this thread; Django refuses
-    # ORM calls from a thread with a running loop unless told it is safe.
-    # Set for this test only: in the environment of the whole run it would
-    # leak into subprocesses (and `check --deploy` rightly warns about it).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def test_it_takes_an_invitee_from_the_link_to_an_idle_sign_out(
