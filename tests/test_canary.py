@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CANARY_EMAIL = "zebracanary.quokka@canary-hospital.invalid"
 CANARY_NAME = "Zephyrine Quillfeather-Canary"
 CANARY_PASSWORD = "canary-password-marmalade-octopus-42"
+CANARY_INVITEE = "xylophone.invitee@canary-hospital.invalid"
 
 
 def database_bytes() -> bytes:
@@ -81,6 +82,35 @@ def test_no_personal_value_or_secret_is_written_in_clear() -> None:
     seed = get_adapter().decrypt(recovery.instance.data["seed"])
     for value in (seed, *codes):
         assert_absent(value)
+
+
+def test_invitations_sessions_and_tokens_hold_no_personal_value(client) -> None:
+    from django.contrib.sessions.models import Session
+
+    from wellkept.accounts.services import invitation_create
+    from wellkept.actors import SystemActor
+    from wellkept.orgs.models import Organisation, Role
+
+    organisation = Organisation.objects.create(name="Canary General", slug="canary-general")
+    issued = invitation_create(
+        actor=SystemActor("canary"),
+        organisation=organisation,
+        email=CANARY_INVITEE,
+        role=Role.LEADER,
+    )
+    User.objects.create_user(CANARY_EMAIL, CANARY_PASSWORD)
+    response = client.post("/accounts/login/", {"login": CANARY_EMAIL, "password": CANARY_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+    token = issued.url.rstrip("/").rsplit("/", 1)[-1]
+    for value in (CANARY_INVITEE, "xylophone", token, CANARY_EMAIL, CANARY_PASSWORD):
+        assert_absent(value)
+    # Session data is signed and may be compressed on disk: read it decoded.
+    for session in Session.objects.all():
+        decoded = repr(session.get_decoded()).lower()
+        assert "zebracanary" not in decoded
+        assert CANARY_PASSWORD not in decoded
 
 
 def test_the_grep_finds_a_value_that_is_stored_in_clear() -> None:
