@@ -168,19 +168,25 @@ def _totp_secret_of(user: User) -> str | None:
 def _login_rows(org: Organisation) -> list[LoginRow]:
     """Read the demo logins back from the database, so a re-run prints what is true now."""
     rows: list[LoginRow] = []
-    by_role = {m.role: m.user for m in org.memberships.select_related("user")}
     for spec in STAFF:
-        user = by_role.get(spec.role)
-        if user is None:
+        # Look the seeded accounts up by their own addresses: other people
+        # invited into the demo hold the same roles, and their logins and
+        # secrets are theirs, not the demo's.
+        email = demo_email(spec.local_part)
+        user = User.objects.get_by_email(email)
+        if user is None or not org.memberships.filter(user=user, role=spec.role).exists():
             continue
-        rows.append(
-            LoginRow(spec.role.label, str(user.email), STAFF_PASSWORD, _totp_secret_of(user))
-        )
+        secret = _totp_secret_of(user)
+        if secret is not None and secret != demo_totp_secret(email):
+            secret = "changed by its owner"
+        rows.append(LoginRow(spec.role.label, email, STAFF_PASSWORD, secret))
     for person in demo_people(2):
         participant_user = User.objects.get_by_email(person.email)
         if participant_user is None:
             continue
         secret = _totp_secret_of(participant_user)
+        if secret is not None and secret != demo_totp_secret(person.email):
+            secret = "changed by its owner"
         label = "Participant (MFA on)" if secret else "Participant"
         rows.append(LoginRow(label, person.email, PARTICIPANT_PASSWORD, secret))
     return rows
@@ -279,6 +285,13 @@ def demo_account(email: str) -> User:
     org = demo_organisation()
     user = User.objects.get_by_email(email)
     if org is None or user is None:
+        raise not_demo
+    # Someone invited into the demo organisation enrols their own
+    # authenticator: only an account still on its published demo secret
+    # may have codes printed, or this command would hand out a real
+    # person's second factor.
+    secret = _totp_secret_of(user)
+    if secret is not None and secret != demo_totp_secret(str(user.email)):
         raise not_demo
     if org.memberships.filter(user=user).exists():
         return user

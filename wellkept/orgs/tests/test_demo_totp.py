@@ -85,3 +85,35 @@ def test_it_refuses_to_run_in_production(seeded: None, settings: object) -> None
     settings.PRODUCTION = True  # type: ignore[attr-defined]
     with pytest.raises(CommandError, match="refused when WELLKEPT_ENV=production"):
         demo_totp(LEADER)
+
+
+def invite_someone_real_into_the_demo() -> User:
+    """A real person invited as privacy officer enrols their own authenticator."""
+    from allauth.mfa.totp.internal.auth import generate_totp_secret
+
+    from wellkept.orgs.models import Role, StaffMembership
+    from wellkept.orgs.selectors import demo_organisation
+
+    user = make_user("new.it.person@demo.wellkept.invalid")
+    StaffMembership.objects.create(
+        user=user, organisation=demo_organisation(), role=Role.PRIVACY_OFFICER
+    )
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def test_it_never_prints_codes_of_someone_invited_into_the_demo(seeded: None) -> None:
+    invite_someone_real_into_the_demo()
+    with pytest.raises(CommandError, match="no demo account"):
+        demo_totp("new.it.person@demo.wellkept.invalid")
+    with pytest.raises(CommandError, match="no demo account"):
+        demo_totp("new.it.person@demo.wellkept.invalid", "--recovery-codes")
+
+
+def test_a_rerun_of_the_seed_lists_only_the_seeded_accounts(seeded: None) -> None:
+    invite_someone_real_into_the_demo()
+    out = io.StringIO()
+    call_command("seed_demo", participants=3, stdout=out, stderr=io.StringIO())
+    printed = out.getvalue()
+    assert "new.it.person" not in printed
+    assert demo.demo_email("privacy.officer") in printed

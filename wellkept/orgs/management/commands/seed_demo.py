@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,7 +39,9 @@ class Command(BaseCommand):
         quiet = options["verbosity"] == 0
 
         def progress(items: list[Any], label: str) -> Iterable[Any]:
-            return tqdm(items, desc=label, unit=" people", disable=quiet, leave=False)
+            # A bar only on a terminal: in a log file it is a line of carriage returns.
+            show = not quiet and sys.stderr.isatty()
+            return tqdm(items, desc=label, unit=" people", disable=not show, leave=False)
 
         try:
             summary = demo_seed(participants=options["participants"], progress=progress)
@@ -71,8 +74,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Sign in at {base_url}/ with an e-mail and password above. Staff must pass MFA:\n"
             "  - add the TOTP secret to an authenticator app (Aegis, FreeOTP, ...), or\n"
-            "  - print the current 6-digit code:   wellkept demo_totp EMAIL\n"
-            "  - list unused recovery codes:       wellkept demo_totp EMAIL --recovery-codes\n"
+            "  - print the current 6-digit code:   .venv/bin/wellkept demo_totp EMAIL\n"
+            "  - list unused recovery codes:       .venv/bin/wellkept demo_totp EMAIL --recovery-codes\n"
             f"Every clinician login is firstname.lastname@{EMAIL_DOMAIN} with the password "
             f"{PARTICIPANT_PASSWORD}.\n"
             "All names are invented. Never use these credentials outside the demo."
