@@ -165,6 +165,10 @@ def _totp_secret_of(user: User) -> str | None:
     return str(decrypt(authenticator.data["secret"]))
 
 
+# Shown instead of a TOTP secret that the account's owner replaced.
+CHANGED_BY_OWNER = "changed by its owner"
+
+
 def _login_rows(org: Organisation) -> list[LoginRow]:
     """Read the demo logins back from the database, so a re-run prints what is true now."""
     rows: list[LoginRow] = []
@@ -178,7 +182,7 @@ def _login_rows(org: Organisation) -> list[LoginRow]:
             continue
         secret = _totp_secret_of(user)
         if secret is not None and secret != demo_totp_secret(email):
-            secret = "changed by its owner"
+            secret = CHANGED_BY_OWNER
         rows.append(LoginRow(spec.role.label, email, STAFF_PASSWORD, secret))
     for person in demo_people(2):
         participant_user = User.objects.get_by_email(person.email)
@@ -186,7 +190,7 @@ def _login_rows(org: Organisation) -> list[LoginRow]:
             continue
         secret = _totp_secret_of(participant_user)
         if secret is not None and secret != demo_totp_secret(person.email):
-            secret = "changed by its owner"
+            secret = CHANGED_BY_OWNER
         label = "Participant (MFA on)" if secret else "Participant"
         rows.append(LoginRow(label, person.email, PARTICIPANT_PASSWORD, secret))
     return rows
