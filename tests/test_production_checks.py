@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from wellkept.vault.checks import check_keyring
+from wellkept.vault.checks import check_keyring, sqlite_folder_holding
 from wellkept.vault.keyring import LocalFileKeyring, reset_keyring
 from wellkept.web.checks import check_production_settings
 
@@ -28,6 +28,9 @@ GOOD = {
     "ALLOWED_HOSTS": ["wellkept.example.org"],
     "WELLKEPT_BASE_URL": "https://wellkept.example.org",
     "CACHES": {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}},
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_USE_TLS": True,
+    "EMAIL_USE_SSL": False,
 }
 
 
@@ -64,6 +67,10 @@ def test_development_mode_is_not_checked() -> None:
             {"CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}},
             "wellkept.W001",
         ),
+        ({"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}, "wellkept.E009"),
+        ({"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}, "wellkept.E009"),
+        ({"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}, "wellkept.E009"),
+        ({"EMAIL_USE_TLS": False}, "wellkept.W002"),
     ],
 )
 def test_each_missing_setting_is_refused(change: dict[str, object], check_id: str) -> None:
@@ -87,6 +94,31 @@ def test_production_refuses_a_key_file_others_can_read(settings, tmp_path: Path)
     settings.WELLKEPT_KEYRING_FILE = path
     reset_keyring()
     assert [m.id for m in check_keyring()] == ["wellkept.E012"]
+
+
+def test_production_refuses_a_key_file_inside_the_database_folder(tmp_path: Path) -> None:
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+    inside = tmp_path / "keys" / "keyring.json"
+    outside = tmp_path.parent / "elsewhere" / "keyring.json"
+    assert sqlite_folder_holding(inside, sqlite) == tmp_path.resolve()
+    assert sqlite_folder_holding(outside, sqlite) is None
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "wellkept"}
+    assert sqlite_folder_holding(inside, postgres) is None
+
+
+def test_the_default_layout_is_refused_in_production(settings, tmp_path: Path) -> None:
+    """The development layout keeps var/keys/ beside var/wellkept.sqlite3: not in production."""
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        pytest.skip("the layout rule is about the SQLite file")
+    key_file = Path(settings.DATABASES["default"]["NAME"]).parent / "keys" / "check-e013.json"
+    LocalFileKeyring(key_file, create=True).current_kek_id()
+    settings.PRODUCTION = True
+    settings.WELLKEPT_KEYRING_FILE = key_file
+    reset_keyring()
+    try:
+        assert [m.id for m in check_keyring()] == ["wellkept.E013"]
+    finally:
+        key_file.unlink()
 
 
 def _wellkept(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -113,6 +145,9 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "WELLKEPT_KEYRING_FILE": str(key_file),
         "WELLKEPT_VAR_DIR": str(tmp_path / "var"),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "WELLKEPT_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "WELLKEPT_EMAIL_HOST": "smtp.example.org",
+        "WELLKEPT_EMAIL_TLS": "1",
     }
 
 

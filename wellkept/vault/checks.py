@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +32,18 @@ def check_keyring(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
             keyring.current_kek_id()
         except KeyringError as exc:
             return [checks.Error(str(exc), id="wellkept.E011")]
+        db_dir = sqlite_folder_holding(keyring.path, settings.DATABASES["default"])
+        if db_dir is not None:
+            # A file-level backup of the database folder would carry the key
+            # that opens it.
+            return [
+                checks.Error(
+                    f"The key file {keyring.path} lies inside the database folder {db_dir}.",
+                    hint="Keep keys apart from data: set WELLKEPT_KEYRING_FILE to a path "
+                    "outside that folder (and outside every backup of it).",
+                    id="wellkept.E013",
+                )
+            ]
         if keyring.path.stat().st_mode & 0o077:
             return [
                 checks.Error(
@@ -39,3 +53,11 @@ def check_keyring(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
                 )
             ]
     return []
+
+
+def sqlite_folder_holding(key_path: Path, database: Mapping[str, Any]) -> Path | None:
+    """Return the SQLite database's folder when the key file lies inside it."""
+    if not str(database.get("ENGINE", "")).endswith("sqlite3"):
+        return None
+    db_dir = Path(str(database["NAME"])).resolve().parent
+    return db_dir if key_path.resolve().is_relative_to(db_dir) else None

@@ -18,6 +18,7 @@ import os
 import secrets
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -67,6 +68,10 @@ class Keyring(Protocol):
         """Remove a KEK that no data key uses any more."""
         ...
 
+    def kek_created_at(self, kek_id: str) -> dt.datetime:
+        """When the KEK was created (it became current then)."""
+        ...
+
     def mac(self, name: str, data: bytes) -> bytes:
         """Return HMAC-SHA-256 of ``data`` under the named secret."""
         ...
@@ -95,22 +100,49 @@ class LocalFileKeyring:
 
     FORMAT = 1
 
+    # How often a running process looks at the key file for changes made by
+    # another process (a rotation or a retirement run from the command line).
+    RECHECK_SECONDS = 1.0
+
     def __init__(self, path: Path, *, create: bool) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
+        # Re-entrant: create_kek() may need _load() to create the file first.
+        self._lock = threading.RLock()
         self._data: dict | None = None
         self._create = create
+        self._signature: tuple[int, int, int] | None = None
+        self._checked_at = 0.0
 
     # -- file handling --------------------------------------------------
 
     def exists(self) -> bool:
         return self.path.is_file()
 
+    def _file_signature(self) -> tuple[int, int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def _is_stale(self) -> bool:
+        """True when another process replaced the key file since we read it.
+
+        Without this, a web worker started before `keys rotate` keeps wrapping
+        new data keys under the old KEK, and once that KEK is retired those
+        keys (and every value under them) could never be opened again.
+        """
+        now = time.monotonic()
+        if now - self._checked_at < self.RECHECK_SECONDS:
+            return False
+        self._checked_at = now
+        return self._file_signature() != self._signature
+
     def _load(self) -> dict:
-        if self._data is not None:
+        if self._data is not None and not self._is_stale():
             return self._data
         with self._lock:
-            if self._data is not None:
+            if self._data is not None and self._file_signature() == self._signature:
                 return self._data
             if not self.path.exists():
                 if not self._create:
@@ -125,6 +157,8 @@ class LocalFileKeyring:
             return self._data
 
     def _read(self) -> dict:
+        self._signature = self._file_signature()
+        self._checked_at = time.monotonic()
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -169,6 +203,7 @@ class LocalFileKeyring:
                 handle.write(payload)
                 handle.flush()
                 os.fsync(handle.fileno())
+            self._signature = self._file_signature()
             return
         fd, tmp_name = tempfile.mkstemp(dir=self.path.parent, prefix=".keyring-")
         try:
@@ -178,6 +213,7 @@ class LocalFileKeyring:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp_name, self.path)
+            self._signature = self._file_signature()
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
@@ -238,6 +274,12 @@ class LocalFileKeyring:
             del data["keys"][kek_id]
             self._write(data)
             self._data = data
+
+    def kek_created_at(self, kek_id: str) -> dt.datetime:
+        entry = self._load()["keys"].get(kek_id)
+        if entry is None:
+            raise KeyringError(f"Unknown key-encryption key {kek_id!r}.")
+        return dt.datetime.fromisoformat(entry["created"])
 
     def mac(self, name: str, data: bytes) -> bytes:
         secret = self._load()["secrets"].get(name)

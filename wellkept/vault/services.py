@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +19,8 @@ from wellkept.actors import Actor
 from wellkept.vault import crypto
 from wellkept.vault.keyring import UnwrapError, get_keyring
 from wellkept.vault.models import DataKey
+
+logger = logging.getLogger(__name__)
 
 
 class Erased:
@@ -69,6 +73,9 @@ class _DekCache:
     def __init__(self) -> None:
         self._entries: dict[int, tuple[float, str, bytes]] = {}
         self._by_subject: dict[str, int] = {}
+        # Shredded here: a put scheduled earlier in the same transaction must
+        # not bring the key back after the shred.
+        self._shredded: set[int] = set()
         self._lock = threading.Lock()
 
     def get(self, datakey_id: int) -> tuple[str, bytes] | None:
@@ -99,7 +106,7 @@ class _DekCache:
 
     def _put(self, datakey_id: int, subject: str, dek: bytes) -> None:
         ttl = settings.WELLKEPT_DEK_CACHE_SECONDS
-        if ttl <= 0:
+        if ttl <= 0 or datakey_id in self._shredded:
             return
         with self._lock:
             if len(self._entries) >= self.MAX_ENTRIES:
@@ -108,8 +115,10 @@ class _DekCache:
             self._entries[datakey_id] = (time.monotonic() + ttl, subject, dek)
             self._by_subject[subject] = datakey_id
 
-    def forget(self, datakey_id: int) -> None:
+    def forget(self, datakey_id: int, *, shredded: bool = False) -> None:
         with self._lock:
+            if shredded:
+                self._shredded.add(datakey_id)
             entry = self._entries.pop(datakey_id, None)
             if entry is not None:
                 self._by_subject.pop(entry[1], None)
@@ -204,8 +213,10 @@ def encrypt_bytes(plaintext: bytes, *, binding: Binding) -> str:
             f"Subject {binding.subject} has been erased; nothing more can be stored for it."
         )
     cached = dek_cache.get(datakey.pk)
-    dek = cached[1] if cached else unwrap_datakey(datakey)
-    if cached is None:
+    if cached is not None and cached[0] == datakey.subject:
+        dek = cached[1]
+    else:
+        dek = unwrap_datakey(datakey)
         dek_cache.put(datakey.pk, datakey.subject, dek)
     return crypto.seal(dek, plaintext, binding.aad(), datakey_id=datakey.pk)
 
@@ -292,14 +303,31 @@ def keys_rotate(
 
 
 def kek_retire(*, actor: Actor, kek_id: str) -> None:
-    """Remove an old KEK from the keyring once no data key depends on it."""
+    """Remove an old KEK from the keyring once no data key depends on it.
+
+    Refused until the current KEK has been current for the grace period:
+    running processes notice a rotation within a second, but one that was
+    stalled (a long request, a suspended worker) could still wrap a new data
+    key under the old KEK, and retiring it then would lose that key for good.
+    """
+    keyring = get_keyring()
+    current = keyring.current_kek_id()
+    if kek_id == current:
+        raise VaultError("The current key-encryption key cannot be retired; rotate first.")
+    grace = dt.timedelta(seconds=settings.WELLKEPT_KEK_RETIRE_GRACE_SECONDS)
+    ready_at = keyring.kek_created_at(current) + grace
+    if clock.now() < ready_at:
+        raise VaultError(
+            f"The current key became current less than {grace} ago. Retire {kek_id} after "
+            f"{ready_at:%Y-%m-%d %H:%M} UTC, once every process has switched to the new key."
+        )
     still_used = DataKey.objects.filter(kek_id=kek_id, shredded_at__isnull=True).count()
     if still_used:
         raise VaultError(
             f"{still_used} data keys are still wrapped by {kek_id}. Run `wellkept keys rotate` "
             "first, then retire the old key."
         )
-    get_keyring().retire_kek(kek_id)
+    keyring.retire_kek(kek_id)
 
 
 def datakey_shred(*, actor: Actor, subject: str) -> DataKey | None:
@@ -317,7 +345,7 @@ def datakey_shred(*, actor: Actor, subject: str) -> DataKey | None:
             datakey.kek_id = ""
             datakey.shredded_at = clock.now()
             datakey.save(update_fields=["wrapped", "kek_id", "shredded_at"])
-    dek_cache.forget(datakey.pk)
+    dek_cache.forget(datakey.pk, shredded=True)
     transaction.on_commit(_flush_sqlite_wal)
     return datakey
 
@@ -331,3 +359,8 @@ def _flush_sqlite_wal() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log_frames, _done = cursor.fetchone()
+        if busy:
+            # Readers held the WAL; the next checkpoint (SQLite runs them on
+            # its own) folds it in. Worth knowing, not worth failing a shred.
+            logger.warning("WAL checkpoint after a shred was blocked by readers; it will retry.")

@@ -74,6 +74,24 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[ch
             "WELLKEPT_BASE_URL is not an https:// address; links in e-mails would be insecure.",
             "Set WELLKEPT_BASE_URL=https://your-host.",
         )
+    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2] if "." in settings.EMAIL_BACKEND else ""
+    if backend in {"console", "locmem", "dummy", "filebased"}:
+        # Invitation and password-reset links would land in a log or a file.
+        refuse(
+            "wellkept.E009",
+            f"E-mail goes to the {backend} backend, not to people.",
+            "Set WELLKEPT_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the "
+            "WELLKEPT_EMAIL_* settings of your mail relay.",
+        )
+    elif not (settings.EMAIL_USE_TLS or settings.EMAIL_USE_SSL):
+        errors.append(
+            checks.Warning(
+                "E-mail to the relay is not encrypted; invitation links would cross the "
+                "network in clear.",
+                hint="Set WELLKEPT_EMAIL_TLS=1 (STARTTLS) or WELLKEPT_EMAIL_SSL=1.",
+                id="wellkept.W002",
+            )
+        )
     if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         errors.append(
             checks.Warning(

@@ -61,7 +61,8 @@ def test_shred_of_an_unknown_subject_is_a_clear_error() -> None:
         run("shred", "participant:nope")
 
 
-def test_retire_in_use_is_a_clear_error() -> None:
+def test_retire_in_use_is_a_clear_error(settings) -> None:
+    settings.WELLKEPT_KEK_RETIRE_GRACE_SECONDS = 0
     User.objects.create_user("a@example.org")
     old = get_keyring().current_kek_id()
     get_keyring().create_kek()

@@ -168,7 +168,8 @@ def test_rotation_dry_run_changes_nothing() -> None:
     assert keyring.kek_ids() == keks
 
 
-def test_retiring_a_key_still_in_use_is_refused() -> None:
+def test_retiring_a_key_still_in_use_is_refused(settings) -> None:
+    settings.WELLKEPT_KEK_RETIRE_GRACE_SECONDS = 0
     make_user("kim@example.org")
     old = get_keyring().current_kek_id()
     get_keyring().create_kek()
@@ -176,7 +177,8 @@ def test_retiring_a_key_still_in_use_is_refused() -> None:
         services.kek_retire(actor=ACTOR, kek_id=old)
 
 
-def test_retiring_after_rotation_keeps_every_value_readable() -> None:
+def test_retiring_after_rotation_keeps_every_value_readable(settings) -> None:
+    settings.WELLKEPT_KEK_RETIRE_GRACE_SECONDS = 0
     lee = make_user("lee@example.org")
     old = get_keyring().current_kek_id()
     services.keys_rotate(actor=ACTOR)
@@ -232,7 +234,13 @@ def test_blind_indexes_are_deterministic_keyed_and_namespaced(settings, tmp_path
     assert a != services.blind_index("user.email", "x@example.org")
 
 
-def test_a_key_created_in_a_rolled_back_transaction_is_never_reused() -> None:
+@pytest.mark.django_db(transaction=True)
+def test_a_key_created_in_a_rolled_back_transaction_is_never_reused(monkeypatch) -> None:
+    """SQLite hands a rolled-back row id out again, possibly to another process.
+
+    This process must not keep the rolled-back key under that id, or it would
+    seal the other subject's values with a key no row holds.
+    """
     from django.db import transaction
 
     class Rollback(Exception):
@@ -245,6 +253,54 @@ def test_a_key_created_in_a_rolled_back_transaction_is_never_reused() -> None:
 
     with pytest.raises(Rollback):
         store_then_fail()
-    survivor = make_user("survivor@example.org")
+
+    # "Another process" (its own cache) creates the next data key.
+    ours = services.dek_cache
+    monkeypatch.setattr(services, "dek_cache", services._DekCache())
+    services.datakey_get_or_create(subject="user:other-process")
+    monkeypatch.setattr(services, "dek_cache", ours)
+
+    binding = Binding("t.t", "r2", "f", "user:other-process")
+    sealed = services.encrypt_text("kept", binding=binding)
     services.dek_cache.clear()
-    assert User.objects.get(pk=survivor.pk).email == "survivor@example.org"
+    assert services.decrypt_text(sealed, binding=binding) == "kept"
+
+
+def test_retiring_right_after_a_rotation_waits_for_the_grace_period(settings) -> None:
+    settings.WELLKEPT_KEK_RETIRE_GRACE_SECONDS = 3600
+    make_user("olu@example.org")
+    old = get_keyring().current_kek_id()
+    services.keys_rotate(actor=ACTOR)
+    with pytest.raises(services.VaultError, match="less than 1:00:00 ago"):
+        services.kek_retire(actor=ACTOR, kek_id=old)
+    assert old in get_keyring().kek_ids()
+
+
+def test_retiring_the_current_key_is_refused(settings) -> None:
+    settings.WELLKEPT_KEK_RETIRE_GRACE_SECONDS = 0
+    with pytest.raises(services.VaultError, match="current key-encryption key"):
+        services.kek_retire(actor=ACTOR, kek_id=get_keyring().current_kek_id())
+
+
+def test_a_running_process_notices_a_rotation_made_by_another(tmp_path) -> None:
+    path = tmp_path / "shared.json"
+    worker = LocalFileKeyring(path, create=True)
+    worker.RECHECK_SECONDS = 0
+    old = worker.current_kek_id()
+    operator = LocalFileKeyring(path, create=False)
+    new = operator.create_kek()
+    assert new != old
+    kek_id, _wrapped = worker.wrap(b"k" * 32, context=b"ctx")
+    assert kek_id == new
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_shredded_in_the_same_transaction_is_not_cached_again() -> None:
+    from django.db import transaction
+
+    pia = make_user("pia@example.org")
+    services.dek_cache.clear()
+    with transaction.atomic():
+        assert User.objects.get(pk=pia.pk).email == "pia@example.org"  # schedules a cache put
+        services.datakey_shred(actor=ACTOR, subject=pia.dek_subject)
+    assert User.objects.get(pk=pia.pk).email is ERASED
