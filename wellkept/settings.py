@@ -170,6 +170,10 @@ WELLKEPT_KEYRING_CREATE = env.bool("WELLKEPT_KEYRING_CREATE", not PRODUCTION)
 # read and unwrapped again. Bounds how long another process keeps decrypting
 # after a shred; 0 disables the cache.
 WELLKEPT_DEK_CACHE_SECONDS = env.int("WELLKEPT_DEK_CACHE_SECONDS", 5, minimum=0, maximum=300)
+# How long a new KEK must have been current before an old one may be retired.
+WELLKEPT_KEK_RETIRE_GRACE_SECONDS = env.int(
+    "WELLKEPT_KEK_RETIRE_GRACE_SECONDS", 3600, minimum=0, maximum=30 * 24 * 3600
+)
 
 # --- Authentication -------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -223,6 +227,11 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = WELLKEPT_REAUTH_SECONDS
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Wellkept] "
+# A reset request for an unknown address sends nothing (allauth would mail
+# "you have no account"); the page says the same either way.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Reset links work for one hour.
+PASSWORD_RESET_TIMEOUT = 3600
 ACCOUNT_FORMS = {
     # Keeps the typed address out of the (unencrypted) session table.
     "login": "wellkept.accounts.forms.LoginForm",
@@ -230,9 +239,16 @@ ACCOUNT_FORMS = {
     "reset_password": "wellkept.accounts.forms.ResetPasswordForm",
 }
 ACCOUNT_RATE_LIMITS = {
-    # Our own back-off (wellkept.accounts.throttle) guards the login form;
-    # allauth's fixed windows stay on for everything else.
+    # Our own back-off (wellkept.accounts.throttle) guards passwords and MFA
+    # codes, with counters per account that no address rotation escapes.
+    # allauth's "login_failed" also drives its per-user MFA limit, which ours
+    # replaces. allauth's fixed windows stay on for everything else.
     "login_failed": False,
+    # Every sign-in POST from one address (IPv6: one /64), wrong or right.
+    # Only a flood guard, since guessing is bounded per account: allauth's
+    # 30 a minute would refuse a whole hospital behind one NAT address at a
+    # shift change.
+    "login": "300/m/ip",
 }
 MFA_ADAPTER = "wellkept.accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
@@ -260,6 +276,7 @@ EMAIL_PORT = env.int("WELLKEPT_EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env.str("WELLKEPT_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env.str("WELLKEPT_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env.bool("WELLKEPT_EMAIL_TLS", False)
+EMAIL_USE_SSL = env.bool("WELLKEPT_EMAIL_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("WELLKEPT_FROM_EMAIL", "Wellkept <wellkept@localhost>")
 
 # --- HTTPS and security headers -------------------------------------------
@@ -269,9 +286,18 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("WELLKEPT_HSTS_INCLUDE_SUBDOMAINS", PR
 SECURE_HSTS_PRELOAD = env.bool("WELLKEPT_HSTS_PRELOAD", PRODUCTION)
 SESSION_COOKIE_SECURE = env.bool("WELLKEPT_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-if env.bool("WELLKEPT_BEHIND_PROXY", False):
+WELLKEPT_BEHIND_PROXY = env.bool("WELLKEPT_BEHIND_PROXY", False)
+if WELLKEPT_BEHIND_PROXY:
     # Only trust this header when a reverse proxy that sets it is in front.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Where the client address comes from, for the sign-in back-off and allauth's
+# rate limits (both ask allauth's adapter). Without either, every request
+# behind a proxy seems to come from the proxy (check wellkept.E020).
+# The number of proxies under our control that append to X-Forwarded-For:
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("WELLKEPT_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+# Or a header the proxy sets to the client address (e.g. X-Real-IP), which
+# then wins over X-Forwarded-For:
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.optional_str("WELLKEPT_TRUSTED_CLIENT_IP_HEADER")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -321,11 +347,26 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        # Invitation tokens and reset keys travel in URL paths, which
+        # django.request (404s, errors) and django.security (CSRF failures)
+        # log. On the handler, so records propagated from child loggers pass it.
+        "redact_link_secrets": {"()": "wellkept.accounts.logging.RedactLinkSecrets"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_link_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("WELLKEPT_LOG_LEVEL", "INFO").upper()},
     "loggers": {
         # Request bodies and querystrings can carry personal values; the
         # default request logger would print them with tracebacks.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # runserver's access lines, through the redacting handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -15,7 +15,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import current_code
+from tests.browser.support import current_code, submit_password
 from wellkept.accounts.models import User
 from wellkept.orgs.models import Organisation, Role, StaffMembership
 
@@ -26,10 +26,7 @@ PASSWORD = "copper kettle morning tide"
 
 
 def sign_in_with_password(page: Page, base_url: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("E-mail address").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    submit_password(page, base_url, EMAIL, PASSWORD)
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
 
 

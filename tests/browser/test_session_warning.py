@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.support import submit_password
 from wellkept.accounts.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,10 +19,7 @@ PASSWORD = "harbour quiet meadow lantern"
 
 
 def sign_in(page: Page, base_url: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("E-mail address").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    submit_password(page, base_url, EMAIL, PASSWORD)
     expect(page).to_have_url(re.compile(rf"^{re.escape(base_url)}/$"))
 
 

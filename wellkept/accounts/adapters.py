@@ -39,6 +39,8 @@ class AccountAdapter(DefaultAccountAdapter):
         # Replaces allauth's fixed-window "login_failed" limit (disabled in
         # settings) with our back-off. Runs before any lookup, so a waiting
         # caller learns nothing about whether the address has an account.
+        # Only the account's counters refuse here; the per-network one never
+        # blocks a correct password (a NAT would make it a site-wide lock).
         wait = throttle.retry_after(self._password_throttle(request, credentials))
         if wait:
             raise ValidationError(throttle.refusal_message(wait), code="throttled")
@@ -50,7 +52,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
-        throttle.register_failure(self._password_throttle(request, credentials))
+        guard = self._password_throttle(request, credentials)
+        throttle.register_failure(guard)
+        # From a network over its allowance (or once the account's own
+        # allowance is used up) a wrong password gets the refusal message, so
+        # "refused" and "wrong" cannot be told apart. See wellkept.accounts.throttle.
+        refusal = throttle.failure_refusal(guard)
+        if refusal:
+            raise ValidationError(refusal, code="throttled")
 
     def reauthenticate(self, user: AbstractBaseUser, password: str) -> bool:
         # allauth looks the address up in its EmailAddress table, which we

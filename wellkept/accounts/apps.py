@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "wellkept.accounts"
     label = "accounts"
     verbose_name = "Accounts and authentication"
+
+    def ready(self) -> None:
+        from wellkept.accounts import checks  # noqa: F401  (registers the checks)

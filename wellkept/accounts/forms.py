@@ -21,7 +21,7 @@ from django.http import HttpRequest
 
 from wellkept.accounts import throttle
 from wellkept.accounts.models import User
-from wellkept.accounts.passwords import MAX_LENGTH, PasswordSubject
+from wellkept.accounts.passwords import MAX_LENGTH, MULTI_FACTOR_MIN_LENGTH, PasswordSubject
 from wellkept.accounts.selectors import authenticator_removal_refusal
 from wellkept.orgs.models import Organisation, Role
 
@@ -44,7 +44,9 @@ class LoginForm(account_forms.LoginForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "E-mail address"
-        self.fields["login"].widget.attrs.update({"autocomplete": "username email"})
+        self.fields["login"].widget.attrs.update(
+            {"autocomplete": "username email", "placeholder": "E-mail address"}
+        )
         self.fields["password"].widget.attrs.update({"maxlength": str(MAX_LENGTH)})
 
     def user_credentials(self) -> dict:
@@ -78,8 +80,7 @@ class ResetPasswordForm(account_forms.ResetPasswordForm):
 
 
 def _mfa_throttle(user: Any) -> throttle.Throttle:
-    request = context.request
-    return throttle.for_mfa(user_id=user.pk, ip=get_account_adapter().get_client_ip(request))
+    return throttle.for_mfa(user_id=user.pk, ip=throttle.client_ip(context.request))
 
 
 def _check_code_with_backoff(user: Any, check: Any) -> Any:
@@ -92,6 +93,10 @@ def _check_code_with_backoff(user: Any, check: Any) -> Any:
         result = check()
     except ValidationError:
         throttle.register_failure(guard)
+        refusal = throttle.failure_refusal(guard)
+        if refusal:
+            # Past an allowance a wrong code looks like a refused one.
+            raise ValidationError(refusal, code="throttled") from None
         raise
     throttle.reset(guard)
     return result
@@ -126,15 +131,18 @@ class MFAReauthenticateForm(mfa_base_forms.ReauthenticateForm):
 PENDING_TOTP_SESSION_KEY = totp_auth.SECRET_SESSION_KEY
 
 
-def pending_totp_secret(request: HttpRequest, *, regenerate: bool) -> str:
+def pending_totp_secret(request: HttpRequest) -> str:
     """Return the secret being enrolled, kept encrypted in the session.
 
     allauth keeps it in clear in the session, which our database-backed
     sessions would write to disk; we store it through the vault instead,
     under the same key so allauth still clears it once enrolment succeeds.
+    One secret serves the whole set-up: allauth makes a new one on every
+    page load, so someone who scanned the QR code, left and came back
+    would hold a key the page no longer accepts.
     """
     adapter = get_mfa_adapter()
-    sealed = None if regenerate else request.session.get(PENDING_TOTP_SESSION_KEY)
+    sealed = request.session.get(PENDING_TOTP_SESSION_KEY)
     if isinstance(sealed, str):
         # A stale or tampered value (or one under a shredded key): start over.
         with contextlib.suppress(Exception):
@@ -151,7 +159,7 @@ class ActivateTOTPForm(totp_forms.ActivateTOTPForm):
         self.user = kwargs.pop("user")
         # Skip allauth's __init__, which would put the secret in the session in clear.
         forms.Form.__init__(self, *args, **kwargs)
-        self.secret = pending_totp_secret(context.request, regenerate=not self.is_bound)
+        self.secret = pending_totp_secret(context.request)
         self.fields["code"].widget = _code_widget()
         self.fields["code"].label = "Six-digit code from your authenticator app"
 
@@ -208,7 +216,14 @@ class AcceptInvitationForm(forms.Form):
         widget=forms.PasswordInput(
             attrs={"autocomplete": "new-password", "maxlength": str(MAX_LENGTH)}
         ),
-        help_text=password_validation.password_validators_help_text_html(),
+        # Every invited role is a staff role, so MFA always follows: say the
+        # one length that applies instead of the general 15-or-8 rule.
+        help_text=(
+            f"Use at least {MULTI_FACTOR_MIN_LENGTH} characters; you will set up "
+            "two-step sign-in next. Spaces, symbols and pasting are all fine. It must "
+            "not be a common or breached password, or contain your e-mail address "
+            "or the word “wellkept”."
+        ),
     )
     password2 = forms.CharField(
         label="Type the same password again",

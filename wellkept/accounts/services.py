@@ -18,12 +18,16 @@ from wellkept import clock
 from wellkept.accounts.models import Invitation, User, email_index_for, normalise_email
 from wellkept.accounts.passwords import PasswordSubject
 from wellkept.accounts.tokens import token_issue, token_matches, token_prefix
-from wellkept.actors import Actor
+from wellkept.actors import Actor, SystemActor
 from wellkept.orgs.models import Organisation, Role, StaffMembership
 
 
 class InvitationError(Exception):
     """An invitation cannot be created; the message says why and what to do."""
+
+
+class InvitationNotAllowed(InvitationError):
+    """The actor may not invite into this organisation."""
 
 
 class InvitationInvalid(Exception):
@@ -39,7 +43,7 @@ class IssuedInvitation:
 
 
 def invitation_url(token: str) -> str:
-    path = reverse("accounts:invitation_accept", kwargs={"token": token})
+    path = reverse("accounts:invitation_open", kwargs={"token": token})
     return settings.WELLKEPT_BASE_URL.rstrip("/") + path
 
 
@@ -64,6 +68,7 @@ def invitation_create(
     *, actor: Actor, organisation: Organisation, email: str, role: str
 ) -> IssuedInvitation:
     """Invite ``email`` to ``organisation`` with a staff ``role``; e-mail the link on commit."""
+    _check_may_invite(actor, organisation)
     address = normalise_email(email)
     try:
         validate_email(address)
@@ -72,6 +77,10 @@ def invitation_create(
     if role not in Role.values:
         valid = ", ".join(Role.values)
         raise InvitationError(f"'{role}' is not a staff role. Choose one of: {valid}.")
+    if isinstance(actor, User) and actor.email_index == email_index_for(address):
+        # A second account (or a role) handed to oneself would dodge the
+        # two-person view of who administers whom.
+        raise InvitationError("You cannot invite your own e-mail address.")
     if User.objects.filter(email_index=email_index_for(address)).exists():
         # Only administrators reach this, and they may know who has an account.
         raise InvitationError("An account with this e-mail address already exists.")
@@ -99,6 +108,21 @@ def invitation_create(
             )
         )
     return IssuedInvitation(invitation=invitation, url=url)
+
+
+def _check_may_invite(actor: Actor, organisation: Organisation) -> None:
+    """Allow a command, or a system administrator of ``organisation``; refuse anyone else."""
+    if isinstance(actor, SystemActor):
+        return
+    if (
+        isinstance(actor, User)
+        and actor.is_active
+        and StaffMembership.objects.filter(
+            user_id=actor.pk, organisation=organisation, role=Role.SYSTEM_ADMIN
+        ).exists()
+    ):
+        return
+    raise InvitationNotAllowed("You cannot invite people to this organisation.")
 
 
 def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:

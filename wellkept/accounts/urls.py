@@ -2,9 +2,10 @@
 
 Included before ``allauth.urls`` under the same prefix: a wrapped view keeps
 allauth's path and URL name, so allauth's templates and redirects reach it.
+allauth pages Wellkept does not offer are shadowed the same way by a 404.
 """
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from wellkept.accounts import views
 
@@ -17,7 +18,9 @@ own_patterns: list[URLPattern | URLResolver] = [
         views.invitation_revoke_view,
         name="invitation_revoke",
     ),
-    path("invite/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    # Before the token route, which would otherwise take "accept" for a token.
+    path("invite/accept/", views.invitation_accept_view, name="invitation_accept"),
+    path("invite/<str:token>/", views.invitation_open_view, name="invitation_open"),
 ]
 
 allauth_overrides: list[URLPattern | URLResolver] = [
@@ -37,9 +40,28 @@ allauth_overrides: list[URLPattern | URLResolver] = [
     path("2fa/webauthn/add/", views.add_webauthn, name="mfa_add_webauthn"),
     path("2fa/webauthn/keys/<int:pk>/remove/", views.remove_webauthn, name="mfa_remove_webauthn"),
     path("sessions/", views.usersessions_list, name="usersessions_list"),
+    path("password/change/", views.password_change, name="account_change_password"),
+    re_path(
+        r"^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        views.password_reset_from_key,
+        name="account_reset_password_from_key",
+    ),
+]
+
+# Accounts come only from invitations and keep one address, stored encrypted
+# on the User; these allauth pages would sign people up, or write addresses in
+# clear to allauth's EmailAddress table, or send login codes. Same paths and
+# names as allauth's, so a stray link in allauth's templates still resolves.
+not_offered: list[URLPattern | URLResolver] = [
+    path("signup/", views.not_offered, name="account_signup"),
+    path("email/", views.not_offered, name="account_email"),
+    path("confirm-email/", views.not_offered, name="account_email_verification_sent"),
+    re_path(r"^confirm-email/(?P<key>[-:\w]+)/$", views.not_offered, name="account_confirm_email"),
+    path("login/code/confirm/", views.not_offered, name="account_confirm_login_code"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((own_patterns, "accounts"))),
     *allauth_overrides,
+    *not_offered,
 ]

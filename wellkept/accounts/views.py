@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from allauth.account import views as account_views
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes import views as recovery_code_views
@@ -18,10 +19,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wellkept.accounts import session_secrets
 from wellkept.accounts.decorators import reauth_required
 from wellkept.accounts.forms import AcceptInvitationForm, InvitationForm
 from wellkept.accounts.models import User
@@ -125,19 +128,36 @@ def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpRes
     return redirect("accounts:invitation_list")
 
 
+INVITATION_SESSION_KEY = "wellkept.invitation_token"
+
+
 def _invitation_no_longer_valid(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/invitation_invalid.html", status=404)
 
 
 @login_not_required
 @never_cache
+@require_GET
+def invitation_open_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Check an invitation link, park its token sealed in the session, drop it from the URL."""
+    # Like allauth's reset links: past this redirect the token is in no URL,
+    # so no access log, Referer header or browser history holds it.
+    if invitation_find_usable(token) is None:
+        return _invitation_no_longer_valid(request)
+    session_secrets.seal(request.session, INVITATION_SESSION_KEY, token)
+    return HttpResponseRedirect(reverse("accounts:invitation_accept"))
+
+
+@login_not_required
+@never_cache
 @sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
-def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept_view(request: HttpRequest) -> HttpResponse:
     """Let an invitee choose a password, sign them in and send them to MFA enrolment."""
-    invitation = invitation_find_usable(token)
+    token = session_secrets.unseal(request.session, INVITATION_SESSION_KEY)
+    invitation = invitation_find_usable(token) if token else None
     email = invitation.email if invitation is not None else None
-    if invitation is None or not isinstance(email, str):
+    if token is None or invitation is None or not isinstance(email, str):
         return _invitation_no_longer_valid(request)
     form = AcceptInvitationForm(request.POST or None, email=email)
     if request.method == "POST" and form.is_valid():
@@ -148,6 +168,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("password1", exc)
         else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
             login(request, user, backend="wellkept.accounts.backends.EmailBackend")
             # They have just proved the link and set the password: that counts
             # as a fresh password authentication, so adding an authenticator
@@ -159,6 +180,48 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         "accounts/invitation_accept.html",
         {"form": form, "invitation": invitation, "invited_email": email},
     )
+
+
+@login_not_required
+def not_offered(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """Answer 404 in place of an allauth page Wellkept does not offer."""
+    raise Http404
+
+
+RESET_KEY_SESSION_KEY = account_views.INTERNAL_RESET_SESSION_KEY
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetFromKeyView(account_views.PasswordResetFromKeyView):
+    """allauth's page behind a reset link, keeping the link's key sealed in the session."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # allauth parks the key in the session in clear between the link and
+        # the form. It is unsealed only for the length of this request, and
+        # sealed again (or dropped) before the session is written.
+        session = request.session
+        key = session_secrets.unseal(session, RESET_KEY_SESSION_KEY)
+        if key is None:
+            session.pop(RESET_KEY_SESSION_KEY, None)
+        else:
+            session[RESET_KEY_SESSION_KEY] = key
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            key = session.get(RESET_KEY_SESSION_KEY)
+            if isinstance(key, str) and key:
+                session_secrets.seal(session, RESET_KEY_SESSION_KEY, key)
+            else:
+                session.pop(RESET_KEY_SESSION_KEY, None)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response: HttpResponse = super().form_valid(form)
+        # The key is spent; nothing of it need stay behind.
+        self.request.session.pop(RESET_KEY_SESSION_KEY, None)
+        return response
+
+
+password_reset_from_key = PasswordResetFromKeyView.as_view()
 
 
 # allauth's sensitive MFA and session views, behind our re-authentication
@@ -182,6 +245,15 @@ def activate_totp(request: HttpRequest) -> HttpResponse:
             record_authentication(
                 request, request.user, method="mfa", id=enrolled.pk, type=enrolled.type
             )
+    # allauth renders lazily (a TemplateResponse), so the page can still be
+    # given the key in groups of four, which is easier to type without slips,
+    # and told whether this person is held here until they enrol.
+    page = getattr(response, "context_data", None)
+    if isinstance(page, dict):
+        secret = str(getattr(page.get("form"), "secret", ""))
+        page["secret_groups"] = [secret[i : i + 4] for i in range(0, len(secret), 4)]
+        user = _signed_in_user(request)
+        page["enrolment_required"] = bool(staff_roles(user)) and not user_second_factor_types(user)
     return response
 
 
@@ -190,7 +262,10 @@ add_webauthn = reauth_required(webauthn_views.add_webauthn)
 generate_recovery_codes = reauth_required(recovery_code_views.generate_recovery_codes)
 view_recovery_codes = reauth_required(recovery_code_views.view_recovery_codes)
 download_recovery_codes = reauth_required(recovery_code_views.download_recovery_codes)
-usersessions_list = reauth_required(allow_safe_methods=True)(usersession_views.list_usersessions)
+# The sessions page lists IP addresses and devices: looking at it needs a
+# fresh proof of identity too, not only ending sessions.
+usersessions_list = reauth_required(usersession_views.list_usersessions)
+password_change = reauth_required(account_views.password_change)
 
 
 @reauth_required

@@ -108,16 +108,51 @@ def test_it_sends_anonymous_visitors_to_sign_in(rf, client):
     assert response["Location"].startswith(reverse("account_login"))
 
 
-def test_it_guards_signing_out_other_sessions_but_not_viewing_them(client, nina, frozen_clock):
+def test_it_guards_viewing_and_signing_out_other_sessions(client, nina, frozen_clock):
     enrol_totp(nina)
     client.force_login(nina)
     record_authentication(client, nina, "mfa", at=now(), type="totp")
     frozen_clock(600)
     sessions = reverse("usersessions_list")
-    assert client.get(sessions).status_code == 200
-    response = client.post(sessions, {})
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    # The list shows IP addresses and devices, so even looking needs a fresh step.
+    for response in (client.get(sessions), client.post(sessions, {})):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+
+
+def test_it_shows_the_sessions_list_right_after_an_mfa_step(client, nina):
+    enrol_totp(nina)
+    client.force_login(nina)
+    record_authentication(client, nina, "mfa", at=now(), type="totp")
+    assert client.get(reverse("usersessions_list")).status_code == 200
+
+
+def test_it_asks_for_a_fresh_password_before_a_password_change(client, nina, frozen_clock):
+    client.force_login(nina)
+    record_authentication(client, nina, "password", at=now())
+    frozen_clock(600)
+    change = reverse("account_change_password")
+    for response in (
+        client.get(change),
+        client.post(
+            change,
+            {
+                "oldpassword": "violet kettle harbour sings",
+                "password1": "a completely new passphrase",
+                "password2": "a completely new passphrase",
+            },
+        ),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
+    nina.refresh_from_db()
+    assert nina.check_password("violet kettle harbour sings")
+
+
+def test_it_lets_a_freshly_authenticated_person_open_the_password_change(client, nina):
+    client.force_login(nina)
+    record_authentication(client, nina, "password", at=now())
+    assert client.get(reverse("account_change_password")).status_code == 200
 
 
 def test_it_completes_a_real_mfa_reauthentication(client, amira):

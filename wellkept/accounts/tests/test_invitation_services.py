@@ -11,11 +11,12 @@ from wellkept.accounts.models import Invitation, User
 from wellkept.accounts.services import (
     InvitationError,
     InvitationInvalid,
+    InvitationNotAllowed,
     invitation_accept,
     invitation_create,
     invitation_revoke,
 )
-from wellkept.accounts.tests.conftest import make_user
+from wellkept.accounts.tests.conftest import give_role, make_user
 from wellkept.actors import SystemActor
 from wellkept.orgs.models import Role, StaffMembership
 
@@ -152,3 +153,43 @@ def test_it_applies_the_password_rules_and_leaves_the_link_usable(st_annes):
         invitation_accept(token=token, password="short")
     assert User.objects.count() == 0
     invitation_accept(token=token, password=NEW_PASSWORD)
+
+
+def test_it_lets_a_system_administrator_of_the_organisation_invite(st_annes, amira):
+    issued = invitation_create(
+        actor=amira, organisation=st_annes, email="sam@stannes.example", role=Role.SPECIALIST
+    )
+    assert issued.invitation.invited_by == amira
+
+
+@pytest.mark.parametrize("persona", ["lena", "nina", "oscar"])
+def test_it_refuses_anyone_but_the_organisations_system_administrators(st_annes, persona, request):
+    actor = request.getfixturevalue(persona)
+    with pytest.raises(InvitationNotAllowed):
+        invitation_create(
+            actor=actor, organisation=st_annes, email="sam@stannes.example", role=Role.LEADER
+        )
+    assert Invitation.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_it_refuses_a_deactivated_system_administrator(st_annes, amira):
+    amira.is_active = False
+    amira.save(update_fields=["is_active"])
+    with pytest.raises(InvitationNotAllowed):
+        invitation_create(
+            actor=amira, organisation=st_annes, email="sam@stannes.example", role=Role.LEADER
+        )
+
+
+def test_it_refuses_an_administrator_inviting_their_own_address(st_annes, amira, elsewhere):
+    give_role(amira, elsewhere, Role.SYSTEM_ADMIN)
+    for organisation in (st_annes, elsewhere):
+        with pytest.raises(InvitationError, match="your own e-mail address"):
+            invitation_create(
+                actor=amira,
+                organisation=organisation,
+                email=" Amira.Admin@StAnnes.example",
+                role=Role.SPECIALIST,
+            )
+    assert Invitation.objects.count() == 0

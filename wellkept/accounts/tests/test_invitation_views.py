@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import reverse
 
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("accounts:invitation_list")
 NEW = reverse("accounts:invitation_new")
+ACCEPT = reverse("accounts:invitation_accept")
 SETUP = SystemActor("tests")
 DEAD_LINK = "This invitation link is no longer valid"
 
@@ -102,14 +104,23 @@ def test_it_hides_other_organisations_invitations(client, oscar, st_annes):
     assert issued.invitation.revoked_at is None
 
 
+def open_link(client, path: str):
+    """Follow an invitation link the way a browser does; return the final page."""
+    response = client.get(path)
+    if response.status_code == 302:
+        assert response["Location"] == ACCEPT
+        return client.get(ACCEPT)
+    return response
+
+
 def test_it_lets_the_invitee_set_a_password_and_sends_them_to_mfa(client, st_annes):
     _issued, path = issue(st_annes)
-    page = client.get(path)
+    page = open_link(client, path)
     assert page.status_code == 200
     html = page.content.decode()
     assert 'autocomplete="new-password"' in html
     assert "at least 8" in html
-    response = client.post(path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
+    response = client.post(ACCEPT, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
     user = User.objects.get_by_email("sam.specialist@stannes.example")
@@ -122,10 +133,11 @@ def test_it_lets_the_invitee_set_a_password_and_sends_them_to_mfa(client, st_ann
 
 def test_it_explains_password_problems_on_the_invitation_page(client, st_annes):
     _issued, path = issue(st_annes)
-    response = client.post(path, {"password1": "short", "password2": "short"})
+    open_link(client, path)
+    response = client.post(ACCEPT, {"password1": "short", "password2": "short"})
     assert response.status_code == 200
     assert "at least 8 characters" in response.content.decode()
-    response = client.post(path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXq"})
+    response = client.post(ACCEPT, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXq"})
     assert "not the same" in response.content.decode()
     assert User.objects.count() == 0
 
@@ -134,15 +146,18 @@ def test_it_shows_one_page_for_used_revoked_expired_and_unknown_links(
     client, st_annes, frozen_clock, settings
 ):
     _used, used_path = issue(st_annes, "used@stannes.example")
-    client.post(used_path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
+    open_link(client, used_path)
+    client.post(ACCEPT, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
     client.logout()
     revoked, revoked_path = issue(st_annes, "revoked@stannes.example")
     invitation_revoke(actor=SETUP, invitation=revoked.invitation)
     _expired, expired_path = issue(st_annes, "expired@stannes.example")
     frozen_clock(settings.WELLKEPT_INVITATION_DAYS * 86400 + 1)
-    unknown_path = reverse("accounts:invitation_accept", args=["0123456789.nothing-here"])
+    unknown_path = reverse("accounts:invitation_open", args=["0123456789.nothing-here"])
 
     pages = [client.get(p) for p in (used_path, revoked_path, expired_path, unknown_path)]
+    # And the form's address, reached with nothing (or nothing usable) parked.
+    pages.append(client.__class__().get(ACCEPT))
     assert {p.status_code for p in pages} == {404}
     bodies = {p.content.decode().replace(p.wsgi_request.path, "") for p in pages}
     assert len(bodies) == 1
@@ -151,9 +166,44 @@ def test_it_shows_one_page_for_used_revoked_expired_and_unknown_links(
 
 def test_it_refuses_a_second_use_even_with_the_page_still_open(client, st_annes):
     _issued, path = issue(st_annes)
-    client.get(path)
-    client.post(path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
     other = client.__class__()
-    response = other.post(path, {"password1": STRONG_PASSWORD, "password2": STRONG_PASSWORD})
+    open_link(client, path)
+    open_link(other, path)
+    client.post(ACCEPT, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
+    response = other.post(ACCEPT, {"password1": STRONG_PASSWORD, "password2": STRONG_PASSWORD})
     assert response.status_code == 404
     assert User.objects.count() == 1
+
+
+def test_it_moves_the_token_out_of_the_url_and_keeps_it_sealed_in_the_session(client, st_annes):
+    _issued, path = issue(st_annes)
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    secret_part = token.split(".", 1)[1]
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == ACCEPT
+    assert token not in response["Location"]
+    page = client.get(ACCEPT)
+    assert page.status_code == 200
+    assert secret_part not in page.content.decode()
+    for row in Session.objects.all():
+        assert secret_part not in row.session_data
+        assert secret_part not in str(row.get_decoded())
+
+
+def test_it_refuses_a_tampered_sealed_token(client, st_annes):
+    _issued, path = issue(st_annes)
+    client.get(path)
+    session = client.session
+    session["wellkept.invitation_token"] = session["wellkept.invitation_token"][:-4] + "AAAA"
+    session.save()
+    response = client.post(ACCEPT, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
+    assert response.status_code == 404
+    assert User.objects.count() == 0
+
+
+def test_it_refuses_the_link_by_post(client, st_annes):
+    _issued, path = issue(st_annes)
+    response = client.post(path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
+    assert response.status_code == 405
+    assert User.objects.count() == 0

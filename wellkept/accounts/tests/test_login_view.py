@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.sessions.models import Session
@@ -128,5 +130,140 @@ def test_it_backs_off_wrong_authenticator_codes(client, amira, frozen_clock):
         client.post(reverse("mfa_authenticate"), {"code": "000000"})
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(amira.totp_secret)})
     assert response.status_code == 200
+    assert "Too many failed attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+NAT = "10.0.0.1"  # a hospital NAT, or a proxy without the trusted-proxy settings
+
+
+def test_it_still_lets_a_correct_password_in_from_an_address_others_have_abused(
+    client, nina, frozen_clock
+):
+    # A guesser behind the same NAT tries many accounts, slowly enough that
+    # the per-address back-off never runs out.
+    for n in range(throttle.ADDRESS_FREE_FAILURES + 15):
+        client.post(
+            LOGIN,
+            {"login": f"random{n}@stannes.example", "password": "wrong password here!"},
+            REMOTE_ADDR=NAT,
+        )
+        frozen_clock(60)
+    response = client.post(
+        LOGIN,
+        {"login": "nina.nurse@stannes.example", "password": STRONG_PASSWORD},
+        REMOTE_ADDR=NAT,
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(nina.pk)
+
+
+def test_it_answers_wrong_passwords_from_an_abused_address_like_refusals(
+    client, nina, frozen_clock
+):
+    for n in range(throttle.ADDRESS_FREE_FAILURES + 1):
+        sign_in(client, f"random{n}@stannes.example", "wrong password here!")
+    wrong = sign_in(client, "nina.nurse@stannes.example", "not her password at all")
+    unknown = sign_in(client, "nobody.here@stannes.example", "not her password at all")
+    # The same words as a refused attempt; only the growing wait differs.
+    assert "Too many failed attempts" in form_errors(wrong)
+    assert re.sub(r"\d+", "N", form_errors(wrong)) == re.sub(r"\d+", "N", form_errors(unknown))
+
+
+def test_it_limits_password_guesses_per_account_however_many_addresses_are_used(
+    client, nina, frozen_clock
+):
+    for n in range(throttle.ACCOUNT_PASSWORD_FREE_FAILURES + 1):
+        client.post(
+            LOGIN,
+            {"login": "nina.nurse@stannes.example", "password": "wrong password here!"},
+            REMOTE_ADDR=f"2001:db8:{n:x}::1",
+        )
+    response = client.post(
+        LOGIN,
+        {"login": "nina.nurse@stannes.example", "password": STRONG_PASSWORD},
+        REMOTE_ADDR="2001:db8:ffff::1",
+    )
+    assert "Too many failed attempts" in form_errors(response)
+    assert "_auth_user_id" not in client.session
+    # The wait is bounded: the owner gets in once it is over.
+    frozen_clock(throttle.MAX_DELAY_SECONDS)
+    response = client.post(
+        LOGIN,
+        {"login": "nina.nurse@stannes.example", "password": STRONG_PASSWORD},
+        REMOTE_ADDR="2001:db8:ffff::1",
+    )
+    assert response.status_code == 302
+
+
+def test_it_counts_a_whole_ipv6_64_as_one_place(client, nina, frozen_clock):
+    for n in range(throttle.PAIR_FREE_FAILURES + 1):
+        client.post(
+            LOGIN,
+            {"login": "nina.nurse@stannes.example", "password": "wrong password here!"},
+            REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}",
+        )
+    response = client.post(
+        LOGIN,
+        {"login": "nina.nurse@stannes.example", "password": STRONG_PASSWORD},
+        REMOTE_ADDR="2001:db8:1:2:ffff::9",
+    )
+    assert "Too many failed attempts" in form_errors(response)
+
+
+def test_it_takes_the_client_address_from_the_trusted_proxy(client, nina, frozen_clock, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for _ in range(throttle.PAIR_FREE_FAILURES + 1):
+        client.post(
+            LOGIN,
+            {"login": "nina.nurse@stannes.example", "password": "wrong password here!"},
+            REMOTE_ADDR=NAT,
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    # The owner behind the same proxy, from another client address, is not slowed.
+    response = client.post(
+        LOGIN,
+        {"login": "nina.nurse@stannes.example", "password": STRONG_PASSWORD},
+        REMOTE_ADDR=NAT,
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
+    assert response.status_code == 302
+
+
+def test_it_does_not_let_allauth_refuse_a_busy_nat_at_30_sign_ins_a_minute(client, nina):
+    for _ in range(40):
+        response = client.post(
+            LOGIN,
+            {"login": "nina.nurse@stannes.example", "password": STRONG_PASSWORD},
+            REMOTE_ADDR=NAT,
+        )
+        assert response.status_code == 302
+        client.logout()
+
+
+def wrong_code_for(secret: str) -> str:
+    return f"{(int(totp_code(secret)) + 500_000) % 1_000_000:06d}"
+
+
+def test_it_limits_authenticator_codes_per_account_across_rotating_addresses(
+    client, amira, frozen_clock
+):
+    # A stolen password, then codes from ever new IPv6 networks.
+    client.post(
+        LOGIN,
+        {"login": "amira.admin@stannes.example", "password": STRONG_PASSWORD},
+        REMOTE_ADDR="2001:db8::1",
+    )
+    for n in range(throttle.ACCOUNT_MFA_FREE_FAILURES + 1):
+        client.post(
+            reverse("mfa_authenticate"),
+            {"code": wrong_code_for(amira.totp_secret)},
+            REMOTE_ADDR=f"2001:db8:{n + 1:x}::1",
+        )
+    response = client.post(
+        reverse("mfa_authenticate"),
+        {"code": totp_code(amira.totp_secret)},
+        REMOTE_ADDR="2001:db8:ffff::1",
+    )
     assert "Too many failed attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
