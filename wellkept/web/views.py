@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -17,7 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Tell the signed-in person what they can do here today."""
     held = user_roles(request.user)
     roles = [(role, GUIDES[role]) for role in Role if role in held]
-    return render(request, "web/home.html", {"role_guides": roles})
+    context = {"role_guides": roles, "has_mfa": is_mfa_enabled(request.user)}
+    return render(request, "web/home.html", context)
 
 
 def _session_json(request: HttpRequest) -> JsonResponse:

@@ -33,9 +33,28 @@ def test_it_tells_a_leader_what_the_role_sees_and_never_sees(lee_client: Client)
 
     assert "signed in as\n      <strong>Leader</strong>" in html
     assert escape(GUIDES[Role.LEADER].never_sees) in html
-    assert "Every staff role must use it" in html
     assert "Our privacy promises" not in html
     assert escape(GUIDES[Role.PRIVACY_OFFICER].sees) not in html
+
+
+def test_it_suggests_two_factor_authentication_to_a_participant_without_it(
+    pat_client: Client,
+) -> None:
+    html = pat_client.get(reverse("web:home")).text
+
+    assert "Add two-factor authentication</a> (recommended)" in html
+    assert "Two-factor authentication is on" not in html
+
+
+def test_it_tells_a_leader_with_two_factor_authentication_that_it_is_on(
+    lee_client: Client,
+) -> None:
+    html = lee_client.get(reverse("web:home")).text
+
+    assert "Two-factor authentication is on." in html
+    assert f'href="{reverse("mfa_index")}">Manage sign-in security</a>' in html
+    assert "Set up two-factor authentication" not in html
+    assert "Add two-factor authentication" not in html
 
 
 def test_it_shows_neither_persona_their_email_address(

@@ -75,6 +75,25 @@ def test_it_shows_a_participant_the_account_links_that_exist(pat_client: Client)
     assert page.find("form", action=reverse("account_logout"), method="post")
 
 
+def test_it_puts_the_header_links_in_a_menu_that_opens_without_script(
+    pat_client: Client,
+) -> None:
+    html = pat_client.get("/").text
+    page = outline(html)
+
+    # A closed <details>: phones show only "Menu"; the stylesheet opens it
+    # into a row on wider screens. The links are rendered once, inside it.
+    menu = page.find("details", **{"class": "site-menu"})
+    assert menu == [{"class": "site-menu"}]
+    start = html.index('<details class="site-menu">')
+    end = html.index("</details>", start)
+    inside = html[start:end]
+    assert '<summary class="site-menu__toggle">Menu</summary>' in inside
+    assert '<nav class="site-nav" aria-label="Main">' in inside
+    assert 'class="site-header__roles"' in inside
+    assert len(page.find("nav")) == 1
+
+
 def test_it_names_the_roles_in_the_header_but_never_the_email(
     pat_client: Client, lee_client: Client
 ) -> None:
@@ -115,7 +134,8 @@ def test_it_renders_allauth_pages_inside_the_wellkept_layout(
     client: Client, pat_client: Client
 ) -> None:
     login = outline(client.get(LOGIN).text)
-    manage = outline(pat_client.get(reverse("account_change_password")).text)
+    # The MFA page: password and devices now ask to re-authenticate first.
+    manage = outline(pat_client.get(reverse("mfa_index")).text)
 
     for page, layout in ((login, "layout-entrance"), (manage, "layout-manage")):
         assert page.find("a", **{"class": "skip-link", "href": "#main"})
