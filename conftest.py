@@ -16,6 +16,14 @@ from wellkept.vault.keyring import reset_keyring
 from wellkept.vault.services import dek_cache
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Live-server threads would otherwise keep persistent PostgreSQL
+    # connections open after the test, and dropping the test database fails.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def _isolated_keyring(tmp_path_factory: pytest.TempPathFactory, settings) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("keys") / "keyring.json"

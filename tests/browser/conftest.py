@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = os.environ.get("WELLKEPT_REQUIRE_BROWSER") == "1"
@@ -49,6 +50,10 @@ def browser_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         yield context
         context.close()
         browser.close()
+        # While Playwright's loop runs, Django keeps this thread's database
+        # connections in a separate context; close them here, or they
+        # outlive the test and PostgreSQL refuses to drop the test database.
+        connections.close_all()
 
 
 @pytest.fixture
