@@ -102,30 +102,28 @@ def _check_code_with_backoff(user: Any, check: Any) -> Any:
     return result
 
 
-class MFAAuthenticateForm(mfa_base_forms.AuthenticateForm):
+class _CodeWithBackoff:
+    """Our code widget and label, and the back-off around allauth's code check."""
+
+    fields: dict[str, Any]
+    user: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget = _code_widget()
+        self.fields["code"].label = "Code from your authenticator app, or a recovery code"
+
+    def clean_code(self) -> str:
+        code: str = _check_code_with_backoff(self.user, super().clean_code)  # type: ignore[misc]
+        return code
+
+
+class MFAAuthenticateForm(_CodeWithBackoff, mfa_base_forms.AuthenticateForm):
     """The second step of signing in (authenticator or recovery code), with back-off."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget = _code_widget()
-        self.fields["code"].label = "Code from your authenticator app, or a recovery code"
 
-    def clean_code(self) -> str:
-        code: str = _check_code_with_backoff(self.user, super().clean_code)
-        return code
-
-
-class MFAReauthenticateForm(mfa_base_forms.ReauthenticateForm):
+class MFAReauthenticateForm(_CodeWithBackoff, mfa_base_forms.ReauthenticateForm):
     """Confirm it is still you with a code before a sensitive action, with back-off."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget = _code_widget()
-        self.fields["code"].label = "Code from your authenticator app, or a recovery code"
-
-    def clean_code(self) -> str:
-        code: str = _check_code_with_backoff(self.user, super().clean_code)
-        return code
 
 
 PENDING_TOTP_SESSION_KEY = totp_auth.SECRET_SESSION_KEY
