@@ -22,6 +22,29 @@ def pytest_configure(config: pytest.Config) -> None:
     # Live-server threads would otherwise keep persistent PostgreSQL
     # connections open after the test, and dropping the test database fails.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    _allow_flushing_the_audit_table()
+
+
+def _allow_flushing_the_audit_table() -> None:
+    """Let transactional tests empty the append-only audit table between tests.
+
+    Django's flush (TRUNCATE on PostgreSQL, DELETE on SQLite) would hit the
+    triggers; the test run lifts them around the flush and puts them back.
+    """
+    from django.core.management.commands import flush
+
+    from wellkept.audit import triggers
+
+    original = flush.sql_flush
+
+    def sql_flush(style, connection, *args, **kwargs):  # type: ignore[no-untyped-def]
+        statements = original(style, connection, *args, **kwargs)
+        if not any(triggers.TABLE in statement for statement in statements):
+            return statements
+        vendor = connection.vendor
+        return [*triggers.drop_sql(vendor), *statements, *triggers.create_sql(vendor)]
+
+    flush.sql_flush = sql_flush
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +52,7 @@ def _isolated_keyring(tmp_path_factory: pytest.TempPathFactory, settings) -> Ite
     path = tmp_path_factory.mktemp("keys") / "keyring.json"
     settings.WELLKEPT_KEYRING_FILE = path
     settings.WELLKEPT_KEYRING_CREATE = True
+    settings.WELLKEPT_AUDIT_CHECKPOINT_FILE = path.parent / "checkpoints.jsonl"
     reset_keyring()
     dek_cache.clear()
     cache.clear()

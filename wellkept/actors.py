@@ -27,4 +27,23 @@ class SystemActor:
         return f"system:{self.name}"
 
 
-Actor: TypeAlias = "User | SystemActor"
+@dataclass(frozen=True)
+class PseudonymousActor:
+    """A participant acting on their own token-level data, known by the token only.
+
+    Audit entries for such actions must not carry the login's user id: an
+    entry holding both the user id and the token would be a login -> token
+    link readable from the database, which invariant 2 forbids.
+    """
+
+    token: str
+
+    @property
+    def pk(self) -> None:
+        return None
+
+    def __str__(self) -> str:
+        return f"participant:{self.token}"
+
+
+Actor: TypeAlias = "User | SystemActor | PseudonymousActor"

@@ -8,11 +8,14 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from wellkept.accounts import throttle
 from wellkept.accounts.selectors import authenticator_removal_refusal
+from wellkept.audit.events import EventType, Outcome
+from wellkept.audit.services import audit_record
 from wellkept.vault.services import Binding, Erased, decrypt_text, encrypt_text
 
 # allauth's MFA adapter gives encrypt()/decrypt() no row or user, so MFA
@@ -23,6 +26,18 @@ _MFA_BINDING = Binding(label="mfa.authenticator", row="-", field="data", subject
 def _email_of(user: Any) -> str | None:
     email = getattr(user, "email", None)
     return email if isinstance(email, str) and email else None
+
+
+def _audit_login_failed(request: HttpRequest, *, reason: str) -> None:
+    # No target: the typed address is content, and looking the account up
+    # here would make a failure slower for known addresses than for unknown.
+    audit_record(
+        actor=AnonymousUser(),  # type: ignore[arg-type]
+        event=EventType.AUTH_LOGIN_FAILED,
+        outcome=Outcome.DENIED,
+        reason=reason,
+        request=request,
+    )
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -43,6 +58,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # blocks a correct password (a NAT would make it a site-wide lock).
         wait = throttle.retry_after(self._password_throttle(request, credentials))
         if wait:
+            _audit_login_failed(request, reason="throttled")
             raise ValidationError(throttle.refusal_message(wait), code="throttled")
 
     def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
@@ -58,8 +74,28 @@ class AccountAdapter(DefaultAccountAdapter):
         # allowance is used up) a wrong password gets the refusal message, so
         # "refused" and "wrong" cannot be told apart. See wellkept.accounts.throttle.
         refusal = throttle.failure_refusal(guard)
+        _audit_login_failed(request, reason="throttled" if refusal else "bad_credentials")
         if refusal:
             raise ValidationError(refusal, code="throttled")
+
+    def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+        # allauth calls this once every stage (password, second factor) passed.
+        super().login(request, user)
+        audit_record(
+            actor=user,  # type: ignore[arg-type]
+            event=EventType.AUTH_LOGIN,
+            target=f"user:{user.pk}",
+            request=request,
+        )
+
+    def logout(self, request: HttpRequest) -> None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Before the logout, while the request still says who it was.
+            audit_record(
+                actor=user, event=EventType.AUTH_LOGOUT, target=f"user:{user.pk}", request=request
+            )
+        super().logout(request)
 
     def reauthenticate(self, user: AbstractBaseUser, password: str) -> bool:
         # allauth looks the address up in its EmailAddress table, which we

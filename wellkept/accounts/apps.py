@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and authentication"
 
     def ready(self) -> None:
-        from wellkept.accounts import checks  # noqa: F401  (registers the checks)
+        from wellkept.accounts import audit_signals, checks  # noqa: F401  (registers the checks)
+
+        audit_signals.connect()

@@ -19,6 +19,8 @@ from wellkept.accounts.models import Invitation, User, email_index_for, normalis
 from wellkept.accounts.passwords import PasswordSubject
 from wellkept.accounts.tokens import token_issue, token_matches, token_prefix
 from wellkept.actors import Actor, SystemActor
+from wellkept.audit.events import EventType
+from wellkept.audit.services import audit_record
 from wellkept.orgs.models import Organisation, Role, StaffMembership
 
 
@@ -99,6 +101,13 @@ def invitation_create(
         )
         invitation.email = address
         invitation.save()
+        audit_record(
+            actor=actor,
+            event=EventType.ACCOUNT_INVITED,
+            target=f"invitation:{invitation.pk}",
+            role=_acting_role(actor),
+            reason=f"role {role}",
+        )
         url = invitation_url(issued.raw)
         role_label = Role(role).label
         # After commit: a rolled-back invitation must not have sent a working-looking link.
@@ -125,6 +134,11 @@ def _check_may_invite(actor: Actor, organisation: Organisation) -> None:
     raise InvitationNotAllowed("You cannot invite people to this organisation.")
 
 
+def _acting_role(actor: Actor) -> str:
+    # _check_may_invite lets only commands and system administrators through.
+    return "" if isinstance(actor, SystemActor) else Role.SYSTEM_ADMIN.value
+
+
 def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
     """Make a pending invitation's link stop working; used or revoked ones are left as they are."""
     with transaction.atomic():
@@ -132,6 +146,12 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
         if locked.accepted_at is None and locked.revoked_at is None:
             locked.revoked_at = clock.now()
             locked.save(update_fields=["revoked_at"])
+            audit_record(
+                actor=actor,
+                event=EventType.ACCOUNT_INVITATION_REVOKED,
+                target=f"invitation:{locked.pk}",
+                role=_acting_role(actor),
+            )
     return locked
 
 
@@ -175,4 +195,10 @@ def invitation_accept(*, token: str, password: str) -> User:
         )
         invitation.accepted_at = now
         invitation.save(update_fields=["accepted_at"])
+        audit_record(
+            actor=user,
+            event=EventType.ACCOUNT_INVITATION_ACCEPTED,
+            target=f"invitation:{invitation.pk}",
+            role=invitation.role,
+        )
     return user

@@ -18,7 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from wellkept.accounts.models import User
-from wellkept.actors import Actor, SystemActor
+from wellkept.actors import Actor, PseudonymousActor, SystemActor
+from wellkept.audit.events import EventType
+from wellkept.audit.services import audit_record
 from wellkept.orgs.models import (
     Organisation,
     Participant,
@@ -111,7 +113,14 @@ def organisation_create(
             f"An organisation with the identifier {slug!r} already exists. Choose another slug.",
             code="duplicate",
         )
-    return Organisation.objects.create(name=name, slug=slug, is_demo=is_demo)
+    organisation = Organisation.objects.create(name=name, slug=slug, is_demo=is_demo)
+    audit_record(
+        actor=actor,
+        event=EventType.CONFIG_CHANGED,
+        target=f"organisation:{organisation.pk}",
+        reason="organisation created",
+    )
+    return organisation
 
 
 # --- Units --------------------------------------------------------------------
@@ -177,7 +186,7 @@ def unit_create(
             "Choose another name or slug.",
             code="duplicate",
         )
-    return Unit.objects.create(
+    unit = Unit.objects.create(
         organisation=organisation,
         parent=parent,
         kind=unit_kind,
@@ -185,6 +194,10 @@ def unit_create(
         slug=slug,
         path=path,
     )
+    audit_record(
+        actor=actor, event=EventType.CONFIG_CHANGED, target=f"unit:{unit.pk}", reason="unit created"
+    )
+    return unit
 
 
 # --- Shift types ---------------------------------------------------------------
@@ -209,7 +222,14 @@ def shift_type_create(
             "Choose another code.",
             code="duplicate",
         )
-    return ShiftType.objects.create(organisation=organisation, code=code, name=name)
+    shift_type = ShiftType.objects.create(organisation=organisation, code=code, name=name)
+    audit_record(
+        actor=actor,
+        event=EventType.CONFIG_CHANGED,
+        target=f"shift_type:{shift_type.pk}",
+        reason="shift type created",
+    )
+    return shift_type
 
 
 # --- Staff roles ----------------------------------------------------------------
@@ -245,7 +265,16 @@ def staff_membership_grant(
             f"This login already holds the role {staff_role.label} in {organisation.name}.",
             code="duplicate",
         )
-    return StaffMembership.objects.create(user=user, organisation=organisation, role=staff_role)
+    membership = StaffMembership.objects.create(
+        user=user, organisation=organisation, role=staff_role
+    )
+    audit_record(
+        actor=actor,
+        event=EventType.GRANT_CREATED,
+        target=f"user:{user.pk}",
+        reason=f"role {staff_role.value} in organisation {organisation.pk}",
+    )
+    return membership
 
 
 @transaction.atomic
@@ -277,6 +306,12 @@ def staff_membership_revoke(
                 code="last_admin",
             )
     membership.delete()
+    audit_record(
+        actor=actor,
+        event=EventType.GRANT_REVOKED,
+        target=f"user:{user.pk}",
+        reason=f"role {staff_role.value} in organisation {organisation.pk}",
+    )
 
 
 # --- Participants ------------------------------------------------------------------
@@ -340,7 +375,7 @@ def participant_enrol(
         raise already
     try:
         with transaction.atomic():
-            return Participant.objects.create(
+            participant = Participant.objects.create(
                 login_link=link,
                 organisation=organisation,
                 unit=unit,
@@ -351,6 +386,18 @@ def participant_enrol(
         # A concurrent request enrolled the same login between our check and
         # the insert; the unique link makes the second one fail here.
         raise already from None
+    audit_record(
+        actor=_as_participant(actor, participant),
+        event=EventType.RECORD_CREATE,
+        target=f"participant:{participant.token}",
+        reason="enrolled",
+    )
+    return participant
+
+
+def _as_participant(actor: Actor, participant: Participant) -> Actor:
+    """Record a clinician's own action under their token, never their user id."""
+    return actor if isinstance(actor, SystemActor) else PseudonymousActor(participant.token)
 
 
 @transaction.atomic
@@ -388,4 +435,10 @@ def participant_move(
             code="no_change",
         )
     participant.save(update_fields=changed)
+    audit_record(
+        actor=_as_participant(actor, participant),
+        event=EventType.RECORD_UPDATE,
+        target=f"participant:{participant.token}",
+        reason="moved: " + ", ".join(changed),
+    )
     return participant

@@ -16,6 +16,8 @@ from django.db import IntegrityError, connection, transaction
 
 from wellkept import clock
 from wellkept.actors import Actor
+from wellkept.audit.events import EventType
+from wellkept.audit.services import audit_record
 from wellkept.vault import crypto
 from wellkept.vault.keyring import UnwrapError, get_keyring
 from wellkept.vault.models import DataKey
@@ -281,6 +283,14 @@ def keys_rotate(
     new_kek_id = keyring.create_kek()
     pending = live.exclude(kek_id=new_kek_id)
     total = pending.count()
+    # Recorded as soon as the new KEK exists (the key file changed); an
+    # interrupted run is re-run and recorded again.
+    audit_record(
+        actor=actor,
+        event=EventType.KEY_ROTATED,
+        target=f"kek:{new_kek_id}",
+        reason=f"{total} data keys to rewrap",
+    )
     rewrapped = 0
     last_id = 0
     while True:
@@ -327,7 +337,10 @@ def kek_retire(*, actor: Actor, kek_id: str) -> None:
             f"{still_used} data keys are still wrapped by {kek_id}. Run `wellkept keys rotate` "
             "first, then retire the old key."
         )
-    keyring.retire_kek(kek_id)
+    with transaction.atomic():
+        # The event commits only if the key file really lost the KEK.
+        audit_record(actor=actor, event=EventType.KEY_RETIRED, target=f"kek:{kek_id}")
+        keyring.retire_kek(kek_id)
 
 
 def datakey_shred(*, actor: Actor, subject: str) -> DataKey | None:
@@ -345,6 +358,7 @@ def datakey_shred(*, actor: Actor, subject: str) -> DataKey | None:
             datakey.kek_id = ""
             datakey.shredded_at = clock.now()
             datakey.save(update_fields=["wrapped", "kek_id", "shredded_at"])
+            audit_record(actor=actor, event=EventType.KEY_SHREDDED, target=f"datakey:{datakey.pk}")
     dek_cache.forget(datakey.pk, shredded=True)
     transaction.on_commit(_flush_sqlite_wal)
     return datakey

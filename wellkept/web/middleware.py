@@ -11,6 +11,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
+from wellkept.audit.events import EventType
+from wellkept.audit.services import audit_record
 from wellkept.web import session_limits
 
 Handler = Callable[[HttpRequest], HttpResponseBase]
@@ -81,6 +83,13 @@ class SessionTimeoutMiddleware:
     def _sign_out(
         self, request: HttpRequest, reason: session_limits.Expiry, limits: session_limits.Limits
     ) -> HttpResponse:
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            event=EventType.SESSION_TIMEOUT,
+            target=f"user:{request.user.pk}",
+            reason=f"{reason.name.lower()} limit",
+            request=request,
+        )
         # logout() flushes the session row and rotates the key, so a copied
         # cookie from the abandoned session is worthless afterwards.
         logout(request)

@@ -1,0 +1,105 @@
+"""audit_record: what one event holds, and how it chains."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test import RequestFactory
+
+from wellkept.accounts.models import User
+from wellkept.actors import SystemActor
+from wellkept.audit import chain, services
+from wellkept.audit.events import EventType, Outcome
+from wellkept.audit.models import AuditEntry
+from wellkept.audit.services import audit_record
+
+pytestmark = pytest.mark.django_db
+
+JOB = SystemActor("nightly")
+
+
+def test_it_records_a_system_actor_without_a_request() -> None:
+    entry = audit_record(actor=JOB, event=EventType.KEY_ROTATED, target="kek:kek-1")
+    entry.refresh_from_db()
+    assert entry.actor_label == "system:nightly"
+    assert entry.actor_id == ""
+    assert entry.outcome == Outcome.ALLOWED
+    assert entry.ip == ""
+    assert entry.user_agent == ""
+    assert entry.request_id == services.PROCESS_RUN_ID
+    assert entry.created_at.tzinfo is not None
+
+
+def test_it_records_the_user_role_purpose_and_request() -> None:
+    user = User.objects.create_user(email="owner@example.org", password="x" * 20)
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7", HTTP_USER_AGENT="U" * 500)
+    request.wellkept_request_id = "abc-123"  # type: ignore[attr-defined]
+    entry = audit_record(
+        actor=user,
+        event=EventType.RECORD_READ,
+        target="participant:tok",
+        outcome=Outcome.DENIED,
+        reason="no relationship",
+        purpose="clinical_care",
+        role="specialist",
+        request=request,
+    )
+    entry.refresh_from_db()
+    assert entry.actor_id == str(user.pk)
+    assert entry.actor_label == "user"
+    assert (entry.role, entry.purpose, entry.outcome) == ("specialist", "clinical_care", "denied")
+    assert entry.ip == "192.0.2.7"
+    assert entry.user_agent == "U" * 300
+    assert entry.request_id == "abc-123"
+
+
+def test_it_chains_each_entry_to_the_previous_mac() -> None:
+    first = audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
+    second = audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
+    assert first.prev_mac == ""
+    assert second.id == first.id + 1
+    assert second.prev_mac == first.mac
+    values = AuditEntry.objects.values_list(*chain.FIELDS).get(pk=second.pk)
+    assert chain.compute_mac(values) == second.mac
+
+
+def test_it_rolls_back_with_the_callers_transaction() -> None:
+    def failing_action() -> None:
+        with transaction.atomic():
+            audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
+            raise RuntimeError("the action failed")
+
+    with pytest.raises(RuntimeError, match="the action failed"):
+        failing_action()
+    assert not AuditEntry.objects.exists()
+
+
+def test_it_refuses_an_unknown_event() -> None:
+    with pytest.raises(ValueError, match=r"made\.up"):
+        audit_record(actor=JOB, event="made.up")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_auditentry SET reason = 'x'", "DELETE FROM audit_auditentry"]
+)
+def test_it_refuses_update_and_delete_in_the_database(statement: str) -> None:
+    audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+    assert AuditEntry.objects.count() == 1
+
+
+def test_it_refuses_truncate_on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE exists only on PostgreSQL")
+    audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE audit_auditentry")
