@@ -48,6 +48,8 @@ WELLKEPT_BASE_URL = env.str("WELLKEPT_BASE_URL", "http://127.0.0.1:8000")
 INSTALLED_APPS = [
     "wellkept.web",
     "wellkept.vault",
+    "wellkept.audit",
+    "wellkept.access",
     "wellkept.accounts",
     "wellkept.orgs",
     "django.contrib.auth",
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Early, so every audit entry a request writes carries its id.
+    "wellkept.audit.middleware.request_id",
     "wellkept.web.middleware.security_headers",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,6 +177,21 @@ WELLKEPT_DEK_CACHE_SECONDS = env.int("WELLKEPT_DEK_CACHE_SECONDS", 5, minimum=0,
 # How long a new KEK must have been current before an old one may be retired.
 WELLKEPT_KEK_RETIRE_GRACE_SECONDS = env.int(
     "WELLKEPT_KEK_RETIRE_GRACE_SECONDS", 3600, minimum=0, maximum=30 * 24 * 3600
+)
+
+# --- Audit trail ------------------------------------------------------------
+# The chain head is copied here every N entries and by `wellkept audit
+# checkpoint` (run it from a timer), so a cut tail is detectable. Keep the
+# file off the database host and out of reach of the database's operators.
+WELLKEPT_AUDIT_CHECKPOINT_FILE = env.path(
+    "WELLKEPT_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit" / "checkpoints.jsonl"
+)
+WELLKEPT_AUDIT_CHECKPOINT_EVERY = env.int(
+    "WELLKEPT_AUDIT_CHECKPOINT_EVERY", 100, minimum=0, maximum=1_000_000
+)
+# Where checkpoints go (dotted paths); the first readable one is verified against.
+WELLKEPT_AUDIT_CHECKPOINT_SINKS = env.list(
+    "WELLKEPT_AUDIT_CHECKPOINT_SINKS", ["wellkept.audit.checkpoints.FileSink"]
 )
 
 # --- Authentication -------------------------------------------------------

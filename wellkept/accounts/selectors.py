@@ -50,11 +50,6 @@ def invitations_visible_to(user: Any) -> QuerySet[Invitation]:
     ).select_related("organisation")
 
 
-def get_invitation_for(*, actor: Any, invitation_id: Any) -> Invitation | None:
-    """Return the invitation if the actor administers its organisation, else None."""
-    return invitations_visible_to(actor).filter(pk=invitation_id).first()
-
-
 def invitation_find_usable(token: str) -> Invitation | None:
     """Return the pending invitation a link token opens, or None for any other case.
 

@@ -24,6 +24,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy, public, self_service
+from wellkept.access.policy import can, get_for, visible
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts import session_secrets
 from wellkept.accounts.decorators import reauth_required
 from wellkept.accounts.forms import AcceptInvitationForm, InvitationForm
@@ -31,7 +36,6 @@ from wellkept.accounts.models import User
 from wellkept.accounts.selectors import (
     administered_organisations,
     authenticator_removal_refusal,
-    get_invitation_for,
     invitation_find_usable,
     invitations_visible_to,
     staff_roles,
@@ -53,6 +57,7 @@ def _signed_in_user(request: HttpRequest) -> User:
     return user
 
 
+@policy(action=Action.READ, resource=ResourceKind.ACCOUNT, purpose=Purpose.SELF_SERVICE)
 @require_GET
 def account_home(request: HttpRequest) -> HttpResponse:
     """Show how the account is protected, and offer MFA to participants without it."""
@@ -75,7 +80,16 @@ def account_home(request: HttpRequest) -> HttpResponse:
 
 
 def _invitation_page(request: HttpRequest, form: InvitationForm, status: int = 200) -> HttpResponse:
-    invitations = list(invitations_visible_to(request.user))
+    # Through the policy module, so the listing is decided and audited once.
+    invitations = list(
+        visible(
+            request.user,
+            Action.READ,
+            invitations_visible_to(request.user),
+            Purpose.SERVICE_ADMINISTRATION,
+            request=request,
+        )
+    )
     return render(
         request,
         "accounts/invitations.html",
@@ -84,6 +98,9 @@ def _invitation_page(request: HttpRequest, form: InvitationForm, status: int = 2
     )
 
 
+@policy(
+    action=Action.READ, resource=ResourceKind.ORG_CONFIG, purpose=Purpose.SERVICE_ADMINISTRATION
+)
 @require_GET
 def invitation_list(request: HttpRequest) -> HttpResponse:
     """List invitations with their status, with a form to send a new one."""
@@ -94,6 +111,9 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     return _invitation_page(request, InvitationForm(organisations=organisations))
 
 
+@policy(
+    action=Action.CREATE, resource=ResourceKind.ORG_CONFIG, purpose=Purpose.SERVICE_ADMINISTRATION
+)
 @require_POST
 def invitation_new(request: HttpRequest) -> HttpResponse:
     """Send an invitation by e-mail."""
@@ -103,6 +123,16 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST, organisations=organisations)
     if not form.is_valid():
         return _invitation_page(request, form, status=400)
+    organisation = form.cleaned_data["organisation"]
+    target = Resource(
+        kind=ResourceKind.ORG_CONFIG,
+        reference=f"organisation:{organisation.pk}",
+        organisation_id=organisation.pk,
+    )
+    if not can(
+        request.user, Action.CREATE, target, Purpose.SERVICE_ADMINISTRATION, request=request
+    ):
+        raise Http404
     try:
         invitation_create(
             actor=_signed_in_user(request),
@@ -117,12 +147,20 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:invitation_list")
 
 
+@policy(
+    action=Action.UPDATE, resource=ResourceKind.ORG_CONFIG, purpose=Purpose.SERVICE_ADMINISTRATION
+)
 @require_POST
 def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
     """Stop a pending invitation's link from working."""
-    invitation = get_invitation_for(actor=request.user, invitation_id=invitation_id)
-    if invitation is None:
-        raise Http404
+    invitation = get_for(
+        actor=request.user,
+        queryset=invitations_visible_to(request.user),
+        pk=invitation_id,
+        action=Action.UPDATE,
+        purpose=Purpose.SERVICE_ADMINISTRATION,
+        request=request,
+    )
     invitation_revoke(actor=_signed_in_user(request), invitation=invitation)
     messages.success(request, "The invitation link no longer works.")
     return redirect("accounts:invitation_list")
@@ -135,6 +173,7 @@ def _invitation_no_longer_valid(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/invitation_invalid.html", status=404)
 
 
+@public
 @login_not_required
 @never_cache
 @require_GET
@@ -148,6 +187,7 @@ def invitation_open_view(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("accounts:invitation_accept"))
 
 
+@public
 @login_not_required
 @never_cache
 @sensitive_post_parameters("password1", "password2")
@@ -182,6 +222,7 @@ def invitation_accept_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @login_not_required
 def not_offered(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     """Answer 404 in place of an allauth page Wellkept does not offer."""
@@ -191,6 +232,7 @@ def not_offered(request: HttpRequest, **kwargs: Any) -> HttpResponse:
 RESET_KEY_SESSION_KEY = account_views.INTERNAL_RESET_SESSION_KEY
 
 
+@public
 @method_decorator(login_not_required, name="dispatch")
 class PasswordResetFromKeyView(account_views.PasswordResetFromKeyView):
     """allauth's page behind a reset link, keeping the link's key sealed in the session."""
@@ -231,6 +273,7 @@ password_reset_from_key = PasswordResetFromKeyView.as_view()
 # allauth's URLs, at the same paths and names.
 
 
+@self_service
 @reauth_required
 def activate_totp(request: HttpRequest) -> HttpResponse:
     """allauth's authenticator-app enrolment, counting the confirming code as an MFA step."""
@@ -257,17 +300,18 @@ def activate_totp(request: HttpRequest) -> HttpResponse:
     return response
 
 
-deactivate_totp = reauth_required(totp_views.deactivate_totp)
-add_webauthn = reauth_required(webauthn_views.add_webauthn)
-generate_recovery_codes = reauth_required(recovery_code_views.generate_recovery_codes)
-view_recovery_codes = reauth_required(recovery_code_views.view_recovery_codes)
-download_recovery_codes = reauth_required(recovery_code_views.download_recovery_codes)
+deactivate_totp = self_service(reauth_required(totp_views.deactivate_totp))
+add_webauthn = self_service(reauth_required(webauthn_views.add_webauthn))
+generate_recovery_codes = self_service(reauth_required(recovery_code_views.generate_recovery_codes))
+view_recovery_codes = self_service(reauth_required(recovery_code_views.view_recovery_codes))
+download_recovery_codes = self_service(reauth_required(recovery_code_views.download_recovery_codes))
 # The sessions page lists IP addresses and devices: looking at it needs a
 # fresh proof of identity too, not only ending sessions.
-usersessions_list = reauth_required(usersession_views.list_usersessions)
-password_change = reauth_required(account_views.password_change)
+usersessions_list = self_service(reauth_required(usersession_views.list_usersessions))
+password_change = self_service(reauth_required(account_views.password_change))
 
 
+@self_service
 @reauth_required
 def remove_webauthn(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a passkey, unless it is the last second factor that must stay."""

@@ -6,6 +6,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy, public
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
 from wellkept.orgs.models import Role
 from wellkept.orgs.selectors import user_roles
 from wellkept.web import session_limits
@@ -13,6 +17,7 @@ from wellkept.web.decorators import session_passive
 from wellkept.web.guides import GUIDES
 
 
+@policy(action=Action.READ, resource=ResourceKind.ACCOUNT, purpose=Purpose.SELF_SERVICE)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Tell the signed-in person what they can do here today."""
@@ -45,6 +50,7 @@ def _session_json(request: HttpRequest) -> JsonResponse:
 
 # Both answer anonymous callers with 401 JSON instead of the sign-in redirect,
 # so the page script can tell "signed out" from a network error.
+@public
 @login_not_required
 @session_passive
 @require_GET
@@ -53,6 +59,7 @@ def session_status(request: HttpRequest) -> JsonResponse:
     return _session_json(request)
 
 
+@public
 @login_not_required
 @session_passive
 @require_POST

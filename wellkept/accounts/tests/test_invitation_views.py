@@ -207,3 +207,37 @@ def test_it_refuses_the_link_by_post(client, st_annes):
     response = client.post(path, {"password1": "tq9#Lm2vXp", "password2": "tq9#Lm2vXp"})
     assert response.status_code == 405
     assert User.objects.count() == 0
+
+
+def test_it_decides_and_audits_the_listing_once(client, amira, st_annes):
+    from wellkept.audit.models import AuditEntry
+
+    issue(st_annes)
+    client.force_login(amira)
+    before = AuditEntry.objects.filter(actor_id=str(amira.pk), event="record.read").count()
+    assert "sam.specialist" in client.get(LIST).content.decode()
+    after = AuditEntry.objects.filter(actor_id=str(amira.pk), event="record.read").count()
+    assert after == before + 1
+
+
+def test_it_audits_a_refused_revoke_as_denied(client, oscar, st_annes):
+    from wellkept.audit.models import AuditEntry
+
+    issued, _path = issue(st_annes)
+    client.force_login(oscar)
+    response = client.post(reverse("accounts:invitation_revoke", args=[issued.invitation.pk]))
+    assert response.status_code == 404
+    entry = AuditEntry.objects.filter(actor_id=str(oscar.pk)).order_by("-id").first()
+    assert entry is not None
+    assert (entry.event, entry.outcome) == ("access.denied", "denied")
+
+
+def test_it_audits_an_allowed_revoke(client, amira, st_annes):
+    from wellkept.audit.models import AuditEntry
+
+    issued, _path = issue(st_annes)
+    client.force_login(amira)
+    client.post(reverse("accounts:invitation_revoke", args=[issued.invitation.pk]))
+    events = set(AuditEntry.objects.filter(actor_id=str(amira.pk)).values_list("event", "outcome"))
+    assert ("record.update", "allowed") in events
+    assert ("account.invitation_revoked", "allowed") in events

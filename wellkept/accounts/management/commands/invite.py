@@ -6,11 +6,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
 from wellkept.accounts.services import InvitationError, invitation_create
 from wellkept.actors import SystemActor
 from wellkept.orgs.models import Organisation, Role
 
 
+# Declared like a view: this command invites staff.
+@policy(
+    action=Action.CREATE, resource=ResourceKind.ORG_CONFIG, purpose=Purpose.SERVICE_ADMINISTRATION
+)
 class Command(BaseCommand):
     help = (
         "Invite someone to an organisation with a staff role. Sends the invitation "

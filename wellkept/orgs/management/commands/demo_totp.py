@@ -12,9 +12,15 @@ from allauth.mfa.utils import decrypt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wellkept import clock
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
 from wellkept.orgs.demo import DemoError, demo_account
 
 
+# Declared like a view: this command prints second factors of demo accounts only.
+@policy(action=Action.READ, resource=ResourceKind.ACCOUNT, purpose=Purpose.SERVICE_ADMINISTRATION)
 class Command(BaseCommand):
     help = (
         "Print the current 6-digit TOTP code of a demo account, so the demo can be tried "

@@ -10,6 +10,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
 from wellkept.orgs.demo import (
     DEFAULT_PARTICIPANTS,
     EMAIL_DOMAIN,
@@ -20,6 +24,10 @@ from wellkept.orgs.demo import (
 )
 
 
+# Declared like a view: this command creates the synthetic demo organisation.
+@policy(
+    action=Action.CREATE, resource=ResourceKind.ORG_CONFIG, purpose=Purpose.SERVICE_ADMINISTRATION
+)
 class Command(BaseCommand):
     help = (
         "Create the synthetic demo hospital (development only) and print one login per "

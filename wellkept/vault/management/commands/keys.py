@@ -7,12 +7,20 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
 from wellkept.actors import SystemActor
 from wellkept.vault import services
 from wellkept.vault.keyring import KeyringError, LocalFileKeyring, get_keyring, reset_keyring
 from wellkept.vault.models import DataKey
 
 
+# Declared like a view: this command rotates, retires and shreds keys.
+@policy(
+    action=Action.UPDATE, resource=ResourceKind.KEYS_BACKUPS, purpose=Purpose.SERVICE_ADMINISTRATION
+)
 class Command(BaseCommand):
     help = "Manage encryption keys: status, init, rotate, retire, shred."
 

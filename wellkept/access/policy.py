@@ -1,0 +1,470 @@
+"""The one access policy: role, relationship, action, resource kind, purpose, consent.
+
+Deny by default: an access is allowed only when a rule in ``RULES`` names the
+actor's role (in the resource's organisation), their relationship to the
+resource, the action, the kind and the declared purpose, and the subject's
+consent state allows it. ``RULES`` is DESIGN.md's roles table written out;
+anything it does not mention is refused.
+
+- ``decide`` answers without side effects (it only reads roles and links).
+- ``can`` decides for one resource and writes exactly one audit event.
+- ``visible`` filters a queryset in SQL by the same rules, one audit event per call.
+- ``get_for`` is the accessor for one object: the object, or 404 for missing
+  and forbidden alike (same message, same status), one audit event.
+
+Consent: there is no consent app yet, so the subject's consent state is an
+input, ``consent_ok`` (False once the subject has withdrawn). It counts for
+kinds about one person (``SUBJECT_KINDS``); legal obligation and audit
+oversight are exempt, and so are the rules marked ``without_consent`` (a
+participant can still see, export and erase their own data after leaving).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from wellkept.access.actions import Action
+from wellkept.access.purposes import PROHIBITED, Purpose, parse_purpose
+from wellkept.access.resources import (
+    SUBJECT_KINDS,
+    Relationship,
+    Resource,
+    ResourceKind,
+    scope_for,
+)
+from wellkept.access.rules import CONSENT_EXEMPT_PURPOSES, RULES, AccessRole, Rule
+from wellkept.actors import SystemActor
+from wellkept.orgs.models import Organisation, Participant, StaffMembership
+from wellkept.orgs.pseudonyms import login_link_for
+
+M = TypeVar("M", bound=models.Model)
+
+NOT_FOUND_MESSAGE = "No such record."
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    role: str = ""
+    relationship: str = ""
+    purpose_refused: bool = False
+
+
+def _matching(
+    roles: Iterable[AccessRole],
+    relationship: Relationship,
+    action: Action,
+    kind: ResourceKind,
+) -> list[Rule]:
+    held = set(roles)
+    return [
+        r
+        for r in RULES
+        if r.role in held
+        and r.kind == kind
+        and relationship in r.relationships
+        and action in r.actions
+    ]
+
+
+def decide_for_roles(
+    *,
+    roles: Iterable[AccessRole],
+    relationship: Relationship,
+    action: Action | str,
+    kind: ResourceKind | str,
+    purpose: Purpose | str,
+    consent_ok: bool = True,
+) -> Decision:
+    """Answer from the table alone, for roles and a relationship already worked out."""
+    action, kind, purpose = Action(action), ResourceKind(kind), parse_purpose(purpose)
+    roles = sorted(set(roles))
+    held = ",".join(roles) or "none"
+    if purpose in PROHIBITED:
+        return Decision(
+            False,
+            f"The purpose {purpose.value!r} is prohibited: the data serve burnout mitigation only.",
+            role=held,
+            relationship=relationship.value,
+            purpose_refused=True,
+        )
+    candidates = _matching(roles, relationship, action, kind)
+    if not candidates:
+        return Decision(
+            False,
+            f"No rule lets role(s) {held} {action.value} a {kind.value} ({relationship.value}).",
+            role=held,
+            relationship=relationship.value,
+        )
+    fitting = [r for r in candidates if purpose in r.purposes]
+    if not fitting:
+        return Decision(
+            False,
+            f"The purpose {purpose.value!r} does not allow {action.value} on a {kind.value}.",
+            role=held,
+            relationship=relationship.value,
+        )
+    needs_consent = (
+        kind in SUBJECT_KINDS
+        and purpose not in CONSENT_EXEMPT_PURPOSES
+        and not any(r.without_consent for r in fitting)
+    )
+    if needs_consent and not consent_ok:
+        return Decision(
+            False,
+            "The subject has withdrawn consent.",
+            role=held,
+            relationship=relationship.value,
+        )
+    granting = fitting[0].role
+    return Decision(
+        True,
+        f"{granting.value} may {action.value} a {kind.value} ({relationship.value}) "
+        f"for {purpose.value}.",
+        role=granting.value,
+        relationship=relationship.value,
+    )
+
+
+def _is_user(actor: Any) -> bool:
+    return not isinstance(actor, SystemActor) and bool(getattr(actor, "is_authenticated", False))
+
+
+def _enrolled(user: Any, organisation_id: Any) -> bool:
+    link = login_link_for(user_pk=user.pk, organisation_pk=organisation_id)
+    return Participant.objects.filter(organisation_id=organisation_id, login_link=link).exists()
+
+
+def roles_in(user: Any, organisation_id: Any) -> frozenset[AccessRole]:
+    """Return the user's roles for a resource of ``organisation_id`` (None: not in an organisation).
+
+    Staff roles count only in the organisation that granted them: a system
+    administrator of one hospital is nobody at another. Enrolment in the
+    programme makes a participant of that organisation; a signed-in person
+    with no staff role is a participant for their own, organisation-less
+    resources (their account).
+    """
+    from wellkept.orgs.selectors import user_roles
+
+    if organisation_id is None:
+        staff = {AccessRole(r.value) for r in user_roles(user)}
+        return frozenset(staff or {AccessRole.PARTICIPANT})
+    held = StaffMembership.objects.filter(user_id=user.pk, organisation_id=organisation_id)
+    roles = {AccessRole(r) for r in held.values_list("role", flat=True)}
+    if _enrolled(user, organisation_id):
+        roles.add(AccessRole.PARTICIPANT)
+    return frozenset(roles)
+
+
+def relationship_of(user: Any, resource: Resource) -> Relationship:
+    """Work out how the user stands to the resource."""
+    if resource.owner_user_id is not None and str(resource.owner_user_id) == str(user.pk):
+        return Relationship.OWN
+    if resource.participant_id is not None and resource.organisation_id is not None:
+        link = login_link_for(user_pk=user.pk, organisation_pk=resource.organisation_id)
+        if Participant.objects.filter(pk=resource.participant_id, login_link=link).exists():
+            return Relationship.OWN
+    if str(user.pk) in {str(u) for u in resource.assignee_user_ids}:
+        return Relationship.ASSIGNED
+    if resource.organisation_id is not None and (
+        StaffMembership.objects.filter(
+            user_id=user.pk, organisation_id=resource.organisation_id
+        ).exists()
+        or _enrolled(user, resource.organisation_id)
+    ):
+        return Relationship.OTHER
+    return Relationship.UNRELATED
+
+
+def decide(
+    *,
+    actor: Any,
+    action: Action | str,
+    resource: Resource,
+    purpose: Purpose | str,
+    consent_ok: bool = True,
+) -> Decision:
+    """Decide whether ``actor`` may do ``action`` on ``resource`` for ``purpose``, purely."""
+    purpose = parse_purpose(purpose)
+    if isinstance(actor, SystemActor):
+        return decide_for_roles(
+            roles={AccessRole.SYSTEM},
+            relationship=Relationship.UNRELATED,
+            action=action,
+            kind=resource.kind,
+            purpose=purpose,
+            consent_ok=consent_ok,
+        )
+    if not _is_user(actor):
+        if purpose in PROHIBITED:
+            return decide_for_roles(
+                roles=(),
+                relationship=Relationship.UNRELATED,
+                action=action,
+                kind=resource.kind,
+                purpose=purpose,
+            )
+        return Decision(False, "Not signed in.", role="anonymous")
+    return decide_for_roles(
+        roles=roles_in(actor, resource.organisation_id),
+        relationship=relationship_of(actor, resource),
+        action=action,
+        kind=resource.kind,
+        purpose=purpose,
+        consent_ok=consent_ok,
+    )
+
+
+def _record(
+    *,
+    actor: Any,
+    action: Action,
+    target: str,
+    purpose: Purpose,
+    decision: Decision,
+    request: HttpRequest | None,
+) -> None:
+    from wellkept.audit.events import EventType, Outcome
+    from wellkept.audit.services import audit_record
+
+    if decision.purpose_refused:
+        event = EventType.ACCESS_PURPOSE_REFUSED
+    elif not decision.allowed:
+        event = EventType.ACCESS_DENIED
+    else:
+        event = EventType(ALLOWED_EVENTS[action])
+    audit_record(
+        actor=actor,
+        event=event,
+        target=target,
+        outcome=Outcome.ALLOWED if decision.allowed else Outcome.DENIED,
+        reason=decision.reason,
+        purpose=purpose.value,
+        role=decision.role,
+        request=request,
+    )
+
+
+# The audit event an allowed action is recorded as.
+ALLOWED_EVENTS: dict[Action, str] = {
+    Action.READ: "record.read",
+    Action.CREATE: "record.create",
+    Action.UPDATE: "record.update",
+    Action.DELETE: "record.delete",
+    Action.EXPORT: "record.export",
+    Action.VIEW_AGGREGATE: "aggregate.view",
+    Action.FOLLOW_UP: "record.update",
+    Action.READ_IDENTITY: "record.read",
+}
+
+
+def can(
+    actor: Any,
+    action: Action | str,
+    resource: Resource,
+    purpose: Purpose | str,
+    *,
+    request: HttpRequest | None = None,
+    consent_ok: bool = True,
+) -> bool:
+    """Decide for one resource and record the decision, allowed or denied, in the audit trail.
+
+    An unknown purpose raises ``UnknownPurpose`` before anything is decided:
+    it is a programming error, or input the caller must reject as invalid.
+    """
+    action, purpose = Action(action), parse_purpose(purpose)
+    decision = decide(
+        actor=actor, action=action, resource=resource, purpose=purpose, consent_ok=consent_ok
+    )
+    _record(
+        actor=actor,
+        action=action,
+        target=resource.reference,
+        purpose=purpose,
+        decision=decision,
+        request=request,
+    )
+    return decision.allowed
+
+
+def _as_queryset(source: QuerySet[M] | type[M]) -> QuerySet[M]:
+    if isinstance(source, QuerySet):
+        return source
+    return source._default_manager.all()
+
+
+def _connected_organisations(user: Any) -> list[Any]:
+    """Organisations the user is staff in or enrolled in (the latter found by keyed link)."""
+    staff = set(
+        StaffMembership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True)
+    )
+    everyone = list(Organisation.objects.values_list("pk", flat=True))
+    links = [login_link_for(user_pk=user.pk, organisation_pk=o) for o in everyone]
+    enrolled = set(
+        Participant.objects.filter(login_link__in=links).values_list("organisation_id", flat=True)
+    )
+    return sorted(staff | enrolled, key=str)
+
+
+def _allowed_rows(
+    user: Any,
+    queryset: QuerySet[Any],
+    action: Action,
+    purpose: Purpose,
+    consent_ok: bool,
+) -> tuple[Q | None, Decision]:
+    scope = scope_for(queryset.model)
+    allowed: Q | None = None
+    reasons: list[str] = []
+    roles_used: set[str] = set()
+    for org in _connected_organisations(user):
+        roles = roles_in(user, org)
+        in_org = Q(**{scope.organisation_field: org})
+        by_relationship = {
+            Relationship.OWN: scope.own(user, [org]) if scope.own else None,
+            Relationship.ASSIGNED: scope.assigned(user) if scope.assigned else None,
+            Relationship.OTHER: Q(),
+        }
+        for relationship, rows in by_relationship.items():
+            decision = decide_for_roles(
+                roles=roles,
+                relationship=relationship,
+                action=action,
+                kind=scope.kind,
+                purpose=purpose,
+                consent_ok=consent_ok,
+            )
+            if decision.purpose_refused:
+                return None, decision
+            if decision.allowed and rows is not None:
+                clause = in_org & rows
+                allowed = clause if allowed is None else allowed | clause
+                roles_used.add(decision.role)
+                reasons.append(decision.reason)
+    if scope.kind == ResourceKind.ACCOUNT and scope.own is not None:
+        # Accounts belong to no organisation; only one's own is ever listed.
+        decision = decide_for_roles(
+            roles=roles_in(user, None),
+            relationship=Relationship.OWN,
+            action=action,
+            kind=scope.kind,
+            purpose=purpose,
+            consent_ok=consent_ok,
+        )
+        if decision.allowed:
+            own = scope.own(user, [])
+            allowed = own if allowed is None else allowed | own
+            roles_used.add(decision.role)
+            reasons.append(decision.reason)
+    if allowed is None:
+        return None, Decision(
+            False,
+            f"No rule lets this actor {action.value} any {scope.kind.value} for {purpose.value}.",
+            role=",".join(sorted(roles_in(user, None))),
+        )
+    return allowed, Decision(
+        True, " ".join(sorted(set(reasons))), role=",".join(sorted(roles_used))
+    )
+
+
+def visible(
+    actor: Any,
+    action: Action | str,
+    queryset: QuerySet[M] | type[M],
+    purpose: Purpose | str,
+    *,
+    request: HttpRequest | None = None,
+    consent_ok: bool = True,
+) -> QuerySet[M]:
+    """Return the rows of ``queryset`` the actor may ``action`` for ``purpose``; one audit event.
+
+    Consent is per subject, and there is no consent app yet: ``consent_ok``
+    applies to the whole list until the consent app adds a per-row filter.
+    """
+    action, purpose = Action(action), parse_purpose(purpose)
+    rows = _as_queryset(queryset)
+    scope = scope_for(rows.model)
+    target = f"{scope.kind.value}:list"
+    if isinstance(actor, SystemActor):
+        decision = decide_for_roles(
+            roles={AccessRole.SYSTEM},
+            relationship=Relationship.UNRELATED,
+            action=action,
+            kind=scope.kind,
+            purpose=purpose,
+            consent_ok=consent_ok,
+        )
+        result = rows if decision.allowed else rows.none()
+    elif not _is_user(actor):
+        decision = decide(
+            actor=actor,
+            action=action,
+            resource=Resource(kind=scope.kind, reference=target),
+            purpose=purpose,
+        )
+        result = rows.none()
+    else:
+        condition, decision = _allowed_rows(actor, rows, action, purpose, consent_ok)
+        result = rows.none() if condition is None else rows.filter(condition).distinct()
+    _record(
+        actor=actor,
+        action=action,
+        target=target,
+        purpose=purpose,
+        decision=decision,
+        request=request,
+    )
+    return result
+
+
+def get_for(
+    *,
+    actor: Any,
+    queryset: QuerySet[M] | type[M],
+    pk: Any,
+    action: Action | str,
+    purpose: Purpose | str,
+    request: HttpRequest | None = None,
+    consent_ok: bool = True,
+) -> M:
+    """Return the object, or raise Http404 whether it is missing or forbidden; one audit event."""
+    action, purpose = Action(action), parse_purpose(purpose)
+    rows = _as_queryset(queryset)
+    scope = scope_for(rows.model)
+    try:
+        obj = rows.filter(pk=pk).first()
+    except (ValidationError, ValueError, TypeError):
+        obj = None  # a malformed id is just another missing object
+    if obj is None:
+        # Log the attempt by kind only: a made-up id is not a reference to anything.
+        target = f"{scope.kind.value}:unknown"
+        refusal = decide_for_roles(
+            roles=(),
+            relationship=Relationship.UNRELATED,
+            action=action,
+            kind=scope.kind,
+            purpose=purpose,
+        )
+        if not refusal.purpose_refused:
+            refusal = Decision(False, "No such record.")
+        _record(
+            actor=actor,
+            action=action,
+            target=target,
+            purpose=purpose,
+            decision=refusal,
+            request=request,
+        )
+        raise Http404(NOT_FOUND_MESSAGE)
+    resource = scope.describe(obj)
+    if not can(actor, action, resource, purpose, request=request, consent_ok=consent_ok):
+        raise Http404(NOT_FOUND_MESSAGE)
+    return obj

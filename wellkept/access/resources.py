@@ -1,0 +1,165 @@
+"""What a policy decision is about: a resource kind, and one resource described by references.
+
+A ``Resource`` holds only references (ids, never content), so the same
+description feeds the decision and the audit entry. Models that exist today
+are described by ``resource_of``; kinds that are still to come (follow-up
+cases, client records, notes, ...) are described directly by their apps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from wellkept.orgs.pseudonyms import login_link_for
+
+
+class ResourceKind(models.TextChoices):
+    ACCOUNT = "account", "Own account and profile"
+    PARTICIPANT_RECORD = "participant_record", "Participant record (token-level wellbeing data)"
+    AGGREGATE = "aggregate", "Aggregate"
+    FOLLOW_UP_CASE = "follow_up_case", "Follow-up case"
+    CLIENT_RECORD = "client_record", "Client record"
+    PROGRESS_NOTE = "progress_note", "Progress note"
+    PSYCHOTHERAPY_NOTE = "psychotherapy_note", "Psychotherapy note"
+    PRACTICE_ADMIN = "practice_admin", "Appointments, billing, client demographics"
+    AUDIT_TRAIL = "audit_trail", "Audit trail"
+    ORG_CONFIG = "org_config", "Users, roles and organisation units"
+    KEYS_BACKUPS = "keys_backups", "Keys and backups"
+
+
+# Kinds that are about one person (a participant or a client): their
+# subject's consent state counts.
+SUBJECT_KINDS: frozenset[ResourceKind] = frozenset(
+    {
+        ResourceKind.PARTICIPANT_RECORD,
+        ResourceKind.FOLLOW_UP_CASE,
+        ResourceKind.CLIENT_RECORD,
+        ResourceKind.PROGRESS_NOTE,
+        ResourceKind.PSYCHOTHERAPY_NOTE,
+        ResourceKind.PRACTICE_ADMIN,
+    }
+)
+
+
+class Relationship(models.TextChoices):
+    OWN = "own", "Own (about or written by the actor)"
+    ASSIGNED = "assigned", "Assigned case or own client"
+    OTHER = "other", "Someone else's, in the actor's organisation"
+    UNRELATED = "unrelated", "Outside the actor's organisations"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource, by reference.
+
+    ``owner_user_id`` is the login the resource is about or was written by
+    (an account, a psychotherapy note's author); ``participant_id`` a
+    participant row, which is "own" only through the keyed login link;
+    ``assignee_user_ids`` the staff it is assigned to (a case, a client).
+    """
+
+    kind: ResourceKind
+    reference: str
+    organisation_id: Any = None
+    owner_user_id: Any = None
+    participant_id: Any = None
+    assignee_user_ids: frozenset[Any] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How rows of one model relate to an actor, so ``visible`` can filter them in SQL."""
+
+    kind: ResourceKind
+    organisation_field: str
+    describe: Callable[[Any], Resource]
+    # Q for the rows that are the user's own, given the organisations to look in.
+    own: Callable[[Any, list[Any]], Q] | None = None
+    # Q for the rows assigned to the user.
+    assigned: Callable[[Any], Q] | None = None
+
+
+_SCOPES: dict[type[models.Model], Scope] = {}
+
+
+def register_scope(model: type[models.Model], scope: Scope) -> None:
+    _SCOPES[model] = scope
+
+
+def scope_for(model: type[models.Model]) -> Scope:
+    """Return the registered scope; fail loudly, so no model is ever visible by accident."""
+    try:
+        return _SCOPES[model]
+    except KeyError:
+        raise LookupError(
+            f"{model._meta.label} has no access scope; register one in wellkept.access.resources."
+        ) from None
+
+
+def resource_of(obj: models.Model) -> Resource:
+    """Describe a model instance for the policy."""
+    return scope_for(type(obj)).describe(obj)
+
+
+def _register_builtin_scopes() -> None:
+    from wellkept.accounts.models import Invitation, User
+    from wellkept.orgs.models import Organisation, Participant
+
+    def own_participants(user: Any, organisation_ids: list[Any]) -> Q:
+        links = [login_link_for(user_pk=user.pk, organisation_pk=o) for o in organisation_ids]
+        return Q(login_link__in=links)
+
+    register_scope(
+        Participant,
+        Scope(
+            kind=ResourceKind.PARTICIPANT_RECORD,
+            organisation_field="organisation_id",
+            describe=lambda p: Resource(
+                kind=ResourceKind.PARTICIPANT_RECORD,
+                reference=f"participant:{p.pk}",
+                organisation_id=p.organisation_id,
+                participant_id=p.pk,
+            ),
+            own=own_participants,
+            # Assigned follow-up cases come with the followup app.
+            assigned=None,
+        ),
+    )
+    register_scope(
+        Organisation,
+        Scope(
+            kind=ResourceKind.ORG_CONFIG,
+            organisation_field="pk",
+            describe=lambda o: Resource(
+                kind=ResourceKind.ORG_CONFIG, reference=f"organisation:{o.pk}", organisation_id=o.pk
+            ),
+        ),
+    )
+    register_scope(
+        Invitation,
+        Scope(
+            kind=ResourceKind.ORG_CONFIG,
+            organisation_field="organisation_id",
+            describe=lambda i: Resource(
+                kind=ResourceKind.ORG_CONFIG,
+                reference=f"invitation:{i.pk}",
+                organisation_id=i.organisation_id,
+            ),
+        ),
+    )
+    register_scope(
+        User,
+        Scope(
+            kind=ResourceKind.ACCOUNT,
+            organisation_field="memberships__organisation_id",
+            describe=lambda u: Resource(
+                kind=ResourceKind.ACCOUNT, reference=f"user:{u.pk}", owner_user_id=u.pk
+            ),
+            own=lambda user, _orgs: Q(pk=user.pk),
+        ),
+    )

@@ -1,0 +1,240 @@
+"""DESIGN.md's roles table, written out as rules: deny by default, one line per grant.
+
+A rule names a role, a resource kind, the relationships it covers, the
+actions and the lawful purposes. Anything no rule names is refused. The
+table is checked when it is imported: a rule naming a prohibited purpose,
+reaching unrelated resources (other than a command's) or standing in for a
+re-identification grant stops the server from starting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from wellkept.access.actions import Action
+from wellkept.access.purposes import PROHIBITED, Purpose
+from wellkept.access.resources import Relationship, ResourceKind
+
+
+class AccessRole(models.TextChoices):
+    """The roles of DESIGN.md's table, plus commands and jobs. HR and line managers have none."""
+
+    PARTICIPANT = "participant", "Participant"
+    LEADER = "leader", "Leader"
+    WELLBEING_OFFICER = "wellbeing_officer", "Wellbeing officer"
+    SPECIALIST = "specialist", "Specialist / therapist"
+    FRONT_DESK = "front_desk", "Front desk"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+    SYSTEM_ADMIN = "system_admin", "System administrator"
+    SYSTEM = "system", "Command or job"
+
+
+STAFF_ROLES = frozenset(AccessRole) - {AccessRole.PARTICIPANT, AccessRole.SYSTEM}
+# Purposes under which a withdrawn consent does not hide a subject's record.
+CONSENT_EXEMPT_PURPOSES = frozenset({Purpose.LEGAL_OBLIGATION, Purpose.AUDIT_OVERSIGHT})
+
+
+@dataclass(frozen=True)
+class Rule:
+    role: AccessRole
+    kind: ResourceKind
+    relationships: frozenset[Relationship]
+    actions: frozenset[Action]
+    purposes: frozenset[Purpose]
+    without_consent: bool = False
+
+
+def _rule(
+    role: AccessRole,
+    kind: ResourceKind,
+    relationships: Iterable[Relationship],
+    actions: Iterable[Action],
+    purposes: Iterable[Purpose],
+    *,
+    without_consent: bool = False,
+) -> Rule:
+    return Rule(
+        role=role,
+        kind=kind,
+        relationships=frozenset(relationships),
+        actions=frozenset(actions),
+        purposes=frozenset(purposes),
+        without_consent=without_consent,
+    )
+
+
+R = AccessRole
+K = ResourceKind
+A = Action
+P = Purpose
+OWN, ASSIGNED, OTHER = Relationship.OWN, Relationship.ASSIGNED, Relationship.OTHER
+# SystemActor rules ignore the relationship: a command acts on the whole installation.
+ANY_RELATIONSHIP = frozenset(Relationship)
+
+RULES: tuple[Rule, ...] = (
+    # Everyone signed in looks after their own account.
+    *(_rule(role, K.ACCOUNT, [OWN], [A.READ, A.UPDATE], [P.SELF_SERVICE]) for role in STAFF_ROLES),
+    _rule(R.PARTICIPANT, K.ACCOUNT, [OWN], [A.READ, A.UPDATE], [P.SELF_SERVICE]),
+    # Participant: own answers, scores, history, and who accessed them.
+    # Seeing, exporting and erasing stay possible after consent is withdrawn;
+    # collecting (create, update) does not.
+    _rule(
+        R.PARTICIPANT,
+        K.PARTICIPANT_RECORD,
+        [OWN],
+        [A.READ, A.EXPORT, A.DELETE],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
+    _rule(R.PARTICIPANT, K.PARTICIPANT_RECORD, [OWN], [A.CREATE, A.UPDATE], [P.SELF_SERVICE]),
+    _rule(R.PARTICIPANT, K.AUDIT_TRAIL, [OWN], [A.READ], [P.SELF_SERVICE], without_consent=True),
+    # Leader: aggregates that pass disclosure control, nothing else.
+    _rule(R.LEADER, K.AGGREGATE, [OTHER], [A.VIEW_AGGREGATE], [P.QUALITY_IMPROVEMENT_AGGREGATE]),
+    # Wellbeing officer: aggregates, the token-level follow-up queue, assigned cases.
+    _rule(
+        R.WELLBEING_OFFICER,
+        K.AGGREGATE,
+        [OTHER],
+        [A.VIEW_AGGREGATE],
+        [P.QUALITY_IMPROVEMENT_AGGREGATE, P.BURNOUT_FOLLOW_UP],
+    ),
+    _rule(
+        R.WELLBEING_OFFICER,
+        K.FOLLOW_UP_CASE,
+        [OTHER],
+        [A.READ, A.FOLLOW_UP],
+        [P.BURNOUT_FOLLOW_UP],
+    ),
+    _rule(
+        R.WELLBEING_OFFICER,
+        K.FOLLOW_UP_CASE,
+        [ASSIGNED],
+        [A.READ, A.UPDATE, A.FOLLOW_UP],
+        [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+    ),
+    _rule(
+        R.WELLBEING_OFFICER,
+        K.PARTICIPANT_RECORD,
+        [ASSIGNED],
+        [A.READ],
+        [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+    ),
+    # Specialist / therapist: assigned follow-up cases, own clients' records
+    # and notes, own psychotherapy notes only.
+    _rule(
+        R.SPECIALIST,
+        K.FOLLOW_UP_CASE,
+        [ASSIGNED],
+        [A.READ, A.UPDATE, A.FOLLOW_UP],
+        [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+    ),
+    _rule(
+        R.SPECIALIST,
+        K.PARTICIPANT_RECORD,
+        [ASSIGNED],
+        [A.READ],
+        [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+    ),
+    _rule(
+        R.SPECIALIST,
+        K.CLIENT_RECORD,
+        [ASSIGNED],
+        [A.READ, A.UPDATE],
+        [P.CLINICAL_CARE, P.SAFETY_EMERGENCY],
+    ),
+    _rule(
+        R.SPECIALIST,
+        K.CLIENT_RECORD,
+        [ASSIGNED],
+        [A.READ, A.EXPORT],
+        [P.LEGAL_OBLIGATION],
+    ),
+    _rule(
+        R.SPECIALIST,
+        K.PROGRESS_NOTE,
+        [OWN, ASSIGNED],
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.CLINICAL_CARE, P.SAFETY_EMERGENCY],
+    ),
+    # OWN is "written by this therapist": another therapist's psychotherapy
+    # notes stay out of reach even for a shared client.
+    _rule(
+        R.SPECIALIST,
+        K.PSYCHOTHERAPY_NOTE,
+        [OWN],
+        [A.READ, A.CREATE, A.UPDATE, A.DELETE],
+        [P.CLINICAL_CARE],
+    ),
+    _rule(R.SPECIALIST, K.PRACTICE_ADMIN, [ASSIGNED], [A.READ], [P.CLINICAL_CARE]),
+    # Front desk: demographics, appointments, billing; no clinical content.
+    _rule(
+        R.FRONT_DESK,
+        K.PRACTICE_ADMIN,
+        [ASSIGNED, OTHER],
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.CLINICAL_CARE],
+    ),
+    _rule(R.FRONT_DESK, K.PRACTICE_ADMIN, [ASSIGNED, OTHER], [A.EXPORT], [P.LEGAL_OBLIGATION]),
+    # Privacy officer: the audit trail and settings; no clinical content.
+    _rule(
+        R.PRIVACY_OFFICER,
+        K.AUDIT_TRAIL,
+        [OWN, OTHER],
+        [A.READ, A.EXPORT],
+        [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
+    ),
+    _rule(R.PRIVACY_OFFICER, K.ORG_CONFIG, [OTHER], [A.READ], [P.AUDIT_OVERSIGHT]),
+    # System administrator: users, roles, units, keys, backups; no clinical
+    # content and no identities behind tokens.
+    _rule(
+        R.SYSTEM_ADMIN,
+        K.ORG_CONFIG,
+        [OTHER],
+        [A.READ, A.CREATE, A.UPDATE, A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    _rule(
+        R.SYSTEM_ADMIN,
+        K.KEYS_BACKUPS,
+        [OTHER],
+        [A.READ, A.CREATE, A.UPDATE, A.EXPORT],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    # Commands and jobs: maintenance only (organisation set-up, key rotation
+    # and shredding, backups, audit verification and export).
+    _rule(
+        R.SYSTEM,
+        K.ORG_CONFIG,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.UPDATE, A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    _rule(
+        R.SYSTEM,
+        K.KEYS_BACKUPS,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.UPDATE, A.DELETE, A.EXPORT],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    _rule(R.SYSTEM, K.AUDIT_TRAIL, ANY_RELATIONSHIP, [A.READ, A.EXPORT], [P.AUDIT_OVERSIGHT]),
+)
+
+del R, K, A, P
+
+
+def _check_rules(rules: Iterable[Rule]) -> None:
+    for rule in rules:
+        if rule.purposes & PROHIBITED:
+            raise ImproperlyConfigured(f"A rule allows a prohibited purpose: {rule}.")
+        if Relationship.UNRELATED in rule.relationships and rule.role != AccessRole.SYSTEM:
+            raise ImproperlyConfigured(f"Only commands reach unrelated resources: {rule}.")
+        if Action.READ_IDENTITY in rule.actions:
+            raise ImproperlyConfigured("Re-identification needs a grant, never a standing rule.")
+
+
+# Checked at import: a table that allowed a prohibited purpose would not start.
+_check_rules(RULES)

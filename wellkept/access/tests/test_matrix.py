@@ -1,0 +1,219 @@
+"""Every role x action x resource kind x relationship gives DESIGN.md's answer, audited once.
+
+The expected answers are written out below by hand from DESIGN.md's roles
+table, not derived from wellkept.access.rules: if the two disagree, one of
+them is wrong and a person has to decide which. Every line is an allowed
+cell; every cell not listed must be refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from wellkept.access.actions import Action
+from wellkept.access.policy import can, decide
+from wellkept.access.purposes import LAWFUL, PROHIBITED, Purpose
+from wellkept.access.resources import Relationship, Resource, ResourceKind
+from wellkept.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["pia", "lena", "wendy", "sam", "fran", "priya", "amira", "oscar", "system"]
+
+# Purposes: ss self service, qi quality improvement in aggregate, bf burnout
+# follow-up, se safety emergency, cc clinical care, lo legal obligation, ao
+# audit and oversight, sa service administration. Relationship * means all four.
+# persona | kind | relationships | actions | purposes
+EXPECTED = """
+pia    | account            | own                | read update                      | ss
+pia    | participant_record | own                | read create update delete export | ss
+pia    | audit_trail        | own                | read                             | ss
+lena   | account            | own                | read update                      | ss
+lena   | aggregate          | own assigned other | view_aggregate                   | qi
+wendy  | account            | own                | read update                      | ss
+wendy  | aggregate          | own assigned other | view_aggregate                   | qi bf
+wendy  | follow_up_case     | other              | read follow_up                   | bf
+wendy  | follow_up_case     | assigned           | read follow_up                   | bf se
+wendy  | follow_up_case     | assigned           | update                           | bf se
+wendy  | participant_record | assigned           | read                             | bf se
+sam    | account            | own                | read update                      | ss
+sam    | follow_up_case     | assigned           | read update follow_up            | bf se
+sam    | participant_record | assigned           | read                             | bf se
+sam    | client_record      | assigned           | read update                      | cc se
+sam    | client_record      | assigned           | read export                      | lo
+sam    | progress_note      | own assigned       | read create update               | cc se
+sam    | psychotherapy_note | own                | read create update delete        | cc
+sam    | practice_admin     | assigned           | read                             | cc
+fran   | account            | own                | read update                      | ss
+fran   | practice_admin     | assigned other     | read create update               | cc
+fran   | practice_admin     | assigned other     | export                           | lo
+priya  | account            | own                | read update                      | ss
+priya  | audit_trail        | own other          | read export                      | ao lo
+priya  | org_config         | own assigned other | read                             | ao
+amira  | account            | own                | read update                      | ss
+amira  | org_config         | own assigned other | read create update delete        | sa
+amira  | keys_backups       | own assigned other | read create update export        | sa
+oscar  | account            | own                | read update                      | ss
+system | org_config         | *                  | read create update delete        | sa
+system | keys_backups       | *                  | read create update delete export | sa
+system | audit_trail        | *                  | read export                      | ao
+"""
+
+
+PURPOSE_CODES = {
+    "ss": "self_service",
+    "qi": "quality_improvement_aggregate",
+    "bf": "burnout_follow_up",
+    "se": "safety_emergency",
+    "cc": "clinical_care",
+    "lo": "legal_obligation",
+    "ao": "audit_oversight",
+    "sa": "service_administration",
+}
+RELATIONSHIPS = ["own", "assigned", "other", "unrelated"]
+
+
+def _expected() -> dict[tuple[str, str, str, str], set[str]]:
+    allowed: dict[tuple[str, str, str, str], set[str]] = {}
+    for line in EXPECTED.strip().splitlines():
+        if line.startswith("#"):
+            continue
+        persona, kind, relationships, actions, purposes = (c.split() for c in line.split("|"))
+        rels = RELATIONSHIPS if relationships == ["*"] else relationships
+        for rel in rels:
+            for action in actions:
+                key = (persona[0], kind[0], rel, action)
+                allowed.setdefault(key, set()).update(PURPOSE_CODES[p] for p in purposes)
+    return allowed
+
+
+ALLOWED = _expected()
+# Kinds with no owner or assignee: their "own" and "assigned" cells are the
+# organisation's object, like "other".
+OWNERLESS = {ResourceKind.AGGREGATE, ResourceKind.ORG_CONFIG, ResourceKind.KEYS_BACKUPS}
+# The purpose a caller would most plausibly name for each kind.
+NATURAL_PURPOSE = {
+    ResourceKind.ACCOUNT: Purpose.SELF_SERVICE,
+    ResourceKind.PARTICIPANT_RECORD: Purpose.BURNOUT_FOLLOW_UP,
+    ResourceKind.AGGREGATE: Purpose.QUALITY_IMPROVEMENT_AGGREGATE,
+    ResourceKind.FOLLOW_UP_CASE: Purpose.BURNOUT_FOLLOW_UP,
+    ResourceKind.CLIENT_RECORD: Purpose.CLINICAL_CARE,
+    ResourceKind.PROGRESS_NOTE: Purpose.CLINICAL_CARE,
+    ResourceKind.PSYCHOTHERAPY_NOTE: Purpose.CLINICAL_CARE,
+    ResourceKind.PRACTICE_ADMIN: Purpose.CLINICAL_CARE,
+    ResourceKind.AUDIT_TRAIL: Purpose.AUDIT_OVERSIGHT,
+    ResourceKind.ORG_CONFIG: Purpose.SERVICE_ADMINISTRATION,
+    ResourceKind.KEYS_BACKUPS: Purpose.SERVICE_ADMINISTRATION,
+}
+
+
+def make_resource(world, persona: str, kind: ResourceKind, rel: str) -> Resource:
+    """The persona's own / assigned / a colleague's / an unrelated resource of ``kind``."""
+    me = world.people[persona]
+    me_pk = getattr(me, "pk", None)
+    colin, farah = world.people["colin"], world.people["farah"]
+    if rel == "unrelated":
+        org, owner, participant, assignees = world.faraway.pk, farah.pk, "farah", frozenset()
+    elif rel == "other":
+        org, owner, participant, assignees = world.st_annes.pk, colin.pk, "colin", frozenset()
+    elif rel == "assigned":
+        org, owner, participant = world.st_annes.pk, colin.pk, "colin"
+        assignees = frozenset({me_pk}) if me_pk else frozenset()
+    else:
+        org, owner, participant, assignees = world.st_annes.pk, me_pk, persona, frozenset()
+    if kind in OWNERLESS:
+        return Resource(kind=kind, reference=f"{kind.value}:{rel}", organisation_id=org)
+    if kind == ResourceKind.ACCOUNT:
+        return Resource(
+            kind=kind, reference=f"user:{owner}", owner_user_id=owner, assignee_user_ids=assignees
+        )
+    if kind == ResourceKind.PARTICIPANT_RECORD:
+        row = world.participants.get(participant)
+        return Resource(
+            kind=kind,
+            reference=f"participant:{rel}",
+            organisation_id=org,
+            participant_id=row.pk if row else None,
+            assignee_user_ids=assignees,
+        )
+    return Resource(
+        kind=kind,
+        reference=f"{kind.value}:{rel}",
+        organisation_id=org,
+        owner_user_id=owner,
+        assignee_user_ids=assignees,
+    )
+
+
+def _cells():
+    for persona in PERSONAS:
+        for kind in ResourceKind:
+            for rel in RELATIONSHIPS:
+                for action in Action:
+                    yield persona, kind, rel, action
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_gives_the_designed_answer_for_every_cell_and_audits_each_once(world, persona):
+    mismatches = []
+    for who, kind, rel, action in _cells():
+        if who != persona:
+            continue
+        allowed_purposes = ALLOWED.get((persona, kind.value, rel, action.value), set())
+        natural = NATURAL_PURPOSE[kind]
+        purpose = (
+            natural
+            if natural.value in allowed_purposes or not allowed_purposes
+            else Purpose(min(allowed_purposes))
+        )
+        resource = make_resource(world, persona, kind, rel)
+        before = AuditEntry.objects.count()
+        result = can(world.people[persona], action, resource, purpose)
+        entries = list(AuditEntry.objects.order_by("id")[before:])
+        expected = bool(allowed_purposes)
+        if result != expected:
+            mismatches.append(f"{persona} {action.value} {kind.value} ({rel}): got {result}")
+        assert len(entries) == 1, (persona, kind, rel, action)
+        entry = entries[0]
+        assert entry.outcome == ("allowed" if expected else "denied")
+        assert entry.purpose == purpose.value
+        assert entry.target == resource.reference
+        if not expected:
+            assert entry.event == "access.denied"
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_allows_each_cell_for_exactly_the_designed_purposes(world, persona):
+    mismatches = []
+    for kind in ResourceKind:
+        for rel in RELATIONSHIPS:
+            resource = make_resource(world, persona, kind, rel)
+            for action in Action:
+                want = ALLOWED.get((persona, kind.value, rel, action.value), set())
+                got = {
+                    p.value
+                    for p in LAWFUL
+                    if decide(
+                        actor=world.people[persona], action=action, resource=resource, purpose=p
+                    ).allowed
+                }
+                if got != want:
+                    mismatches.append(f"{persona} {action.value} {kind.value} ({rel}): {got}")
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_refuses_and_audits_every_prohibited_purpose(world, persona):
+    actor = world.people[persona]
+    for kind in ResourceKind:
+        # The persona's own resource: the one most likely to be allowed otherwise.
+        resource = make_resource(world, persona, kind, Relationship.OWN.value)
+        for action in Action:
+            for purpose in PROHIBITED:
+                before = AuditEntry.objects.count()
+                assert can(actor, action, resource, purpose) is False
+                entries = list(AuditEntry.objects.order_by("id")[before:])
+                assert [e.event for e in entries] == ["access.purpose_refused"]
+                assert entries[0].outcome == "denied"
+                assert entries[0].purpose == purpose.value
