@@ -40,7 +40,7 @@ from wellkept.access.resources import (
     scope_for,
 )
 from wellkept.access.rules import CONSENT_EXEMPT_PURPOSES, RULES, AccessRole, Rule
-from wellkept.actors import SystemActor
+from wellkept.actors import PseudonymousActor, SystemActor
 from wellkept.orgs.models import Organisation, Participant, StaffMembership
 from wellkept.orgs.pseudonyms import login_link_for
 
@@ -87,7 +87,10 @@ def decide_for_roles(
     """Answer from the table alone, for roles and a relationship already worked out."""
     action, kind, purpose = Action(action), ResourceKind(kind), parse_purpose(purpose)
     roles = sorted(set(roles))
-    held = ",".join(roles) or "none"
+    # Whether a login takes part in the programme is itself confidential
+    # (nobody but the privacy role may learn who declined), so the
+    # participant role is never named in what is recorded against a login.
+    held = ",".join(r for r in roles if r != AccessRole.PARTICIPANT) or "none"
     if purpose in PROHIBITED:
         return Decision(
             False,
@@ -235,6 +238,12 @@ def _record(
     from wellkept.audit.events import EventType, Outcome
     from wellkept.audit.services import audit_record
 
+    if decision.relationship == Relationship.OWN.value and target.startswith("participant:"):
+        # A participant on their own token-level data is recorded under the
+        # token, with no user id and no request details: an entry holding
+        # both would link the login to the token (invariant 2).
+        actor = PseudonymousActor(target.removeprefix("participant:"))
+        request = None
     if decision.purpose_refused:
         event = EventType.ACCESS_PURPOSE_REFUSED
     elif not decision.allowed:
@@ -322,6 +331,16 @@ def _allowed_rows(
     consent_ok: bool,
 ) -> tuple[Q | None, Decision]:
     scope = scope_for(queryset.model)
+    if purpose in PROHIBITED:
+        # Refused as such even for someone connected to no organisation.
+        refusal = decide_for_roles(
+            roles=(),
+            relationship=Relationship.UNRELATED,
+            action=action,
+            kind=scope.kind,
+            purpose=purpose,
+        )
+        return None, refusal
     allowed: Q | None = None
     reasons: list[str] = []
     roles_used: set[str] = set()
@@ -368,7 +387,7 @@ def _allowed_rows(
         return None, Decision(
             False,
             f"No rule lets this actor {action.value} any {scope.kind.value} for {purpose.value}.",
-            role=",".join(sorted(roles_in(user, None))),
+            role=",".join(sorted(r for r in roles_in(user, None) if r != AccessRole.PARTICIPANT)),
         )
     return allowed, Decision(
         True, " ".join(sorted(set(reasons))), role=",".join(sorted(roles_used))
@@ -414,6 +433,10 @@ def visible(
     else:
         condition, decision = _allowed_rows(actor, rows, action, purpose, consent_ok)
         result = rows.none() if condition is None else rows.filter(condition).distinct()
+        if AccessRole.PARTICIPANT.value in decision.role.split(","):
+            actor, target, decision, request = _as_own_participant_listing(
+                actor, rows, scope, decision, target, request
+            )
     _record(
         actor=actor,
         action=action,
@@ -423,6 +446,36 @@ def visible(
         request=request,
     )
     return result
+
+
+def _as_own_participant_listing(
+    user: Any,
+    rows: QuerySet[Any],
+    scope: Any,
+    decision: Decision,
+    target: str,
+    request: HttpRequest | None,
+) -> tuple[Any, str, Decision, HttpRequest | None]:
+    """Record a participant listing their own rows without naming their login.
+
+    The row that was decided through the participant role is the person's
+    own; recording it with the user id would tell the trail who takes part.
+    """
+    token = None
+    if rows.model is Participant and scope.own is not None:
+        orgs = _connected_organisations(user)
+        token = rows.filter(scope.own(user, orgs)).values_list("token", flat=True).first()
+    staff_roles = [r for r in decision.role.split(",") if r and r != AccessRole.PARTICIPANT]
+    if token is not None and not staff_roles:
+        return PseudonymousActor(token), target, decision, None
+    # Staff who also take part: record the staff decision only.
+    scrubbed = Decision(
+        decision.allowed,
+        "allowed by the actor's staff role(s)" if staff_roles else "own records",
+        role=",".join(staff_roles),
+        relationship=decision.relationship,
+    )
+    return user, target, scrubbed, request
 
 
 def get_for(

@@ -121,7 +121,8 @@ def _register_builtin_scopes() -> None:
             organisation_field="organisation_id",
             describe=lambda p: Resource(
                 kind=ResourceKind.PARTICIPANT_RECORD,
-                reference=f"participant:{p.pk}",
+                # The token, like every other audit target for participant data.
+                reference=f"participant:{p.token}",
                 organisation_id=p.organisation_id,
                 participant_id=p.pk,
             ),

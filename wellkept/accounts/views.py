@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -275,6 +276,7 @@ password_reset_from_key = PasswordResetFromKeyView.as_view()
 
 @self_service
 @reauth_required
+@transaction.atomic
 def activate_totp(request: HttpRequest) -> HttpResponse:
     """allauth's authenticator-app enrolment, counting the confirming code as an MFA step."""
     response: HttpResponse = totp_views.activate_totp(request)
@@ -300,9 +302,14 @@ def activate_totp(request: HttpRequest) -> HttpResponse:
     return response
 
 
-deactivate_totp = self_service(reauth_required(totp_views.deactivate_totp))
-add_webauthn = self_service(reauth_required(webauthn_views.add_webauthn))
-generate_recovery_codes = self_service(reauth_required(recovery_code_views.generate_recovery_codes))
+# allauth changes authenticators in autocommit and then sends the signal
+# that records the audit event; one transaction around the view makes the
+# change and its event commit or fail together.
+deactivate_totp = self_service(reauth_required(transaction.atomic(totp_views.deactivate_totp)))
+add_webauthn = self_service(reauth_required(transaction.atomic(webauthn_views.add_webauthn)))
+generate_recovery_codes = self_service(
+    reauth_required(transaction.atomic(recovery_code_views.generate_recovery_codes))
+)
 view_recovery_codes = self_service(reauth_required(recovery_code_views.view_recovery_codes))
 download_recovery_codes = self_service(reauth_required(recovery_code_views.download_recovery_codes))
 # The sessions page lists IP addresses and devices: looking at it needs a
@@ -313,6 +320,7 @@ password_change = self_service(reauth_required(account_views.password_change))
 
 @self_service
 @reauth_required
+@transaction.atomic
 def remove_webauthn(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a passkey, unless it is the last second factor that must stay."""
     authenticator = Authenticator.objects.filter(

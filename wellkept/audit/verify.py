@@ -61,6 +61,19 @@ def _read_checkpoints(result: VerifyResult) -> dict[int, str]:
                 Problem(checkpoint.entry_id, f"checkpoint line {number} has a forged HMAC")
             )
             continue
+        earlier = found.get(checkpoint.entry_id)
+        if earlier is not None and earlier != checkpoint.mac:
+            # Two genuine checkpoints for one id: the chain was cut back past
+            # this id and grown again. Keeping only the last one would let a
+            # rewritten history verify as intact.
+            result.problems.append(
+                Problem(
+                    checkpoint.entry_id,
+                    f"checkpoint line {number} contradicts an earlier checkpoint of the same "
+                    "entry: the chain was cut and rewritten",
+                )
+            )
+            continue
         found[checkpoint.entry_id] = checkpoint.mac
     if found:
         result.last_checkpoint_id = max(found)

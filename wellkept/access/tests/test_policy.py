@@ -158,7 +158,29 @@ def test_it_audits_an_allowed_read_with_role_purpose_and_target(world):
         "self_service",
         resource.reference,
     )
-    assert entry.actor_id == str(world.people["pia"].pk)
+    # Her own token-level data: recorded under the token, never her user id.
+    assert entry.actor_id == ""
+    assert entry.actor_label == resource.reference
+    assert entry.ip == ""
+    assert entry.request_id != ""
+
+
+def test_it_never_records_a_login_next_to_a_participant_reference(world):
+    from wellkept.access.policy import visible
+    from wellkept.orgs.models import Participant
+
+    pia = world.people["pia"]
+    can(pia, Action.READ, own_record(world), Purpose.SELF_SERVICE)
+    list(visible(pia, Action.READ, Participant, Purpose.SELF_SERVICE))
+    for name in ("lena", "wendy", "amira"):
+        can(world.people[name], Action.READ, own_record(world), Purpose.SELF_SERVICE)
+    linked = [
+        e
+        for e in AuditEntry.objects.exclude(actor_id="")
+        if "participant" in f"{e.target} {e.role} {e.reason}".lower() and str(pia.pk) == e.actor_id
+    ]
+    assert linked == []
+    assert not AuditEntry.objects.filter(role__contains="participant").exclude(actor_id="").exists()
 
 
 def test_it_audits_a_denial_with_its_reason(world):

@@ -103,7 +103,7 @@ def test_it_audits_each_lookup_once(world):
         ("access.denied", "denied"),
         ("access.denied", "denied"),
     ]
-    assert entries[0].target == f"participant:{world.participants['colin'].pk}"
+    assert entries[0].target == f"participant:{world.participants['colin'].token}"
     assert entries[1].target == "participant_record:unknown"
 
 
@@ -139,3 +139,16 @@ def test_it_lets_amira_reach_her_organisations_invitation_only(world):
             action=Action.UPDATE,
             purpose=Purpose.SERVICE_ADMINISTRATION,
         )
+
+
+def test_it_records_a_prohibited_purpose_as_refused_for_someone_in_no_organisation(db):
+    from wellkept.access.actions import Action
+    from wellkept.access.policy import visible
+    from wellkept.access.purposes import Purpose
+    from wellkept.accounts.models import User
+    from wellkept.orgs.models import Participant
+
+    loner = User.objects.create_user("loner@example.org", None)
+    assert list(visible(loner, Action.READ, Participant, Purpose.DISCIPLINE)) == []
+    entry = AuditEntry.objects.latest("id")
+    assert (entry.event, entry.outcome) == ("access.purpose_refused", "denied")

@@ -173,3 +173,19 @@ def test_it_shows_recovery_codes_right_after_enrolment_without_another_prompt(cl
     response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("mfa_view_recovery_codes")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_the_factor_when_its_audit_event_cannot_be_written(client, nina, monkeypatch):
+    """The removal and its audit event commit together, or neither does."""
+    enrol_totp(nina)
+    client.force_login(nina)
+    fresh_mfa(client, nina)
+
+    def audit_down(**kwargs):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr("wellkept.accounts.audit_signals.audit_record", audit_down)
+    with pytest.raises(RuntimeError):
+        client.post(reverse("mfa_deactivate_totp"))
+    assert has_authenticator(nina, Authenticator.Type.TOTP)

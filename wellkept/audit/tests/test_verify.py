@@ -91,6 +91,26 @@ def test_it_detects_a_cut_tail_through_the_checkpoint() -> None:
     assert "truncated" in result.problems[0].message
 
 
+@pytest.mark.parametrize("cut_after", [0, 3], ids=["whole-table", "tail"])
+def test_it_detects_a_history_cut_and_grown_again_past_its_checkpoints(cut_after: int) -> None:
+    """Cutting the chain and letting the app re-append past the old head is caught.
+
+    Automatic checkpoints land on the same ids again (every N entries); the
+    new, genuine checkpoint for an id contradicts the one written before.
+    """
+    build_chain([EventType.RECORD_READ] * 6)
+    with triggers_dropped() as cursor:
+        cursor.execute(f"DELETE FROM audit_auditentry WHERE id > {cut_after}")  # noqa: S608
+    for _ in range(9 - cut_after):
+        audit_record(actor=JOB, event=EventType.AUTH_LOGIN_FAILED)
+    # The automatic checkpoint for id 6 is written again, genuinely, for the new entry.
+    new_six = AuditEntry.objects.values_list("mac", flat=True).get(id=6)
+    checkpoints.checkpoint_write(entry_id=6, mac=new_six)
+    result = chain_verify()
+    assert not result.intact
+    assert any("cut and rewritten" in p.message and p.entry_id == 6 for p in result.problems)
+
+
 def test_it_detects_a_forged_checkpoint_line(settings) -> None:
     build_chain([EventType.RECORD_READ] * 2)
     path = settings.WELLKEPT_AUDIT_CHECKPOINT_FILE
