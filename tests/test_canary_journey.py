@@ -8,7 +8,7 @@ reads, as an attacker with access to the machine would:
 - the SQLite file and its WAL as they are on disk, or on PostgreSQL the
   output of ``pg_dump`` of the test database;
 - every log line the run produced (a file handler on the root logger);
-- the audit trail's SIEM export, when the audit app provides one;
+- the audit trail's SIEM export;
 
 and fails if any planted value appears in any of them. Later features add
 their fields to ``PLANTED``.
@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core import mail
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
@@ -107,8 +107,6 @@ def stored_bytes(tmp_path: Path) -> bytes:
 
 
 def audit_export_bytes(tmp_path: Path) -> bytes:
-    if "audit" not in get_commands():
-        return b""
     path = tmp_path / "audit.jsonl"
     call_command(
         "audit",
@@ -208,3 +206,9 @@ def test_the_scan_finds_a_value_that_leaks(tmp_path: Path, log_file: Path) -> No
     Organisation.objects.create(name="okapi-canary-stored", slug="okapi-canary")
     assert b"okapi-canary-leak" in log_file.read_bytes()
     assert b"okapi-canary-stored" in stored_bytes(tmp_path)
+    from wellkept.actors import SystemActor
+    from wellkept.audit.events import EventType
+    from wellkept.audit.services import audit_record
+
+    audit_record(actor=SystemActor("canary"), event=EventType.RECORD_READ, reason="okapi-exported")
+    assert b"okapi-exported" in audit_export_bytes(tmp_path)

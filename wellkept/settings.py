@@ -30,6 +30,7 @@ VAR_DIR = env.path("WELLKEPT_VAR_DIR", BASE_DIR / "var")
 DEBUG = env.bool("WELLKEPT_DEBUG", False)
 
 _secret_key = env.optional_str("WELLKEPT_SECRET_KEY")
+WELLKEPT_SECRET_KEY_FROM_ENV = _secret_key is not None
 if _secret_key is None and not PRODUCTION:
     _secret_key = read_or_create_secret(VAR_DIR / "keys" / "django-secret-key")
 # In production an absent key is reported by check wellkept.E002 rather than
@@ -37,7 +38,7 @@ if _secret_key is None and not PRODUCTION:
 # stand-in is random per process, so nothing signed with it is predictable,
 # and the check stops every server from starting with it.
 SECRET_KEY = _secret_key or "unset-" + secrets.token_urlsafe(50)
-WELLKEPT_SECRET_KEY_FROM_ENV = env.optional_str("WELLKEPT_SECRET_KEY") is not None
+
 
 ALLOWED_HOSTS = env.list(
     "WELLKEPT_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]

@@ -391,11 +391,6 @@ def integrity_check(database: Path) -> list[str]:
         connection.close()
 
 
-def audit_verify_available(env: dict[str, str]) -> bool:
-    commands = run_checked(env, "-m", "wellkept", "help", "--commands")
-    return "audit" in commands.split()
-
-
 def test_acknowledged_writes_survive_sigkill(tmp_path: Path, record_property) -> None:
     seed = int(os.environ.get("WELLKEPT_CRASH_SEED") or random.SystemRandom().randrange(2**32))
     rng = random.Random(seed)
@@ -460,9 +455,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path, record_property) ->
 
     integrity = integrity_check(database)
     stored = stored_invitations(env)
-    verify = None
-    if audit_verify_available(env):
-        verify = run_tool(env, "-m", "wellkept", "audit", "verify")
+    verify = run_tool(env, "-m", "wellkept", "audit", "verify")
     summary = {
         "seed": seed,
         "kills": kills,
@@ -476,11 +469,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path, record_property) ->
         "max_boot_seconds": round(max(boot_times), 2),
         "mean_boot_seconds": round(sum(boot_times) / len(boot_times), 2),
         "run_seconds": round(run_seconds, 1),
-        "audit_verify": (
-            "not available yet"
-            if verify is None
-            else (verify.stdout.strip().splitlines() or [f"exit {verify.returncode}"])[-1]
-        ),
+        "audit_verify": (verify.stdout.strip().splitlines() or [f"exit {verify.returncode}"])[-1],
     }
     for key, value in summary.items():
         record_property(key, value)
@@ -497,9 +486,8 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path, record_property) ->
     never_sent = "crash-0@example.org"  # the writers count from 1
     assert missing_acknowledged({*tally.acknowledged, never_sent}, stored["emails"]) == {never_sent}
 
-    # The audit chain verifies, once the audit app exists.
-    if verify is not None:
-        assert verify.returncode == 0, f"audit verify:\n{verify.stdout}\n{verify.stderr}"
+    # The audit chain verifies.
+    assert verify.returncode == 0, f"audit verify:\n{verify.stdout}\n{verify.stderr}"
 
     # The run proves something: writes were acknowledged and kills hit writes in flight.
     assert tally.unexpected == [], f"unexpected responses: {tally.unexpected[:20]}"

@@ -167,8 +167,14 @@ def roles_in(user: Any, organisation_id: Any) -> frozenset[AccessRole]:
     return frozenset(roles)
 
 
-def relationship_of(user: Any, resource: Resource) -> Relationship:
-    """Work out how the user stands to the resource."""
+def relationship_of(
+    user: Any, resource: Resource, roles: frozenset[AccessRole] | None = None
+) -> Relationship:
+    """Work out how the user stands to the resource.
+
+    ``roles`` are the user's roles in the resource's organisation when the
+    caller has them already (``roles_in``), which saves asking again.
+    """
     if resource.owner_user_id is not None and str(resource.owner_user_id) == str(user.pk):
         return Relationship.OWN
     if resource.participant_id is not None and resource.organisation_id is not None:
@@ -177,14 +183,12 @@ def relationship_of(user: Any, resource: Resource) -> Relationship:
             return Relationship.OWN
     if str(user.pk) in {str(u) for u in resource.assignee_user_ids}:
         return Relationship.ASSIGNED
-    if resource.organisation_id is not None and (
-        StaffMembership.objects.filter(
-            user_id=user.pk, organisation_id=resource.organisation_id
-        ).exists()
-        or _enrolled(user, resource.organisation_id)
-    ):
-        return Relationship.OTHER
-    return Relationship.UNRELATED
+    if resource.organisation_id is None:
+        return Relationship.UNRELATED
+    # Someone holding any role there (staff or participant) is inside it.
+    if roles is None:
+        roles = roles_in(user, resource.organisation_id)
+    return Relationship.OTHER if roles else Relationship.UNRELATED
 
 
 def decide(
@@ -216,9 +220,10 @@ def decide(
                 purpose=purpose,
             )
         return Decision(False, "Not signed in.", role="anonymous")
+    roles = roles_in(actor, resource.organisation_id)
     return decide_for_roles(
-        roles=roles_in(actor, resource.organisation_id),
-        relationship=relationship_of(actor, resource),
+        roles=roles,
+        relationship=relationship_of(actor, resource, roles),
         action=action,
         kind=resource.kind,
         purpose=purpose,

@@ -109,36 +109,30 @@ RULES: tuple[Rule, ...] = (
         [A.READ, A.FOLLOW_UP],
         [P.BURNOUT_FOLLOW_UP],
     ),
-    _rule(
-        R.WELLBEING_OFFICER,
-        K.FOLLOW_UP_CASE,
-        [ASSIGNED],
-        [A.READ, A.UPDATE, A.FOLLOW_UP],
-        [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+    # Both follow-up roles work their assigned cases and read the
+    # token-level record behind them.
+    *(
+        rule
+        for role in (R.WELLBEING_OFFICER, R.SPECIALIST)
+        for rule in (
+            _rule(
+                role,
+                K.FOLLOW_UP_CASE,
+                [ASSIGNED],
+                [A.READ, A.UPDATE, A.FOLLOW_UP],
+                [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+            ),
+            _rule(
+                role,
+                K.PARTICIPANT_RECORD,
+                [ASSIGNED],
+                [A.READ],
+                [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+            ),
+        )
     ),
-    _rule(
-        R.WELLBEING_OFFICER,
-        K.PARTICIPANT_RECORD,
-        [ASSIGNED],
-        [A.READ],
-        [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
-    ),
-    # Specialist / therapist: assigned follow-up cases, own clients' records
-    # and notes, own psychotherapy notes only.
-    _rule(
-        R.SPECIALIST,
-        K.FOLLOW_UP_CASE,
-        [ASSIGNED],
-        [A.READ, A.UPDATE, A.FOLLOW_UP],
-        [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
-    ),
-    _rule(
-        R.SPECIALIST,
-        K.PARTICIPANT_RECORD,
-        [ASSIGNED],
-        [A.READ],
-        [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
-    ),
+    # Specialist / therapist: also own clients' records and notes, own
+    # psychotherapy notes only.
     _rule(
         R.SPECIALIST,
         K.CLIENT_RECORD,

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from wellkept.accounts import throttle
+from wellkept.accounts.models import readable_email
 from wellkept.accounts.selectors import authenticator_removal_refusal
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record
@@ -24,8 +25,7 @@ _MFA_BINDING = Binding(label="mfa.authenticator", row="-", field="data", subject
 
 
 def _email_of(user: Any) -> str | None:
-    email = getattr(user, "email", None)
-    return email if isinstance(email, str) and email else None
+    return readable_email(user) or None
 
 
 def _audit_login_failed(request: HttpRequest, *, reason: str) -> None:

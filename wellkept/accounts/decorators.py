@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.models import Authenticator
@@ -20,7 +20,6 @@ from wellkept.accounts.selectors import user_second_factor_types
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 FUTURE_TOLERANCE_SECONDS = 5
 
 
@@ -65,37 +64,22 @@ def reauthentication_url(request: HttpRequest) -> str:
     return f"{reverse(name)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
 
 
-@overload
-def reauth_required(view: View) -> View: ...
-
-
-@overload
-def reauth_required(*, allow_safe_methods: bool = ...) -> Callable[[View], View]: ...
-
-
-def reauth_required(view: Any = None, *, allow_safe_methods: bool = False) -> Any:
+def reauth_required(view_func: View) -> View:
     """Require an MFA authentication no older than WELLKEPT_REAUTH_SECONDS.
 
     Use on views that change how an account is protected or reveal secrets.
-    ``allow_safe_methods=True`` lets a page be looked at and guards only
-    what it changes. A POST that needs re-authentication is not replayed
+    A POST that needs re-authentication is not replayed
     afterwards: the person comes back to the page and submits it again,
     which is simpler than parking form data (possibly personal) in the session.
     """
 
-    def decorator(view_func: View) -> View:
-        @wraps(view_func)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if allow_safe_methods and request.method in SAFE_METHODS:
-                return view_func(request, *args, **kwargs)
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if recently_authenticated(request):
-                return view_func(request, *args, **kwargs)
-            return HttpResponseRedirect(reauthentication_url(request))
+    @wraps(view_func)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            # Only reachable from a view exempt from LoginRequiredMiddleware.
+            return redirect_to_login(request.get_full_path())
+        if recently_authenticated(request):
+            return view_func(request, *args, **kwargs)
+        return HttpResponseRedirect(reauthentication_url(request))
 
-        return wrapper  # type: ignore[return-value]
-
-    if view is not None:
-        return decorator(view)
-    return decorator
+    return wrapper  # type: ignore[return-value]

@@ -19,6 +19,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def readable_email(user: Any) -> str:
+    """The user's address, or "" when there is none to read (unsaved, erased)."""
+    email = getattr(user, "email", "")
+    return email if isinstance(email, str) else ""
+
+
 def email_index_for(email: str) -> str:
     return blind_index("user.email", normalise_email(email))
 

@@ -71,9 +71,10 @@ def _email_of(user: Any) -> str:
         return user.email
     if user is None or getattr(user, "pk", None) is None:
         return ""
-    email = getattr(user, "email", "")
+    from wellkept.accounts.models import readable_email
+
     # An erased or missing address has nothing to compare against.
-    return email if isinstance(email, str) else ""
+    return readable_email(user)
 
 
 class LengthValidator:

@@ -19,9 +19,7 @@ SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 def user_has_mfa(user: Any) -> bool:
     """True when the user has an authenticator app or a passkey/security key."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
+    return bool(user_second_factor_types(user))
 
 
 def user_second_factor_types(user: Any) -> set[str]:

@@ -22,6 +22,7 @@ from wellkept.actors import Actor, SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
 from wellkept.orgs.models import Organisation, Role, StaffMembership
+from wellkept.orgs.selectors import user_has_role
 
 
 class InvitationError(Exception):
@@ -75,15 +76,17 @@ def invitation_create(
     try:
         validate_email(address)
     except ValidationError:
-        raise InvitationError(f"'{email}' is not a valid e-mail address.") from None
+        # Not echoed back: the message may reach a log or a terminal.
+        raise InvitationError("This is not a valid e-mail address.") from None
     if role not in Role.values:
         valid = ", ".join(Role.values)
         raise InvitationError(f"'{role}' is not a staff role. Choose one of: {valid}.")
-    if isinstance(actor, User) and actor.email_index == email_index_for(address):
+    index = email_index_for(address)
+    if isinstance(actor, User) and actor.email_index == index:
         # A second account (or a role) handed to oneself would dodge the
         # two-person view of who administers whom.
         raise InvitationError("You cannot invite your own e-mail address.")
-    if User.objects.filter(email_index=email_index_for(address)).exists():
+    if User.objects.filter(email_index=index).exists():
         # Only administrators reach this, and they may know who has an account.
         raise InvitationError("An account with this e-mail address already exists.")
     issued = token_issue()
@@ -92,7 +95,7 @@ def invitation_create(
         invitation = Invitation(
             organisation=organisation,
             role=role,
-            email_index=email_index_for(address),
+            email_index=index,
             invited_by=actor if isinstance(actor, User) else None,
             token_prefix=issued.prefix,
             token_mac=issued.mac,
@@ -126,9 +129,7 @@ def _check_may_invite(actor: Actor, organisation: Organisation) -> None:
     if (
         isinstance(actor, User)
         and actor.is_active
-        and StaffMembership.objects.filter(
-            user_id=actor.pk, organisation=organisation, role=Role.SYSTEM_ADMIN
-        ).exists()
+        and user_has_role(actor, organisation=organisation, role=Role.SYSTEM_ADMIN)
     ):
         return
     raise InvitationNotAllowed("You cannot invite people to this organisation.")

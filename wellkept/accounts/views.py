@@ -15,6 +15,7 @@ from allauth.usersessions import views as usersession_views
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -49,6 +50,8 @@ from wellkept.accounts.services import (
     invitation_create,
     invitation_revoke,
 )
+from wellkept.audit.events import EventType
+from wellkept.audit.services import audit_record
 
 
 def _signed_in_user(request: HttpRequest) -> User:
@@ -62,7 +65,15 @@ def _signed_in_user(request: HttpRequest) -> User:
 @require_GET
 def account_home(request: HttpRequest) -> HttpResponse:
     """Show how the account is protected, and offer MFA to participants without it."""
-    user = _signed_in_user(request)
+    # Through the policy: the page decrypts the person's e-mail address.
+    user = get_for(
+        actor=_signed_in_user(request),
+        queryset=User.objects.all(),
+        pk=request.user.pk,
+        action=Action.READ,
+        purpose=Purpose.SELF_SERVICE,
+        request=request,
+    )
     memberships = staff_roles(user)
     factor_types = user_second_factor_types(user)
     return render(
@@ -182,8 +193,17 @@ def invitation_open_view(request: HttpRequest, token: str) -> HttpResponse:
     """Check an invitation link, park its token sealed in the session, drop it from the URL."""
     # Like allauth's reset links: past this redirect the token is in no URL,
     # so no access log, Referer header or browser history holds it.
-    if invitation_find_usable(token) is None:
+    invitation = invitation_find_usable(token)
+    if invitation is None:
         return _invitation_no_longer_valid(request)
+    # Whoever holds the link will see the invited address on the next page.
+    audit_record(
+        actor=AnonymousUser(),  # type: ignore[arg-type]
+        event=EventType.RECORD_READ,
+        target=f"invitation:{invitation.pk}",
+        reason="invitation link opened",
+        request=request,
+    )
     session_secrets.seal(request.session, INVITATION_SESSION_KEY, token)
     return HttpResponseRedirect(reverse("accounts:invitation_accept"))
 

@@ -79,7 +79,10 @@ def _require_manager(actor: Actor, organisation: Organisation, action: str) -> N
     # organisation's system-administrator role.
     if isinstance(actor, SystemActor):
         return
-    if user_has_role(actor, organisation=organisation, role=Role.SYSTEM_ADMIN):
+    # is_active as in accounts' invitation check: a deactivated admin is nobody.
+    if getattr(actor, "is_active", False) and user_has_role(
+        actor, organisation=organisation, role=Role.SYSTEM_ADMIN
+    ):
         return
     raise PermissionDenied(f"Only a system administrator of {organisation} may {action}.")
 
@@ -299,7 +302,9 @@ def staff_membership_revoke(
         admins = StaffMembership.objects.select_for_update().filter(
             organisation=organisation, role=Role.SYSTEM_ADMIN
         )
-        if admins.count() == 1:
+        # Fetch the rows: Django drops FOR UPDATE from count(), which would
+        # let two administrators revoke each other at once.
+        if len(admins.values_list("pk", flat=True)) == 1:
             raise ValidationError(
                 f"This is the last system administrator of {organisation.name}; without one "
                 "nobody could manage it. Grant the role to someone else first.",

@@ -159,9 +159,14 @@ def unwrap_datakey(datakey: DataKey) -> bytes:
 
 def datakey_get_or_create(*, subject: str) -> DataKey:
     """Return the subject's data key, creating and wrapping a fresh one if needed."""
+    return _datakey_with_dek(subject)[0]
+
+
+def _datakey_with_dek(subject: str) -> tuple[DataKey, bytes | None]:
+    """Return the subject's data key, and its plaintext when it was just created."""
     existing = DataKey.objects.filter(subject=subject).first()
     if existing is not None:
-        return existing
+        return existing, None
     dek = AESGCM.generate_key(bit_length=256)
     kek_id, wrapped = get_keyring().wrap(dek, context=_wrap_context(subject))
     try:
@@ -171,9 +176,21 @@ def datakey_get_or_create(*, subject: str) -> DataKey:
             )
     except IntegrityError:
         # Another request created it first; use theirs.
-        return DataKey.objects.get(subject=subject)
+        return DataKey.objects.get(subject=subject), None
     dek_cache.put(datakey.pk, subject, dek)
-    return datakey
+    return datakey, dek
+
+
+def _dek_of(datakey: DataKey) -> bytes:
+    """Return the plaintext DEK of a live data key, from the cache or by unwrapping it."""
+    cached = dek_cache.get(datakey.pk)
+    # The subject check guards against a cache entry for a row id SQLite
+    # handed out again; such an entry belongs to another subject.
+    if cached is not None and cached[0] == datakey.subject:
+        return cached[1]
+    dek = unwrap_datakey(datakey)
+    dek_cache.put(datakey.pk, datakey.subject, dek)
+    return dek
 
 
 def _dek_for_id(datakey_id: int) -> tuple[str, bytes] | None:
@@ -184,9 +201,7 @@ def _dek_for_id(datakey_id: int) -> tuple[str, bytes] | None:
     datakey = DataKey.objects.filter(pk=datakey_id).first()
     if datakey is None or datakey.is_shredded:
         return None
-    dek = unwrap_datakey(datakey)
-    dek_cache.put(datakey.pk, datakey.subject, dek)
-    return datakey.subject, dek
+    return datakey.subject, _dek_of(datakey)
 
 
 @dataclass(frozen=True)
@@ -209,17 +224,12 @@ def encrypt_bytes(plaintext: bytes, *, binding: Binding) -> str:
     hit = dek_cache.get_for_subject(binding.subject)
     if hit is not None:
         return crypto.seal(hit[1], plaintext, binding.aad(), datakey_id=hit[0])
-    datakey = datakey_get_or_create(subject=binding.subject)
+    datakey, created = _datakey_with_dek(binding.subject)
     if datakey.is_shredded:
         raise VaultError(
             f"Subject {binding.subject} has been erased; nothing more can be stored for it."
         )
-    cached = dek_cache.get(datakey.pk)
-    if cached is not None and cached[0] == datakey.subject:
-        dek = cached[1]
-    else:
-        dek = unwrap_datakey(datakey)
-        dek_cache.put(datakey.pk, datakey.subject, dek)
+    dek = created if created is not None else _dek_of(datakey)
     return crypto.seal(dek, plaintext, binding.aad(), datakey_id=datakey.pk)
 
 

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from wellkept.access.actions import Action
-from wellkept.access.decorators import policy, public
-from wellkept.access.purposes import Purpose
-from wellkept.access.resources import ResourceKind
+from wellkept.access.decorators import public, self_service
+from wellkept.accounts.selectors import user_has_mfa
 from wellkept.orgs.models import Role
 from wellkept.orgs.selectors import user_roles
 from wellkept.web import session_limits
@@ -17,13 +14,13 @@ from wellkept.web.decorators import session_passive
 from wellkept.web.guides import GUIDES
 
 
-@policy(action=Action.READ, resource=ResourceKind.ACCOUNT, purpose=Purpose.SELF_SERVICE)
+@self_service
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Tell the signed-in person what they can do here today."""
     held = user_roles(request.user)
     roles = [(role, GUIDES[role]) for role in Role if role in held]
-    context = {"role_guides": roles, "has_mfa": is_mfa_enabled(request.user)}
+    context = {"role_guides": roles, "has_mfa": user_has_mfa(request.user)}
     return render(request, "web/home.html", context)
 
 

@@ -241,3 +241,16 @@ def test_it_audits_an_allowed_revoke(client, amira, st_annes):
     events = set(AuditEntry.objects.filter(actor_id=str(amira.pk)).values_list("event", "outcome"))
     assert ("record.update", "allowed") in events
     assert ("account.invitation_revoked", "allowed") in events
+
+
+def test_it_records_that_an_invitation_link_was_opened(client, st_annes):
+    from wellkept.audit.models import AuditEntry
+
+    issued, path = issue(st_annes)
+    open_link(client, path)
+    entry = AuditEntry.objects.filter(target=f"invitation:{issued.invitation.pk}").latest("id")
+    assert (entry.event, entry.actor_label, entry.reason) == (
+        "record.read",
+        "anonymous",
+        "invitation link opened",
+    )

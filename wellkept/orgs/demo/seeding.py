@@ -282,9 +282,10 @@ def demo_seed(
 def demo_account(email: str) -> User:
     """Return a login that belongs to the demo organisation, or raise DemoError."""
     _refuse_in_production()
+    # The typed address is not echoed: it may be a real person's.
     not_demo = DemoError(
-        f"There is no demo account with the e-mail {email!r}. This command only works for "
-        "accounts created by `wellkept seed_demo`."
+        "There is no demo account with the e-mail address given. This command only works "
+        "for accounts created by `wellkept seed_demo`."
     )
     org = demo_organisation()
     user = User.objects.get_by_email(email)
@@ -296,6 +297,10 @@ def demo_account(email: str) -> User:
     # person's second factor.
     secret = _totp_secret_of(user)
     if secret is not None and secret != demo_totp_secret(str(user.email)):
+        raise not_demo
+    if secret is None and Authenticator.objects.filter(user=user).exists():
+        # A passkey-only account (allauth adds recovery codes with a
+        # passkey) is someone's own, never a seeded one.
         raise not_demo
     if org.memberships.filter(user=user).exists():
         return user

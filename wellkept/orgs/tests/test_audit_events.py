@@ -52,6 +52,8 @@ def test_a_clinicians_enrolment_is_audited_under_the_token_without_the_user_id(
     assert entry.actor_label == f"participant:{participant.token}"
     # The row must not become a login -> token link.
     assert str(nina.pk) not in {entry.actor_id, entry.target, entry.reason}
+    for field in (entry.actor_id, entry.actor_label, entry.target, entry.reason, entry.role):
+        assert str(nina.pk) not in field
     assert entry.actor_id == ""
 
 

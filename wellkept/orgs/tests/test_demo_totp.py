@@ -117,3 +117,30 @@ def test_a_rerun_of_the_seed_lists_only_the_seeded_accounts(seeded: None) -> Non
     printed = out.getvalue()
     assert "new.it.person" not in printed
     assert demo.demo_email("privacy.officer") in printed
+
+
+def test_it_never_prints_recovery_codes_of_a_passkey_only_member(seeded: None) -> None:
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from wellkept.orgs.models import Role, StaffMembership
+    from wellkept.orgs.selectors import demo_organisation
+
+    user = make_user("passkey.person@demo.wellkept.invalid")
+    StaffMembership.objects.create(user=user, organisation=demo_organisation(), role=Role.LEADER)
+    Authenticator.objects.create(user=user, type=Authenticator.Type.WEBAUTHN, data={})
+    RecoveryCodes.activate(user)
+    with pytest.raises(CommandError, match="no demo account"):
+        demo_totp("passkey.person@demo.wellkept.invalid", "--recovery-codes")
+
+
+def test_it_records_every_printed_second_factor(seeded: None) -> None:
+    from wellkept.audit.models import AuditEntry
+
+    user = User.objects.get_by_email(LEADER)
+    demo_totp(LEADER)
+    entry = AuditEntry.objects.latest("id")
+    assert (entry.event, entry.target, entry.actor_label) == (
+        "record.read",
+        f"user:{user.pk}",
+        "system:demo_totp",
+    )

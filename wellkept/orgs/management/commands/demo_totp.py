@@ -16,6 +16,9 @@ from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import SystemActor
+from wellkept.audit.events import EventType
+from wellkept.audit.services import audit_record
 from wellkept.orgs.demo import DemoError, demo_account
 
 
@@ -49,9 +52,17 @@ class Command(BaseCommand):
         authenticator = Authenticator.objects.filter(user=user, type=kind).first()
         if authenticator is None:
             raise CommandError(
-                f"{options['email']} has no {kind.label} set up. Sign in and set it up under "
+                f"This account has no {kind.label} set up. Sign in and set it up under "
                 "Account → Two-factor authentication, or use another demo account."
             )
+        # Printing a second factor is a read of a secret: it goes on the record.
+        audit_record(
+            actor=SystemActor("demo_totp"),
+            event=EventType.RECORD_READ,
+            target=f"user:{user.pk}",
+            reason=f"demo {kind.value} printed",
+            purpose=Purpose.SERVICE_ADMINISTRATION.value,
+        )
         if options["recovery_codes"]:
             for code in RecoveryCodes(authenticator).get_unused_codes():
                 self.stdout.write(code)
