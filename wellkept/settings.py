@@ -45,6 +45,8 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("WELLKEPT_CSRF_TRUSTED_ORIGINS", [])
 WELLKEPT_BASE_URL = env.str("WELLKEPT_BASE_URL", "http://127.0.0.1:8000")
+# Named in consent receipts: the legal system the notice and consents fall under.
+WELLKEPT_JURISDICTION = env.str("WELLKEPT_JURISDICTION", "EU")
 
 INSTALLED_APPS = [
     "wellkept.web",
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
     "wellkept.access",
     "wellkept.accounts",
     "wellkept.orgs",
+    "wellkept.consent",
+    "wellkept.assessments",
+    "wellkept.lifecycle",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -225,6 +230,9 @@ WELLKEPT_REAUTH_SECONDS = env.int("WELLKEPT_REAUTH_SECONDS", 300, minimum=30, ma
 WELLKEPT_INVITATION_DAYS = env.int("WELLKEPT_INVITATION_DAYS", 7, minimum=1, maximum=30)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Messages ride in a signed cookie, never in the session row: "You are taking
+# part" stored in a row keyed by the login would say who takes part.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 SESSION_COOKIE_AGE = WELLKEPT_SESSION_ABSOLUTE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

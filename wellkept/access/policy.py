@@ -12,11 +12,13 @@ anything it does not mention is refused.
 - ``get_for`` is the accessor for one object: the object, or 404 for missing
   and forbidden alike (same message, same status), one audit event.
 
-Consent: there is no consent app yet, so the subject's consent state is an
-input, ``consent_ok`` (False once the subject has withdrawn). It counts for
-kinds about one person (``SUBJECT_KINDS``); legal obligation and audit
-oversight are exempt, and so are the rules marked ``without_consent`` (a
-participant can still see, export and erase their own data after leaving).
+Consent: for kinds about one person (``SUBJECT_KINDS``) the subject's
+consent state counts. Unless the caller passes ``consent_ok``, it is looked
+up from the consent app for the resource's participant: a current consent to
+the organisation's current notice version, with "take part" chosen. Legal
+obligation and audit oversight are exempt, and so are the rules marked
+``without_consent`` (a participant can still see, export and erase their own
+data after leaving, and give or withdraw consent without already holding it).
 """
 
 from __future__ import annotations
@@ -137,6 +139,15 @@ def decide_for_roles(
     )
 
 
+def _subject_consents(resource: Resource) -> bool:
+    """Look up whether the resource's participant currently consents to collection."""
+    if resource.kind not in SUBJECT_KINDS or resource.participant_id is None:
+        return True
+    from wellkept.consent.selectors import may_collect_from
+
+    return may_collect_from(resource.participant_id)
+
+
 def _is_user(actor: Any) -> bool:
     return not isinstance(actor, SystemActor) and bool(getattr(actor, "is_authenticated", False))
 
@@ -197,10 +208,12 @@ def decide(
     action: Action | str,
     resource: Resource,
     purpose: Purpose | str,
-    consent_ok: bool = True,
+    consent_ok: bool | None = None,
 ) -> Decision:
     """Decide whether ``actor`` may do ``action`` on ``resource`` for ``purpose``, purely."""
     purpose = parse_purpose(purpose)
+    if consent_ok is None:
+        consent_ok = _subject_consents(resource)
     if isinstance(actor, SystemActor):
         return decide_for_roles(
             roles={AccessRole.SYSTEM},
@@ -247,7 +260,8 @@ def _record(
         # A participant on their own token-level data is recorded under the
         # token, with no user id and no request details: an entry holding
         # both would link the login to the token (invariant 2).
-        actor = PseudonymousActor(target.removeprefix("participant:"))
+        # Targets are "participant:<token>" or "participant:<token>/<record>".
+        actor = PseudonymousActor(target.removeprefix("participant:").split("/", 1)[0])
         request = None
     if decision.purpose_refused:
         event = EventType.ACCESS_PURPOSE_REFUSED
@@ -287,7 +301,7 @@ def can(
     purpose: Purpose | str,
     *,
     request: HttpRequest | None = None,
-    consent_ok: bool = True,
+    consent_ok: bool | None = None,
 ) -> bool:
     """Decide for one resource and record the decision, allowed or denied, in the audit trail.
 
@@ -410,8 +424,10 @@ def visible(
 ) -> QuerySet[M]:
     """Return the rows of ``queryset`` the actor may ``action`` for ``purpose``; one audit event.
 
-    Consent is per subject, and there is no consent app yet: ``consent_ok``
-    applies to the whole list until the consent app adds a per-row filter.
+    ``consent_ok`` applies to the whole list. Listings today are a
+    participant's own rows, whose read rules hold without consent; a staff
+    listing of token-level rows (the follow-up queue) filters by consent in
+    its own selector.
     """
     action, purpose = Action(action), parse_purpose(purpose)
     rows = _as_queryset(queryset)
@@ -467,9 +483,18 @@ def _as_own_participant_listing(
     own; recording it with the user id would tell the trail who takes part.
     """
     token = None
-    if rows.model is Participant and scope.own is not None:
+    if scope.own is not None:
+        # Whatever the rows are (the participant row, responses, consent
+        # records), the listing went through the person's own token: find it
+        # by the keyed link, so the entry never carries the user id.
         orgs = _connected_organisations(user)
-        token = rows.filter(scope.own(user, orgs)).values_list("token", flat=True).first()
+        links = [login_link_for(user_pk=user.pk, organisation_pk=o) for o in orgs]
+        token = (
+            Participant.objects.filter(login_link__in=links)
+            .order_by("token")
+            .values_list("token", flat=True)
+            .first()
+        )
     staff_roles = [r for r in decision.role.split(",") if r and r != AccessRole.PARTICIPANT]
     if token is not None and not staff_roles:
         return PseudonymousActor(token), target, decision, None
@@ -491,7 +516,7 @@ def get_for(
     action: Action | str,
     purpose: Purpose | str,
     request: HttpRequest | None = None,
-    consent_ok: bool = True,
+    consent_ok: bool | None = None,
 ) -> M:
     """Return the object, or raise Http404 whether it is missing or forbidden; one audit event."""
     action, purpose = Action(action), parse_purpose(purpose)

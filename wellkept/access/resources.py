@@ -21,6 +21,9 @@ from wellkept.orgs.pseudonyms import login_link_for
 class ResourceKind(models.TextChoices):
     ACCOUNT = "account", "Own account and profile"
     PARTICIPANT_RECORD = "participant_record", "Participant record (token-level wellbeing data)"
+    CONSENT_RECORD = "consent_record", "Consent records (token-level)"
+    CONSENT_CONFIG = "consent_config", "Notices, consent settings, record of processing"
+    PROGRAMME_CONFIG = "programme_config", "Wellbeing programme set-up"
     AGGREGATE = "aggregate", "Aggregate"
     FOLLOW_UP_CASE = "follow_up_case", "Follow-up case"
     CLIENT_RECORD = "client_record", "Client record"
@@ -37,6 +40,7 @@ class ResourceKind(models.TextChoices):
 SUBJECT_KINDS: frozenset[ResourceKind] = frozenset(
     {
         ResourceKind.PARTICIPANT_RECORD,
+        ResourceKind.CONSENT_RECORD,
         ResourceKind.FOLLOW_UP_CASE,
         ResourceKind.CLIENT_RECORD,
         ResourceKind.PROGRESS_NOTE,

@@ -92,6 +92,16 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(R.PARTICIPANT, K.PARTICIPANT_RECORD, [OWN], [A.CREATE, A.UPDATE], [P.SELF_SERVICE]),
     _rule(R.PARTICIPANT, K.AUDIT_TRAIL, [OWN], [A.READ], [P.SELF_SERVICE], without_consent=True),
+    # Consent records: one must be able to give, see and withdraw consent
+    # without already holding it.
+    _rule(
+        R.PARTICIPANT,
+        K.CONSENT_RECORD,
+        [OWN],
+        [A.READ, A.CREATE, A.EXPORT, A.DELETE],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
     # Leader: aggregates that pass disclosure control, nothing else.
     _rule(R.LEADER, K.AGGREGATE, [OTHER], [A.VIEW_AGGREGATE], [P.QUALITY_IMPROVEMENT_AGGREGATE]),
     # Wellbeing officer: aggregates, the token-level follow-up queue, assigned cases.
@@ -182,11 +192,34 @@ RULES: tuple[Rule, ...] = (
         [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
     ),
     _rule(R.PRIVACY_OFFICER, K.ORG_CONFIG, [OTHER], [A.READ], [P.AUDIT_OVERSIGHT]),
+    # ... and the consent side: who consented to which notice, by token
+    # (nobody else learns who declined or left), and the notices themselves.
+    _rule(
+        R.PRIVACY_OFFICER,
+        K.CONSENT_RECORD,
+        [OTHER],
+        [A.READ, A.EXPORT],
+        [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
+    ),
+    _rule(
+        R.PRIVACY_OFFICER,
+        K.CONSENT_CONFIG,
+        [OTHER],
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
+    ),
     # System administrator: users, roles, units, keys, backups; no clinical
     # content and no identities behind tokens.
     _rule(
         R.SYSTEM_ADMIN,
         K.ORG_CONFIG,
+        [OTHER],
+        [A.READ, A.CREATE, A.UPDATE, A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    _rule(
+        R.SYSTEM_ADMIN,
+        K.PROGRAMME_CONFIG,
         [OTHER],
         [A.READ, A.CREATE, A.UPDATE, A.DELETE],
         [P.SERVICE_ADMINISTRATION],
@@ -215,6 +248,37 @@ RULES: tuple[Rule, ...] = (
         [P.SERVICE_ADMINISTRATION],
     ),
     _rule(R.SYSTEM, K.AUDIT_TRAIL, ANY_RELATIONSHIP, [A.READ, A.EXPORT], [P.AUDIT_OVERSIGHT]),
+    _rule(
+        R.SYSTEM,
+        K.PROGRAMME_CONFIG,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.UPDATE, A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    _rule(
+        R.SYSTEM,
+        K.CONSENT_CONFIG,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    # Jobs that work on token-level records without reading their content:
+    # reminders (is a check-in due?), demo and benchmark seeding, erasure on
+    # request or at the end of retention.
+    _rule(
+        R.SYSTEM,
+        K.PARTICIPANT_RECORD,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    _rule(
+        R.SYSTEM,
+        K.CONSENT_RECORD,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
 )
 
 del R, K, A, P

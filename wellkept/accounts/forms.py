@@ -21,9 +21,14 @@ from django.http import HttpRequest
 
 from wellkept.accounts import throttle
 from wellkept.accounts.models import User
-from wellkept.accounts.passwords import MAX_LENGTH, MULTI_FACTOR_MIN_LENGTH, PasswordSubject
+from wellkept.accounts.passwords import (
+    MAX_LENGTH,
+    MULTI_FACTOR_MIN_LENGTH,
+    SINGLE_FACTOR_MIN_LENGTH,
+    PasswordSubject,
+)
 from wellkept.accounts.selectors import authenticator_removal_refusal
-from wellkept.orgs.models import Organisation, Role
+from wellkept.orgs.models import InviteeRole, Organisation
 
 
 def _code_widget() -> forms.TextInput:
@@ -193,7 +198,7 @@ class InvitationForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
         help_text="The invitation link is sent to this address.",
     )
-    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    role = forms.ChoiceField(label="Role", choices=InviteeRole.choices)
     organisation = forms.ModelChoiceField(
         label="Organisation", queryset=Organisation.objects.none(), empty_label=None
     )
@@ -206,7 +211,7 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    """The invitee chooses a password; staff rules apply because MFA follows at once."""
+    """The invitee chooses a password; staff, who add MFA at once, may use a shorter one."""
 
     password1 = forms.CharField(
         label="Choose a password",
@@ -214,14 +219,8 @@ class AcceptInvitationForm(forms.Form):
         widget=forms.PasswordInput(
             attrs={"autocomplete": "new-password", "maxlength": str(MAX_LENGTH)}
         ),
-        # Every invited role is a staff role, so MFA always follows: say the
-        # one length that applies instead of the general 15-or-8 rule.
-        help_text=(
-            f"Use at least {MULTI_FACTOR_MIN_LENGTH} characters; you will set up "
-            "two-step sign-in next. Spaces, symbols and pasting are all fine. It must "
-            "not be a common or breached password, or contain your e-mail address "
-            "or the word “wellkept”."
-        ),
+        # The help text names the one length that applies (set in __init__).
+        help_text="",
     )
     password2 = forms.CharField(
         label="Type the same password again",
@@ -231,9 +230,20 @@ class AcceptInvitationForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, email: str, mfa_required: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.subject = PasswordSubject(email=email, mfa_required=True)
+        self.subject = PasswordSubject(email=email, mfa_required=mfa_required)
+        length = MULTI_FACTOR_MIN_LENGTH if mfa_required else SINGLE_FACTOR_MIN_LENGTH
+        then = (
+            "you will set up two-step sign-in next"
+            if mfa_required
+            else "you can add two-step sign-in later, and then a shorter one is enough"
+        )
+        self.fields["password1"].help_text = (
+            f"Use at least {length} characters; {then}. Spaces, symbols and pasting are all "
+            "fine. It must not be a common or breached password, or contain your e-mail "
+            "address or the word “wellkept”."
+        )
 
     def clean_password1(self) -> str:
         password: str = self.cleaned_data["password1"]

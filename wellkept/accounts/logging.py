@@ -6,10 +6,12 @@ import logging
 import re
 
 # The path segments after these prefixes are bearer secrets (an invitation
-# token, a password reset key). Django logs request paths on 404s, CSRF
+# token, a password reset key) or name a login that takes part (a signed
+# reminder-unsubscribe value). Django logs request paths on 404s, CSRF
 # failures and errors; the rest of the path stays, for debugging.
 _LINK_SECRET = re.compile(
-    r"(/accounts/(?:invite|password/reset/key)/)(?!accept/|done/)[^\s/?#'\"<>]+"
+    r"(/accounts/(?:invite|password/reset/key)/|/reminders/unsubscribe/)"
+    r"(?!accept/|done/)[^\s/?#'\"<>]+"
 )
 REDACTED = "[redacted]"
 

@@ -9,7 +9,7 @@ from django.db import models
 
 from wellkept import clock
 from wellkept.accounts.passwords import meets_single_factor_length
-from wellkept.orgs.models import Role
+from wellkept.orgs.models import InviteeRole
 from wellkept.vault.fields import EncryptedTextField
 from wellkept.vault.services import blind_index
 
@@ -90,7 +90,7 @@ class User(AbstractBaseUser):
 
 
 class Invitation(models.Model):
-    """A single-use, expiring link through which an administrator adds a staff member.
+    """A single-use, expiring link through which an administrator adds a clinician or staff member.
 
     The address is stored encrypted with a blind index; the link's secret is
     stored only as a keyed MAC behind a short public prefix, so a database
@@ -101,7 +101,7 @@ class Invitation(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.CASCADE, related_name="invitations"
     )
-    role = models.CharField(max_length=32, choices=Role.choices)
+    role = models.CharField(max_length=32, choices=InviteeRole.choices)
     email_index = models.CharField(max_length=64, db_index=True, editable=False)
     email = EncryptedTextField()
     invited_by = models.ForeignKey(
@@ -122,7 +122,7 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                name="invitation_role_valid", condition=models.Q(role__in=Role.values)
+                name="invitation_role_valid", condition=models.Q(role__in=InviteeRole.values)
             ),
             models.CheckConstraint(
                 name="invitation_expires_after_creation",

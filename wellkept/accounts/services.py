@@ -21,7 +21,7 @@ from wellkept.accounts.tokens import token_issue, token_matches, token_prefix
 from wellkept.actors import Actor, SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
-from wellkept.orgs.models import Organisation, Role, StaffMembership
+from wellkept.orgs.models import Clinician, InviteeRole, Organisation, Role, StaffMembership
 from wellkept.orgs.selectors import user_has_role
 
 
@@ -70,7 +70,7 @@ def _send_invitation_mail(*, email: str, url: str, organisation_name: str, role:
 def invitation_create(
     *, actor: Actor, organisation: Organisation, email: str, role: str
 ) -> IssuedInvitation:
-    """Invite ``email`` to ``organisation`` with a staff ``role``; e-mail the link on commit."""
+    """Invite ``email`` to ``organisation`` as a clinician or staff ``role``; mail on commit."""
     _check_may_invite(actor, organisation)
     address = normalise_email(email)
     try:
@@ -78,9 +78,9 @@ def invitation_create(
     except ValidationError:
         # Not echoed back: the message may reach a log or a terminal.
         raise InvitationError("This is not a valid e-mail address.") from None
-    if role not in Role.values:
-        valid = ", ".join(Role.values)
-        raise InvitationError(f"'{role}' is not a staff role. Choose one of: {valid}.")
+    if role not in InviteeRole.values:
+        valid = ", ".join(InviteeRole.values)
+        raise InvitationError(f"'{role}' is not a role one can invite to. Choose one of: {valid}.")
     index = email_index_for(address)
     if isinstance(actor, User) and actor.email_index == index:
         # A second account (or a role) handed to oneself would dodge the
@@ -112,7 +112,7 @@ def invitation_create(
             reason=f"role {role}",
         )
         url = invitation_url(issued.raw)
-        role_label = Role(role).label
+        role_label = InviteeRole(role).label
         # After commit: a rolled-back invitation must not have sent a working-looking link.
         transaction.on_commit(
             lambda: _send_invitation_mail(
@@ -157,7 +157,7 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
 
 
 def invitation_accept(*, token: str, password: str) -> User:
-    """Create the invitee's account and staff membership, using the link up.
+    """Create the invitee's account and clinician or staff membership, using the link up.
 
     Raises InvitationInvalid for any link that cannot be used, and
     ValidationError when the password breaks a rule.
@@ -184,16 +184,26 @@ def invitation_accept(*, token: str, password: str) -> User:
         email = invitation.email
         if not isinstance(email, str):
             raise InvitationInvalid
+        clinician = invitation.role == InviteeRole.CLINICIAN
         password_validation.validate_password(
             password,
-            PasswordSubject(email=email, mfa_required=True),  # type: ignore[arg-type]
+            # Staff must add a second factor at once; clinicians are offered one.
+            PasswordSubject(email=email, mfa_required=not clinician),  # type: ignore[arg-type]
         )
         if User.objects.filter(email_index=invitation.email_index).exists():
             raise InvitationInvalid
         user = User.objects.create_user(email, password)
-        StaffMembership.objects.create(
-            user=user, organisation=invitation.organisation, role=invitation.role, created_at=now
-        )
+        if clinician:
+            Clinician.objects.create(
+                user=user, organisation=invitation.organisation, created_at=now
+            )
+        else:
+            StaffMembership.objects.create(
+                user=user,
+                organisation=invitation.organisation,
+                role=invitation.role,
+                created_at=now,
+            )
         invitation.accepted_at = now
         invitation.save(update_fields=["accepted_at"])
         audit_record(

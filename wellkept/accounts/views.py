@@ -52,6 +52,7 @@ from wellkept.accounts.services import (
 )
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
+from wellkept.orgs.models import InviteeRole
 
 
 def _signed_in_user(request: HttpRequest) -> User:
@@ -220,7 +221,8 @@ def invitation_accept_view(request: HttpRequest) -> HttpResponse:
     email = invitation.email if invitation is not None else None
     if token is None or invitation is None or not isinstance(email, str):
         return _invitation_no_longer_valid(request)
-    form = AcceptInvitationForm(request.POST or None, email=email)
+    clinician = invitation.role == InviteeRole.CLINICIAN
+    form = AcceptInvitationForm(request.POST or None, email=email, mfa_required=not clinician)
     if request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(token=token, password=form.cleaned_data["password1"])
@@ -235,11 +237,15 @@ def invitation_accept_view(request: HttpRequest) -> HttpResponse:
             # as a fresh password authentication, so adding an authenticator
             # does not ask for the password again a second later.
             record_authentication(request, user, method="password", reauthenticated=True)
+            if clinician:
+                # A second factor is offered to clinicians, not imposed: the
+                # programme page is where they were invited to go.
+                return HttpResponseRedirect(reverse("assessments:programme"))
             return HttpResponseRedirect(reverse("mfa_activate_totp"))
     return render(
         request,
         "accounts/invitation_accept.html",
-        {"form": form, "invitation": invitation, "invited_email": email},
+        {"form": form, "invitation": invitation, "invited_email": email, "clinician": clinician},
     )
 
 

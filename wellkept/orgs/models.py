@@ -35,6 +35,18 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", "System administrator"
 
 
+class InviteeRole(models.TextChoices):
+    """What an invitation makes of its invitee: a clinician, or one of the staff roles."""
+
+    CLINICIAN = "clinician", "Clinician (may join the wellbeing programme)"
+    LEADER = Role.LEADER.value, Role.LEADER.label
+    WELLBEING_OFFICER = Role.WELLBEING_OFFICER.value, Role.WELLBEING_OFFICER.label
+    SPECIALIST = Role.SPECIALIST.value, Role.SPECIALIST.label
+    FRONT_DESK = Role.FRONT_DESK.value, Role.FRONT_DESK.label
+    PRIVACY_OFFICER = Role.PRIVACY_OFFICER.value, Role.PRIVACY_OFFICER.label
+    SYSTEM_ADMIN = Role.SYSTEM_ADMIN.value, Role.SYSTEM_ADMIN.label
+
+
 class UnitKind(models.TextChoices):
     """Levels of the unit tree, outermost first."""
 
@@ -219,3 +231,30 @@ class Participant(models.Model):
     @property
     def dek_subject(self) -> str:
         return f"participant:{self.token}"
+
+
+class Clinician(models.Model):
+    """A login the organisation invited as a clinician: it may join the wellbeing programme.
+
+    Holding an account says nothing about taking part: whether this login
+    enrolled is recorded only through the keyed link on Participant, and a
+    clinician who declined leaves no row anywhere.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_of"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="clinicians"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="clinician_unique_membership"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"clinician in {self.organisation_id}"

@@ -24,6 +24,12 @@ class NavLink:
 
 
 HOME = NavItem("Home", "web:home")
+# The same for everyone, staff or not: showing them only to people who take
+# part would tell anyone looking at the screen who does.
+PROGRAMME = (
+    NavItem("Check-ins", "assessments:programme"),
+    NavItem("My data", "lifecycle:mydata"),
+)
 # Every role manages its own sign-in; MFA is mandatory for staff and offered
 # to participants, so the security page is in everyone's header.
 ACCOUNT = (
@@ -35,13 +41,17 @@ ACCOUNT = (
 # Role pages join here as their apps land, e.g. Role.LEADER: (NavItem(...),).
 # A role missing from the table sees the common links only.
 BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
-    Role.SYSTEM_ADMIN: (NavItem("Invitations", "accounts:invitation_list"),),
+    Role.PRIVACY_OFFICER: (NavItem("Privacy", "privacy:processing"),),
+    Role.SYSTEM_ADMIN: (
+        NavItem("Invitations", "accounts:invitation_list"),
+        NavItem("Programmes", "programmes:list"),
+    ),
 }
 
 
 def links_for(request: HttpRequest, roles: set[Role]) -> list[NavLink]:
     """Return the header links for a person holding ``roles``, in display order."""
-    items: list[NavItem] = [HOME]
+    items: list[NavItem] = [HOME, *PROGRAMME]
     for role in Role:  # Role order, so the header is stable between requests
         if role in roles:
             items.extend(i for i in BY_ROLE.get(role, ()) if i not in items)

@@ -18,6 +18,7 @@ import pytest
 
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
+from wellkept.consent.services import consent_record, notice_publish
 from wellkept.orgs import services
 from wellkept.orgs.models import Organisation, Participant, Role, RoleCategory, UnitKind
 
@@ -60,10 +61,15 @@ def world(db: None) -> World:
     elsewhere, _, _ = _organisation("elsewhere", "Elsewhere Clinic")
     faraway, far_unit, far_shift = _organisation("faraway", "Faraway Hospital")
     w = World(st_annes=st_annes, elsewhere=elsewhere, faraway=faraway)
+    notices = {
+        org.pk: notice_publish(actor=SYSTEM, organisation=org, privacy_contact="privacy@example")
+        for org in (st_annes, faraway)
+    }
 
     def enrol(name: str, org: Organisation, unit: Any, shift: Any) -> None:
+        # Enrolled and consenting to the current notice, as the programme makes everyone.
         user = w.people[name]
-        w.participants[name] = services.participant_enrol(
+        participant = services.participant_enrol(
             actor=user,
             user=user,
             organisation=org,
@@ -71,6 +77,15 @@ def world(db: None) -> World:
             shift_type=shift,
             role_category=RoleCategory.NURSE,
         )
+        consent_record(
+            actor=user,
+            participant=participant,
+            notice=notices[org.pk],
+            take_part=True,
+            follow_up_contact=True,
+            safety_alert=True,
+        )
+        w.participants[name] = participant
 
     for name in ("pia", "colin"):
         w.people[name] = _user(f"{name}@stannes.example")

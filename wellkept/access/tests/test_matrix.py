@@ -28,6 +28,7 @@ EXPECTED = """
 pia    | account            | own                | read update                      | ss
 pia    | participant_record | own                | read create update delete export | ss
 pia    | audit_trail        | own                | read                             | ss
+pia    | consent_record     | own                | read create export delete        | ss
 lena   | account            | own                | read update                      | ss
 lena   | aggregate          | own assigned other | view_aggregate                   | qi
 wendy  | account            | own                | read update                      | ss
@@ -50,13 +51,20 @@ fran   | practice_admin     | assigned other     | export                       
 priya  | account            | own                | read update                      | ss
 priya  | audit_trail        | own other          | read export                      | ao lo
 priya  | org_config         | own assigned other | read                             | ao
+priya  | consent_record     | own other          | read export                      | ao lo
+priya  | consent_config     | own assigned other | read create update               | ao lo
 amira  | account            | own                | read update                      | ss
 amira  | org_config         | own assigned other | read create update delete        | sa
 amira  | keys_backups       | own assigned other | read create update export        | sa
+amira  | programme_config   | own assigned other | read create update delete        | sa
 oscar  | account            | own                | read update                      | ss
 system | org_config         | *                  | read create update delete        | sa
 system | keys_backups       | *                  | read create update delete export | sa
 system | audit_trail        | *                  | read export                      | ao
+system | programme_config   | *                  | read create update delete        | sa
+system | consent_config     | *                  | read create update               | sa
+system | participant_record | *                  | read create delete               | sa
+system | consent_record     | *                  | read create delete               | sa
 """
 
 
@@ -90,11 +98,20 @@ def _expected() -> dict[tuple[str, str, str, str], set[str]]:
 ALLOWED = _expected()
 # Kinds with no owner or assignee: their "own" and "assigned" cells are the
 # organisation's object, like "other".
-OWNERLESS = {ResourceKind.AGGREGATE, ResourceKind.ORG_CONFIG, ResourceKind.KEYS_BACKUPS}
+OWNERLESS = {
+    ResourceKind.AGGREGATE,
+    ResourceKind.ORG_CONFIG,
+    ResourceKind.KEYS_BACKUPS,
+    ResourceKind.CONSENT_CONFIG,
+    ResourceKind.PROGRAMME_CONFIG,
+}
 # The purpose a caller would most plausibly name for each kind.
 NATURAL_PURPOSE = {
     ResourceKind.ACCOUNT: Purpose.SELF_SERVICE,
     ResourceKind.PARTICIPANT_RECORD: Purpose.BURNOUT_FOLLOW_UP,
+    ResourceKind.CONSENT_RECORD: Purpose.SELF_SERVICE,
+    ResourceKind.CONSENT_CONFIG: Purpose.AUDIT_OVERSIGHT,
+    ResourceKind.PROGRAMME_CONFIG: Purpose.SERVICE_ADMINISTRATION,
     ResourceKind.AGGREGATE: Purpose.QUALITY_IMPROVEMENT_AGGREGATE,
     ResourceKind.FOLLOW_UP_CASE: Purpose.BURNOUT_FOLLOW_UP,
     ResourceKind.CLIENT_RECORD: Purpose.CLINICAL_CARE,
@@ -127,7 +144,7 @@ def make_resource(world, persona: str, kind: ResourceKind, rel: str) -> Resource
         return Resource(
             kind=kind, reference=f"user:{owner}", owner_user_id=owner, assignee_user_ids=assignees
         )
-    if kind == ResourceKind.PARTICIPANT_RECORD:
+    if kind in (ResourceKind.PARTICIPANT_RECORD, ResourceKind.CONSENT_RECORD):
         row = world.participants.get(participant)
         return Resource(
             kind=kind,

@@ -18,7 +18,7 @@ from wellkept.accounts.services import (
 )
 from wellkept.accounts.tests.conftest import give_role, make_user
 from wellkept.actors import SystemActor
-from wellkept.orgs.models import Role, StaffMembership
+from wellkept.orgs.models import Clinician, InviteeRole, Role, StaffMembership
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +78,7 @@ def test_it_expires_after_the_configured_number_of_days(st_annes, settings):
 def test_it_refuses_a_bad_address_or_role(st_annes):
     with pytest.raises(InvitationError, match="not a valid e-mail address"):
         invite(st_annes, email="not-an-address")
-    with pytest.raises(InvitationError, match="not a staff role"):
+    with pytest.raises(InvitationError, match="not a role one can invite to"):
         invite(st_annes, role="hr_manager")
 
 
@@ -99,6 +99,23 @@ def test_it_creates_the_account_and_membership_on_acceptance(st_annes):
     # Eight characters are enough because MFA enrolment follows at once, but
     # the account records that the password could not stand alone.
     assert user.password_meets_single_factor is False
+
+
+def test_it_makes_a_clinician_with_no_staff_role_on_acceptance(st_annes):
+    issued = invite(st_annes, email="nina.nurse@stannes.example", role=InviteeRole.CLINICIAN)
+    assert "Clinician" in mail.outbox[-1].body
+    long_enough = "a quiet harbour at dawn"
+    user = invitation_accept(token=token_of(issued.url), password=long_enough)
+    assert Clinician.objects.filter(user=user, organisation=st_annes).exists()
+    assert not StaffMembership.objects.filter(user=user).exists()
+
+
+def test_it_asks_a_clinician_for_a_password_that_stands_alone(st_annes):
+    issued = invite(st_annes, email="nina.nurse@stannes.example", role=InviteeRole.CLINICIAN)
+    # No second factor follows for a clinician, so eight characters are not enough.
+    with pytest.raises(ValidationError, match="15"):
+        invitation_accept(token=token_of(issued.url), password="Tr4vel!ng")
+    assert not User.objects.filter(email_index=Invitation.objects.get().email_index).exists()
 
 
 def test_it_works_only_once(st_annes):

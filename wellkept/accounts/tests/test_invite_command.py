@@ -34,7 +34,10 @@ def test_it_names_an_unknown_organisation(st_annes):
 
 
 def test_it_lists_the_roles_for_an_unknown_role(st_annes):
-    with pytest.raises(CommandError, match=r"not a staff role\. Choose one of: .*system_admin"):
+    with pytest.raises(
+        CommandError,
+        match=r"not a role one can invite to\. Choose one of: clinician, .*system_admin",
+    ):
         run("a.b@stannes.example", "--org", "st-annes", "--role", "boss")
 
 

@@ -15,6 +15,12 @@ from wellkept.orgs.models import Role
 pytestmark = pytest.mark.django_db
 
 
+def test_it_redacts_the_signed_value_of_an_unsubscribe_link() -> None:
+    assert redact("Bad Request: /reminders/unsubscribe/eyJ1IjoxfQ:1abc:sig/") == (
+        "Bad Request: /reminders/unsubscribe/[redacted]/"
+    )
+
+
 def test_it_redacts_the_secret_segment_of_link_paths() -> None:
     assert redact("Forbidden (CSRF token missing.): /accounts/invite/ab12cd34ef.s3cr3t/") == (
         "Forbidden (CSRF token missing.): /accounts/invite/[redacted]/"

@@ -53,7 +53,10 @@ def test_it_links_only_the_self_hosted_stylesheet_and_script(pat_client: Client)
 
     stylesheets = [a["href"] for a in page.find("link", rel="stylesheet")]
     scripts = [a["src"] for a in page.find("script")]
-    assert stylesheets == ["/static/wellkept/css/wellkept.css"]
+    assert stylesheets == [
+        "/static/wellkept/css/wellkept.css",
+        "/static/wellkept/css/programme.css",
+    ]
     assert scripts == ["/static/wellkept/js/session.js"]
     for url in (*stylesheets, *scripts):
         assert url is not None
@@ -66,6 +69,8 @@ def test_it_shows_a_participant_the_account_links_that_exist(pat_client: Client)
     links = [a["href"] for a in page.find("a", **{"class": "site-nav__link"})]
     assert links == [
         reverse("web:home"),
+        reverse("assessments:programme"),
+        reverse("lifecycle:mydata"),
         reverse("accounts:home"),
         reverse("mfa_index"),
         reverse("usersessions_list"),
@@ -149,7 +154,9 @@ def test_it_shows_messages_in_a_status_region(pat_client: Client, settings) -> N
     response = pat_client.post(reverse("account_logout"), follow=True)
 
     page = outline(response.text)
-    assert page.find("ul", **{"class": "messages", "role": "status"})
+    assert page.find("div", role="status")
+    assert page.find("ul", **{"class": "messages"})
+    assert "You have signed out." in response.text.split('role="status"', 1)[1]
     assert "You have signed out." in response.text
 
 

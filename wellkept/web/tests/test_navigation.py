@@ -22,8 +22,16 @@ def labels(links: list[navigation.NavLink]) -> list[str]:
 def test_it_gives_everyone_home_and_account_links(request_for_home) -> None:
     links = navigation.links_for(request_for_home, set())
 
-    assert labels(links) == ["Home", "Your account", "Sign-in security", "Devices", "Password"]
-    assert [link.current for link in links] == [True, False, False, False, False]
+    assert labels(links) == [
+        "Home",
+        "Check-ins",
+        "My data",
+        "Your account",
+        "Sign-in security",
+        "Devices",
+        "Password",
+    ]
+    assert [link.current for link in links] == [True] + [False] * 6
 
 
 def test_it_adds_a_roles_links_after_home(request_for_home, monkeypatch) -> None:
@@ -34,7 +42,7 @@ def test_it_adds_a_roles_links_after_home(request_for_home, monkeypatch) -> None
     holder = navigation.links_for(request_for_home, {Role.PRIVACY_OFFICER})
     other = navigation.links_for(request_for_home, {Role.LEADER})
 
-    assert labels(holder)[:2] == ["Home", "Devices again"]
+    assert labels(holder)[:4] == ["Home", "Check-ins", "My data", "Devices again"]
     assert "Devices again" not in labels(other)
 
 

@@ -12,7 +12,7 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.accounts.services import InvitationError, invitation_create
 from wellkept.actors import SystemActor
-from wellkept.orgs.models import Organisation, Role
+from wellkept.orgs.models import InviteeRole, Organisation
 
 
 # Declared like a view: this command invites staff.
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("email", help="the invitee's e-mail address")
         parser.add_argument("--org", required=True, help="the organisation's slug")
         parser.add_argument(
-            "--role", required=True, help=f"one of: {', '.join(Role.values)}", metavar="ROLE"
+            "--role", required=True, help=f"one of: {', '.join(InviteeRole.values)}", metavar="ROLE"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class AssessmentsConfig(AppConfig):
+    name = "wellkept.assessments"
+    label = "assessments"
+    verbose_name = "Programmes, instruments and check-ins"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from wellkept.assessments import scopes
+        from wellkept.assessments.system_checks import check_instrument_files
+
+        scopes.register()
+        checks.register(check_instrument_files)

@@ -1,0 +1,93 @@
+"""A person's own trend as plain SVG geometry: no script, no third-party library.
+
+The template draws the shapes and always puts the same numbers in a table
+beside the chart, so a screen reader (or anyone) gets the data without the
+picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wellkept.assessments.instruments import Instrument
+from wellkept.assessments.selectors import HistoryPoint
+
+WIDTH = 320
+HEIGHT = 160
+LEFT = 34
+RIGHT = 10
+TOP = 10
+BOTTOM = 26
+MAX_POINTS = 26
+
+
+@dataclass(frozen=True)
+class Dot:
+    x: float
+    y: float
+    label: str
+    latest: bool
+
+
+@dataclass(frozen=True)
+class Gridline:
+    y: float
+    value: int
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    polyline: str
+    dots: list[Dot]
+    gridlines: list[Gridline]
+    first_day: str
+    last_day: str
+    description: str
+
+
+def trend_chart(instrument: Instrument, points: list[HistoryPoint]) -> TrendChart | None:
+    """Lay out the last results of one instrument; None when there is nothing to compare."""
+    scored = [p for p in points if p.total is not None][-MAX_POINTS:]
+    if len(scored) < 2:
+        return None
+    low, high = instrument.minimum, instrument.maximum
+    span = max(high - low, 1)
+    inner_w = WIDTH - LEFT - RIGHT
+    inner_h = HEIGHT - TOP - BOTTOM
+    step = inner_w / (len(scored) - 1)
+
+    def y_of(value: int) -> float:
+        return round(TOP + inner_h * (1 - (value - low) / span), 1)
+
+    dots = [
+        Dot(
+            x=round(LEFT + i * step, 1),
+            y=y_of(p.total or 0),
+            label=f"{p.day.isoformat()}: {p.total} ({p.band_label or 'not scored'})",
+            latest=i == len(scored) - 1,
+        )
+        for i, p in enumerate(scored)
+    ]
+    # Band boundaries (the first score of each band but the lowest) as gridlines.
+    bounds = sorted({b.minimum for b in instrument.bands if b.minimum > low} | {low, high})
+    gridlines = [Gridline(y=y_of(v), value=v) for v in bounds]
+    direction = "Higher is better." if instrument.higher_is_better else "Lower is better."
+    return TrendChart(
+        width=WIDTH,
+        height=HEIGHT,
+        plot_left=LEFT,
+        plot_right=WIDTH - RIGHT,
+        polyline=" ".join(f"{d.x},{d.y}" for d in dots),
+        dots=dots,
+        gridlines=gridlines,
+        first_day=scored[0].day.strftime("%d %b"),
+        last_day=scored[-1].day.strftime("%d %b"),
+        description=(
+            f"Your {instrument.short_title} scores over your last {len(scored)} check-ins, "
+            f"from {scored[0].total} to {scored[-1].total}. {direction}"
+        ),
+    )

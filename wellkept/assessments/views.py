@@ -1,0 +1,364 @@
+"""The clinician's pages: the programme, joining, a check-in one questionnaire at a time, results.
+
+Every page finds the signed-in person's participant row through the policy
+(``visible``/``get_for`` with the self-service purpose), so each one is
+audited under the token and a token that is not theirs is simply "not found".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy
+from wellkept.access.policy import can, get_for, visible
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind, resource_of
+from wellkept.assessments import selectors, services
+from wellkept.assessments.charts import trend_chart
+from wellkept.assessments.forms import JoinForm, SubmitForm, instrument_form_class
+from wellkept.assessments.instruments import Instrument, get_instrument
+from wellkept.assessments.models import CheckIn, CheckInStatus, Schedule
+from wellkept.consent.selectors import consent_state, current_notice
+from wellkept.orgs.models import Organisation, Participant
+from wellkept.orgs.selectors import participant_for_user, shift_types_for_org
+
+READ_OWN = {
+    "action": Action.READ,
+    "resource": ResourceKind.PARTICIPANT_RECORD,
+    "purpose": Purpose.SELF_SERVICE,
+}
+WRITE_OWN = {
+    "action": Action.CREATE,
+    "resource": ResourceKind.PARTICIPANT_RECORD,
+    "purpose": Purpose.SELF_SERVICE,
+}
+
+
+def own_participant(request: HttpRequest, organisation: Organisation | Any) -> Participant | None:
+    """Return the signed-in person's participant row in the organisation, through the policy.
+
+    Found by the keyed link first, then decided and audited under the
+    token. Someone not enrolled leaves no entry at all: an entry under their
+    user id on every visit would tell the trail's readers who declined.
+    """
+    if not isinstance(organisation, Organisation):
+        organisation = Organisation.objects.get(pk=organisation)
+    participant = participant_for_user(user=request.user, organisation=organisation)
+    if participant is None:
+        return None
+    resource = resource_of(participant)
+    if not can(request.user, Action.READ, resource, Purpose.SELF_SERVICE, request=request):
+        return None
+    return participant
+
+
+def _membership(request: HttpRequest) -> selectors.Membership | None:
+    found = selectors.memberships(request.user)
+    return found[0] if found else None
+
+
+@policy(**READ_OWN)
+@never_cache
+@require_GET
+def programme(request: HttpRequest) -> HttpResponse:
+    """Show what to do now: join, renew consent, or the check-ins due and recent results."""
+    membership = _membership(request)
+    if membership is None:
+        return render(request, "assessments/no_programme.html")
+    participant = own_participant(request, membership.organisation)
+    if participant is None:
+        if membership.programme is None:
+            return render(request, "assessments/no_programme.html")
+        return render(
+            request,
+            "assessments/invitation.html",
+            {"membership": membership, "notice": current_notice(membership.organisation)},
+        )
+    state = consent_state(participant)
+    if state.needs_renewal:
+        return HttpResponseRedirect(reverse("consent:manage"))
+    programme_ = membership.programme
+    statuses = (
+        selectors.schedule_statuses(participant, programme_)
+        if programme_ is not None and state.may_collect
+        else []
+    )
+    return render(
+        request,
+        "assessments/programme.html",
+        {
+            "membership": membership,
+            "participant": participant,
+            "state": state,
+            "statuses": statuses,
+            "crisis": selectors.crisis_resources(programme_),
+            "support": selectors.support_resources(programme_),
+        },
+    )
+
+
+@policy(**WRITE_OWN)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    """Show the notice and the choices; taking part enrols and records consent together."""
+    membership = _membership(request)
+    if membership is None or membership.programme is None:
+        return render(request, "assessments/no_programme.html")
+    organisation = membership.organisation
+    if own_participant(request, organisation) is not None:
+        return HttpResponseRedirect(reverse("assessments:programme"))
+    notice = current_notice(organisation)
+    if notice is None:
+        return render(request, "assessments/no_programme.html", {"no_notice": True})
+    form = JoinForm(
+        request.POST or None,
+        initial={"notice_version": notice.version},
+        units=selectors.programme_units(membership.programme),
+        shift_types=shift_types_for_org(organisation),
+    )
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["notice_version"] != notice.version:
+            form.add_error(
+                None,
+                "The notice changed while you were reading it. Please read this version "
+                "and choose again.",
+            )
+        else:
+            try:
+                services.programme_join(
+                    actor=request.user,
+                    organisation=organisation,
+                    notice=notice,
+                    unit=form.cleaned_data["unit"],
+                    shift_type=form.cleaned_data["shift_type"],
+                    role_category=form.cleaned_data["role_category"],
+                    follow_up_contact=form.cleaned_data["follow_up_contact"],
+                    safety_alert=form.cleaned_data["safety_alert"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    "You are taking part. Your receipt is on the My data page.",
+                )
+                return HttpResponseRedirect(reverse("assessments:programme"))
+    return render(
+        request,
+        "assessments/join.html",
+        {"form": form, "notice": notice, "membership": membership},
+    )
+
+
+def _require_participant(request: HttpRequest) -> tuple[selectors.Membership, Participant]:
+    membership = _membership(request)
+    participant = own_participant(request, membership.organisation) if membership else None
+    if membership is None or participant is None:
+        raise Http404("No such record.")
+    return membership, participant
+
+
+@policy(**WRITE_OWN)
+@require_POST
+def checkin_start(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start (or resume) this period's check-in for one schedule."""
+    membership, participant = _require_participant(request)
+    schedule = Schedule.objects.filter(programme=membership.programme, slug=slug).first()
+    if schedule is None:
+        raise Http404("No such check-in.")
+    try:
+        checkin = services.checkin_start(
+            actor=request.user, participant=participant, schedule=schedule, request=request
+        )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("assessments:programme"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("assessments:programme"))
+    if checkin.status == CheckInStatus.SUBMITTED:
+        return HttpResponseRedirect(reverse("assessments:result", args=[checkin.pk]))
+    answered = services.read_draft(checkin)
+    codes = list(schedule.instruments)
+    step = next((i for i, code in enumerate(codes, 1) if code not in answered), len(codes))
+    return HttpResponseRedirect(reverse("assessments:step", args=[checkin.pk, step]))
+
+
+def _own_checkin(request: HttpRequest, pk: Any, action: Action = Action.READ) -> CheckIn:
+    return get_for(
+        actor=request.user,
+        queryset=CheckIn.objects.select_related(
+            "participant", "participant__organisation", "schedule", "schedule__programme"
+        ),
+        pk=pk,
+        action=action,
+        purpose=Purpose.SELF_SERVICE,
+        request=request,
+    )
+
+
+@policy(**WRITE_OWN)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkin_step(request: HttpRequest, pk: Any, step: int) -> HttpResponse:
+    """Ask one questionnaire; keep its answers (encrypted) and go on, or submit at the end."""
+    checkin = _own_checkin(request, pk)
+    if checkin.status == CheckInStatus.SUBMITTED:
+        return HttpResponseRedirect(reverse("assessments:result", args=[checkin.pk]))
+    codes = list(checkin.schedule.instruments)
+    if not 1 <= step <= len(codes):
+        raise Http404("No such step.")
+    instrument = get_instrument(codes[step - 1])
+    draft = services.read_draft(checkin)
+    form_class = instrument_form_class(instrument)
+    form = form_class(request.POST or None, initial=draft.get(instrument.code, {}))
+    last = step == len(codes)
+    submit = SubmitForm(request.POST or None, initial={"idempotency_key": checkin.idempotency_key})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_save_answers(
+                actor=request.user,
+                checkin=checkin,
+                instrument_code=instrument.code,
+                answers=form.cleaned_data,
+                request=request,
+            )
+            if last:
+                if not submit.is_valid():
+                    raise services.CheckInClosed(
+                        "This form is incomplete. Please reload the page and submit again.",
+                        code="tampered",
+                    )
+                services.checkin_submit(
+                    actor=request.user,
+                    checkin=checkin,
+                    idempotency_key=submit.cleaned_data["idempotency_key"],
+                    request=request,
+                )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("assessments:programme"))
+        except services.CheckInClosed as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(reverse("assessments:programme"))
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            if last:
+                return HttpResponseRedirect(reverse("assessments:result", args=[checkin.pk]))
+            return HttpResponseRedirect(reverse("assessments:step", args=[checkin.pk, step + 1]))
+    return render(
+        request,
+        "assessments/step.html",
+        {
+            "checkin": checkin,
+            "instrument": instrument,
+            "form": form,
+            "submit": submit,
+            "step": step,
+            "steps": len(codes),
+            "last": last,
+            "previous": step - 1 if step > 1 else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@policy(
+    action=Action.DELETE, resource=ResourceKind.PARTICIPANT_RECORD, purpose=Purpose.SELF_SERVICE
+)
+@require_POST
+def checkin_discard(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Throw away an unfinished check-in."""
+    checkin = _own_checkin(request, pk)
+    try:
+        services.checkin_discard(actor=request.user, checkin=checkin, request=request)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.info(request, "The unfinished check-in and its answers were thrown away.")
+    return HttpResponseRedirect(reverse("assessments:programme"))
+
+
+def _result_rows(
+    request: HttpRequest, checkin: CheckIn
+) -> tuple[list[dict[str, Any]], bool, list[str]]:
+    rows: list[dict[str, Any]] = []
+    safety = False
+    suggestions: list[str] = []
+    responses = visible(
+        request.user,
+        Action.READ,
+        checkin.responses.all(),
+        Purpose.SELF_SERVICE,
+        request=request,
+    )
+    order = {code: i for i, code in enumerate(checkin.schedule.instruments)}
+    for response in sorted(responses, key=lambda r: order.get(r.instrument, 99)):
+        payload = selectors.decode_payload(response)
+        if payload is None:
+            continue
+        instrument: Instrument = get_instrument(response.instrument, response.instrument_version)
+        band = instrument.band_for(payload["total"]) if payload.get("total") is not None else None
+        history = selectors.own_history(
+            user=request.user,
+            participant=checkin.participant,
+            instrument=instrument.code,
+            request=request,
+        )
+        safety = safety or bool(payload.get("safety"))
+        suggestions.extend(payload.get("suggestions") or [])
+        rows.append(
+            {
+                "instrument": instrument,
+                "payload": payload,
+                "band": band,
+                "history": history[-12:],
+                "previous": history[-2] if len(history) >= 2 else None,
+                "chart": trend_chart(instrument, history),
+            }
+        )
+    return rows, safety, suggestions
+
+
+@policy(**READ_OWN)
+@never_cache
+@require_GET
+def checkin_result(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Show each score in plain words, the person's trend, and resources (crisis lines first)."""
+    checkin = _own_checkin(request, pk)
+    if checkin.status != CheckInStatus.SUBMITTED:
+        return HttpResponseRedirect(reverse("assessments:step", args=[checkin.pk, 1]))
+    rows, safety, suggestions = _result_rows(request, checkin)
+    programme_ = checkin.schedule.programme
+    state = consent_state(checkin.participant)
+    return render(
+        request,
+        "assessments/result.html",
+        {
+            "checkin": checkin,
+            "rows": rows,
+            "safety": safety,
+            "alerted": safety and checkin.responses.filter(alert__isnull=False).exists(),
+            "safety_alerts_agreed": state.safety_alert,
+            "suggest_phq9": "phq9" in suggestions,
+            "suggest_screening": "depression_screening" in suggestions,
+            "crisis": selectors.crisis_resources(programme_),
+            "support": selectors.support_resources(programme_),
+        },
+    )

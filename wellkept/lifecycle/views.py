@@ -1,0 +1,185 @@
+"""My data: everything kept about the participant, who saw it, downloads, reminders, erasure."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wellkept import clock
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy
+from wellkept.access.policy import can, visible
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
+from wellkept.accounts.decorators import reauth_required
+from wellkept.assessments import selectors as assessment_selectors
+from wellkept.assessments.instruments import get_instrument
+from wellkept.assessments.models import CheckIn, ReminderOptOut, Response
+from wellkept.assessments.scopes import participant_resource
+from wellkept.assessments.services import reminders_set
+from wellkept.assessments.views import own_participant
+from wellkept.consent.selectors import consent_history, consent_state
+from wellkept.lifecycle import exports, selectors
+from wellkept.lifecycle.services import participant_erase
+from wellkept.orgs.models import Participant
+
+OWN = {"resource": ResourceKind.PARTICIPANT_RECORD, "purpose": Purpose.SELF_SERVICE}
+
+
+def _own(request: HttpRequest) -> Participant | None:
+    for membership in assessment_selectors.memberships(request.user):
+        participant = own_participant(request, membership.organisation)
+        if participant is not None:
+            return participant
+    return None
+
+
+def _responses(request: HttpRequest, participant: Participant) -> list[dict[str, Any]]:
+    rows = visible(
+        request.user,
+        Action.READ,
+        Response.objects.filter(participant=participant).select_related("checkin__schedule"),
+        Purpose.SELF_SERVICE,
+        request=request,
+    ).order_by("-submitted_on")
+    listed = []
+    for response in rows:
+        payload = assessment_selectors.decode_payload(response)
+        if payload is None:
+            continue
+        instrument = get_instrument(response.instrument, response.instrument_version)
+        answers = []
+        for item in instrument.items:
+            value = payload["answers"].get(item.id)
+            label = next((o.label for o in item.options if o.value == value), "not answered")
+            answers.append({"question": item.text, "answer": label, "value": value})
+        listed.append(
+            {"response": response, "instrument": instrument, "payload": payload, "answers": answers}
+        )
+    return listed
+
+
+@policy(action=Action.READ, **OWN)
+@never_cache
+@require_GET
+def mydata(request: HttpRequest) -> HttpResponse:
+    """Show everything kept about the participant, and what they can do with it."""
+    participant = _own(request)
+    if participant is None:
+        return render(request, "lifecycle/mydata_empty.html")
+    log_resource = participant_resource(participant, "access-log", ResourceKind.AUDIT_TRAIL)
+    access_log = (
+        selectors.access_by_others(participant)
+        if can(request.user, Action.READ, log_resource, Purpose.SELF_SERVICE, request=request)
+        else []
+    )
+    context = {
+        "participant": participant,
+        "state": consent_state(participant),
+        "history": consent_history(participant),
+        "responses": _responses(request, participant),
+        "unfinished": CheckIn.objects.filter(participant=participant, status="in_progress").count(),
+        "alerts": participant.safety_alerts.count(),
+        "reminders_on": not ReminderOptOut.objects.filter(participant=participant).exists(),
+        "access_log": access_log,
+    }
+    return render(request, "lifecycle/mydata.html", context)
+
+
+def _download(body: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(json.dumps(body, indent=2, default=str), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _export_allowed(request: HttpRequest, participant: Participant, what: str) -> bool:
+    resource = participant_resource(participant, f"export:{what}")
+    return can(request.user, Action.EXPORT, resource, Purpose.SELF_SERVICE, request=request)
+
+
+@policy(action=Action.EXPORT, **OWN)
+@never_cache
+@require_GET
+def export_json(request: HttpRequest) -> HttpResponse:
+    """Download everything kept about the participant as JSON."""
+    participant = _own(request)
+    if participant is None or not _export_allowed(request, participant, "json"):
+        return HttpResponseRedirect(reverse("lifecycle:mydata"))
+    stamp = clock.now().strftime("%Y%m%d")
+    return _download(
+        exports.export_json(participant),
+        f"wellkept-my-data-{stamp}.json",
+        "application/json; charset=utf-8",
+    )
+
+
+@policy(action=Action.EXPORT, **OWN)
+@never_cache
+@require_GET
+def export_fhir(request: HttpRequest) -> HttpResponse:
+    """Download the participant's answers and consents as a FHIR R5 Bundle."""
+    participant = _own(request)
+    if participant is None or not _export_allowed(request, participant, "fhir"):
+        return HttpResponseRedirect(reverse("lifecycle:mydata"))
+    stamp = clock.now().strftime("%Y%m%d")
+    return _download(
+        exports.export_fhir_bundle(participant),
+        f"wellkept-my-data-{stamp}.fhir.json",
+        "application/fhir+json; charset=utf-8",
+    )
+
+
+@policy(action=Action.UPDATE, **OWN)
+@require_POST
+def reminders(request: HttpRequest) -> HttpResponse:
+    """Turn reminder e-mails on or off."""
+    participant = _own(request)
+    if participant is None:
+        return HttpResponseRedirect(reverse("lifecycle:mydata"))
+    wanted = request.POST.get("reminders") == "on"
+    try:
+        reminders_set(actor=request.user, participant=participant, wanted=wanted, request=request)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, "Reminder e-mails are on." if wanted else "Reminder e-mails are off."
+        )
+    return HttpResponseRedirect(reverse("lifecycle:mydata"))
+
+
+@policy(action=Action.DELETE, **OWN)
+@never_cache
+@reauth_required
+@require_http_methods(["GET", "POST"])
+def erase(request: HttpRequest) -> HttpResponse:
+    """Confirm, then erase everything: shred the key, delete the rows."""
+    participant = _own(request)
+    if participant is None:
+        return HttpResponseRedirect(reverse("lifecycle:mydata"))
+    error = None
+    if request.method == "POST":
+        if request.POST.get("confirm") != "erase":
+            error = "Tick the box to confirm that you want everything erased."
+        else:
+            erasure = participant_erase(
+                actor=request.user, participant=participant, request=request
+            )
+            # Rendered in answer to the POST rather than after a redirect: the
+            # summary would otherwise have to wait in the session, a row that
+            # names the login, and say that this login took part.
+            return render(request, "lifecycle/erased.html", {"summary": erasure.summary})
+    return render(
+        request,
+        "lifecycle/erase.html",
+        {"participant": participant, "error": error},
+        status=400 if error else 200,
+    )
