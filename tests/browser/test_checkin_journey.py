@@ -208,9 +208,7 @@ def test_it_takes_a_clinician_from_the_invitation_to_a_result_in_under_a_minute_
     page.get_by_role("link", name="Withdraw my consent").tap()
     page.get_by_role("button", name="Withdraw my consent").tap()
     expect(page.get_by_role("heading", name="You have left the programme")).to_be_visible()
-    last_decision = ConsentRecord.objects.filter(participant_id=participant_id).latest(
-        "sequence"
-    )
+    last_decision = ConsentRecord.objects.filter(participant_id=participant_id).latest("sequence")
     assert last_decision.take_part is False
 
     # ---- Erase: the password was chosen longer ago than erasure allows, ----
