@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCHMARKS = ["bench_vault", "bench_audit"]
+BENCHMARKS = ["bench_vault", "bench_audit", "bench_checkin"]
 
 
 def setup_django(workdir: Path) -> None:

@@ -1,11 +1,15 @@
 """Seed the demo organisation through the ordinary services, and find demo accounts.
 
-All writes go through the accounts and orgs services and allauth's MFA API,
-so the demo exercises the same code paths as a real installation.
+Organisation, logins, programme, notice, enrolments and consents go through
+the accounts, orgs, assessments and consent services and allauth's MFA API,
+so the demo exercises the same code paths as a real installation. Only the
+year of past check-ins takes the bulk path (``assessments.seeding``), which
+stores them exactly as a check-in would, minus one audit event per row.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +26,14 @@ from django.db import transaction
 
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
+
+# A module import, not a name: assessments.seeding reads the demo's hospital
+# layout from this package, so each may be imported first.
+from wellkept.assessments import periods
+from wellkept.assessments import seeding as checkin_seeding
+from wellkept.assessments.models import Frequency, today
+from wellkept.assessments.selectors import open_programme
+from wellkept.assessments.services import programme_join
 from wellkept.orgs import services
 from wellkept.orgs.demo.people import (
     DEFAULT_PARTICIPANTS,
@@ -38,10 +50,23 @@ from wellkept.orgs.demo.people import (
     demo_people,
     demo_totp_secret,
 )
-from wellkept.orgs.models import Organisation, ShiftType, Unit, UnitKind
+from wellkept.orgs.models import Clinician, Organisation, Participant, ShiftType, Unit, UnitKind
 from wellkept.orgs.selectors import demo_organisation, participant_for_user
 
 ACTOR = SystemActor("seed_demo")
+
+# About nine in ten clinicians join; of them about 70% allow follow-up
+# contact and 60% safety alerts. The others stay plain logins with no row
+# anywhere that says they were asked, as for a real clinician who declines.
+JOIN_RATE = 0.90
+FOLLOW_UP_RATE = 0.70
+SAFETY_ALERT_RATE = 0.60
+# A year of history, ending last week: this week's check-in is still due.
+DEMO_WEEKS = 52
+PRIVACY_CONTACT = (
+    "Privacy Office, St Brigid's General Hospital (demo): privacy@demo.wellkept.invalid, "
+    "0800 000 0001 (demo number, not in service)"
+)
 
 
 class DemoError(Exception):
@@ -65,6 +90,41 @@ class DemoSummary:
     participants: int
     departments: int
     logins: list[LoginRow]
+    clinicians: int = 0
+    checkins: int = 0
+    responses: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one demo clinician chose when asked to join."""
+
+    joins: bool
+    follow_up_contact: bool = False
+    safety_alert: bool = False
+
+
+def demo_decisions(count: int) -> list[Decision]:
+    """Return each demo clinician's choice; the same list on every call.
+
+    The first two people (the printed participant logins) join, the first
+    with every option on so the follow-up and alert flows can be tried; the
+    third (the printed "not joined yet" login) has not joined.
+    """
+    rng = random.Random(RANDOM_SEED + 3)  # noqa: S311 - see demo_people
+    decisions = []
+    for index in range(count):
+        joins = rng.random() < JOIN_RATE
+        follow_up = rng.random() < FOLLOW_UP_RATE
+        alert = rng.random() < SAFETY_ALERT_RATE
+        if index == 0:
+            joins = follow_up = alert = True
+        elif index == 1:
+            joins = True
+        elif index == 2:
+            joins = False
+        decisions.append(Decision(joins, joins and follow_up, joins and alert))
+    return decisions
 
 
 def _refuse_in_production() -> None:
@@ -169,6 +229,26 @@ def _totp_secret_of(user: User) -> str | None:
 CHANGED_BY_OWNER = "changed by its owner"
 
 
+NOT_JOINED = "Clinician (not joined yet)"
+
+
+def _not_joined_login(org: Organisation) -> User | None:
+    """Return the first demo clinician, after the printed participants, who has not joined."""
+    people = demo_people(org.clinicians.count())[2:]
+    for person in people:
+        user = User.objects.get_by_email(person.email)
+        if (
+            user is not None
+            and org.clinicians.filter(user=user).exists()
+            # Someone who set up their own second factor cannot sign in
+            # with the printed password alone.
+            and not Authenticator.objects.filter(user=user).exists()
+            and participant_for_user(user=user, organisation=org) is None
+        ):
+            return user
+    return None
+
+
 def _login_rows(org: Organisation) -> list[LoginRow]:
     """Read the demo logins back from the database, so a re-run prints what is true now."""
     rows: list[LoginRow] = []
@@ -191,8 +271,14 @@ def _login_rows(org: Organisation) -> list[LoginRow]:
         secret = _totp_secret_of(participant_user)
         if secret is not None and secret != demo_totp_secret(person.email):
             secret = CHANGED_BY_OWNER
-        label = "Participant (MFA on)" if secret else "Participant"
+        if participant_for_user(user=participant_user, organisation=org) is None:
+            label = NOT_JOINED  # left the programme since the demo was seeded
+        else:
+            label = "Participant (MFA on)" if secret else "Participant"
         rows.append(LoginRow(label, person.email, PARTICIPANT_PASSWORD, secret))
+    newcomer = _not_joined_login(org)
+    if newcomer is not None:
+        rows.append(LoginRow(NOT_JOINED, str(newcomer.email), PARTICIPANT_PASSWORD, None))
     return rows
 
 
@@ -213,17 +299,24 @@ def demo_seed(
         raise DemoError("The demo needs at least 2 participants; give --participants 2 or more.")
     existing = demo_organisation()
     if existing is not None:
+        # Finishes a history that an earlier run could not complete.
+        history = _seed_history(existing, progress)
         return DemoSummary(
             organisation=existing,
             created=False,
             participants=existing.participants.count(),
             departments=existing.units.filter(kind=UnitKind.DEPARTMENT).count(),
             logins=_login_rows(existing),
+            clinicians=existing.clinicians.count(),
+            checkins=history.checkins if history else 0,
+            responses=history.responses if history else 0,
         )
     people = demo_people(participants)
+    decisions = demo_decisions(participants)
     track: Progress = progress or (lambda items, _label: items)
     # One transaction: an interrupted seed leaves nothing behind, so the
-    # next run starts clean instead of finding half a hospital.
+    # next run starts clean instead of finding half a hospital. The history
+    # of check-ins comes after it commits (see _seed_history).
     with transaction.atomic():
         org = services.organisation_create(
             actor=ACTOR, name=ORGANISATION_NAME, slug=ORGANISATION_SLUG, is_demo=True
@@ -250,33 +343,100 @@ def demo_seed(
             user = _create_login(person.email, person.display_name, participant_hash)
             _check_password(PARTICIPANT_PASSWORD, user)
             logins.append((person, user))
+        # Every login is a clinician of the hospital, as an accepted
+        # invitation makes it; that says nothing about who joined.
+        Clinician.objects.bulk_create(Clinician(user=user, organisation=org) for _, user in logins)
+
+        checkin_seeding.programme_ensure(actor=ACTOR, organisation=org)
+        notice = checkin_seeding.notice_ensure(
+            actor=ACTOR, organisation=org, contact=PRIVACY_CONTACT
+        )
         # Enrol in a different order from the one the logins were created in:
         # otherwise the row order of the two tables would pair each login
         # with its token, which is exactly the link the keyed HMAC hides.
         enrol_order = list(range(len(logins)))
         random.Random(RANDOM_SEED + 1).shuffle(enrol_order)  # noqa: S311 - see demo_people
+        joined: list[Participant] = []
         for index in track(enrol_order, "Enrolling participants"):
             person, user = logins[index]
-            services.participant_enrol(
-                actor=ACTOR,
-                user=user,
+            decision = decisions[index]
+            if not decision.joins:
+                continue
+            # Joined as the clinician would on the join page: the same
+            # service enrols them and records their consent, under their token.
+            participant = programme_join(
+                actor=user,
                 organisation=org,
+                notice=notice,
                 unit=places[(person.department, person.unit)],
                 shift_type=shifts[person.shift_code],
                 role_category=person.role_category,
+                follow_up_contact=decision.follow_up_contact,
+                safety_alert=decision.safety_alert,
             )
+            joined.append(participant)
         # One participant with TOTP, so the "MFA offered, not required" path
         # for clinicians can be tried too.
         first_person, first_user = logins[0]
         _activate_mfa(first_user, demo_totp_secret(first_person.email))
 
+    history = _seed_history(org, progress)
     return DemoSummary(
         organisation=org,
         created=True,
-        participants=len(people),
+        participants=len(joined),
         departments=sum(len(specs) for _division, specs in DIVISIONS),
         logins=_login_rows(org),
+        clinicians=len(logins),
+        checkins=history.checkins if history else 0,
+        responses=history.responses if history else 0,
     )
+
+
+def _seed_history(
+    org: Organisation, progress: Progress | None
+) -> checkin_seeding.SeedCounts | None:
+    """Give every participant without check-ins a year of them, ending last week.
+
+    Runs after the demo's set-up has committed, in batches that commit one
+    by one: encrypting inside one long transaction would cost a key lookup
+    per answer (the vault caches a data key only once it is committed), and
+    a year of answers for 300 people would take minutes instead of seconds.
+    If it is interrupted, the next `seed_demo` finishes it: every person's
+    rows are committed together, so those without any check-in are exactly
+    the ones still to do. Returns None when there was nothing to do.
+    """
+    programme = open_programme(org)
+    if programme is None or checkin_seeding.seeded_before(org, actor=ACTOR):
+        return None
+    pending = list(
+        Participant.objects.filter(organisation=org)
+        .exclude(checkins__isnull=False)
+        .order_by("token")
+    )
+    if not pending:
+        return None
+    track: Progress = progress or (lambda items, _label: items)
+    try:
+        return checkin_seeding.seed_checkins(
+            organisation=org,
+            programme=programme,
+            participants=track(pending, "Seeding a year of check-ins"),
+            weeks=DEMO_WEEKS,
+            end=_last_week_end(),
+            rng=random.Random(RANDOM_SEED + 2),  # noqa: S311 - see demo_people
+            actor=ACTOR,
+        )
+    except Exception as exc:
+        raise DemoError(
+            f"The demo hospital was created, but seeding its year of check-ins stopped "
+            f"({exc}). Run `wellkept seed_demo` again to finish it."
+        ) from exc
+
+
+def _last_week_end() -> dt.date:
+    """Return the Sunday before this week: the demo's history ends there."""
+    return periods.period_start(Frequency.WEEKLY, today()) - dt.timedelta(days=1)
 
 
 def demo_account(email: str) -> User:
@@ -302,7 +462,7 @@ def demo_account(email: str) -> User:
         # A passkey-only account (allauth adds recovery codes with a
         # passkey) is someone's own, never a seeded one.
         raise not_demo
-    if org.memberships.filter(user=user).exists():
+    if org.memberships.filter(user=user).exists() or org.clinicians.filter(user=user).exists():
         return user
     if participant_for_user(user=user, organisation=org) is not None:
         return user

@@ -1,7 +1,8 @@
-"""`wellkept seed_demo`: a realistic synthetic hospital, seeded once, in seconds."""
+"""`wellkept seed_demo`: a realistic synthetic hospital with a year of history, in seconds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 from collections import Counter
@@ -14,9 +15,24 @@ from django.core.management import CommandError, call_command
 
 from wellkept.accounts.backends import EmailBackend
 from wellkept.accounts.models import User
+from wellkept.assessments import periods
+from wellkept.assessments.models import (
+    CheckIn,
+    Frequency,
+    ProgrammeStatus,
+    Response,
+    SafetyAlert,
+    SupportKind,
+    today,
+)
+from wellkept.assessments.selectors import open_programme
+from wellkept.audit.models import AuditEntry
+from wellkept.consent.models import ConsentRecord, Notice
+from wellkept.consent.selectors import consent_state
 from wellkept.orgs import demo
 from wellkept.orgs.demo import seeding
 from wellkept.orgs.models import (
+    Clinician,
     Organisation,
     Participant,
     Role,
@@ -38,11 +54,18 @@ def seed(participants: int | None = None) -> str:
     return out.getvalue()
 
 
-def test_it_seeds_a_hospital_of_300_clinicians_well_within_a_minute() -> None:
+def joiners(count: int) -> int:
+    return sum(d.joins for d in seeding.demo_decisions(count))
+
+
+# Committing for real, as `make demo` does: the year of check-ins is seeded
+# in batches that commit, which is what keeps it fast.
+@pytest.mark.django_db(transaction=True)
+def test_it_seeds_a_hospital_of_300_clinicians_and_a_year_of_check_ins_within_a_minute() -> None:
     started = time.monotonic()
     seed()
     elapsed = time.monotonic() - started
-    assert elapsed < 30, f"seeding took {elapsed:.1f}s"
+    assert elapsed < 60, f"seeding took {elapsed:.1f}s"
 
     org = Organisation.objects.get(is_demo=True)
     kinds = Counter(org.units.values_list("kind", flat=True))
@@ -51,8 +74,11 @@ def test_it_seeds_a_hospital_of_300_clinicians_well_within_a_minute() -> None:
     assert kinds[UnitKind.DEPARTMENT] >= 10
     assert kinds[UnitKind.UNIT] >= 10
 
+    # Every login is a clinician of the hospital; about nine in ten joined.
+    assert Clinician.objects.filter(organisation=org).count() == demo.DEFAULT_PARTICIPANTS >= 300
     participants = Participant.objects.filter(organisation=org)
-    assert participants.count() == demo.DEFAULT_PARTICIPANTS >= 300
+    assert participants.count() == joiners(demo.DEFAULT_PARTICIPANTS)
+    assert 0.85 < participants.count() / demo.DEFAULT_PARTICIPANTS < 0.95
     assert len(set(participants.values_list("token", flat=True))) == participants.count()
     # Spread over every department, every shift and every role category,
     # with nurses the largest group as in a real hospital.
@@ -71,6 +97,67 @@ def test_it_seeds_a_hospital_of_300_clinicians_well_within_a_minute() -> None:
     # Nights are worked in the emergency department, not in radiology.
     radiology = Unit.objects.get(organisation=org, name="Radiology")
     assert not participants.filter(unit=radiology, shift_type__code="night").exists()
+
+    # A year of weekly and monthly check-ins for everyone who joined, ending
+    # last week: this week's check-in is still due.
+    this_week = periods.period_start(Frequency.WEEKLY, today())
+    checkins = CheckIn.objects.filter(participant__organisation=org)
+    assert set(checkins.values_list("participant_id", flat=True)) == set(
+        participants.values_list("pk", flat=True)
+    )
+    assert not checkins.filter(submitted_on__gte=this_week).exists()
+    first = checkins.order_by("period_start").values_list("period_start", flat=True).first()
+    assert first is not None
+    assert this_week - first >= dt.timedelta(weeks=52)
+    assert Response.objects.filter(participant__organisation=org).count() > 20_000
+    # Alerts only for those who agreed to them.
+    for alert in SafetyAlert.objects.filter(participant__organisation=org):
+        assert consent_state(alert.participant).safety_alert
+
+
+def test_it_opens_a_programme_with_both_check_ins_and_fictional_support() -> None:
+    seed(participants=4)
+    org = Organisation.objects.get(is_demo=True)
+    programme = open_programme(org)
+    assert programme is not None
+    assert programme.status == ProgrammeStatus.OPEN
+    assert [(s.frequency, s.instruments) for s in programme.schedules.order_by("position")] == [
+        (Frequency.WEEKLY, ["phq2", "burnout1"]),
+        (Frequency.MONTHLY, ["phq9", "gad7", "who5"]),
+    ]
+    kinds = Counter(programme.resources.values_list("kind", flat=True))
+    assert kinds == {SupportKind.CRISIS: 2, SupportKind.SUPPORT: 2}
+    for resource in programme.resources.all():
+        assert "demo" in resource.contact or resource.contact.endswith(".invalid")
+    notice = Notice.objects.get(organisation=org)
+    assert notice.version == 1
+    assert "demo" in notice.content["privacy_contact"]
+
+
+def test_only_clinicians_who_joined_have_a_participant_row_and_consent() -> None:
+    seed(participants=30)
+    org = Organisation.objects.get(is_demo=True)
+    people = demo.demo_people(30)
+    for person, decision in zip(people, seeding.demo_decisions(30), strict=True):
+        user = User.objects.get_by_email(person.email)
+        participant = participant_for_user(user=user, organisation=org)
+        if not decision.joins:
+            assert participant is None
+            continue
+        assert participant is not None
+        state = consent_state(participant)
+        assert state.may_collect
+        assert state.follow_up_contact == decision.follow_up_contact
+        assert state.safety_alert == decision.safety_alert
+    assert ConsentRecord.objects.count() == joiners(30)
+
+
+def test_about_70_percent_allow_follow_up_and_60_percent_safety_alerts() -> None:
+    decisions = [d for d in seeding.demo_decisions(demo.DEFAULT_PARTICIPANTS) if d.joins]
+    follow_up = sum(d.follow_up_contact for d in decisions) / len(decisions)
+    alerts = sum(d.safety_alert for d in decisions) / len(decisions)
+    assert 0.6 < follow_up < 0.8
+    assert 0.5 < alerts < 0.7
 
 
 def test_it_gives_each_staff_role_an_account_with_mfa() -> None:
@@ -108,7 +195,23 @@ def test_the_printed_logins_work() -> None:
     )
     assert clinician is not None
     org = Organisation.objects.get(is_demo=True)
-    assert participant_for_user(user=clinician, organisation=org) is not None
+    participant = participant_for_user(user=clinician, organisation=org)
+    assert participant is not None
+    assert consent_state(participant).may_collect
+    assert CheckIn.objects.filter(participant=participant).exists()
+
+
+def test_it_prints_a_clinician_who_has_not_joined_yet_to_try_the_join_flow() -> None:
+    output = seed(participants=4)
+    newcomer_email = demo.demo_people(3)[2].email
+    assert f"{seeding.NOT_JOINED}  {newcomer_email}" in output
+    newcomer = EmailBackend().authenticate(
+        None, email=newcomer_email, password=demo.PARTICIPANT_PASSWORD
+    )
+    assert newcomer is not None
+    org = Organisation.objects.get(is_demo=True)
+    assert Clinician.objects.filter(user=newcomer, organisation=org).exists()
+    assert participant_for_user(user=newcomer, organisation=org) is None
 
 
 def test_it_records_the_password_state_that_set_password_would() -> None:
@@ -130,12 +233,51 @@ def test_the_demo_passwords_pass_the_password_rules() -> None:
 
 def test_it_leaves_an_existing_demo_alone_and_prints_the_logins_again() -> None:
     seed(participants=5)
-    users, participants = User.objects.count(), Participant.objects.count()
+    before = (User.objects.count(), Participant.objects.count(), CheckIn.objects.count())
     again = seed(participants=50)
     assert "Already seeded" in again
     assert demo.demo_totp_secret(demo.demo_email("privacy.officer")) in again
-    assert (User.objects.count(), Participant.objects.count()) == (users, participants)
+    assert (User.objects.count(), Participant.objects.count(), CheckIn.objects.count()) == before
     assert Organisation.objects.filter(is_demo=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_finishes_an_interrupted_history_on_the_next_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wellkept.assessments.seeding import checkins as bulk
+
+    monkeypatch.setattr(bulk, "BATCH_RESPONSES", 200)  # two people a batch
+    real_insert = bulk._insert
+    calls = 0
+
+    def failing_insert(model: object, columns: object, rows: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 7:  # the third batch's check-ins
+            raise RuntimeError("disk full")
+        real_insert(model, columns, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bulk, "_insert", failing_insert)
+    with pytest.raises(CommandError, match="Run `wellkept seed_demo` again"):
+        seed(participants=12)
+    org = Organisation.objects.get(is_demo=True)
+    participants = Participant.objects.filter(organisation=org)
+    seeded = participants.filter(checkins__isnull=False).distinct().count()
+    assert 0 < seeded < participants.count()
+
+    monkeypatch.setattr(bulk, "_insert", real_insert)
+    again = seed(participants=12)
+    assert "Already seeded" in again
+    assert participants.filter(checkins__isnull=False).distinct().count() == participants.count()
+    reasons = list(AuditEntry.objects.filter(event="data.seeded").values_list("reason", flat=True))
+    assert len(reasons) == 2
+    assert reasons[0].startswith("check-ins interrupted after ")
+    assert reasons[1].startswith("check-ins seeded: ")
+    # Done now: a third run changes nothing.
+    checkins = CheckIn.objects.count()
+    seed(participants=12)
+    assert CheckIn.objects.count() == checkins
 
 
 def test_it_builds_the_same_people_every_time() -> None:
@@ -169,7 +311,7 @@ def test_it_leaves_nothing_behind_when_seeding_fails_halfway() -> None:
     # process (which is what re-running the command gives) starts empty.
     dek_cache.clear()
     seed(participants=5)
-    assert Participant.objects.count() == 5
+    assert Participant.objects.count() == joiners(5)
 
 
 def test_it_refuses_to_run_in_production(settings: object) -> None:
