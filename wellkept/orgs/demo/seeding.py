@@ -417,13 +417,19 @@ def _seed_history(
     if not pending:
         return None
     track: Progress = progress or (lambda items, _label: items)
+    end = _last_week_end()
+    # The demo's people have taken part all year: date their enrolment to
+    # the start of their history, or My data would say they joined today.
+    Participant.objects.filter(pk__in=[p.pk for p in pending]).update(
+        enrolled_on=end - dt.timedelta(weeks=DEMO_WEEKS) + dt.timedelta(days=1)
+    )
     try:
         return checkin_seeding.seed_checkins(
             organisation=org,
             programme=programme,
             participants=track(pending, "Seeding a year of check-ins"),
             weeks=DEMO_WEEKS,
-            end=_last_week_end(),
+            end=end,
             rng=random.Random(RANDOM_SEED + 2),  # noqa: S311 - see demo_people
             actor=ACTOR,
         )

@@ -134,6 +134,16 @@ def test_it_opens_a_programme_with_both_check_ins_and_fictional_support() -> Non
     assert "demo" in notice.content["privacy_contact"]
 
 
+def test_it_dates_enrolment_to_the_start_of_the_history() -> None:
+    seed(participants=4)
+    org = Organisation.objects.get(is_demo=True)
+    for participant in Participant.objects.filter(organisation=org):
+        first = participant.checkins.order_by("submitted_on").first()
+        assert first is not None
+        assert participant.enrolled_on <= first.submitted_on
+        assert participant.enrolled_on <= dt.date.today() - dt.timedelta(weeks=50)
+
+
 def test_only_clinicians_who_joined_have_a_participant_row_and_consent() -> None:
     seed(participants=30)
     org = Organisation.objects.get(is_demo=True)
