@@ -141,7 +141,7 @@ def test_it_dates_enrolment_to_the_start_of_the_history() -> None:
         first = participant.checkins.order_by("submitted_on").first()
         assert first is not None
         assert participant.enrolled_on <= first.submitted_on
-        assert participant.enrolled_on <= dt.date.today() - dt.timedelta(weeks=50)
+        assert participant.enrolled_on <= today() - dt.timedelta(weeks=50)
 
 
 def test_only_clinicians_who_joined_have_a_participant_row_and_consent() -> None:
