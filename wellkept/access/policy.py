@@ -23,7 +23,7 @@ data after leaving, and give or withdraw consent without already holding it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -84,9 +84,13 @@ def decide_for_roles(
     action: Action | str,
     kind: ResourceKind | str,
     purpose: Purpose | str,
-    consent_ok: bool = True,
+    consent_ok: bool | Callable[[], bool] = True,
 ) -> Decision:
-    """Answer from the table alone, for roles and a relationship already worked out."""
+    """Answer from the table alone, for roles and a relationship already worked out.
+
+    ``consent_ok`` may be a function: it is called only when a rule needs
+    consent, so reads that hold without it cost no consent lookup.
+    """
     action, kind, purpose = Action(action), ResourceKind(kind), parse_purpose(purpose)
     roles = sorted(set(roles))
     # Whether a login takes part in the programme is itself confidential
@@ -122,7 +126,7 @@ def decide_for_roles(
         and purpose not in CONSENT_EXEMPT_PURPOSES
         and not any(r.without_consent for r in fitting)
     )
-    if needs_consent and not consent_ok:
+    if needs_consent and not (consent_ok() if callable(consent_ok) else consent_ok):
         return Decision(
             False,
             "The subject has withdrawn consent.",
@@ -212,8 +216,9 @@ def decide(
 ) -> Decision:
     """Decide whether ``actor`` may do ``action`` on ``resource`` for ``purpose``, purely."""
     purpose = parse_purpose(purpose)
-    if consent_ok is None:
-        consent_ok = _subject_consents(resource)
+    consents: bool | Callable[[], bool] = (
+        (lambda: _subject_consents(resource)) if consent_ok is None else consent_ok
+    )
     if isinstance(actor, SystemActor):
         return decide_for_roles(
             roles={AccessRole.SYSTEM},
@@ -221,7 +226,7 @@ def decide(
             action=action,
             kind=resource.kind,
             purpose=purpose,
-            consent_ok=consent_ok,
+            consent_ok=consents,
         )
     if not _is_user(actor):
         if purpose in PROHIBITED:
@@ -240,7 +245,7 @@ def decide(
         action=action,
         kind=resource.kind,
         purpose=purpose,
-        consent_ok=consent_ok,
+        consent_ok=consents,
     )
 
 

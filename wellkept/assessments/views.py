@@ -28,8 +28,8 @@ from wellkept.assessments.forms import JoinForm, SubmitForm, instrument_form_cla
 from wellkept.assessments.instruments import Instrument, get_instrument
 from wellkept.assessments.models import CheckIn, CheckInStatus, Schedule
 from wellkept.consent.selectors import consent_state, current_notice
-from wellkept.orgs.models import Organisation, Participant
-from wellkept.orgs.selectors import participant_for_user, shift_types_for_org
+from wellkept.orgs.models import Participant
+from wellkept.orgs.selectors import shift_types_for_org
 
 READ_OWN = {
     "action": Action.READ,
@@ -43,16 +43,15 @@ WRITE_OWN = {
 }
 
 
-def own_participant(request: HttpRequest, organisation: Organisation | Any) -> Participant | None:
-    """Return the signed-in person's participant row in the organisation, through the policy.
+def own_participant(request: HttpRequest, membership: selectors.Membership) -> Participant | None:
+    """Return the signed-in person's participant row of a membership, through the policy.
 
-    Found by the keyed link first, then decided and audited under the
-    token. Someone not enrolled leaves no entry at all: an entry under their
-    user id on every visit would tell the trail's readers who declined.
+    ``memberships`` found the row by the keyed link; here it is decided and
+    audited under the token. Someone not enrolled leaves no entry at all: an
+    entry under their user id on every visit would tell the trail's readers
+    who declined.
     """
-    if not isinstance(organisation, Organisation):
-        organisation = Organisation.objects.get(pk=organisation)
-    participant = participant_for_user(user=request.user, organisation=organisation)
+    participant = membership.participant
     if participant is None:
         return None
     resource = resource_of(participant)
@@ -74,7 +73,7 @@ def programme(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     if membership is None:
         return render(request, "assessments/no_programme.html")
-    participant = own_participant(request, membership.organisation)
+    participant = own_participant(request, membership)
     if participant is None:
         if membership.programme is None:
             return render(request, "assessments/no_programme.html")
@@ -115,7 +114,7 @@ def join(request: HttpRequest) -> HttpResponse:
     if membership is None or membership.programme is None:
         return render(request, "assessments/no_programme.html")
     organisation = membership.organisation
-    if own_participant(request, organisation) is not None:
+    if own_participant(request, membership) is not None:
         return HttpResponseRedirect(reverse("assessments:programme"))
     notice = current_notice(organisation)
     if notice is None:
@@ -163,7 +162,7 @@ def join(request: HttpRequest) -> HttpResponse:
 
 def _require_participant(request: HttpRequest) -> tuple[selectors.Membership, Participant]:
     membership = _membership(request)
-    participant = own_participant(request, membership.organisation) if membership else None
+    participant = own_participant(request, membership) if membership else None
     if membership is None or participant is None:
         raise Http404("No such record.")
     return membership, participant

@@ -8,12 +8,18 @@ check-in.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import models
 
 from wellkept import clock
 from wellkept.orgs.models import Organisation, Participant
+
+
+def decision_day() -> dt.datetime:
+    """Return midnight UTC today: consent decisions are dated, not timed (see ConsentRecord)."""
+    return clock.now().astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 class Notice(models.Model):
@@ -71,7 +77,7 @@ class ConsentRecord(models.Model):
     # Midnight UTC of the day of the decision. An exact time would match
     # the sign-in and session times stored against the login, and link the
     # login to the token without the key file.
-    recorded_at = models.DateTimeField(default=clock.now)
+    recorded_at = models.DateTimeField(default=decision_day)
     method = models.CharField(max_length=64, default="web form, signed in")
 
     class Meta:

@@ -297,7 +297,9 @@ def consents(request: HttpRequest, organisation: Organisation) -> HttpResponse:
         for key in ("taking_part", "follow_up", "safety", "withdrawn")
     }
     events = Paginator(
-        rows.select_related("participant", "notice").order_by("-sequence"), PAGE_SIZE
+        # Sequence numbers count per participant: the day orders across people.
+        rows.select_related("participant", "notice").order_by("-recorded_at", "-sequence"),
+        PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     current = current_notice(organisation)
     return render(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,16 +17,11 @@ from wellkept.actors import Actor, PseudonymousActor, SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
 from wellkept.consent import inventory, notices
-from wellkept.consent.models import ConsentEvent, ConsentRecord, Notice
+from wellkept.consent.models import ConsentEvent, ConsentRecord, Notice, decision_day
 from wellkept.consent.selectors import current_notice, latest_consent
 from wellkept.orgs.models import Organisation, Participant
 
 CONTACT_MAX = 500
-
-
-def decision_day() -> dt.datetime:
-    """Return midnight UTC today: consent decisions are dated, not timed (see the model)."""
-    return clock.now().astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _config_resource(organisation: Organisation) -> Resource:

@@ -32,7 +32,7 @@ OWN_CONSENT = {"resource": ResourceKind.CONSENT_RECORD, "purpose": Purpose.SELF_
 
 def _participant(request: HttpRequest) -> Participant:
     for membership in memberships(request.user):
-        participant = own_participant(request, membership.organisation)
+        participant = own_participant(request, membership)
         if participant is not None:
             return participant
     raise Http404("No such record.")

@@ -36,7 +36,7 @@ OWN = {"resource": ResourceKind.PARTICIPANT_RECORD, "purpose": Purpose.SELF_SERV
 
 def _own(request: HttpRequest) -> Participant | None:
     for membership in assessment_selectors.memberships(request.user):
-        participant = own_participant(request, membership.organisation)
+        participant = own_participant(request, membership)
         if participant is not None:
             return participant
     return None
