@@ -49,6 +49,7 @@ from wellkept.audit.services import audit_record
 from wellkept.consent.models import Notice
 from wellkept.consent.selectors import consent_state
 from wellkept.consent.services import consent_record
+from wellkept.insights.store import Scored, atom_of, responses_added
 from wellkept.orgs import services as org_services
 from wellkept.orgs.models import Organisation, Participant, RoleCategory, ShiftType, Unit
 
@@ -336,6 +337,7 @@ def _store_results(
     participant = locked.participant
     day = today()
     wants_alert = consent_state(participant).safety_alert
+    scored: list[Scored] = []
     for instrument in instruments:
         answers = draft[instrument.code]
         result = score(instrument, answers)
@@ -351,6 +353,20 @@ def _store_results(
         )
         response.payload = _payload(instrument, answers, result)
         response.save(force_insert=True)
+        scored.append(
+            Scored(
+                response_id=str(response.pk),
+                participant_id=participant.pk,
+                organisation_id=participant.organisation_id,
+                instrument=instrument.code,
+                day=day,
+                atom=atom_of(
+                    participant.unit_id, participant.shift_type_id, participant.role_category
+                ),
+                total=result.total,
+                band=result.band.code if result.band else None,
+            )
+        )
         if result.safety_signal and wants_alert:
             alert = SafetyAlert.objects.create(
                 participant=participant, response=response, raised_on=day
@@ -362,6 +378,12 @@ def _store_results(
                 target=f"participant:{participant.token}/alert:{alert.pk}",
                 purpose=Purpose.SAFETY_EMERGENCY.value,
             )
+            # The alert joins the follow-up queue in the same transaction.
+            from wellkept.followup.services import case_open_for_alert
+
+            case_open_for_alert(actor=actor, alert=alert)
+    # The aggregates move with the answers, in the same transaction.
+    responses_added(scored)
     locked.status = CheckInStatus.SUBMITTED
     locked.submitted_on = day
     locked.draft = None

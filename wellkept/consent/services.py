@@ -179,6 +179,17 @@ def consent_record(
             recorded_at=decision_day(),
             method=method[:64],
         )
+        was_taking_part = previous is not None and previous.take_part
+        if was_taking_part != take_part:
+            # Participation rates count who takes part now: kept with the decision.
+            from wellkept.insights.store import enrolment_changed, participant_atom
+
+            atom = participant_atom(participant)
+            enrolment_changed(
+                organisation_id=participant.organisation_id,
+                left=atom if was_taking_part else None,
+                joined=atom if take_part else None,
+            )
         choices = ",".join(
             name
             for name, on in (

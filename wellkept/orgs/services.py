@@ -422,6 +422,9 @@ def participant_move(
         if not hmac.compare_digest(own.encode(), participant.login_link.encode()):
             raise PermissionDenied("Only the participant can change their own enrolment.")
     _validate_placement(organisation=participant.organisation, unit=unit, shift_type=shift_type)
+    from wellkept.insights.store import enrolment_changed, participant_atom, takes_part
+
+    before = participant_atom(participant)
     changed: list[str] = []
     if unit is not None and unit.pk != participant.unit_id:
         participant.unit = unit
@@ -440,6 +443,12 @@ def participant_move(
             code="no_change",
         )
     participant.save(update_fields=changed)
+    if takes_part(participant):
+        enrolment_changed(
+            organisation_id=participant.organisation_id,
+            left=before,
+            joined=participant_atom(participant),
+        )
     audit_record(
         actor=_as_participant(actor, participant),
         event=EventType.RECORD_UPDATE,

@@ -408,6 +408,11 @@ def seed_checkins(
         with _larger_page_cache():
             for group in _chunks(participants, seeder.group_size):
                 _seed_group(seeder, group, notice, organisation, counts, progress)
+        # Seeding writes rows directly, past checkin_submit: the aggregate
+        # store is recomputed from them, exactly as `insights rebuild` does.
+        from wellkept.insights.store import rebuild
+
+        rebuild(organisation)
         counts.seconds = time.perf_counter() - started
         audit_record(
             actor=actor,

@@ -1,0 +1,356 @@
+"""Dashboards: what a leader or wellbeing officer asks for, answered through disclosure control.
+
+A dashboard is one instrument at one grain (weeks, months or quarters),
+optionally narrowed to a unit (with everything below it) and one shift type
+or one role category. Those are the only filters: each adds groups the
+ledger must check, and a free combination of filters is exactly what
+differencing attacks are made of. Every figure on the page, in its
+exports and in the API comes from ``dashboard_for``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import Http404, HttpRequest
+
+from wellkept import clock
+from wellkept.access.actions import Action
+from wellkept.access.policy import can, decide
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import Resource, ResourceKind
+from wellkept.assessments.instruments import instruments as shipped_instruments
+from wellkept.assessments.instruments.instrument import Instrument
+from wellkept.insights import periods
+from wellkept.insights.disclosure import ENROLMENT, Figure, Group, Releaser
+from wellkept.insights.periods import Grain
+from wellkept.orgs.models import Organisation, RoleCategory, ShiftType, Unit
+
+# How many periods a trend shows, per grain.
+DEFAULT_PERIODS = {Grain.WEEK: 12, Grain.MONTH: 12, Grain.QUARTER: 6}
+MAX_PERIODS = 26
+
+
+class QueryError(ValueError):
+    """A dashboard request that cannot be answered; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Query:
+    instrument: str
+    grain: Grain = Grain.MONTH
+    count: int = 12
+    unit: Unit | None = None
+    shift: ShiftType | None = None
+    role: str | None = None
+
+    @property
+    def reference(self) -> str:
+        """The audit trail's description of what was asked: references, never figures."""
+        parts = [self.instrument, self.grain.value, str(self.count)]
+        if self.unit is not None:
+            parts.append(f"unit={self.unit.pk}")
+        if self.shift is not None:
+            parts.append(f"shift={self.shift.code}")
+        if self.role:
+            parts.append(f"role={self.role}")
+        return "/".join(parts)
+
+
+def parse_query(organisation: Organisation, params: dict[str, Any]) -> Query:
+    """Build a query from request parameters, with a plain message for anything wrong."""
+    catalogue = shipped_instruments()
+    code = (params.get("instrument") or "").strip() or _default_instrument(organisation)
+    if code not in catalogue:
+        raise QueryError(
+            f"There is no questionnaire {code!r}. Choose one of: {', '.join(sorted(catalogue))}."
+        )
+    try:
+        grain = Grain((params.get("grain") or Grain.MONTH.value).strip())
+    except ValueError:
+        raise QueryError("Group by week, month or quarter.") from None
+    count = DEFAULT_PERIODS[grain]
+    raw_count = (params.get("periods") or "").strip()
+    if raw_count:
+        if not raw_count.isdigit() or not 1 <= int(raw_count) <= MAX_PERIODS:
+            raise QueryError(f"Show between 1 and {MAX_PERIODS} periods.")
+        count = int(raw_count)
+    unit = shift = role = None
+    if params.get("unit"):
+        unit = Unit.objects.filter(organisation=organisation, pk=_uuid(params["unit"])).first()
+        if unit is None:
+            raise QueryError("That unit is not part of this organisation.")
+    if params.get("shift"):
+        shift = ShiftType.objects.filter(organisation=organisation, code=params["shift"]).first()
+        if shift is None:
+            raise QueryError("That shift type is not used in this organisation.")
+    if params.get("role"):
+        if params["role"] not in RoleCategory.values:
+            raise QueryError("That role category does not exist.")
+        role = params["role"]
+    if shift is not None and role is not None:
+        # Each extra filter multiplies the small groups the ledger has to
+        # protect; two at once rarely leaves anything to show.
+        raise QueryError("Filter by a shift type or by a role category, not both at once.")
+    return Query(instrument=code, grain=grain, count=count, unit=unit, shift=shift, role=role)
+
+
+def _uuid(value: str) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise QueryError("That unit is not part of this organisation.") from None
+
+
+def _default_instrument(organisation: Organisation) -> str:
+    from wellkept.assessments.models import Schedule
+
+    for schedule in Schedule.objects.filter(programme__organisation=organisation):
+        for code in schedule.instruments:
+            return str(code)
+    return "phq9"
+
+
+@dataclass
+class Row:
+    """One line of a breakdown: a label and the figure for its group."""
+
+    label: str
+    figure: Figure
+    enrolled: Figure | None = None
+    depth: int = 0
+    unit_id: str | None = None
+
+    @property
+    def participation(self) -> float | None:
+        """Share of people taking part who answered: both counts must be shown."""
+        if self.enrolled is None or not (self.figure.shown and self.enrolled.shown):
+            return None
+        if not self.enrolled.people:
+            return None
+        return min(100.0, round(100.0 * (self.figure.people or 0) / self.enrolled.people, 0))
+
+
+@dataclass
+class TrendPoint:
+    period: dt.date
+    label: str
+    figure: Figure
+    overall: Figure
+
+
+@dataclass
+class Dashboard:
+    organisation: Organisation
+    query: Query
+    instrument: Instrument
+    k: int
+    dp: bool
+    trend: list[TrendPoint]
+    latest: TrendPoint | None
+    by_unit: list[Row] = field(default_factory=list)
+    by_shift: list[Row] = field(default_factory=list)
+    by_role: list[Row] = field(default_factory=list)
+    participation: Row | None = None
+
+    @property
+    def bands(self) -> list[tuple[str, str, int | None]]:
+        """(code, label, count) per severity band of the latest shown period, in order."""
+        if self.latest is None or not self.latest.figure.shown:
+            return []
+        counts = self.latest.figure.bands
+        return [(b.code, b.label, counts.get(b.code, 0)) for b in self.instrument.bands]
+
+    def figures(self) -> list[Figure]:
+        found = [p.figure for p in self.trend] + [p.overall for p in self.trend]
+        for rows in (self.by_unit, self.by_shift, self.by_role):
+            found += [r.figure for r in rows]
+        return found
+
+
+def aggregate_resource(organisation: Organisation, reference: str) -> Resource:
+    return Resource(
+        kind=ResourceKind.AGGREGATE,
+        reference=f"aggregate:{organisation.pk}/{reference}",
+        organisation_id=organisation.pk,
+    )
+
+
+def may_view(actor: Any, organisation: Organisation, purpose: Purpose) -> bool:
+    """Whether the actor may see this organisation's dashboards at all (not audited)."""
+    return decide(
+        actor=actor,
+        action=Action.VIEW_AGGREGATE,
+        resource=aggregate_resource(organisation, "dashboard"),
+        purpose=purpose,
+        consent_ok=True,
+    ).allowed
+
+
+def dashboard_for(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    query: Query,
+    purpose: Purpose = Purpose.QUALITY_IMPROVEMENT_AGGREGATE,
+    action: Action = Action.VIEW_AGGREGATE,
+    request: HttpRequest | None = None,
+    today: dt.date | None = None,
+) -> Dashboard:
+    """Return the dashboard, or raise Http404 if the actor may not see it; audited either way."""
+    resource = aggregate_resource(organisation, query.reference)
+    if not can(actor, action, resource, purpose, request=request, consent_ok=True):
+        raise Http404("No such dashboard.")
+    return build(organisation, query, today=today)
+
+
+class _Subtrees:
+    """Each unit's id with the ids of every unit below it, from one query per dashboard."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        self._paths = list(Unit.objects.filter(organisation=organisation).values_list("path", "pk"))
+        self._found: dict[str, frozenset[str]] = {}
+
+    def __call__(self, unit: Unit) -> frozenset[str]:
+        if unit.path not in self._found:
+            self._found[unit.path] = frozenset(
+                str(pk) for path, pk in self._paths if path.startswith(unit.path)
+            )
+        return self._found[unit.path]
+
+
+def build(organisation: Organisation, query: Query, *, today: dt.date | None = None) -> Dashboard:
+    """Assemble the dashboard's groups and release them, biggest first; callers audit."""
+    today = today or clock.now().astimezone(dt.UTC).date()
+    instrument = shipped_instruments()[query.instrument]
+    releaser = Releaser(organisation, today=today)
+    subtree = _Subtrees(organisation)
+    base: dict[str, Any] = {
+        "unit_path": query.unit.path if query.unit else None,
+        "unit_ids": subtree(query.unit) if query.unit else None,
+        "shift_id": str(query.shift.pk) if query.shift else None,
+        "role": query.role,
+    }
+    starts = periods.recent(query.grain, query.count, today)
+    filtered = [Group(query.instrument, query.grain, s, **base) for s in starts]
+    overall = [Group(query.instrument, query.grain, s) for s in starts]
+    # The whole organisation first, then the filtered view: bigger groups
+    # are released before smaller ones, so a small one is what gets hidden.
+    released = releaser.release([*overall, *filtered])
+    trend = [
+        TrendPoint(
+            period=s,
+            label=periods.label(query.grain, s),
+            figure=released[f.key],
+            overall=released[o.key],
+        )
+        for s, f, o in zip(starts, filtered, overall, strict=True)
+    ]
+    latest = trend[-1] if trend else None
+    dashboard = Dashboard(
+        organisation=organisation,
+        query=query,
+        instrument=instrument,
+        k=releaser.k,
+        dp=releaser.settings.dp_enabled,
+        trend=trend,
+        latest=latest,
+    )
+    if latest is None:
+        return dashboard
+    start = latest.period
+    total = Group(query.instrument, query.grain, start, **base)
+    # Participation denominators are counted as they stand this quarter.
+    this_quarter = periods.period_of(Grain.QUARTER, today)
+    total_enrolled = Group(ENROLMENT, period=this_quarter, **base)
+    # Breakdowns of the latest period: each table's total first, then its
+    # rows largest first (decided inside the releaser from the cells).
+    units = _child_units(organisation, query.unit)
+    unit_groups = [
+        (
+            u,
+            Group(
+                query.instrument,
+                query.grain,
+                start,
+                **{**base, "unit_path": u.path, "unit_ids": subtree(u)},
+            ),
+        )
+        for u in units
+    ]
+    enrolled_groups = [
+        Group(
+            ENROLMENT,
+            period=this_quarter,
+            **{**base, "unit_path": u.path, "unit_ids": subtree(u)},
+        )
+        for u in units
+    ]
+    shift_groups = []
+    if query.shift is None:
+        shift_groups = [
+            (s, Group(query.instrument, query.grain, start, **{**base, "shift_id": str(s.pk)}))
+            for s in ShiftType.objects.filter(organisation=organisation).order_by("name")
+        ]
+    role_groups = []
+    if query.role is None:
+        role_groups = [
+            (value, label, Group(query.instrument, query.grain, start, **{**base, "role": value}))
+            for value, label in RoleCategory.choices
+        ]
+    # What was released before is read in one query; only new rows need ordering.
+    releaser.lookup(
+        [
+            total,
+            total_enrolled,
+            *(g for _, g in unit_groups),
+            *(g for _, g in shift_groups),
+            *(g for _, _, g in role_groups),
+            *enrolled_groups,
+        ]
+    )
+    order = releaser.largest_first
+    released = releaser.release(
+        [
+            total,
+            *order([g for _, g in unit_groups]),
+            *order([g for _, g in shift_groups]),
+            *order([g for _, _, g in role_groups]),
+            total_enrolled,
+            *order(enrolled_groups),
+        ]
+    )
+    dashboard.participation = Row(
+        label="All people in this view",
+        figure=released[total.key],
+        enrolled=released[total_enrolled.key],
+    )
+    base_depth = query.unit.depth if query.unit else 0
+    dashboard.by_unit = [
+        Row(
+            label=u.name,
+            figure=released[g.key],
+            enrolled=released[e.key],
+            depth=u.depth - base_depth,
+            unit_id=str(u.pk),
+        )
+        for (u, g), e in zip(unit_groups, enrolled_groups, strict=True)
+    ]
+    dashboard.by_shift = [Row(label=s.name, figure=released[g.key]) for s, g in shift_groups]
+    dashboard.by_role = [Row(label=label, figure=released[g.key]) for _, label, g in role_groups]
+    return dashboard
+
+
+def _child_units(organisation: Organisation, focus: Unit | None) -> Sequence[Unit]:
+    """The units one level below the focus (or the organisation's top-level units)."""
+    if focus is None:
+        roots = list(Unit.objects.filter(organisation=organisation, parent__isnull=True))
+        if len(roots) == 1:
+            return list(Unit.objects.filter(parent=roots[0]).order_by("name"))
+        return roots
+    return list(Unit.objects.filter(parent=focus).order_by("name"))
