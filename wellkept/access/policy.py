@@ -41,7 +41,14 @@ from wellkept.access.resources import (
     ResourceKind,
     scope_for,
 )
-from wellkept.access.rules import CONSENT_EXEMPT_PURPOSES, RULES, AccessRole, Rule
+from wellkept.access.rules import (
+    BREAK_GLASS_PURPOSE,
+    BREAK_GLASS_ROLES,
+    CONSENT_EXEMPT_PURPOSES,
+    RULES,
+    AccessRole,
+    Rule,
+)
 from wellkept.actors import PseudonymousActor, SystemActor
 from wellkept.orgs.models import Organisation, Participant, StaffMembership
 from wellkept.orgs.pseudonyms import login_link_for
@@ -206,6 +213,27 @@ def relationship_of(
     return Relationship.OTHER if roles else Relationship.UNRELATED
 
 
+# Reading the identity behind a token is never a standing rule: it needs a
+# grant. The followup app registers the check that finds an approved,
+# unexpired grant for exactly this actor, token and purpose.
+IdentityGrantCheck = Callable[[Any, Resource, Purpose], Decision | None]
+_IDENTITY_GRANT_CHECKS: list[IdentityGrantCheck] = []
+
+
+def register_identity_grant_check(check: IdentityGrantCheck) -> None:
+    """Add a source of re-identification grants (called once, from an app's ready())."""
+    if check not in _IDENTITY_GRANT_CHECKS:
+        _IDENTITY_GRANT_CHECKS.append(check)
+
+
+def _identity_grant(actor: Any, resource: Resource, purpose: Purpose) -> Decision | None:
+    for check in _IDENTITY_GRANT_CHECKS:
+        found = check(actor, resource, purpose)
+        if found is not None and found.allowed:
+            return found
+    return None
+
+
 def decide(
     *,
     actor: Any,
@@ -239,13 +267,48 @@ def decide(
             )
         return Decision(False, "Not signed in.", role="anonymous")
     roles = roles_in(actor, resource.organisation_id)
-    return decide_for_roles(
+    decision = decide_for_roles(
         roles=roles,
         relationship=relationship_of(actor, resource, roles),
         action=action,
         kind=resource.kind,
         purpose=purpose,
         consent_ok=consents,
+    )
+    if Action(action) == Action.READ_IDENTITY and not decision.purpose_refused:
+        # No rule allows it (rules.py refuses to start with one); only a grant.
+        granted = _identity_grant(actor, resource, purpose)
+        if granted is not None:
+            return granted
+    return decision
+
+
+def decide_break_glass(*, actor: Any, resource: Resource, purpose: Purpose | str) -> Decision:
+    """Decide whether ``actor`` may open one identity at once, without a second person.
+
+    Only a break-glass role (the specialist) who may read the case, and only
+    for a safety emergency. Pure: the caller records the outcome.
+    """
+    purpose = parse_purpose(purpose)
+    if purpose in PROHIBITED or not _is_user(actor):
+        return decide(actor=actor, action=Action.READ, resource=resource, purpose=purpose)
+    roles = roles_in(actor, resource.organisation_id)
+    held = ",".join(sorted(r for r in roles if r != AccessRole.PARTICIPANT)) or "none"
+    if purpose != BREAK_GLASS_PURPOSE:
+        return Decision(
+            False, "Break-glass is for a safety emergency only.", role=held, relationship=""
+        )
+    breaking = sorted(roles & BREAK_GLASS_ROLES)
+    if not breaking:
+        return Decision(False, "Only a specialist may use break-glass.", role=held)
+    reading = decide(actor=actor, action=Action.READ, resource=resource, purpose=purpose)
+    if not reading.allowed:
+        return reading
+    return Decision(
+        True,
+        "break-glass: specialist, safety emergency; review pending",
+        role=breaking[0].value,
+        relationship=reading.relationship,
     )
 
 
@@ -257,11 +320,18 @@ def _record(
     purpose: Purpose,
     decision: Decision,
     request: HttpRequest | None,
+    staff_owned: bool = False,
 ) -> None:
     from wellkept.audit.events import EventType, Outcome
     from wellkept.audit.services import audit_record
 
-    if decision.relationship == Relationship.OWN.value and target.startswith("participant:"):
+    if (
+        decision.relationship == Relationship.OWN.value
+        and target.startswith("participant:")
+        # Filed under a token but the actor's own as staff (their own
+        # re-identification request): a staff action, recorded as such.
+        and not staff_owned
+    ):
         # A participant on their own token-level data is recorded under the
         # token, with no user id and no request details: an entry holding
         # both would link the login to the token (invariant 2).
@@ -324,6 +394,8 @@ def can(
         purpose=purpose,
         decision=decision,
         request=request,
+        staff_owned=resource.owner_user_id is not None
+        and str(resource.owner_user_id) == str(getattr(actor, "pk", None)),
     )
     return decision.allowed
 

@@ -26,6 +26,9 @@ class ResourceKind(models.TextChoices):
     PROGRAMME_CONFIG = "programme_config", "Wellbeing programme set-up"
     AGGREGATE = "aggregate", "Aggregate"
     FOLLOW_UP_CASE = "follow_up_case", "Follow-up case"
+    # A request to turn a token back into a name, its decision and its use;
+    # break-glass openings too. About one participant, owned by the requester.
+    IDENTITY_GRANT = "identity_grant", "Re-identification request or grant"
     CLIENT_RECORD = "client_record", "Client record"
     PROGRESS_NOTE = "progress_note", "Progress note"
     PSYCHOTHERAPY_NOTE = "psychotherapy_note", "Psychotherapy note"
@@ -33,6 +36,11 @@ class ResourceKind(models.TextChoices):
     AUDIT_TRAIL = "audit_trail", "Audit trail"
     ORG_CONFIG = "org_config", "Users, roles and organisation units"
     KEYS_BACKUPS = "keys_backups", "Keys and backups"
+    RETENTION_CONFIG = "retention_config", "Retention periods, legal holds, deletion receipts"
+    # A data-subject request (access, portability, erasure) received outside
+    # the app, answered for the one participant an approved re-identification
+    # grant names; the grant is checked by lifecycle.subject_requests.
+    SUBJECT_REQUEST = "subject_request", "Data-subject request answered under a grant"
 
 
 # Kinds that are about one person (a participant or a client): their
@@ -42,10 +50,12 @@ SUBJECT_KINDS: frozenset[ResourceKind] = frozenset(
         ResourceKind.PARTICIPANT_RECORD,
         ResourceKind.CONSENT_RECORD,
         ResourceKind.FOLLOW_UP_CASE,
+        ResourceKind.IDENTITY_GRANT,
         ResourceKind.CLIENT_RECORD,
         ResourceKind.PROGRESS_NOTE,
         ResourceKind.PSYCHOTHERAPY_NOTE,
         ResourceKind.PRACTICE_ADMIN,
+        ResourceKind.SUBJECT_REQUEST,
     }
 )
 

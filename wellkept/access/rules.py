@@ -102,29 +102,58 @@ RULES: tuple[Rule, ...] = (
         [P.SELF_SERVICE],
         without_consent=True,
     ),
-    # Leader: aggregates that pass disclosure control, nothing else.
-    _rule(R.LEADER, K.AGGREGATE, [OTHER], [A.VIEW_AGGREGATE], [P.QUALITY_IMPROVEMENT_AGGREGATE]),
+    # Their own follow-up case: the conversation stays readable after leaving
+    # (and until erasure); asking, replying and sharing need consent.
+    _rule(
+        R.PARTICIPANT,
+        K.FOLLOW_UP_CASE,
+        [OWN],
+        [A.READ, A.EXPORT],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
+    _rule(R.PARTICIPANT, K.FOLLOW_UP_CASE, [OWN], [A.CREATE, A.UPDATE], [P.SELF_SERVICE]),
+    # Who looked them up, when and why.
+    _rule(
+        R.PARTICIPANT,
+        K.IDENTITY_GRANT,
+        [OWN],
+        [A.READ],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
+    # Leader: aggregates that pass disclosure control, nothing else. Exports
+    # (CSV, PDF, FHIR MeasureReport) carry the same released figures.
+    _rule(
+        R.LEADER,
+        K.AGGREGATE,
+        [OTHER],
+        [A.VIEW_AGGREGATE, A.EXPORT],
+        [P.QUALITY_IMPROVEMENT_AGGREGATE],
+    ),
     # Wellbeing officer: aggregates, the token-level follow-up queue, assigned cases.
     _rule(
         R.WELLBEING_OFFICER,
         K.AGGREGATE,
         [OTHER],
-        [A.VIEW_AGGREGATE],
+        [A.VIEW_AGGREGATE, A.EXPORT],
         [P.QUALITY_IMPROVEMENT_AGGREGATE, P.BURNOUT_FOLLOW_UP],
     ),
-    _rule(
-        R.WELLBEING_OFFICER,
-        K.FOLLOW_UP_CASE,
-        [OTHER],
-        [A.READ, A.FOLLOW_UP],
-        [P.BURNOUT_FOLLOW_UP],
-    ),
-    # Both follow-up roles work their assigned cases and read the
-    # token-level record behind them.
+    # Both follow-up roles see the organisation's queue by token and take
+    # cases from it; they work their assigned cases and read the token-level
+    # record behind them. Writing to a case (messages, notes, closing) is
+    # for its assignee only.
     *(
         rule
         for role in (R.WELLBEING_OFFICER, R.SPECIALIST)
         for rule in (
+            _rule(
+                role,
+                K.FOLLOW_UP_CASE,
+                [OTHER],
+                [A.READ, A.FOLLOW_UP],
+                [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+            ),
             _rule(
                 role,
                 K.FOLLOW_UP_CASE,
@@ -137,6 +166,15 @@ RULES: tuple[Rule, ...] = (
                 K.PARTICIPANT_RECORD,
                 [ASSIGNED],
                 [A.READ],
+                [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
+            ),
+            # A re-identification request is the requester's own; the name
+            # behind it needs an approved grant (see policy), never a rule.
+            _rule(
+                role,
+                K.IDENTITY_GRANT,
+                [OWN],
+                [A.READ, A.CREATE],
                 [P.BURNOUT_FOLLOW_UP, P.SAFETY_EMERGENCY],
             ),
         )
@@ -192,6 +230,15 @@ RULES: tuple[Rule, ...] = (
         [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
     ),
     _rule(R.PRIVACY_OFFICER, K.ORG_CONFIG, [OTHER], [A.READ], [P.AUDIT_OVERSIGHT]),
+    # ... the second person of re-identification: decides and reviews other
+    # people's requests. Never OWN: nobody approves or reviews their own.
+    _rule(
+        R.PRIVACY_OFFICER,
+        K.IDENTITY_GRANT,
+        [OTHER],
+        [A.READ, A.UPDATE],
+        [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
+    ),
     # ... and the consent side: who consented to which notice, by token
     # (nobody else learns who declined or left), and the notices themselves.
     _rule(
@@ -207,6 +254,24 @@ RULES: tuple[Rule, ...] = (
         [OTHER],
         [A.READ, A.CREATE, A.UPDATE],
         [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
+    ),
+    # ... retention periods and legal holds (issue 7), and data-subject
+    # requests received outside the app: legal obligation only, and only for
+    # the participant a live re-identification grant names (checked by
+    # lifecycle.subject_requests before the policy is asked).
+    _rule(
+        R.PRIVACY_OFFICER,
+        K.RETENTION_CONFIG,
+        [OTHER],
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
+    ),
+    _rule(
+        R.PRIVACY_OFFICER,
+        K.SUBJECT_REQUEST,
+        [OTHER],
+        [A.READ, A.EXPORT, A.DELETE],
+        [P.LEGAL_OBLIGATION],
     ),
     # System administrator: users, roles, units, keys, backups; no clinical
     # content and no identities behind tokens.
@@ -279,7 +344,28 @@ RULES: tuple[Rule, ...] = (
         [A.READ, A.CREATE, A.DELETE],
         [P.SERVICE_ADMINISTRATION],
     ),
+    # Retention runs: read the periods and holds, delete what expired.
+    _rule(
+        R.SYSTEM,
+        K.RETENTION_CONFIG,
+        ANY_RELATIONSHIP,
+        [A.READ, A.UPDATE, A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    # Rebuilding the aggregate store from the encrypted responses.
+    _rule(
+        R.SYSTEM,
+        K.AGGREGATE,
+        ANY_RELATIONSHIP,
+        [A.READ, A.UPDATE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
 )
+
+# Break-glass (one identity at once, in a safety emergency, reviewed
+# afterwards) is for these roles and this purpose only; see policy.
+BREAK_GLASS_ROLES: frozenset[AccessRole] = frozenset({R.SPECIALIST})
+BREAK_GLASS_PURPOSE = P.SAFETY_EMERGENCY
 
 del R, K, A, P
 

@@ -203,6 +203,90 @@ INVENTORY: tuple[DataItem, ...] = (
         ),
     ),
     DataItem(
+        key="follow_up",
+        name="Follow-up conversations",
+        description=(
+            "If you ask for follow-up, or a safety alert you agreed to is raised: the case "
+            "(why it opened, which result, who in the follow-up team has it, whether it is "
+            "closed), the messages between you and the team, anything you choose to share "
+            "(such as your name or when to talk), and the team's notes. Messages, notes and "
+            "what you share are encrypted with your key."
+        ),
+        category="Health data (special category)",
+        purpose="Reaching out to you when you asked for it or agreed to safety alerts.",
+        lawful_basis=LawfulBasis.CONSENT,
+        visibility=(Visibility.OWN, Visibility.FOLLOW_UP, Visibility.SAFETY),
+        retention="7 years, like other case records, or until you erase your data.",
+        identifiability=Identifiability.PSEUDONYMOUS,
+        encrypted=True,
+        fields=(
+            "followup.Case.organisation",
+            "followup.Case.participant",
+            "followup.Case.trigger",
+            "followup.Case.response",
+            "followup.Case.status",
+            "followup.Case.assignee",
+            "followup.Case.opened_on",
+            "followup.Case.signals",
+            "followup.Case.last_signal_on",
+            "followup.Case.closed_on",
+            "followup.Case.close_reason",
+            "followup.CaseMessage.case",
+            "followup.CaseMessage.sequence",
+            "followup.CaseMessage.sender",
+            "followup.CaseMessage.kind",
+            "followup.CaseMessage.author",
+            "followup.CaseMessage.body",
+            "followup.CaseMessage.sent_on",
+            "followup.CaseMessage.read_on",
+            "followup.CaseNote.case",
+            "followup.CaseNote.author",
+            "followup.CaseNote.body",
+            "followup.CaseNote.written_at",
+        ),
+    ),
+    DataItem(
+        key="reidentification",
+        name="Look-ups of your name",
+        description=(
+            "Each time someone in the follow-up team asked for the name behind your code "
+            "number: who asked, for what purpose and why (encrypted with your key), who "
+            "decided, for how long it was allowed, when it was used, whether you were told, "
+            "and the privacy officer's review."
+        ),
+        category="Audit and oversight records",
+        purpose="Making sure your name is only ever looked up with two people's agreement "
+        "(or in an emergency, reviewed afterwards), and telling you when it is.",
+        lawful_basis=LawfulBasis.LEGAL_OBLIGATION,
+        visibility=(Visibility.OWN, Visibility.FOLLOW_UP, Visibility.PRIVACY),
+        retention="As long as the follow-up case is kept, or until you erase your data.",
+        identifiability=Identifiability.PSEUDONYMOUS,
+        encrypted=True,
+        fields=(
+            "followup.IdentityGrant.organisation",
+            "followup.IdentityGrant.participant",
+            "followup.IdentityGrant.case",
+            "followup.IdentityGrant.kind",
+            "followup.IdentityGrant.requested_by",
+            "followup.IdentityGrant.purpose",
+            "followup.IdentityGrant.reason",
+            "followup.IdentityGrant.requested_at",
+            "followup.IdentityGrant.status",
+            "followup.IdentityGrant.decided_by",
+            "followup.IdentityGrant.decided_at",
+            "followup.IdentityGrant.decision_note",
+            "followup.IdentityGrant.expires_at",
+            "followup.IdentityGrant.first_used_at",
+            "followup.IdentityGrant.uses",
+            "followup.IdentityGrant.notify_participant",
+            "followup.IdentityGrant.exception_reason",
+            "followup.IdentityGrant.participant_told_on",
+            "followup.IdentityGrant.reviewed_by",
+            "followup.IdentityGrant.reviewed_at",
+            "followup.IdentityGrant.review_note",
+        ),
+    ),
+    DataItem(
         key="consents",
         name="Your consent choices",
         description=(

@@ -29,16 +29,21 @@ pia    | account            | own                | read update                  
 pia    | participant_record | own                | read create update delete export | ss
 pia    | audit_trail        | own                | read                             | ss
 pia    | consent_record     | own                | read create export delete        | ss
+pia    | follow_up_case     | own                | read export create update        | ss
+pia    | identity_grant     | own                | read                             | ss
 lena   | account            | own                | read update                      | ss
-lena   | aggregate          | own assigned other | view_aggregate                   | qi
+lena   | aggregate          | own assigned other | view_aggregate export            | qi
 wendy  | account            | own                | read update                      | ss
-wendy  | aggregate          | own assigned other | view_aggregate                   | qi bf
-wendy  | follow_up_case     | other              | read follow_up                   | bf
+wendy  | aggregate          | own assigned other | view_aggregate export            | qi bf
+wendy  | follow_up_case     | other              | read follow_up                   | bf se
 wendy  | follow_up_case     | assigned           | read follow_up                   | bf se
 wendy  | follow_up_case     | assigned           | update                           | bf se
 wendy  | participant_record | assigned           | read                             | bf se
+wendy  | identity_grant     | own                | read create                      | bf se
 sam    | account            | own                | read update                      | ss
+sam    | follow_up_case     | other              | read follow_up                   | bf se
 sam    | follow_up_case     | assigned           | read update follow_up            | bf se
+sam    | identity_grant     | own                | read create                      | bf se
 sam    | participant_record | assigned           | read                             | bf se
 sam    | client_record      | assigned           | read update                      | cc se
 sam    | client_record      | assigned           | read export                      | lo
@@ -53,6 +58,9 @@ priya  | audit_trail        | own other          | read export                  
 priya  | org_config         | own assigned other | read                             | ao
 priya  | consent_record     | own other          | read export                      | ao lo
 priya  | consent_config     | own assigned other | read create update               | ao lo
+priya  | identity_grant     | other              | read update                      | ao lo
+priya  | retention_config   | own assigned other | read create update               | ao lo
+priya  | subject_request    | other              | read export delete               | lo
 amira  | account            | own                | read update                      | ss
 amira  | org_config         | own assigned other | read create update delete        | sa
 amira  | keys_backups       | own assigned other | read create update export        | sa
@@ -65,6 +73,8 @@ system | programme_config   | *                  | read create update delete    
 system | consent_config     | *                  | read create update               | sa
 system | participant_record | *                  | read create delete               | sa
 system | consent_record     | *                  | read create delete               | sa
+system | aggregate          | *                  | read update                      | sa
+system | retention_config   | *                  | read update delete               | sa
 """
 
 
@@ -104,6 +114,7 @@ OWNERLESS = {
     ResourceKind.KEYS_BACKUPS,
     ResourceKind.CONSENT_CONFIG,
     ResourceKind.PROGRAMME_CONFIG,
+    ResourceKind.RETENTION_CONFIG,
 }
 # The purpose a caller would most plausibly name for each kind.
 NATURAL_PURPOSE = {
@@ -114,6 +125,7 @@ NATURAL_PURPOSE = {
     ResourceKind.PROGRAMME_CONFIG: Purpose.SERVICE_ADMINISTRATION,
     ResourceKind.AGGREGATE: Purpose.QUALITY_IMPROVEMENT_AGGREGATE,
     ResourceKind.FOLLOW_UP_CASE: Purpose.BURNOUT_FOLLOW_UP,
+    ResourceKind.IDENTITY_GRANT: Purpose.BURNOUT_FOLLOW_UP,
     ResourceKind.CLIENT_RECORD: Purpose.CLINICAL_CARE,
     ResourceKind.PROGRESS_NOTE: Purpose.CLINICAL_CARE,
     ResourceKind.PSYCHOTHERAPY_NOTE: Purpose.CLINICAL_CARE,
@@ -121,6 +133,8 @@ NATURAL_PURPOSE = {
     ResourceKind.AUDIT_TRAIL: Purpose.AUDIT_OVERSIGHT,
     ResourceKind.ORG_CONFIG: Purpose.SERVICE_ADMINISTRATION,
     ResourceKind.KEYS_BACKUPS: Purpose.SERVICE_ADMINISTRATION,
+    ResourceKind.RETENTION_CONFIG: Purpose.AUDIT_OVERSIGHT,
+    ResourceKind.SUBJECT_REQUEST: Purpose.LEGAL_OBLIGATION,
 }
 
 

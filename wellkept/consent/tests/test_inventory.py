@@ -21,6 +21,10 @@ COVERED_MODELS = (
     "assessments.ReminderOptOut",
     "assessments.ReminderSent",
     "consent.ConsentRecord",
+    "followup.Case",
+    "followup.CaseMessage",
+    "followup.CaseNote",
+    "followup.IdentityGrant",
 )
 
 

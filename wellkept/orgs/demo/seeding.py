@@ -31,9 +31,11 @@ from wellkept.actors import SystemActor
 # layout from this package, so each may be imported first.
 from wellkept.assessments import periods
 from wellkept.assessments import seeding as checkin_seeding
-from wellkept.assessments.models import Frequency, today
+from wellkept.assessments.models import Frequency, SafetyAlert, today
 from wellkept.assessments.selectors import open_programme
 from wellkept.assessments.services import programme_join
+from wellkept.followup.models import Case
+from wellkept.followup.services import case_open_for_alert
 from wellkept.orgs import services
 from wellkept.orgs.demo.people import (
     DEFAULT_PARTICIPANTS,
@@ -63,6 +65,8 @@ FOLLOW_UP_RATE = 0.70
 SAFETY_ALERT_RATE = 0.60
 # A year of history, ending last week: this week's check-in is still due.
 DEMO_WEEKS = 52
+# The follow-up queue holds the people with the latest safety alerts.
+DEMO_CASES = 6
 PRIVACY_CONTACT = (
     "Privacy Office, St Brigid's General Hospital (demo): privacy@demo.wellkept.invalid, "
     "0800 000 0001 (demo number, not in service)"
@@ -301,6 +305,7 @@ def demo_seed(
     if existing is not None:
         # Finishes a history that an earlier run could not complete.
         history = _seed_history(existing, progress)
+        _open_demo_cases(existing)
         return DemoSummary(
             organisation=existing,
             created=False,
@@ -381,6 +386,7 @@ def demo_seed(
         _activate_mfa(first_user, demo_totp_secret(first_person.email))
 
     history = _seed_history(org, progress)
+    _open_demo_cases(org)
     return DemoSummary(
         organisation=org,
         created=True,
@@ -438,6 +444,35 @@ def _seed_history(
             f"The demo hospital was created, but seeding its year of check-ins stopped "
             f"({exc}). Run `wellkept seed_demo` again to finish it."
         ) from exc
+
+
+def _open_demo_cases(org: Organisation) -> int:
+    """Open the follow-up cases that the latest seeded safety alerts would have opened.
+
+    Seeding writes check-ins in bulk, past `checkin_submit`, so no case
+    opened on the way; without this the follow-up queue of the demo would
+    be empty. The queue gets the people with the most recent alerts (at
+    most DEMO_CASES), as a live programme's would, and only once: an
+    organisation that already has cases is left alone. Returns how many
+    cases opened.
+    """
+    if Case.objects.filter(organisation=org).exists():
+        return 0
+    latest: dict[Any, SafetyAlert] = {}
+    for alert in SafetyAlert.objects.filter(participant__organisation=org).order_by(
+        "-raised_on", "-pk"
+    ):
+        latest.setdefault(alert.participant_id, alert)
+        if len(latest) == DEMO_CASES:
+            break
+    with transaction.atomic():
+        for alert in sorted(latest.values(), key=lambda a: (a.raised_on, str(a.pk))):
+            case = case_open_for_alert(actor=ACTOR, alert=alert)
+            # Dated like the alert, as if it had opened on its day.
+            Case.objects.filter(pk=case.pk).update(
+                opened_on=alert.raised_on, last_signal_on=alert.raised_on
+            )
+    return len(latest)
 
 
 def _last_week_end() -> dt.date:

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class FollowupConfig(AppConfig):
+    name = "wellkept.followup"
+    label = "followup"
+    verbose_name = "Follow-up cases, messages and re-identification"
+
+    def ready(self) -> None:
+        from wellkept.access.policy import register_identity_grant_check
+        from wellkept.followup import scopes
+        from wellkept.followup.grants import identity_grant_check
+
+        scopes.register()
+        register_identity_grant_check(identity_grant_check)

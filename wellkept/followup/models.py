@@ -1,0 +1,310 @@
+"""Follow-up cases, their messages and notes, and re-identification grants.
+
+Everything here is filed under the participant's token and nothing under
+their name. Message bodies, case notes, what a participant chooses to share,
+and the reasons written for a re-identification are AES-256-GCM ciphertext
+under the participant's own data key, so erasing the participant (shredding
+that key) makes every copy unreadable.
+
+Participant-side moments (asking, replying, sharing) are dated by the day:
+an exact time could be matched against the login's sign-in and session
+times and link the token to the person without a grant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from wellkept import clock
+from wellkept.access.purposes import PROHIBITED, Purpose
+from wellkept.assessments.models import Response, today
+from wellkept.orgs.models import Organisation, Participant
+from wellkept.vault.fields import EncryptedTextField
+
+
+class Trigger(models.TextChoices):
+    SAFETY_ALERT = "safety_alert", "Safety alert (agreed in advance)"
+    REQUEST = "request", "The participant asked for follow-up"
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New, nobody has taken it yet"
+    OPEN = "open", "Taken, in progress"
+    CLOSED = "closed", "Closed"
+
+
+class CloseReason(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    DECLINED = "declined", "The participant declined further contact"
+    NO_REPLY = "no_reply", "No reply"
+    REFERRED = "referred", "Referred to another service"
+
+
+class Case(models.Model):
+    """One participant's follow-up, by token: why it opened, who has it, where it stands."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="followup_cases"
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="followup_cases"
+    )
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    # The result that opened (or last re-signalled) the case, if any.
+    response = models.ForeignKey(
+        Response, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followup_cases",
+    )
+    opened_on = models.DateField(default=today)
+    # How many risk signals or requests reached this case, and the latest day.
+    signals = models.PositiveSmallIntegerField(default=1)
+    last_signal_on = models.DateField(default=today)
+    closed_on = models.DateField(null=True, blank=True)
+    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["status", "-last_signal_on"]
+        constraints = [
+            # One case at a time per person: a second alert joins the open case.
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=~Q(status="closed"),
+                name="followup_one_open_case",
+            ),
+            models.CheckConstraint(
+                name="followup_case_trigger_valid", condition=Q(trigger__in=Trigger.values)
+            ),
+            models.CheckConstraint(
+                name="followup_case_status_valid", condition=Q(status__in=CaseStatus.values)
+            ),
+            models.CheckConstraint(
+                name="followup_case_closed_has_day_and_reason",
+                condition=~Q(status="closed") | (Q(closed_on__isnull=False) & ~Q(close_reason="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.pk}"
+
+    @property
+    def dek_subject(self) -> str:
+        return self.participant.dek_subject
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CaseStatus.CLOSED
+
+
+class Sender(models.TextChoices):
+    TEAM = "team", "Follow-up team"
+    PARTICIPANT = "participant", "Participant"
+
+
+class MessageKind(models.TextChoices):
+    MESSAGE = "message", "Message"
+    IDENTITY_SHARED = "identity_shared", "Shared name and contact details"
+    CONVERSATION = "conversation", "Asked for a conversation"
+    DECLINED = "declined", "Declined further contact"
+
+
+class CaseMessage(models.Model):
+    """One message in a case's conversation, encrypted under the participant's key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    # Orders the conversation, since participant messages are dated by the day only.
+    sequence = models.PositiveIntegerField()
+    sender = models.CharField(max_length=16, choices=Sender.choices)
+    kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = EncryptedTextField()
+    sent_on = models.DateField(default=today)
+    # The day the other side first opened it: "a message is waiting" until then.
+    read_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sequence"], name="followup_message_sequence"),
+            models.CheckConstraint(
+                name="followup_message_sender_valid", condition=Q(sender__in=Sender.values)
+            ),
+            models.CheckConstraint(
+                name="followup_message_kind_valid", condition=Q(kind__in=MessageKind.values)
+            ),
+            # A participant's message never names a login.
+            models.CheckConstraint(
+                name="followup_message_participant_has_no_author",
+                condition=Q(sender="team") | Q(author__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.sequence} of case {self.case_id}"
+
+    @property
+    def dek_subject(self) -> str:
+        return self.case.participant.dek_subject
+
+
+class CaseNote(models.Model):
+    """A working note of the follow-up team on a case, encrypted under the participant's key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = EncryptedTextField()
+    written_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["case", "written_at"]
+
+    def __str__(self) -> str:
+        return f"note on case {self.case_id}"
+
+    @property
+    def dek_subject(self) -> str:
+        return self.case.participant.dek_subject
+
+
+class GrantKind(models.TextChoices):
+    TWO_PERSON = "two_person", "Re-identification (two people)"
+    BREAK_GLASS = "break_glass", "Break-glass (safety emergency)"
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the privacy officer"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+DEFAULT_GRANT_HOURS = 24
+MAX_GRANT_HOURS = 72
+BREAK_GLASS_MINUTES = 60
+
+
+class IdentityGrant(models.Model):
+    """A request to learn the name behind one token, its decision, its use and its review.
+
+    A two-person grant is asked for by a follow-up team member and decided
+    by someone else with the privacy role (the database refuses a row where
+    the two are the same person). A break-glass grant is opened by a
+    specialist alone in a safety emergency and waits for review.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="identity_grants"
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="identity_grants"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="identity_grants"
+    )
+    kind = models.CharField(max_length=16, choices=GrantKind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    purpose = models.CharField(max_length=64)
+    reason = EncryptedTextField()
+    requested_at = models.DateTimeField(default=clock.now)
+    status = models.CharField(
+        max_length=16, choices=GrantStatus.choices, default=GrantStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = EncryptedTextField(blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    first_used_at = models.DateTimeField(null=True, blank=True)
+    uses = models.PositiveSmallIntegerField(default=0)
+    # The participant is told unless the privacy officer records why not.
+    notify_participant = models.BooleanField(default=True)
+    exception_reason = EncryptedTextField(blank=True, default="")
+    participant_told_on = models.DateField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="identity_grant_kind_valid", condition=Q(kind__in=GrantKind.values)
+            ),
+            models.CheckConstraint(
+                name="identity_grant_status_valid", condition=Q(status__in=GrantStatus.values)
+            ),
+            # Prohibited purposes cannot be stored, whatever reached the model.
+            models.CheckConstraint(
+                name="identity_grant_purpose_lawful",
+                condition=~Q(purpose__in=sorted(p.value for p in PROHIBITED)),
+            ),
+            # Two people: the decider is never the requester.
+            models.CheckConstraint(
+                name="identity_grant_two_people",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+            ),
+            models.CheckConstraint(
+                name="identity_grant_reviewer_not_requester",
+                condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=F("requested_by")),
+            ),
+            models.CheckConstraint(
+                name="identity_grant_approved_expires",
+                condition=~Q(status="approved") | Q(expires_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"identity grant {self.pk}"
+
+    @property
+    def dek_subject(self) -> str:
+        return self.participant.dek_subject
+
+    @property
+    def purpose_label(self) -> str:
+        try:
+            return str(Purpose(self.purpose).label)
+        except ValueError:
+            return self.purpose
+
+    def is_live(self, at: dt.datetime | None = None) -> bool:
+        """Approved and not yet expired."""
+        at = at or clock.now()
+        return (
+            self.status == GrantStatus.APPROVED
+            and self.expires_at is not None
+            and at < self.expires_at
+        )
+
+    def state(self) -> str:
+        """A word for lists: pending, live, expired, refused."""
+        if self.status == GrantStatus.APPROVED:
+            return "live" if self.is_live() else "expired"
+        return str(self.status)

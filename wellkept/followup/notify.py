@@ -1,0 +1,164 @@
+"""E-mails of the follow-up process, sent after the transaction that caused them commits.
+
+What they say is deliberately thin. A participant's e-mail says only that
+something is waiting in Wellkept: a work mailbox may be read by others,
+and "a wellbeing specialist wrote to you" is itself sensitive. The privacy
+officers' alerts carry no token and no name, only a link to the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from wellkept.accounts.models import User, readable_email
+from wellkept.followup.identity import login_for_participant
+from wellkept.orgs.models import Organisation, Participant, Role
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_WAITING_SUBJECT = "A message is waiting for you in Wellkept"
+MESSAGE_WAITING_BODY = """\
+Hello,
+
+A message is waiting for you in Wellkept. Sign in to read it:
+
+{url}
+
+This e-mail says nothing more on purpose. You can reply, or say you do not
+want to be contacted, from the same page.
+"""
+
+LOOKUP_SUBJECT = "Someone looked up who you are in Wellkept"
+LOOKUP_BODY = """\
+Hello,
+
+As promised when you joined the wellbeing programme, we are telling you
+that a member of the follow-up team looked up the name behind your code
+number.
+
+Who: {who}
+When: {when}
+Why: {purpose}
+
+The reason they gave, and every other access to your data, are on your
+"My data" page:
+
+{url}
+
+This step needed a second person to approve it (or, in a safety emergency,
+it is reviewed afterwards by the privacy officer). If you have questions,
+contact the privacy officer: {contact}
+"""
+
+PRIVACY_SUBJECTS = {
+    "request": "A re-identification request waits for a decision",
+    "break_glass": "Break-glass: an identity was opened in a safety emergency",
+}
+PRIVACY_BODY = """\
+Hello,
+
+{what} at {organisation}. It waits for someone with the privacy role other
+than the person who asked:
+
+{url}
+
+This e-mail names nobody on purpose.
+"""
+
+
+def _absolute(path: str) -> str:
+    return settings.WELLKEPT_BASE_URL.rstrip("/") + path
+
+
+def _send(subject: str, body: str, to: list[str]) -> None:
+    if not to:
+        return
+    message = EmailMessage(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        # Never the address or the content: the in-app notice is the record.
+        logger.warning("follow-up e-mail not sent (%s)", exc.__class__.__name__)
+
+
+def participant_address(participant: Participant) -> str:
+    """The participant's sign-in address, found by the keyed link; "" when there is none.
+
+    The application computes this to deliver a notice; no person sees it.
+    """
+    user = login_for_participant(participant)
+    return readable_email(user) if user is not None and user.is_active else ""
+
+
+def message_waiting(participant: Participant) -> None:
+    """After commit, e-mail the participant that a message is waiting (nothing more)."""
+    participant_id = participant.pk
+
+    def send() -> None:
+        fresh = Participant.objects.filter(pk=participant_id).first()
+        address = participant_address(fresh) if fresh is not None else ""
+        body = MESSAGE_WAITING_BODY.format(url=_absolute(reverse("followup:mine")))
+        _send(MESSAGE_WAITING_SUBJECT, body, [address] if address else [])
+
+    transaction.on_commit(send)
+
+
+def participant_told(
+    participant: Participant, *, who: str, when: str, purpose: str, contact: str
+) -> None:
+    """After commit, e-mail the participant who looked them up, when and why."""
+    participant_id = participant.pk
+
+    def send() -> None:
+        fresh = Participant.objects.filter(pk=participant_id).first()
+        address = participant_address(fresh) if fresh is not None else ""
+        body = LOOKUP_BODY.format(
+            who=who,
+            when=when,
+            purpose=purpose,
+            url=_absolute(reverse("lifecycle:mydata")) + "#lookups",
+            contact=contact or "see the notice on your consent page",
+        )
+        _send(LOOKUP_SUBJECT, body, [address] if address else [])
+
+    transaction.on_commit(send)
+
+
+def privacy_officers_alerted(
+    organisation: Organisation, *, what: str, path: str, exclude: Any = None
+) -> None:
+    """After commit, e-mail every privacy officer of the organisation (never ``exclude``)."""
+    organisation_id = organisation.pk
+    name = organisation.name
+
+    def send() -> None:
+        officers = User.objects.filter(
+            Q(memberships__organisation_id=organisation_id)
+            & Q(memberships__role=Role.PRIVACY_OFFICER),
+            is_active=True,
+        ).distinct()
+        to = [
+            readable_email(u)
+            for u in officers
+            if (exclude is None or u.pk != exclude) and readable_email(u)
+        ]
+        body = PRIVACY_BODY.format(
+            what=PRIVACY_SUBJECTS[what], organisation=name, url=_absolute(path)
+        )
+        _send(PRIVACY_SUBJECTS[what], body, to)
+
+    transaction.on_commit(send)

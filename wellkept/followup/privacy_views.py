@@ -1,0 +1,178 @@
+"""The privacy role's side: decide requests, review grants and break-glass, refused purposes.
+
+Lists belong to one organisation, chosen like the other privacy pages; one
+grant's pages are reached through the policy (404 for missing, forbidden
+and one's own request alike: nobody decides or reviews their own).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy
+from wellkept.access.policy import get_for
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
+from wellkept.consent.privacy_views import privacy_officer_only
+from wellkept.followup import reidentification, selectors
+from wellkept.followup.forms import ApproveForm, DecisionForm, ReviewForm
+from wellkept.followup.models import IdentityGrant
+from wellkept.followup.reauth import fresh, reauthenticate_then
+from wellkept.orgs.models import Organisation
+
+OVERSIGHT = Purpose.AUDIT_OVERSIGHT
+GRANTS = ResourceKind.IDENTITY_GRANT
+
+
+def _grant(request: HttpRequest, pk: Any, action: Action = Action.READ) -> IdentityGrant:
+    return get_for(
+        actor=request.user,
+        queryset=IdentityGrant.objects.select_related(
+            "participant", "organisation", "requested_by", "decided_by", "reviewed_by"
+        ),
+        pk=pk,
+        action=action,
+        purpose=OVERSIGHT,
+        request=request,
+    )
+
+
+def _back(grant: IdentityGrant) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("followup:privacy_grant", args=[grant.pk]))
+
+
+def _error(request: HttpRequest, exc: Exception) -> None:
+    messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+
+
+@policy(action=Action.READ, resource=GRANTS, purpose=OVERSIGHT)
+@privacy_officer_only(action=Action.READ, kind=GRANTS, purpose=OVERSIGHT, what="grants")
+@never_cache
+@require_GET
+def requests(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+    """List requests to decide, break-glass openings and used or expired grants to review."""
+    lists = selectors.privacy_queue(actor=request.user, organisation=organisation, request=request)
+    return render(
+        request,
+        "followup/privacy/requests.html",
+        {"organisation": organisation, "lists": lists},
+    )
+
+
+@policy(action=Action.READ, resource=GRANTS, purpose=OVERSIGHT)
+@never_cache
+@require_GET
+def grant_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Show one request or grant with what can be done with it now."""
+    grant = _grant(request, pk)
+    return render(
+        request,
+        "followup/privacy/grant.html",
+        {
+            "grant": grant,
+            "row": selectors.grant_row(grant),
+            "approve_form": ApproveForm(),
+            "refuse_form": DecisionForm(),
+            "review_form": ReviewForm(),
+            "exception": selectors.plain(grant.exception_reason),
+            "decision_note": selectors.plain(grant.decision_note),
+            "review_note": selectors.plain(grant.review_note),
+        },
+    )
+
+
+@policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
+@require_POST
+def approve(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Approve a request: a grant for this token, this requester, for a few hours."""
+    grant = _grant(request, pk, Action.UPDATE)
+    if not fresh(request):
+        messages.info(request, "Prove your second factor again, then approve.")
+        return reauthenticate_then(request, reverse("followup:privacy_grant", args=[grant.pk]))
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return _back(grant)
+    data = form.cleaned_data
+    try:
+        reidentification.reidentification_decide(
+            actor=request.user,
+            grant=grant,
+            approve=True,
+            note=data["note"],
+            hours=data["hours"],
+            notify_participant=not data["do_not_tell"],
+            exception_reason=data["exception_reason"],
+            request=request,
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Approved. The requester can read the name while it lasts.")
+    return _back(grant)
+
+
+@policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
+@require_POST
+def refuse(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Refuse a request."""
+    grant = _grant(request, pk, Action.UPDATE)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        reidentification.reidentification_decide(
+            actor=request.user, grant=grant, approve=False, note=note, request=request
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Refused. The requester sees the refusal.")
+    return _back(grant)
+
+
+@policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
+@require_POST
+def review(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Record the review of a used, expired or break-glass grant."""
+    grant = _grant(request, pk, Action.UPDATE)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write your review first.")
+        return _back(grant)
+    try:
+        reidentification.grant_review(
+            actor=request.user, grant=grant, note=form.cleaned_data["note"], request=request
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Review recorded.")
+    return _back(grant)
+
+
+@policy(action=Action.READ, resource=ResourceKind.AUDIT_TRAIL, purpose=OVERSIGHT)
+@privacy_officer_only(
+    action=Action.READ, kind=ResourceKind.AUDIT_TRAIL, purpose=OVERSIGHT, what="purpose-refused"
+)
+@never_cache
+@require_GET
+def refused(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+    """List every refused attempt to use a prohibited purpose."""
+    rows = selectors.refused_purposes(
+        actor=request.user, organisation=organisation, request=request
+    )
+    return render(
+        request,
+        "followup/privacy/refused.html",
+        {"organisation": organisation, "rows": rows or []},
+    )
