@@ -27,6 +27,10 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/wellkept migrate --noinput
 	$(BIN)/wellkept seed_demo
+	@# The embedded scheduler (retention, daily) runs beside the server and
+	@# stops with it.
+	$(BIN)/wellkept scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/wellkept runserver 127.0.0.1:8000
 
 test: venv

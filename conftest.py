@@ -1,7 +1,8 @@
 """Project-wide test fixtures.
 
-Every test gets its own key file in a temporary folder, so tests never read
-or write the developer's demo keys, and the in-process key cache is emptied.
+Every test gets its own key file (and tombstone journal, backup key and
+scheduler state) in a temporary folder, so tests never read or write the
+developer's demo keys or var/ files, and the in-process key cache is emptied.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def _isolated_keyring(tmp_path_factory: pytest.TempPathFactory, settings) -> Ite
     settings.WELLKEPT_KEYRING_FILE = path
     settings.WELLKEPT_KEYRING_CREATE = True
     settings.WELLKEPT_AUDIT_CHECKPOINT_FILE = path.parent / "checkpoints.jsonl"
+    # Files outside the database that erasure, backups and the scheduler
+    # write: per test too, never the developer's var/ folder.
+    settings.WELLKEPT_TOMBSTONE_FILE = path.parent / "tombstones.jsonl"
+    settings.WELLKEPT_SCHEDULER_STATE_FILE = path.parent / "scheduler.json"
+    settings.WELLKEPT_BACKUP_KEY_FILE = path.parent / "backup.key"
+    settings.WELLKEPT_BACKUP_DIR = path.parent / "backups"
     reset_keyring()
     dek_cache.clear()
     cache.clear()

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCHMARKS = ["bench_vault", "bench_audit", "bench_checkin"]
+BENCHMARKS = ["bench_vault", "bench_audit", "bench_checkin", "bench_insights", "bench_backup"]
 
 
 def setup_django(workdir: Path) -> None:

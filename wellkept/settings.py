@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "wellkept.consent",
     "wellkept.assessments",
     "wellkept.lifecycle",
+    "wellkept.followup",
+    "wellkept.insights",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -130,6 +132,12 @@ if _database_url:
             "Use a form like postgres://user:password@host:5432/wellkept."
         ) from None
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # One test database per process, as for SQLite below: two test runs on
+    # one server (CI runs suites side by side) would otherwise drop each
+    # other's `test_<name>` database mid-run.
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default'].get('NAME') or 'wellkept'}_{os.getpid()}"
+    }
 else:
     DATABASES = {
         "default": {
@@ -198,6 +206,32 @@ WELLKEPT_AUDIT_CHECKPOINT_EVERY = env.int(
 # Where checkpoints go (dotted paths); the first readable one is verified against.
 WELLKEPT_AUDIT_CHECKPOINT_SINKS = env.list(
     "WELLKEPT_AUDIT_CHECKPOINT_SINKS", ["wellkept.audit.checkpoints.FileSink"]
+)
+
+# --- Backups and the tombstone journal (docs/backups.md) --------------------
+# One line per erasure (a keyed digest of the token and the time), kept
+# outside the database so that a restored backup cannot forget who asked to
+# be erased. Keep it with the audit checkpoints, off the database host.
+WELLKEPT_TOMBSTONE_FILE = env.path(
+    "WELLKEPT_TOMBSTONE_FILE", VAR_DIR / "lifecycle" / "tombstones.jsonl"
+)
+# The backup key is not a data key: a stolen backup plus the keyring must not
+# be enough, and an operator may hold backups without being able to read data.
+# Escrow it apart from the keyring; `wellkept backup keygen` creates it.
+WELLKEPT_BACKUP_KEY_FILE = env.path("WELLKEPT_BACKUP_KEY_FILE", VAR_DIR / "keys" / "backup.key")
+# Where `wellkept backup drill` looks for the latest backup when given no --dir.
+WELLKEPT_BACKUP_DIR = env.path("WELLKEPT_BACKUP_DIR", VAR_DIR / "backups")
+
+# --- Retention and erasure (docs/retention-and-erasure.md) ----------------
+# The hour (UTC) from which `wellkept scheduler` runs the daily retention job,
+# how often it looks, and where it remembers the last run (a restart must not
+# lose it; the jobs are idempotent, so a lost file only costs a re-run).
+WELLKEPT_RETENTION_HOUR = env.int("WELLKEPT_RETENTION_HOUR", 3, minimum=0, maximum=23)
+WELLKEPT_SCHEDULER_POLL_SECONDS = env.int(
+    "WELLKEPT_SCHEDULER_POLL_SECONDS", 60, minimum=1, maximum=3600
+)
+WELLKEPT_SCHEDULER_STATE_FILE = env.path(
+    "WELLKEPT_SCHEDULER_STATE_FILE", VAR_DIR / "lifecycle" / "scheduler.json"
 )
 
 # --- Authentication -------------------------------------------------------

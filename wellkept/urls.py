@@ -8,6 +8,9 @@ urlpatterns = [
     path("reminders/", include("wellkept.assessments.reminder_urls")),
     path("manage/programmes/", include("wellkept.assessments.programme_admin_urls")),
     path("privacy/", include("wellkept.consent.privacy_urls")),
+    path("insights/", include("wellkept.insights.urls")),
+    path("follow-up/", include("wellkept.followup.urls")),
     path("accounts/", include("wellkept.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("wellkept.insights.api_urls")),
 ]

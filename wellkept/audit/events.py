@@ -39,11 +39,36 @@ class EventType(models.TextChoices):
     REMINDER_SENT = "reminder.sent", "Check-in reminders sent"
     REMINDER_UNSUBSCRIBED = "reminder.unsubscribed", "Reminders turned off"
     SUBJECT_ERASED = "subject.erased", "Participant's data erased"
+    RETENTION_PURGED = "retention.purged", "Expired data deleted by retention"
+    RETENTION_RUN = "retention.run", "Retention run finished"
+    LEGAL_HOLD_SET = "legal_hold.set", "Legal hold set"
+    LEGAL_HOLD_LIFTED = "legal_hold.lifted", "Legal hold lifted"
     DATA_SEEDED = "data.seeded", "Synthetic data seeded"
     CONFIG_CHANGED = "config.changed", "Configuration changed"
     BREAKGLASS_OPENED = "breakglass.opened", "Break-glass access opened"
+    FOLLOWUP_CASE_OPENED = "followup.case_opened", "Follow-up case opened"
+    FOLLOWUP_CASE_ASSIGNED = "followup.case_assigned", "Follow-up case assigned"
+    FOLLOWUP_CASE_CLOSED = "followup.case_closed", "Follow-up case closed"
+    FOLLOWUP_NOTE_ADDED = "followup.note_added", "Case note written"
+    FOLLOWUP_MESSAGE_SENT = "followup.message_sent", "Follow-up message sent"
+    FOLLOWUP_IDENTITY_SHARED = "followup.identity_shared", "Participant shared who they are"
+    FOLLOWUP_CONVERSATION_ASKED = "followup.conversation_asked", "Conversation asked for"
+    FOLLOWUP_DECLINED = "followup.declined", "Follow-up declined"
+    REIDENTIFICATION_REQUESTED = "reidentification.requested", "Re-identification requested"
+    REIDENTIFICATION_APPROVED = "reidentification.approved", "Re-identification approved"
+    REIDENTIFICATION_REFUSED = "reidentification.refused", "Re-identification refused"
+    REIDENTIFICATION_USED = "reidentification.used", "Identity behind a token read"
+    REIDENTIFICATION_EXCEPTION = (
+        "reidentification.notice_exception",
+        "Participant not told (exception recorded)",
+    )
+    REIDENTIFICATION_TOLD = "reidentification.participant_told", "Participant told of a look-up"
+    GRANT_REVIEWED = "grant.reviewed", "Grant or break-glass reviewed"
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
     AUDIT_VERIFIED = "audit.verified", "Audit trail verified"
+    BACKUP_CREATED = "backup.created", "Encrypted backup created"
+    BACKUP_RESTORED = "backup.restored", "Backup restored"
+    BACKUP_DRILLED = "backup.drilled", "Restore drill run"
 
 
 class Outcome(models.TextChoices):

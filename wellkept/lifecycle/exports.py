@@ -35,6 +35,7 @@ from wellkept.assessments.selectors import decode_payload
 from wellkept.assessments.services import read_draft
 from wellkept.consent.models import ConsentRecord
 from wellkept.consent.receipts import TOKEN_SYSTEM, consent_fhir, consent_receipt
+from wellkept.followup.exports import followup_export
 from wellkept.lifecycle.selectors import access_by_others
 from wellkept.orgs.models import Participant, RoleCategory
 
@@ -241,6 +242,7 @@ def export_json(participant: Participant) -> dict[str, Any]:
         "check_ins": _checkins(participant),
         "responses": _responses(participant),
         "safety_alerts": _safety_alerts(participant),
+        "follow_up": followup_export(participant),
         "reminders": _reminders(participant),
         "access_by_others": _access_log(participant),
     }

@@ -1,75 +1,205 @@
-"""Erasure: the one path by which everything about a participant is destroyed.
+"""Erasure, retention settings and legal holds.
 
-My data calls it today; retention and the privacy officer's requests will
-call the same service. Order matters: the data key is shredded first, in the
-same transaction as the deletions, so even a row that some bug left behind
-(or a copy in a backup) can no longer be read.
+``participant_erase`` is the one path by which everything about a
+participant is destroyed: My data, the privacy officer's requests received
+outside the app, retention (consent records past their period) and a backup
+restore re-applying a tombstone all call it. Order matters: the aggregates
+lose the person while their answers can still be read, then the data key is
+shredded in the same transaction as the deletions, so even a row that some
+bug left behind (or a copy in a backup) can no longer be read. The tombstone
+goes to the journal outside the database before the commit, and the signed
+receipt is the last thing written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
+from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
+from wellkept.access.resources import Resource, ResourceKind
 from wellkept.actors import PseudonymousActor, SystemActor
 from wellkept.assessments.models import CheckIn, ReminderOptOut, ReminderSent, Response, SafetyAlert
 from wellkept.assessments.scopes import participant_resource
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
 from wellkept.consent.models import ConsentRecord
-from wellkept.orgs.models import Participant
+from wellkept.followup.erasure import followup_erase, followup_rows
+from wellkept.followup.identity import login_for_participant
+from wellkept.followup.models import Case
+from wellkept.insights.store import participant_leaves_aggregates
+from wellkept.lifecycle.models import (
+    AUDIT_TRAIL_MINIMUM_MONTHS,
+    BOUNDS,
+    DataCategory,
+    DeletionReceipt,
+    ErasureRule,
+    LegalHold,
+    RetentionPeriod,
+)
+from wellkept.lifecycle.receipts import receipt_sign
+from wellkept.lifecycle.tombstones import tombstone_append, tombstone_digest
+from wellkept.orgs.models import Organisation, Participant
 from wellkept.vault.services import datakey_shred
+
+OVERSIGHT = Purpose.AUDIT_OVERSIGHT
+HOLD_REASON_MIN = 10
+HOLD_REASON_MAX = 1000
+
+
+class ErasureHeld(ValidationError):
+    """A legal hold is in force on the person: erasure waits until it is lifted."""
 
 
 @dataclass(frozen=True)
 class Erasure:
     token: str
     counts: dict[str, int]
+    rule: str = ErasureRule.SUBJECT_REQUEST
+    receipt: dict[str, Any] = field(default_factory=dict)
+    receipt_id: str = ""
 
     @property
     def summary(self) -> str:
         return ", ".join(f"{kind} {n}" for kind, n in self.counts.items())
 
 
-def participant_erase(
-    *, actor: Any, participant: Participant, request: HttpRequest | None = None
-) -> Erasure:
-    """Shred the participant's data key and delete every row filed under their token."""
+def held(participant: Participant) -> bool:
+    """True when a legal hold (on the person or one of their cases) is in force."""
+    return LegalHold.objects.filter(participant=participant, lifted_at__isnull=True).exists()
+
+
+def _authorise_erasure(
+    *,
+    actor: Any,
+    participant: Participant,
+    rule: ErasureRule,
+    grant: Any,
+    request: HttpRequest | None,
+) -> Purpose:
+    """Ask the policy (audited) whether ``actor`` may erase under ``rule``; return the purpose."""
+    if rule == ErasureRule.OUTSIDE_REQUEST:
+        # Imported here: subject_requests needs the followup models, and
+        # this module is imported by apps that load before them.
+        from wellkept.lifecycle.subject_requests import PURPOSE, get_request_subject_for
+
+        if grant is None:
+            raise PermissionDenied(
+                "An outside request is answered under a re-identification grant."
+            )
+        found = get_request_subject_for(
+            actor=actor, grant_id=grant.pk, action=Action.DELETE, what="erase", request=request
+        )
+        if found.participant.pk != participant.pk:
+            raise PermissionDenied("The grant names someone else.")
+        return PURPOSE
     purpose = (
         Purpose.SERVICE_ADMINISTRATION if isinstance(actor, SystemActor) else Purpose.SELF_SERVICE
     )
-    token = participant.token
     resource = participant_resource(participant, "everything")
     # Decided in its own transaction, so that a refusal is audited.
     if not can(actor, Action.DELETE, resource, purpose, request=request, consent_ok=True):
         raise PermissionDenied("You cannot erase this participant's data.")
+    return purpose
+
+
+def participant_erase(
+    *,
+    actor: Any,
+    participant: Participant,
+    request: HttpRequest | None = None,
+    rule: ErasureRule | str | None = None,
+    grant: Any = None,
+    close_account: bool = False,
+) -> Erasure:
+    """Shred the participant's data key, delete every row under their token, sign a receipt.
+
+    ``rule`` says why (it goes on the receipt): by default the person's own
+    request for a signed-in user and an automatic job for a command. A
+    legal hold in force refuses every rule but the automatic job, which
+    re-applies an erasure that already happened (a tombstone after a
+    restore) and must not be held back by a hold restored with the backup.
+
+    ``close_account`` (a request received outside the app only) also
+    deletes the person's sign-in, with its second factors, when it is a
+    participant-only account: see ``_account_close``.
+    """
+    if rule is None:
+        rule = ErasureRule.JOB if isinstance(actor, SystemActor) else ErasureRule.SUBJECT_REQUEST
+    rule = ErasureRule(rule)
+    if close_account and rule != ErasureRule.OUTSIDE_REQUEST:
+        raise PermissionDenied("Only the privacy officer's outside request closes an account.")
+    token = participant.token
+    purpose = _authorise_erasure(
+        actor=actor, participant=participant, rule=rule, grant=grant, request=request
+    )
     with transaction.atomic():
+        # The hold is checked under a lock on the participant's row, which
+        # legal_hold_set takes too: a hold set while this erasure runs either
+        # commits first and is seen here, or waits and finds nobody to hold.
+        Participant.objects.select_for_update().filter(pk=participant.pk).exists()
+        if rule != ErasureRule.JOB and held(participant):
+            raise ErasureHeld(
+                "A legal hold is in force on this data, so it cannot be erased yet. The privacy "
+                "officer lifts the hold once it is no longer needed; the erasure can then go "
+                "ahead.",
+                code="held",
+            )
         counts = {
             "responses": Response.objects.filter(participant=participant).count(),
             "check-ins": CheckIn.objects.filter(participant=participant).count(),
             "safety alerts": SafetyAlert.objects.filter(participant=participant).count(),
+            "follow-up records": followup_rows(participant),
             "consent records": ConsentRecord.objects.filter(participant=participant).count(),
             "reminder records": ReminderSent.objects.filter(participant=participant).count()
             + ReminderOptOut.objects.filter(participant=participant).count(),
+            "legal holds": LegalHold.objects.filter(participant=participant).count(),
         }
+        # Found before the participant row goes: the keyed link needs it.
+        login = login_for_participant(participant) if close_account else None
         recorded_as = actor if isinstance(actor, SystemActor) else PseudonymousActor(token)
+        if rule == ErasureRule.OUTSIDE_REQUEST:
+            # The privacy officer acts as themselves, not as the participant.
+            recorded_as = actor
+        # The aggregates lose this person first, while their answers can
+        # still be read; after the shred nothing could subtract them.
+        participant_leaves_aggregates(participant)
         datakey_shred(actor=recorded_as, subject=participant.dek_subject)
         # Children first, explicitly: no reliance on cascades reaching every table.
+        followup_erase(participant)
+        LegalHold.objects.filter(participant=participant).delete()
         SafetyAlert.objects.filter(participant=participant).delete()
         Response.objects.filter(participant=participant).delete()
         CheckIn.objects.filter(participant=participant).delete()
         ConsentRecord.objects.filter(participant=participant).delete()
         ReminderSent.objects.filter(participant=participant).delete()
         ReminderOptOut.objects.filter(participant=participant).delete()
+        organisation = participant.organisation
         Participant.objects.filter(pk=participant.pk).delete()
-        erasure = Erasure(token=token, counts=counts)
+        if login is not None:
+            counts.update(_account_close(actor=recorded_as, user=login))
+        now = clock.now()
+        # Written ahead of the commit (see lifecycle.tombstones): a crash
+        # after it erases again at the next restore, the safe direction.
+        tombstone_append(token=token, at=now)
+        receipt = DeletionReceipt(organisation=organisation, rule=rule.value, issued_at=now)
+        receipt.document = receipt_sign(
+            subject_digest=tombstone_digest(token),
+            organisation=organisation.name,
+            rule=rule.value,
+            rule_label=str(rule.label),
+            counts=counts,
+            erased_at=now,
+            receipt_id=str(receipt.pk),
+        )
+        receipt.save(force_insert=True)
         audit_record(
             actor=recorded_as,
             event=EventType.SUBJECT_ERASED,
@@ -77,6 +207,240 @@ def participant_erase(
             purpose=purpose.value,
             # Only how many rows went: kinds such as "safety alerts" are
             # clinical facts, and the trail outlives the erasure.
-            reason=f"rows deleted: {sum(counts.values())}",
+            reason=f"{rule.value}; rows deleted: {sum(counts.values())}; receipt {receipt.pk}",
+            request=request if rule == ErasureRule.OUTSIDE_REQUEST else None,
         )
-    return erasure
+    return Erasure(
+        token=token,
+        counts=counts,
+        rule=rule.value,
+        receipt=receipt.document,
+        receipt_id=str(receipt.pk),
+    )
+
+
+def _account_close(*, actor: Any, user: Any) -> dict[str, int]:
+    """Delete a participant-only login with its second factors, e-mail rows and sessions.
+
+    allauth's MFA secrets are encrypted under one service key, not the
+    user's (issue 2), so shredding the user's key would not reach them: the
+    authenticator rows are deleted explicitly. A login holding a staff role
+    or enrolled elsewhere is kept: it is not only this person's
+    participation, and the system administrator manages staff accounts.
+    """
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+
+    from wellkept.orgs.models import Clinician, StaffMembership
+
+    if StaffMembership.objects.filter(user_id=user.pk).exists():
+        return {"sign-in account kept (staff)": 0}
+    if Clinician.objects.filter(user_id=user.pk).values("organisation_id").distinct().count() > 1:
+        return {"sign-in account kept (other organisations)": 0}
+    sessions = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    factors = Authenticator.objects.filter(user=user).delete()[0]
+    EmailAddress.objects.filter(user=user).delete()
+    UserSession.objects.filter(user=user).delete()
+    Session.objects.filter(session_key__in=sessions).delete()
+    datakey_shred(actor=actor, subject=user.dek_subject)
+    type(user).objects.filter(pk=user.pk).delete()
+    return {"sign-in account": 1, "second factors": factors}
+
+
+# --- retention settings -------------------------------------------------------
+
+
+def retention_resource(organisation: Organisation, what: str) -> Resource:
+    return Resource(
+        kind=ResourceKind.RETENTION_CONFIG,
+        reference=f"setting:retention/{organisation.slug}/{what}",
+        organisation_id=organisation.pk,
+    )
+
+
+def validate_months(category: DataCategory | str, months: int) -> None:
+    """Raise ValidationError with a clear message when ``months`` is outside the lawful range."""
+    category = DataCategory(category)
+    bounds = BOUNDS[category]
+    if category == DataCategory.AUDIT_TRAIL and months < AUDIT_TRAIL_MINIMUM_MONTHS:
+        raise ValidationError(
+            f"The audit trail must be kept for at least 6 years ({AUDIT_TRAIL_MINIMUM_MONTHS} "
+            f"months); {months} months is too short. Choose {AUDIT_TRAIL_MINIMUM_MONTHS} or more.",
+            code="audit_minimum",
+        )
+    if not bounds.minimum <= months <= bounds.maximum:
+        raise ValidationError(
+            f"{category.label}: choose between {bounds.minimum} and {bounds.maximum} months "
+            f"(you gave {months}).",
+            code="out_of_bounds",
+        )
+
+
+def retention_set(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    category: DataCategory | str,
+    months: int,
+    request: HttpRequest | None = None,
+) -> RetentionPeriod:
+    """Set how long the organisation keeps one category of data, within its bounds."""
+    category = DataCategory(category)
+    validate_months(category, months)
+    purpose = Purpose.SERVICE_ADMINISTRATION if isinstance(actor, SystemActor) else OVERSIGHT
+    resource = retention_resource(organisation, category.value)
+    if not can(actor, Action.UPDATE, resource, purpose, request=request):
+        raise PermissionDenied("Only the privacy officer can change retention periods.")
+    with transaction.atomic():
+        row = (
+            RetentionPeriod.objects.select_for_update()
+            .filter(organisation=organisation, category=category)
+            .first()
+        )
+        before = row.months if row is not None else BOUNDS[category].default
+        changed_by = None if isinstance(actor, SystemActor) else actor
+        if row is None:
+            row = RetentionPeriod.objects.create(
+                organisation=organisation,
+                category=category,
+                months=months,
+                changed_at=clock.now(),
+                changed_by=changed_by,
+            )
+        else:
+            row.months, row.changed_at, row.changed_by = months, clock.now(), changed_by
+            row.save(update_fields=["months", "changed_at", "changed_by"])
+        audit_record(
+            actor=actor,
+            event=EventType.CONFIG_CHANGED,
+            target=resource.reference,
+            purpose=purpose.value,
+            reason=f"retention {before} -> {months} months",
+            request=request,
+        )
+    return row
+
+
+# --- legal holds ----------------------------------------------------------------
+
+
+def _hold_reason(value: str, *, what: str = "the reason") -> str:
+    text = " ".join((value or "").split())
+    if len(text) < HOLD_REASON_MIN:
+        raise ValidationError(
+            f"Write {what} (at least {HOLD_REASON_MIN} characters): a hold must say why it "
+            "keeps data past its retention period.",
+            code="reason_short",
+        )
+    if len(text) > HOLD_REASON_MAX:
+        raise ValidationError(
+            f"Keep {what} under {HOLD_REASON_MAX} characters (it has {len(text)}).",
+            code="reason_long",
+        )
+    return text
+
+
+def hold_resource(organisation: Organisation, participant: Participant, what: str) -> Resource:
+    return Resource(
+        kind=ResourceKind.RETENTION_CONFIG,
+        reference=f"participant:{participant.token}/{what}",
+        organisation_id=organisation.pk,
+    )
+
+
+def legal_hold_set(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    token: str = "",
+    case: Case | None = None,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> LegalHold:
+    """Put a legal hold on a participant (by token) or on one follow-up case."""
+    text = _hold_reason(reason)
+    if case is not None:
+        participant = case.participant
+        if case.organisation_id != organisation.pk:
+            raise ValidationError("No such case in this organisation.", code="unknown")
+    else:
+        cleaned = (token or "").strip()
+        found = Participant.objects.filter(organisation=organisation, token=cleaned).first()
+        if not cleaned or found is None:
+            # The same answer for a malformed and an unknown token.
+            raise ValidationError(
+                "No participant with this code number in this organisation. Copy the token "
+                "exactly as the follow-up queue or the audit trail shows it.",
+                code="unknown",
+            )
+        participant = found
+    what = f"hold:case:{case.pk}" if case is not None else "hold:person"
+    if not can(
+        actor,
+        Action.CREATE,
+        hold_resource(organisation, participant, what),
+        OVERSIGHT,
+        request=request,
+    ):
+        raise PermissionDenied("Only the privacy officer can set a legal hold.")
+    with transaction.atomic():
+        # The lock participant_erase takes: a hold and an erasure never cross.
+        if not Participant.objects.select_for_update().filter(pk=participant.pk).exists():
+            raise ValidationError(
+                "No participant with this code number in this organisation (erased meanwhile).",
+                code="unknown",
+            )
+        existing = LegalHold.objects.select_for_update().filter(
+            participant=participant, case=case, lifted_at__isnull=True
+        )
+        if existing.exists():
+            raise ValidationError(
+                "A hold is already in force on this; lift it first if its reason changed.",
+                code="already_held",
+            )
+        hold = LegalHold(
+            organisation=organisation,
+            participant=participant,
+            case=case,
+            set_by=actor,
+            set_at=clock.now(),
+        )
+        hold.reason = text
+        hold.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            event=EventType.LEGAL_HOLD_SET,
+            target=f"participant:{participant.token}/hold:{hold.pk}",
+            purpose=OVERSIGHT.value,
+            reason="case" if case is not None else "person",
+            request=request,
+        )
+    return hold
+
+
+def legal_hold_lift(
+    *, actor: Any, hold: LegalHold, reason: str, request: HttpRequest | None = None
+) -> LegalHold:
+    """Lift a hold: retention then deletes what expired under it at its next run."""
+    text = _hold_reason(reason, what="why the hold ends")
+    participant = hold.participant
+    resource = hold_resource(hold.organisation, participant, f"hold:{hold.pk}")
+    if not can(actor, Action.UPDATE, resource, OVERSIGHT, request=request):
+        raise PermissionDenied("Only the privacy officer can lift a legal hold.")
+    with transaction.atomic():
+        locked = LegalHold.objects.select_for_update().get(pk=hold.pk)
+        if locked.lifted_at is not None:
+            raise ValidationError("This hold was lifted already.", code="lifted")
+        locked.lifted_at, locked.lifted_by = clock.now(), actor
+        locked.lift_reason = text
+        locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        audit_record(
+            actor=actor,
+            event=EventType.LEGAL_HOLD_LIFTED,
+            target=f"participant:{participant.token}/hold:{locked.pk}",
+            purpose=OVERSIGHT.value,
+            request=request,
+        )
+    return locked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wellkept.lifecycle import views
+from wellkept.lifecycle import privacy_views, views
 
 app_name = "lifecycle"
 
@@ -10,4 +10,32 @@ urlpatterns = [
     path("download/my-data.fhir.json", views.export_fhir, name="export_fhir"),
     path("reminders/", views.reminders, name="reminders"),
     path("erase/", views.erase, name="erase"),
+    # Anyone holding a receipt checks it against this key.
+    path("receipt-key/", privacy_views.receipt_key, name="receipt_key"),
+    # The privacy officer's side (404 for everyone else).
+    path("privacy/retention/", privacy_views.retention, name="retention"),
+    path("privacy/retention/set/", privacy_views.retention_update, name="retention_update"),
+    path("privacy/holds/", privacy_views.hold_set, name="hold_set"),
+    path("privacy/holds/<uuid:pk>/lift/", privacy_views.hold_lift, name="hold_lift"),
+    path(
+        "privacy/receipts/<uuid:pk>.json",
+        privacy_views.receipt_download,
+        name="receipt_download",
+    ),
+    path("privacy/requests/", privacy_views.subject_request, name="subject_request"),
+    path(
+        "privacy/requests/<str:grant>/export.json",
+        privacy_views.subject_export_json,
+        name="subject_export_json",
+    ),
+    path(
+        "privacy/requests/<str:grant>/export.fhir.json",
+        privacy_views.subject_export_fhir,
+        name="subject_export_fhir",
+    ),
+    path(
+        "privacy/requests/<str:grant>/erase/",
+        privacy_views.subject_erase,
+        name="subject_erase",
+    ),
 ]

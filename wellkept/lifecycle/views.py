@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.services import reminders_set
 from wellkept.assessments.views import own_participant
 from wellkept.consent.selectors import consent_history, consent_state
+from wellkept.followup.selectors import lookups_told
 from wellkept.lifecycle import exports, selectors
 from wellkept.lifecycle.services import participant_erase
 from wellkept.orgs.models import Participant
@@ -90,6 +92,7 @@ def mydata(request: HttpRequest) -> HttpResponse:
         "alerts": participant.safety_alerts.count(),
         "reminders_on": not ReminderOptOut.objects.filter(participant=participant).exists(),
         "access_log": access_log,
+        "lookups": lookups_told(actor=request.user, participant=participant, request=request),
     }
     return render(request, "lifecycle/mydata.html", context)
 
@@ -170,13 +173,29 @@ def erase(request: HttpRequest) -> HttpResponse:
         if request.POST.get("confirm") != "erase":
             error = "Tick the box to confirm that you want everything erased."
         else:
-            erasure = participant_erase(
-                actor=request.user, participant=participant, request=request
-            )
-            # Rendered in answer to the POST rather than after a redirect: the
-            # summary would otherwise have to wait in the session, a row that
-            # names the login, and say that this login took part.
-            return render(request, "lifecycle/erased.html", {"summary": erasure.summary})
+            try:
+                erasure = participant_erase(
+                    actor=request.user, participant=participant, request=request
+                )
+            except ValidationError as exc:
+                # A legal hold: said plainly, nothing erased.
+                error = " ".join(exc.messages)
+            else:
+                # Rendered in answer to the POST rather than after a redirect:
+                # the summary and the receipt would otherwise have to wait in
+                # the session, a row that names the login, and say that this
+                # login took part. The receipt travels in the page itself.
+                receipt = json.dumps(erasure.receipt, indent=2, sort_keys=True)
+                return render(
+                    request,
+                    "lifecycle/erased.html",
+                    {
+                        "summary": erasure.summary,
+                        "receipt": receipt,
+                        "receipt_href": "data:application/json;charset=utf-8," + quote(receipt),
+                        "receipt_name": f"wellkept-deletion-receipt-{erasure.receipt_id}.json",
+                    },
+                )
     return render(
         request,
         "lifecycle/erase.html",

@@ -41,7 +41,19 @@ ACCOUNT = (
 # Role pages join here as their apps land, e.g. Role.LEADER: (NavItem(...),).
 # A role missing from the table sees the common links only.
 BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
-    Role.PRIVACY_OFFICER: (NavItem("Privacy", "privacy:processing"),),
+    Role.LEADER: (NavItem("Insights", "insights:dashboard"),),
+    Role.WELLBEING_OFFICER: (
+        NavItem("Insights", "insights:dashboard"),
+        NavItem("Follow-up", "followup:queue"),
+    ),
+    Role.SPECIALIST: (NavItem("Follow-up", "followup:queue"),),
+    Role.PRIVACY_OFFICER: (
+        NavItem("Privacy", "privacy:processing"),
+        NavItem("Re-identification", "followup:privacy_requests"),
+        NavItem("Disclosure control", "insights:settings"),
+        NavItem("Retention", "lifecycle:retention"),
+        NavItem("Data requests", "lifecycle:subject_request"),
+    ),
     Role.SYSTEM_ADMIN: (
         NavItem("Invitations", "accounts:invitation_list"),
         NavItem("Programmes", "programmes:list"),

@@ -1,0 +1,734 @@
+"""Create, verify, restore and drill backups: what `wellkept backup` calls.
+
+The order of a restore is the point of this module: the backup is proven
+whole before anything is touched, the tombstone journal is proven intact
+before the database is replaced (without it, erased people would come back),
+and every tombstone is re-applied through the one erasure service before the
+installation is handed back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.core.management import call_command
+from django.db import connection, connections
+from django.db.migrations.loader import MigrationLoader
+from django.db.utils import load_backend
+from django.utils.connection import ConnectionDoesNotExist
+
+from wellkept import clock
+from wellkept.access.purposes import Purpose
+from wellkept.actors import SystemActor
+from wellkept.audit import chain, checkpoints
+from wellkept.audit.events import EventType, Outcome
+from wellkept.audit.models import AuditEntry
+from wellkept.audit.services import audit_record
+from wellkept.audit.verify import VerifyResult, chain_verify
+from wellkept.lifecycle import tombstones
+from wellkept.lifecycle.backup import snapshot, stream
+from wellkept.lifecycle.backup.keys import BackupKeyError, current_key, key_create, key_exists
+from wellkept.lifecycle.backup.manifest import (
+    Manifest,
+    manifest_path,
+    manifest_read,
+    manifest_write,
+)
+from wellkept.lifecycle.backup.stream import BackupFormatError
+
+Progress = Callable[[int], object] | None
+SUFFIX = ".wkbackup"
+DRILL_ALIAS = "wellkept_backup_drill"
+
+
+class RestoreRefused(Exception):
+    """The restore was refused before anything was changed."""
+
+
+class RestoreIncomplete(Exception):
+    """The database was replaced but the restore could not finish."""
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+class _HashingWriter:
+    def __init__(self, target: BinaryIO) -> None:
+        self.target = target
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self.target.write(data)
+
+
+class _HashingReader:
+    def __init__(self, source: BinaryIO) -> None:
+        self.source = source
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        self.sha.update(data)
+        self.size += len(data)
+        return data
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_utc(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wellkept")
+    except PackageNotFoundError:
+        return ""
+
+
+def _private_tempdir(near: Path) -> Path:
+    # Next to the database: the plaintext copy gets the same protection as
+    # the database file itself, and a large copy does not fill a small /tmp.
+    near.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return Path(tempfile.mkdtemp(prefix=".wellkept-backup-", dir=near))
+
+
+def _scratch_near() -> Path:
+    if connection.vendor == "sqlite":
+        return snapshot.sqlite_path().parent
+    return Path(tempfile.gettempdir())
+
+
+def _open_backup(path: Path) -> BinaryIO:
+    if path.is_dir():
+        raise BackupFormatError(f"{path} is a directory; give the backup file itself.")
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise BackupFormatError(f"{path} does not exist.") from None
+    except OSError as exc:
+        raise BackupFormatError(f"{path} cannot be read ({exc.strerror}).") from None
+
+
+# -- create --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    path: Path
+    manifest_path: Path
+    manifest: Manifest | None
+    key_created: bool
+    seconds: float
+    dry_run: bool = False
+    estimated_bytes: int = 0
+
+    @property
+    def summary(self) -> str:
+        if self.dry_run:
+            key = "would create a new backup key" if self.key_created else "backup key present"
+            return (
+                f"dry run: would back up about {self.estimated_bytes / 1e6:.1f} MB of "
+                f"{snapshot.vendor()} to {self.path} ({key}); nothing written."
+            )
+        if self.manifest is None:
+            return f"nothing was written to {self.path}."
+        rows = sum(self.manifest.row_counts.values())
+        return (
+            f"backed up {rows} rows in {len(self.manifest.row_counts)} tables "
+            f"({self.manifest.plain_size / 1e6:.1f} MB, {self.manifest.file_size / 1e6:.1f} MB "
+            f"encrypted) to {self.path} in {self.seconds:.1f} s; backup id "
+            f"{self.manifest.backup_id}, key {self.manifest.key_id}."
+        )
+
+
+def _target_file(path: Path, now: dt.datetime) -> Path:
+    if path.is_dir():
+        return path / f"wellkept-{now:%Y%m%dT%H%M%S}Z{SUFFIX}"
+    return path
+
+
+def backup_create(
+    *,
+    actor: SystemActor,
+    path: Path,
+    dry_run: bool = False,
+    progress: Progress = None,
+    total: Callable[[int], object] | None = None,
+) -> CreateResult:
+    """Snapshot the database, encrypt it under the backup key, write file and manifest."""
+    started = time.monotonic()
+    vendor = snapshot.vendor()
+    now = clock.now()
+    target = _target_file(Path(path), now)
+    if target.exists() or manifest_path(target).exists():
+        raise BackupFormatError(
+            f"{target} already exists. Backups are never overwritten: choose a new name, or "
+            "give a directory and a dated name is chosen."
+        )
+    if not target.parent.is_dir():
+        raise BackupFormatError(
+            f"The folder {target.parent} does not exist. Create it (mode 0700) first."
+        )
+    key_created = not key_exists()
+    if dry_run:
+        if vendor == "postgresql":
+            snapshot._tool("pg_dump")
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_database_size(current_database())")
+                estimate = int(cursor.fetchone()[0])
+        else:
+            estimate = snapshot.sqlite_path().stat().st_size
+        tombstones.journal_position()  # a damaged journal is reported now, not at restore
+        return CreateResult(target, manifest_path(target), None, key_created, 0.0, True, estimate)
+    key = key_create() if key_created else current_key()
+    position = tombstones.journal_position()
+    journal = tombstones.tombstones_since(None)
+    backup_id = uuid.uuid4().hex
+    partial = target.with_name(f".{target.name}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            writer = _HashingWriter(raw)
+            if vendor == "sqlite":
+                scratch = _private_tempdir(snapshot.sqlite_path().parent)
+                try:
+                    copy = scratch / "snapshot.sqlite3"
+                    facts = snapshot.sqlite_snapshot(copy)
+                    if total is not None:
+                        total(copy.stat().st_size)
+                    with copy.open("rb") as plain:
+                        stats = stream.encrypt(
+                            plain, writer, key=key, backup_id=backup_id, progress=progress
+                        )
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
+                snapshot_kind = "sqlite-online-backup"
+            else:
+                with snapshot.pg_snapshot() as (dump, facts, _process):
+                    stats = stream.encrypt(
+                        dump, writer, key=key, backup_id=backup_id, progress=progress
+                    )
+                snapshot_kind = "pg_dump-custom"
+            raw.flush()
+            os.fsync(raw.fileno())
+        manifest = Manifest(
+            backup_id=backup_id,
+            created_at=_utc(now),
+            vendor=vendor,
+            snapshot=snapshot_kind,
+            key_id=key.key_id,
+            schema=facts.schema,
+            row_counts=facts.row_counts,
+            audit_head=facts.audit_head,
+            tombstones={
+                "lines": position.lines,
+                "mac": position.mac,
+                "last_at": _utc(journal[-1].at) if journal else "",
+            },
+            plain_size=stats.plain_size,
+            plain_sha256=stats.plain_sha256,
+            file_size=writer.size,
+            file_sha256=writer.sha.hexdigest(),
+            chunks=stats.chunks,
+            chunk_size=stream.CHUNK_SIZE,
+            wellkept_version=_version(),
+        ).signed(key)
+        os.replace(partial, target)
+        written = manifest_write(target, manifest)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    audit_record(
+        actor=actor,
+        event=EventType.BACKUP_CREATED,
+        target=f"backup:{backup_id}",
+        purpose=Purpose.SERVICE_ADMINISTRATION.value,
+        reason=f"{vendor}, {manifest.file_size} bytes, key {key.key_id}",
+    )
+    return CreateResult(target, written, manifest, key_created, time.monotonic() - started)
+
+
+# -- verify --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    manifest: Manifest
+    seconds: float
+
+    @property
+    def summary(self) -> str:
+        m = self.manifest
+        return (
+            f"backup {m.backup_id} is complete and untampered: {m.chunks} chunks, "
+            f"{m.plain_size / 1e6:.1f} MB of {m.vendor}, taken {m.created_at}, key {m.key_id} "
+            f"(checked in {self.seconds:.1f} s)."
+        )
+
+
+def _checked_chunks(path: Path, manifest: Manifest, progress: Progress) -> Iterator[bytes]:
+    """Yield the plaintext; finish only if file and plaintext match the manifest."""
+    handle = _open_backup(path)
+    with handle:
+        reader = _HashingReader(handle)
+        plain_sha = hashlib.sha256()
+        plain_size = 0
+        for chunk in stream.decrypt(
+            reader,
+            expected_backup_id=manifest.backup_id,
+            progress=progress,
+        ):
+            plain_sha.update(chunk)
+            plain_size += len(chunk)
+            yield chunk
+    if reader.size != manifest.file_size or reader.sha.hexdigest() != manifest.file_sha256:
+        raise BackupFormatError("The backup file does not match its manifest's checksum.")
+    if plain_size != manifest.plain_size or plain_sha.hexdigest() != manifest.plain_sha256:
+        raise BackupFormatError("The decrypted backup does not match its manifest's checksum.")
+
+
+def _manifest_for(path: Path) -> Manifest:
+    # The file first: "not a backup" is a better message than "manifest missing".
+    with _open_backup(path) as handle:
+        stream.read_header(handle)
+    return manifest_read(path)
+
+
+def backup_verify(*, path: Path, progress: Progress = None) -> VerifyReport:
+    """Prove the backup whole and untampered by authenticating every byte; restore nothing."""
+    started = time.monotonic()
+    manifest = _manifest_for(Path(path))
+    for _chunk in _checked_chunks(Path(path), manifest, progress):
+        pass
+    return VerifyReport(manifest, time.monotonic() - started)
+
+
+# -- restore -------------------------------------------------------------------
+
+
+def installation_is_empty() -> bool:
+    """True when no organisation, account, participant or audit entry exists yet."""
+    from wellkept.accounts.models import User
+    from wellkept.orgs.models import Organisation, Participant
+
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+    models = (AuditEntry, User, Organisation, Participant)
+    return not any(m._meta.db_table in tables and m.objects.exists() for m in models)
+
+
+def _check_schema(manifest: Manifest) -> bool:
+    """Refuse a backup from a newer Wellkept; return True when migrations must run after."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    known = set(loader.disk_migrations)
+    unknown = [f"{app}.{name}" for app, name in manifest.schema.items() if (app, name) not in known]
+    if unknown:
+        raise RestoreRefused(
+            "This backup was made by a newer Wellkept: its schema has migrations this "
+            f"installation does not know ({', '.join(sorted(unknown)[:5])}). Install the "
+            "version that made it, restore, then upgrade."
+        )
+    leaves = loader.graph.leaf_nodes()
+    return any(manifest.schema.get(app) != name for app, name in leaves)
+
+
+@dataclass
+class RestoreResult:
+    manifest: Manifest
+    seconds: float = 0.0
+    tombstones_total: int = 0
+    tombstones_after_backup: int = 0
+    reapplied: int = 0
+    migrated: bool = False
+    lost_entries_hint: int = 0
+    archived_checkpoints: Path | None = None
+    audit: VerifyResult | None = None
+    restored_problems: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def audit_intact(self) -> bool:
+        return not self.restored_problems and (self.audit is None or self.audit.intact)
+
+    @property
+    def summary(self) -> str:
+        m = self.manifest
+        if self.dry_run:
+            return (
+                f"dry run: backup {m.backup_id} ({m.created_at}) verifies and can be restored "
+                f"here; the tombstone journal holds {self.tombstones_total} tombstones, "
+                f"{self.tombstones_after_backup} recorded after the backup. Nothing changed."
+            )
+        audit = self.audit.summary() if self.audit is not None else "not verified"
+        lost = (
+            f"; at least {self.lost_entries_hint} audit entries written after the backup are "
+            "lost (see the archived checkpoints)"
+            if self.lost_entries_hint
+            else ""
+        )
+        return (
+            f"restored backup {m.backup_id} taken {m.created_at} in {self.seconds:.1f} s; "
+            f"{self.reapplied} erased participants erased again from "
+            f"{self.tombstones_total} tombstones ({self.tombstones_after_backup} recorded after "
+            f"the backup){'; migrations applied' if self.migrated else ''}; audit: {audit}{lost}."
+        )
+
+
+def _preflight(path: Path, *, force: bool) -> tuple[Manifest, bool, list[tombstones.Tombstone]]:
+    manifest = _manifest_for(path)
+    vendor = snapshot.vendor()
+    if manifest.vendor != vendor:
+        raise RestoreRefused(
+            f"This is a {manifest.vendor} backup; this installation uses {vendor}. Restore it "
+            f"into a {manifest.vendor} installation (you can migrate data afterwards)."
+        )
+    needs_migrate = _check_schema(manifest)
+    # The journal is read and verified before anything changes: restoring
+    # without it would bring erased people back.
+    journal = tombstones.tombstones_since(None)
+    position = tombstones.JournalPosition(
+        int(manifest.tombstones["lines"]), str(manifest.tombstones["mac"])
+    )
+    if not tombstones.journal_reaches(position):
+        raise RestoreRefused(
+            f"The tombstone journal {tombstones.journal_path()} is shorter than when this "
+            f"backup was taken (it then had {position.lines} lines): it was cut back or "
+            "replaced. Put back the journal's copy first; restoring now could bring erased "
+            "people back."
+        )
+    if not force and not installation_is_empty():
+        raise RestoreRefused(
+            "This installation is not empty (it has accounts, organisations, participants or "
+            "audit entries). A restore replaces everything in it. Restore into a fresh "
+            "installation, or add --force if replacing this data is really intended."
+        )
+    return manifest, needs_migrate, journal
+
+
+def _replace_database(path: Path, manifest: Manifest, progress: Progress) -> None:
+    if manifest.vendor == "sqlite":
+        scratch = _private_tempdir(_scratch_near())
+        try:
+            plain = scratch / "restore.sqlite3"
+            fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                for chunk in _checked_chunks(path, manifest, progress):
+                    out.write(chunk)
+            # Only a copy that authenticated to the last byte reaches the database.
+            snapshot.sqlite_restore(plain)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        # Proven whole first (no plaintext on disk); the second pass streams
+        # into pg_restore's single transaction, which rolls back on any error.
+        for _chunk in _checked_chunks(path, manifest, None):
+            pass
+        connection.close()
+        snapshot.pg_restore(_checked_chunks(path, manifest, progress))
+        connection.close()
+
+
+def _checkpoint_file() -> Path | None:
+    sink = checkpoints.readable_sink()
+    return sink.path if isinstance(sink, checkpoints.FileSink) else None
+
+
+def _restored_chain(manifest: Manifest, result: RestoreResult) -> None:
+    """Check the restored chain against the checkpoints, then start a new checkpoint file.
+
+    The checkpoints outlive the database, so they still vouch for entries
+    written after the backup. Those entries are gone; the checkpoints prove
+    the restored chain is a true prefix of the history and say how much was
+    lost. They are then archived, not deleted: new entries reuse the lost ids,
+    and a verifier reading the old file would call every one of them forged.
+    """
+    head_id = int(manifest.audit_head["id"])
+    head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
+    if (head or (0, ""))[0] != head_id or (
+        head_id and head and head[1] != manifest.audit_head["mac"]
+    ):
+        result.restored_problems.append(
+            "the restored audit chain does not end at the head the manifest recorded"
+        )
+    verified = chain_verify()
+    for problem in verified.problems:
+        if problem.entry_id > head_id and (
+            problem.message.startswith("truncated") or "missing" in problem.message
+        ):
+            result.lost_entries_hint = max(result.lost_entries_hint, problem.entry_id - head_id)
+            continue
+        result.restored_problems.append(str(problem))
+    path = _checkpoint_file()
+    if path is not None and path.exists():
+        archived = path.with_name(f"{path.name}.before-restore-{clock.now():%Y%m%dT%H%M%S}Z")
+        os.replace(path, archived)
+        result.archived_checkpoints = archived
+    if head is not None:
+        checkpoints.checkpoint_write(entry_id=head[0], mac=head[1])
+
+
+def _reapply(journal: list[tombstones.Tombstone], actor: SystemActor) -> int:
+    from wellkept.lifecycle.models import ErasureRule
+    from wellkept.lifecycle.services import participant_erase
+    from wellkept.orgs.models import Participant
+
+    wanted = {t.digest for t in journal}
+    erased = 0
+    # Every tombstone, not only those after the backup: an erasure that
+    # committed while the snapshot was being taken, or a write-ahead
+    # tombstone whose erasure rolled back, is re-applied too (the safe side).
+    for participant in Participant.objects.order_by("pk").iterator(chunk_size=500):
+        if tombstones.tombstone_digest(participant.token) in wanted:
+            # Named explicitly: re-applying an erasure is never held back.
+            participant_erase(actor=actor, participant=participant, rule=ErasureRule.JOB)
+            erased += 1
+    return erased
+
+
+def backup_restore(
+    *,
+    actor: SystemActor,
+    path: Path,
+    force: bool = False,
+    dry_run: bool = False,
+    progress: Progress = None,
+) -> RestoreResult:
+    """Restore a verified backup, re-apply every tombstone, verify and audit."""
+    started = time.monotonic()
+    path = Path(path)
+    manifest, needs_migrate, journal = _preflight(path, force=force)
+    taken = _parse_utc(manifest.created_at)
+    result = RestoreResult(
+        manifest,
+        tombstones_total=len(journal),
+        tombstones_after_backup=sum(1 for t in journal if t.at >= taken),
+        dry_run=dry_run,
+    )
+    if dry_run:
+        for _chunk in _checked_chunks(path, manifest, progress):
+            pass
+        return result
+    _replace_database(path, manifest, progress)
+    from wellkept.vault.services import dek_cache
+
+    # Data keys cached from the database that was just replaced.
+    dek_cache.clear()
+    if needs_migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+        result.migrated = True
+    _restored_chain(manifest, result)
+    try:
+        result.reapplied = _reapply(journal, actor)
+    except Exception as exc:
+        # The database is already replaced: say exactly how to finish.
+        raise RestoreIncomplete(
+            f"The database was restored, but re-applying the tombstones stopped ({exc}). "
+            "Erased people may be back: fix the cause and run the same restore again with "
+            "--force (it starts over and re-applies every tombstone)."
+        ) from exc
+    audit_record(
+        actor=actor,
+        event=EventType.BACKUP_RESTORED,
+        outcome=Outcome.ALLOWED,
+        target=f"backup:{manifest.backup_id}",
+        purpose=Purpose.SERVICE_ADMINISTRATION.value,
+        reason=(
+            f"taken {manifest.created_at}; {result.reapplied} re-erased from "
+            f"{len(journal)} tombstones; audit entries lost after backup: "
+            f"at least {result.lost_entries_hint}"
+        ),
+    )
+    result.audit = chain_verify()
+    head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
+    if head is not None:
+        checkpoints.checkpoint_write(entry_id=head[0], mac=head[1])
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# -- drill ---------------------------------------------------------------------
+
+
+@dataclass
+class DrillResult:
+    backup: Path
+    manifest: Manifest
+    seconds: float = 0.0
+    entries_checked: int = 0
+    tables_checked: int = 0
+    would_reapply: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def summary(self) -> str:
+        state = (
+            "passed" if self.ok else f"FAILED ({len(self.problems)} problem(s): {self.problems[0]})"
+        )
+        return (
+            f"restore drill {state}: backup {self.manifest.backup_id} taken "
+            f"{self.manifest.created_at} restored into a scratch database in "
+            f"{self.seconds:.1f} s; {self.tables_checked} tables' row counts and "
+            f"{self.entries_checked} audit entries checked; {self.would_reapply} participants "
+            "would be erased again from the tombstone journal."
+        )
+
+
+def latest_backup(directory: Path) -> Path:
+    """Return the newest backup file in ``directory`` (by modification time)."""
+    if not directory.is_dir():
+        raise BackupFormatError(f"{directory} is not a folder of backups.")
+    # By file time, not by the newest manifest that verifies: a damaged
+    # newest backup must fail the drill, not be skipped for an older one.
+    found = [(p.stat().st_mtime_ns, p) for p in directory.glob(f"*{SUFFIX}") if p.is_file()]
+    if not found:
+        raise BackupFormatError(
+            f"No backup in {directory}. Make one with `wellkept backup create {directory}`."
+        )
+    return max(found)[1]
+
+
+def _walk_chain(alias: str, head_id: int) -> tuple[int, list[str]]:
+    """Check every link and MAC of the chain in the scratch database."""
+    problems: list[str] = []
+    key = chain.chain_key()
+    marks: dict[int, str] = {}
+    sink = checkpoints.readable_sink()
+    if sink is not None:
+        for checkpoint in sink.read():
+            if checkpoint is not None and checkpoint.is_authentic():
+                marks[checkpoint.entry_id] = checkpoint.mac
+    prev_mac = ""
+    expected = 1
+    checked = 0
+    rows = AuditEntry.objects.using(alias).order_by("id").values_list(*chain.FIELDS, "mac")
+    for row in rows.iterator(chunk_size=5000):
+        entry_id = row[0]
+        if entry_id != expected:
+            problems.append(f"entry {expected}: missing")
+        if row[-2] != prev_mac:
+            problems.append(f"entry {entry_id}: does not follow the entry before it")
+        if chain.compute_mac(row[:-1], key=key) != row[-1]:
+            problems.append(f"entry {entry_id}: MAC does not match")
+        if entry_id in marks and marks[entry_id] != row[-1]:
+            problems.append(f"entry {entry_id}: differs from its checkpoint")
+        prev_mac, expected, checked = row[-1], entry_id + 1, checked + 1
+    if expected - 1 != head_id:
+        problems.append(f"the chain ends at {expected - 1}, the manifest says {head_id}")
+    return checked, problems
+
+
+def _open_scratch(settings_dict: dict[str, Any]) -> None:
+    # A connection of its own, never added to settings.DATABASES: nothing
+    # that walks every configured database (migrate, flush, checks) sees it.
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, DRILL_ALIAS)
+    connections[DRILL_ALIAS] = wrapper
+
+
+def _close_scratch() -> None:
+    try:
+        wrapper = connections[DRILL_ALIAS]
+    except ConnectionDoesNotExist:
+        return
+    wrapper.close()
+    del connections[DRILL_ALIAS]
+
+
+def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = None) -> DrillResult:
+    """Restore the latest backup into a scratch database, check it, time it, audit it."""
+    from wellkept.orgs.models import Participant
+
+    started = time.monotonic()
+    backup = latest_backup(Path(directory))
+    try:
+        manifest = _manifest_for(backup)
+    except (BackupFormatError, BackupKeyError) as exc:
+        audit_record(
+            actor=actor,
+            event=EventType.BACKUP_DRILLED,
+            target=f"backup-file:{backup.name}"[:200],
+            purpose=Purpose.SERVICE_ADMINISTRATION.value,
+            reason=f"failed: {exc}"[:300],
+        )
+        raise
+    result = DrillResult(backup, manifest)
+    base = dict(connections.settings["default"])
+    scratch_dir: Path | None = None
+    scratch_db = ""
+    try:
+        if manifest.vendor == "sqlite":
+            scratch_dir = _private_tempdir(_scratch_near())
+            plain = scratch_dir / "drill.sqlite3"
+            fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                for chunk in _checked_chunks(backup, manifest, progress):
+                    out.write(chunk)
+            _open_scratch({**base, "NAME": str(plain)})
+        else:
+            scratch_db = f"wellkept_drill_{uuid.uuid4().hex[:12]}"
+            with connection.cursor() as cursor:
+                cursor.execute(f'CREATE DATABASE "{scratch_db}"')
+            snapshot.pg_restore(_checked_chunks(backup, manifest, progress), database=scratch_db)
+            _open_scratch({**base, "NAME": scratch_db})
+        scratch = connections[DRILL_ALIAS]
+        with scratch.cursor() as cursor:
+            facts = snapshot.facts_from_cursor(cursor, scratch.introspection.table_names(cursor))
+        result.tables_checked = len(facts.row_counts)
+        for table, count in manifest.row_counts.items():
+            if facts.row_counts.get(table) != count:
+                result.problems.append(
+                    f"table {table} has {facts.row_counts.get(table)} rows, the manifest "
+                    f"says {count}"
+                )
+        result.entries_checked, chain_problems = _walk_chain(
+            DRILL_ALIAS, int(manifest.audit_head["id"])
+        )
+        result.problems.extend(chain_problems)
+        wanted = {t.digest for t in tombstones.tombstones_since(None)}
+        tokens = Participant.objects.using(DRILL_ALIAS).values_list("token", flat=True)
+        result.would_reapply = sum(
+            1 for token in tokens.iterator() if tombstones.tombstone_digest(token) in wanted
+        )
+    except (BackupFormatError, snapshot.SnapshotError) as exc:
+        result.problems.append(str(exc))
+    finally:
+        _close_scratch()
+        if scratch_dir is not None:
+            shutil.rmtree(scratch_dir, ignore_errors=True)
+        if scratch_db:
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{scratch_db}"')
+    result.seconds = time.monotonic() - started
+    audit_record(
+        actor=actor,
+        event=EventType.BACKUP_DRILLED,
+        outcome=Outcome.ALLOWED,
+        target=f"backup:{manifest.backup_id}",
+        purpose=Purpose.SERVICE_ADMINISTRATION.value,
+        reason=(
+            f"passed in {result.seconds:.1f} s" if result.ok else f"failed: {result.problems[0]}"
+        )[:300],
+    )
+    return result

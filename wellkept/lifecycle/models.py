@@ -1,0 +1,211 @@
+"""Retention periods, legal holds and deletion receipts.
+
+A retention period is set per organisation and data category, within
+bounds written into the database as well as the forms: the audit trail in
+particular can never be kept for less than six years, whatever path the
+value took (a form, a command, a shell, a migration).
+
+A legal hold names one participant (by token, through the row) or one
+follow-up case; its reason is ciphertext under the participant's own key,
+since a privacy officer may write a name or a court case into it.
+
+A deletion receipt is the signed statement an erasure produces: categories,
+counts, when and under which rule, and the tombstone digest of the token,
+never the token itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from wellkept import clock
+from wellkept.orgs.models import Organisation, Participant
+from wellkept.vault.fields import EncryptedTextField
+
+
+class DataCategory(models.TextChoices):
+    CHECKIN_ANSWERS = "checkin_answers", "Check-in answers"
+    SCORES = "scores", "Scores"
+    CASE_NOTES = "case_notes", "Case notes"
+    MESSAGES = "messages", "Messages"
+    CONSENT_RECORDS = "consent_records", "Consent records"
+    AUDIT_TRAIL = "audit_trail", "Audit trail"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The lawful range of a category's retention period, in months, and its default."""
+
+    minimum: int
+    maximum: int
+    default: int
+
+
+AUDIT_TRAIL_MINIMUM_MONTHS = 72
+# Defaults follow the issue (check-ins 12 months, case records 7 years, audit
+# trail 6 years). Minimums keep a setting from defeating its purpose: case
+# records must outlive a complaint, proof of consent must outlive the data it
+# covers, and the audit trail must outlive everything it could be asked about.
+BOUNDS: dict[str, Bounds] = {
+    DataCategory.CHECKIN_ANSWERS: Bounds(1, 120, 12),
+    DataCategory.SCORES: Bounds(1, 120, 12),
+    DataCategory.CASE_NOTES: Bounds(12, 360, 84),
+    DataCategory.MESSAGES: Bounds(12, 360, 84),
+    DataCategory.CONSENT_RECORDS: Bounds(12, 360, 72),
+    DataCategory.AUDIT_TRAIL: Bounds(AUDIT_TRAIL_MINIMUM_MONTHS, 1200, 72),
+}
+
+
+def _within_bounds() -> Q:
+    allowed = Q()
+    for category, bounds in BOUNDS.items():
+        allowed |= Q(category=category, months__gte=bounds.minimum, months__lte=bounds.maximum)
+    return allowed
+
+
+class RetentionPeriod(models.Model):
+    """How long one organisation keeps one category of data; no row means the default."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="retention_periods"
+    )
+    category = models.CharField(max_length=32, choices=DataCategory.choices)
+    months = models.PositiveSmallIntegerField()
+    changed_at = models.DateTimeField(default=clock.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "category"], name="lifecycle_retention_one_per_category"
+            ),
+            models.CheckConstraint(
+                name="lifecycle_retention_category_valid",
+                condition=Q(category__in=DataCategory.values),
+            ),
+            # Named on its own so that the refusal says what it is about.
+            models.CheckConstraint(
+                name="lifecycle_retention_audit_trail_at_least_6_years",
+                condition=~Q(category=DataCategory.AUDIT_TRAIL)
+                | Q(months__gte=AUDIT_TRAIL_MINIMUM_MONTHS),
+            ),
+            models.CheckConstraint(
+                name="lifecycle_retention_within_bounds", condition=_within_bounds()
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.months} months"
+
+
+class HoldScope(models.TextChoices):
+    PERSON = "person", "Everything about one participant"
+    CASE = "case", "One follow-up case"
+
+
+class LegalHold(models.Model):
+    """A legal hold: retention skips what it covers until the privacy officer lifts it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="legal_holds"
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="legal_holds"
+    )
+    case = models.ForeignKey(
+        "followup.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reason = EncryptedTextField()
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    set_at = models.DateTimeField(default=clock.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-set_at"]
+        constraints = [
+            # One hold in force per person and per case: a second one would
+            # only make "lifted" ambiguous.
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(case__isnull=True, lifted_at__isnull=True),
+                name="lifecycle_one_person_hold_in_force",
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(case__isnull=False, lifted_at__isnull=True),
+                name="lifecycle_one_case_hold_in_force",
+            ),
+            models.CheckConstraint(
+                name="lifecycle_hold_lifted_by_someone",
+                condition=Q(lifted_at__isnull=True) | Q(lifted_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"legal hold {self.pk}"
+
+    @property
+    def dek_subject(self) -> str:
+        return self.participant.dek_subject
+
+    @property
+    def scope(self) -> HoldScope:
+        return HoldScope.CASE if self.case_id is not None else HoldScope.PERSON
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted_at is None
+
+
+class ErasureRule(models.TextChoices):
+    """Under which rule an erasure happened: it goes on the receipt."""
+
+    SUBJECT_REQUEST = "subject_request", "The person's own request in My data (right to erasure)"
+    OUTSIDE_REQUEST = (
+        "outside_request",
+        "A request received outside the app (right to erasure)",
+    )
+    RETENTION = "retention", "The end of the organisation's retention period"
+    JOB = "job", "An automatic job (e.g. a tombstone re-applied after a restore)"
+
+
+class DeletionReceipt(models.Model):
+    """A signed deletion receipt, kept so the privacy officer can hand it out again.
+
+    ``document`` is the whole signed JSON: digest, categories and counts,
+    times and rule. No token, no content.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="deletion_receipts"
+    )
+    rule = models.CharField(max_length=32, choices=ErasureRule.choices)
+    issued_at = models.DateTimeField(default=clock.now)
+    document = models.JSONField()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="lifecycle_receipt_rule_valid", condition=Q(rule__in=ErasureRule.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"deletion receipt {self.pk}"

@@ -1,0 +1,196 @@
+"""The tombstone journal: signed, chained, append-only, outside the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import stat
+from pathlib import Path
+
+import pytest
+
+from wellkept.lifecycle.tombstones import (
+    Tombstone,
+    TombstoneJournalError,
+    journal_position,
+    journal_reaches,
+    tombstone_append,
+    tombstone_digest,
+    tombstones_since,
+)
+from wellkept.vault.keyring import reset_keyring
+
+T0 = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def journal(tmp_path: Path, settings) -> Path:
+    path = tmp_path / "lifecycle" / "tombstones.jsonl"
+    settings.WELLKEPT_TOMBSTONE_FILE = path
+    return path
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def rewrite(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+
+
+def test_it_records_a_keyed_digest_and_the_time_but_never_the_token(journal: Path) -> None:
+    tombstone_append(token="tok-alpha-canary", at=T0)
+
+    text = journal.read_text()
+    assert "tok-alpha-canary" not in text
+    assert tombstones_since(None) == [Tombstone(tombstone_digest("tok-alpha-canary"), T0)]
+
+
+def test_it_gives_one_token_one_digest_and_different_tokens_different_ones() -> None:
+    assert tombstone_digest("a") == tombstone_digest("a")
+    assert tombstone_digest("a") != tombstone_digest("b")
+    assert len(tombstone_digest("a")) == 64
+
+
+def test_it_keys_the_digest_so_another_keyring_cannot_match_it(settings, tmp_path: Path) -> None:
+    digest = tombstone_digest("tok")
+    settings.WELLKEPT_KEYRING_FILE = tmp_path / "other-keyring.json"
+    reset_keyring()
+
+    assert tombstone_digest("tok") != digest
+
+
+def test_it_creates_the_journal_readable_by_its_owner_only(journal: Path) -> None:
+    tombstone_append(token="tok", at=T0)
+
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+
+
+def test_it_returns_tombstones_at_or_after_a_time_in_order() -> None:
+    for hours, token in enumerate(["a", "b", "c"]):
+        tombstone_append(token=token, at=T0 + dt.timedelta(hours=hours))
+
+    since = tombstones_since(T0 + dt.timedelta(hours=1))
+
+    assert [t.digest for t in since] == [tombstone_digest("b"), tombstone_digest("c")]
+    assert len(tombstones_since(None)) == 3
+
+
+def test_it_reads_an_absent_journal_as_empty() -> None:
+    assert tombstones_since(None) == []
+    assert journal_position().lines == 0
+
+
+def test_it_refuses_a_naive_time() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        tombstone_append(token="tok", at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_it_detects_an_edited_time(journal: Path) -> None:
+    tombstone_append(token="a", at=T0)
+    rows = lines(journal)
+    rows[0]["at"] = "2020-01-01T00:00:00.000000Z"
+    rewrite(journal, rows)
+
+    with pytest.raises(TombstoneJournalError, match=r"Line 1 .* edited or forged"):
+        tombstones_since(None)
+
+
+def test_it_detects_a_forged_line(journal: Path) -> None:
+    tombstone_append(token="a", at=T0)
+    rows = lines(journal)
+    rows.append({**rows[0], "n": 2, "prev": rows[0]["mac"], "digest": "0" * 64})
+    rewrite(journal, rows)
+
+    with pytest.raises(TombstoneJournalError, match=r"Line 2 .* edited or forged"):
+        tombstones_since(None)
+
+
+def test_it_detects_a_deleted_line_in_the_middle(journal: Path) -> None:
+    for token in ("a", "b", "c"):
+        tombstone_append(token=token, at=T0)
+    rows = lines(journal)
+    rewrite(journal, [rows[0], rows[2]])
+
+    with pytest.raises(TombstoneJournalError, match="does not follow"):
+        tombstones_since(None)
+
+
+def test_it_detects_reordered_lines(journal: Path) -> None:
+    for token in ("a", "b"):
+        tombstone_append(token=token, at=T0)
+    rows = lines(journal)
+    rewrite(journal, [rows[1], rows[0]])
+
+    with pytest.raises(TombstoneJournalError, match="does not follow"):
+        tombstones_since(None)
+
+
+def test_it_refuses_to_append_after_a_torn_last_line(journal: Path) -> None:
+    tombstone_append(token="a", at=T0)
+    with journal.open("ab") as handle:
+        handle.write(b'{"n":2,"dig')
+
+    with pytest.raises(TombstoneJournalError, match="incomplete line"):
+        tombstone_append(token="b", at=T0)
+    with pytest.raises(TombstoneJournalError, match="incomplete line"):
+        tombstones_since(None)
+
+
+def test_it_reports_garbage_as_unreadable_not_a_traceback(journal: Path) -> None:
+    journal.parent.mkdir(parents=True)
+    journal.write_text("not json\n")
+
+    with pytest.raises(TombstoneJournalError, match=r"Line 1 .* unreadable"):
+        tombstones_since(None)
+
+
+def test_it_knows_whether_the_journal_still_reaches_a_recorded_position(journal: Path) -> None:
+    tombstone_append(token="a", at=T0)
+    tombstone_append(token="b", at=T0)
+    position = journal_position()
+    tombstone_append(token="c", at=T0)
+
+    assert position.lines == 2
+    assert journal_reaches(position)
+
+    # Cut back past the position: the line it names is gone.
+    rewrite(journal, lines(journal)[:1])
+    assert not journal_reaches(position)
+
+
+def _append_many(path: str, keyring: str, start: int) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.WELLKEPT_TOMBSTONE_FILE = Path(path)
+    settings.WELLKEPT_KEYRING_FILE = Path(keyring)
+    settings.WELLKEPT_KEYRING_CREATE = False
+    for i in range(start, start + 25):
+        tombstone_append(token=f"tok-{i}", at=T0)
+
+
+def test_it_keeps_the_chain_intact_with_several_processes_appending(
+    journal: Path, settings
+) -> None:
+    tombstone_append(token="first", at=T0)  # creates the keyring file the children share
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(
+            target=_append_many,
+            args=(str(journal), str(settings.WELLKEPT_KEYRING_FILE), 100 * n),
+        )
+        for n in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+
+    found = tombstones_since(None)
+    assert len(found) == 1 + 4 * 25
+    assert {t.digest for t in found} >= {tombstone_digest(f"tok-{300 + i}") for i in range(25)}

@@ -1,0 +1,230 @@
+"""The tombstone journal: who was erased, kept where a restore cannot reach.
+
+A backup taken before an erasure still holds the person. Restoring it would
+bring them back, so every erasure appends a tombstone (a keyed digest of the
+pseudonymous token and the time, nothing else) to a journal file OUTSIDE the
+database, and `wellkept backup restore` erases again everyone the journal
+names.
+
+Write-ahead: the erasure service appends inside its transaction, before the
+commit. A crash between the append and the commit leaves a tombstone for a
+person whose erasure rolled back; a later restore then erases someone who had
+asked to be erased, which is the safe direction. The opposite order (commit,
+then append) could lose the tombstone and resurrect the person.
+
+Integrity: each line carries an HMAC under a key derived from the keyring's
+audit secret, a sequence number and the MAC of the line before it, so an
+edited, forged, deleted or reordered line is detected when the journal is
+read. Cutting lines off the END leaves a shorter journal that is still
+consistent; backups record the journal position they saw, so a journal cut
+back past a backup is refused at restore, and docs/backups.md says how to
+ship the journal elsewhere against the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from wellkept.vault.keyring import get_keyring
+
+DIGEST_LABEL = b"wellkept-tombstone-v1\x00"
+LINE_KEY_LABEL = b"wellkept-tombstone-journal-key-v1"
+FORMAT = "wk-tombstone-v1"
+# A line is about 250 bytes; reading this much of the tail always holds the last one.
+_TAIL_BYTES = 4096
+
+
+class TombstoneJournalError(Exception):
+    """The journal cannot be read or trusted (damaged, edited, forged)."""
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    digest: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class JournalPosition:
+    """How far the journal reached: the number of lines and the MAC of the last one."""
+
+    lines: int
+    mac: str
+
+
+def journal_path() -> Path:
+    return Path(settings.WELLKEPT_TOMBSTONE_FILE)
+
+
+def tombstone_digest(token: str) -> str:
+    """Return the keyed digest that stands for ``token`` in the journal."""
+    # Keyed, so the journal alone cannot be matched against a list of tokens
+    # (or a leaked backup) by anyone without the keyring.
+    return get_keyring().mac("pseudonym", DIGEST_LABEL + token.encode()).hex()
+
+
+def _line_key() -> bytes:
+    return get_keyring().mac("audit", LINE_KEY_LABEL)
+
+
+def _format_time(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("A tombstone time must be timezone-aware.")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def _line_mac(key: bytes, *, number: int, digest: str, at: str, prev: str) -> str:
+    payload = json.dumps([FORMAT, number, digest, at, prev], separators=(",", ":"))
+    return hmac.new(key, payload.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _last_line(fd: int) -> str | None:
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return None
+    start = max(0, size - _TAIL_BYTES)
+    tail = os.pread(fd, size - start, start)
+    if not tail.endswith(b"\n"):
+        raise TombstoneJournalError(
+            f"The tombstone journal {journal_path()} ends in an incomplete line (a crash "
+            "while writing, or damage). Erasures are refused until it is repaired: restore "
+            "the journal from its copy, or remove the incomplete last line after checking it."
+        )
+    return tail.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("ascii", errors="replace")
+
+
+def _parse_line(line: str, number: int) -> dict[str, Any]:
+    try:
+        data = json.loads(line)
+        fields: dict[str, Any] = {
+            "n": int(data["n"]),
+            "digest": str(data["digest"]),
+            "at": str(data["at"]),
+            "prev": str(data["prev"]),
+            "mac": str(data["mac"]),
+        }
+        _parse_time(str(data["at"]))
+    except (ValueError, KeyError, TypeError):
+        raise TombstoneJournalError(
+            f"Line {number} of the tombstone journal {journal_path()} is unreadable. "
+            "Restore the journal from its copy before restoring a backup or erasing anyone."
+        ) from None
+    return fields
+
+
+def tombstone_append(*, token: str, at: dt.datetime) -> None:
+    """Append one signed tombstone for ``token`` to the journal and fsync it."""
+    path = journal_path()
+    at_text = _format_time(at)
+    digest = tombstone_digest(token)
+    key = _line_key()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        # An exclusive lock across processes: the next line needs the MAC and
+        # number of the last one, so two writers must not both read the same
+        # tail. The lock is held only for one read and one write.
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        last = _last_line(fd)
+        if last is None:
+            number, prev = 1, ""
+        else:
+            previous = _parse_line(last, 0)
+            number, prev = previous["n"] + 1, previous["mac"]
+        mac = _line_mac(key, number=number, digest=digest, at=at_text, prev=prev)
+        line = json.dumps(
+            {"n": number, "digest": digest, "at": at_text, "prev": prev, "mac": mac},
+            separators=(",", ":"),
+        )
+        # One write per line with O_APPEND, then fsync: the tombstone must be
+        # on disk before the erasure commits (see the module docstring).
+        os.write(fd, (line + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_verified() -> tuple[list[Tombstone], JournalPosition]:
+    path = journal_path()
+    if not path.exists():
+        return [], JournalPosition(0, "")
+    key = _line_key()
+    found: list[Tombstone] = []
+    prev = ""
+    number = 0
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise TombstoneJournalError(
+            f"The tombstone journal {path} cannot be read ({exc.strerror}). Check its permissions."
+        ) from None
+    with handle:
+        raw = handle.read()
+    if raw and not raw.endswith(b"\n"):
+        raise TombstoneJournalError(
+            f"The tombstone journal {path} ends in an incomplete line (a crash while "
+            "writing, or damage). Restore the journal from its copy."
+        )
+    for raw_line in raw.splitlines():
+        number += 1
+        fields = _parse_line(raw_line.decode("ascii", errors="replace"), number)
+        expected = _line_mac(
+            key, number=fields["n"], digest=fields["digest"], at=fields["at"], prev=fields["prev"]
+        )
+        if not hmac.compare_digest(expected.encode(), fields["mac"].encode()):
+            raise TombstoneJournalError(
+                f"Line {number} of the tombstone journal {path} fails its MAC: it was edited "
+                "or forged (or the keyring is not the one that wrote it). Restore the journal "
+                "from its copy; do not restore a backup until it verifies."
+            )
+        if fields["n"] != number or not hmac.compare_digest(fields["prev"].encode(), prev.encode()):
+            raise TombstoneJournalError(
+                f"Line {number} of the tombstone journal {path} does not follow the line "
+                "before it: lines were deleted, inserted or reordered. Restore the journal "
+                "from its copy; do not restore a backup until it verifies."
+            )
+        prev = fields["mac"]
+        found.append(Tombstone(digest=fields["digest"], at=_parse_time(fields["at"])))
+    return found, JournalPosition(number, prev)
+
+
+def tombstones_since(at: dt.datetime | None) -> list[Tombstone]:
+    """Return every tombstone recorded at or after ``at`` (all when None), verified."""
+    tombstones, _ = _read_verified()
+    if at is None:
+        return tombstones
+    return [t for t in tombstones if t.at >= at]
+
+
+def journal_position() -> JournalPosition:
+    """Return how far the verified journal reaches (for a backup's manifest)."""
+    return _read_verified()[1]
+
+
+def journal_reaches(position: JournalPosition) -> bool:
+    """True when the journal still holds the line ``position`` names, unchanged."""
+    if position.lines == 0:
+        return True
+    path = journal_path()
+    if not path.exists():
+        return False
+    with path.open("rb") as handle:
+        for number, raw_line in enumerate(handle, start=1):
+            if number == position.lines:
+                fields = _parse_line(raw_line.decode("ascii", errors="replace"), number)
+                return hmac.compare_digest(fields["mac"].encode(), position.mac.encode())
+    return False
