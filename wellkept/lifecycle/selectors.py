@@ -38,9 +38,11 @@ def _who(entry: AuditEntry) -> str:
     if entry.actor_label.startswith("system:"):
         return "An automatic job (" + entry.actor_label.removeprefix("system:") + ")"
     if entry.actor_label == "user":
-        # The role column names the staff role that decided; an empty one
-        # means a signed-in person without one (another participant probing).
-        return "A staff member" if entry.role and entry.role != "none" else "Someone signed in"
+        # The policy writes the role that decided, "none" for a signed-in
+        # person without one (another participant probing). A service's own
+        # event under a user (a case note, a message, a grant decision) has
+        # no role column: only staff reach those services.
+        return "Someone signed in" if entry.role == "none" else "A staff member"
     return "Someone not signed in"
 
 
@@ -64,7 +66,7 @@ def access_by_others(participant: Participant) -> list[AccessByOthers]:
         AccessByOthers(
             when=e.created_at,
             what=str(EventType(e.event).label) if e.event in EventType.values else e.event,
-            role=e.role.replace("_", " ") or "none",
+            role=e.role.replace("_", " ") or ("staff" if e.actor_label == "user" else "none"),
             purpose=e.purpose.replace("_", " ") or "none given",
             outcome=e.outcome,
             by=_who(e),

@@ -13,6 +13,7 @@ from wellkept.consent.services import consent_record
 from wellkept.followup import services
 from wellkept.followup.models import Case, CaseMessage, CaseNote, CaseStatus, IdentityGrant
 from wellkept.followup.tests.conftest import PIA_NAME, assigned_to, check_in, sign_in
+from wellkept.lifecycle.selectors import access_by_others
 from wellkept.lifecycle.services import participant_erase
 
 pytestmark = pytest.mark.django_db
@@ -181,6 +182,18 @@ def test_notes_and_messages_are_ciphertext_at_rest(world, case):
         stored = " ".join(row[0] for row in cursor.fetchall())
     assert "canary" not in stored
     assert CaseNote.objects.get().body == "Zebra-canary note about sleep"
+
+
+def test_the_participant_sees_staff_follow_up_actions_as_a_staff_members(world, case):
+    sam = world.people["sam"]
+    case = assigned_to(case, sam)
+    services.note_add(actor=sam, case=case, body="A note")
+    services.message_send(actor=sam, case=case, body="A message")
+    log = access_by_others(case.participant)
+    written = [e for e in log if e.what in {"Case note written", "Follow-up message sent"}]
+    assert len(written) == 2
+    # Not "Someone signed in" with role "none": that reads as a stranger.
+    assert {(e.by, e.role) for e in written} == {("A staff member", "staff")}
 
 
 @pytest.mark.parametrize(
