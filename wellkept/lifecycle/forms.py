@@ -59,7 +59,9 @@ class HoldForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         token, case = (data.get("token") or "").strip(), (data.get("case") or "").strip()
-        if bool(token) == bool(case):
+        if not token and not case:
+            raise ValidationError("Give a participant's code number or a case reference.")
+        if token and case:
             raise ValidationError(
                 "Give either a participant's code number or a case reference, not both."
             )

@@ -326,6 +326,11 @@ def retention_set(
 # --- legal holds ----------------------------------------------------------------
 
 
+# The shortest start of a code number a legal hold accepts (the consent
+# register shows the first eight characters).
+HOLD_TOKEN_MIN = 6
+
+
 def _hold_reason(value: str, *, what: str = "the reason") -> str:
     text = " ".join((value or "").split())
     if len(text) < HOLD_REASON_MIN:
@@ -366,16 +371,33 @@ def legal_hold_set(
         if case.organisation_id != organisation.pk:
             raise ValidationError("No such case in this organisation.", code="unknown")
     else:
-        cleaned = (token or "").strip()
-        found = Participant.objects.filter(organisation=organisation, token=cleaned).first()
-        if not cleaned or found is None:
+        # The consent register and the follow-up pages show the start of a
+        # code number with an ellipsis: accept that start when it names
+        # exactly one participant of this organisation.
+        cleaned = (token or "").strip().rstrip("…").rstrip(".")
+        matches = (
+            list(
+                Participant.objects.filter(
+                    organisation=organisation, token__startswith=cleaned
+                ).order_by("pk")[:2]
+            )
+            if len(cleaned) >= HOLD_TOKEN_MIN
+            else []
+        )
+        if len(matches) > 1:
+            raise ValidationError(
+                "Several code numbers start with these characters: copy more of it.",
+                code="ambiguous",
+            )
+        if not matches:
             # The same answer for a malformed and an unknown token.
             raise ValidationError(
-                "No participant with this code number in this organisation. Copy the token "
-                "exactly as the follow-up queue or the audit trail shows it.",
+                "No participant with this code number in this organisation. Copy the code "
+                f"number (at least its first {HOLD_TOKEN_MIN} characters) as the consent "
+                "register shows it.",
                 code="unknown",
             )
-        participant = found
+        participant = matches[0]
     what = f"hold:case:{case.pk}" if case is not None else "hold:person"
     if not can(
         actor,

@@ -101,6 +101,20 @@ def test_a_hold_on_an_unknown_token_gets_a_clear_message(client, world):
     assert "No participant with this code number" in response.content.decode()
     both = client.post(url, {"token": "a", "case": "b", "reason": REASON})
     assert "not both" in both.content.decode()
+    # Too short a start is refused like an unknown one.
+    colin = world.participants["colin"]
+    short = client.post(url, {"token": colin.token[:3], "reason": REASON})
+    assert "No participant with this code number" in short.content.decode()
+    assert not LegalHold.objects.exists()
+
+
+def test_a_hold_takes_the_code_number_as_the_consent_register_shows_it(client, world):
+    sign_in(client, world.people["priya"])
+    colin = world.participants["colin"]
+    url = reverse("lifecycle:hold_set") + "?org=st-annes"
+    response = client.post(url, {"token": colin.token[:8] + "…", "reason": REASON})
+    assert response.status_code == 302
+    assert LegalHold.objects.get().participant == colin
 
 
 BAD_INPUT = [
@@ -115,7 +129,7 @@ BAD_INPUT = [
     ("hold_set", {"token": "x" * 65, "reason": REASON}, "at most 64"),
     ("hold_set", {"token": "abc", "reason": "short"}, "at least 10"),
     ("hold_set", {"token": "abc", "reason": "y" * 1001}, "at most 1000"),
-    ("hold_set", {"reason": REASON}, "not both"),
+    ("hold_set", {"reason": REASON}, "code number or a case reference."),
 ]
 
 
