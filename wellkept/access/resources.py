@@ -38,9 +38,9 @@ class ResourceKind(models.TextChoices):
     KEYS_BACKUPS = "keys_backups", "Keys and backups"
     RETENTION_CONFIG = "retention_config", "Retention periods, legal holds, deletion receipts"
     # A data-subject request (access, portability, erasure) received outside
-    # the app, answered for the one participant an approved re-identification
-    # grant names; the grant is checked by lifecycle.subject_requests.
-    SUBJECT_REQUEST = "subject_request", "Data-subject request answered under a grant"
+    # the app, recorded by one privacy officer and approved by another; the
+    # request is checked by lifecycle.subject_requests.
+    SUBJECT_REQUEST = "subject_request", "Data-subject request received outside the app"
 
 
 # Kinds that are about one person (a participant or a client): their

@@ -256,8 +256,10 @@ RULES: tuple[Rule, ...] = (
         [P.AUDIT_OVERSIGHT, P.LEGAL_OBLIGATION],
     ),
     # ... retention periods and legal holds (issue 7), and data-subject
-    # requests received outside the app: legal obligation only, and only for
-    # the participant a live re-identification grant names (checked by
+    # requests received outside the app: legal obligation only. One officer
+    # records a request, another decides it (the recorder stands to it as
+    # owner, which is not granted here), and only the recorder's approved,
+    # unexpired request reaches a participant (checked by
     # lifecycle.subject_requests before the policy is asked).
     _rule(
         R.PRIVACY_OFFICER,
@@ -270,7 +272,7 @@ RULES: tuple[Rule, ...] = (
         R.PRIVACY_OFFICER,
         K.SUBJECT_REQUEST,
         [OTHER],
-        [A.READ, A.EXPORT, A.DELETE],
+        [A.READ, A.CREATE, A.UPDATE, A.EXPORT, A.DELETE],
         [P.LEGAL_OBLIGATION],
     ),
     # System administrator: users, roles, units, keys, backups; no clinical

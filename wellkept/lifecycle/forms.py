@@ -11,9 +11,15 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from wellkept.lifecycle.models import DataCategory
+from wellkept.lifecycle.models import DataCategory, SubjectRequestKind
 from wellkept.lifecycle.services import HOLD_REASON_MAX, validate_months
-from wellkept.lifecycle.subject_requests import parse_grant_reference
+from wellkept.lifecycle.subject_requests import (
+    EMAIL_MAX,
+    REASON_MAX,
+    clean_email,
+    clean_reason,
+    parse_reference,
+)
 
 
 class RetentionForm(forms.Form):
@@ -65,7 +71,7 @@ class HoldForm(forms.Form):
             raise ValidationError(
                 "Give either a participant's code number or a case reference, not both."
             )
-        if case and parse_grant_reference(case) is None:
+        if case and parse_reference(case) is None:
             self.add_error("case", "A case reference looks like 3f2b5c1e-... (a UUID).")
         return data
 
@@ -79,21 +85,37 @@ class LiftForm(forms.Form):
     )
 
 
-class GrantForm(forms.Form):
-    grant = forms.CharField(
-        label="Re-identification grant reference",
-        max_length=64,
-        help_text="The approved, unexpired grant that names the person who asked (a UUID).",
-        error_messages={"required": "Give the grant's reference."},
+class SubjectRequestForm(forms.Form):
+    email = forms.CharField(
+        label="The person's e-mail address, as written in their letter",
+        max_length=EMAIL_MAX,
+        help_text="Used once to find them and never stored.",
+        error_messages={
+            "required": "Give the e-mail address the person wrote from.",
+            "max_length": "An e-mail address has at most 254 characters.",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="What they ask for",
+        choices=SubjectRequestKind.choices,
+        error_messages={
+            "required": "Choose the kind of request: access, portability or erasure.",
+            "invalid_choice": "Choose the kind of request: access, portability or erasure.",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REASON_MAX,
+        help_text="What the person asked for and how their letter reached you; stored encrypted.",
+        error_messages={"required": "Write the reason for the request."},
     )
 
-    def clean_grant(self) -> str:
-        value = str(self.cleaned_data["grant"]).strip()
-        if parse_grant_reference(value) is None:
-            raise ValidationError(
-                "A grant reference looks like 3f2b5c1e-...: copy it from the grant's page."
-            )
-        return value
+    def clean_email(self) -> str:
+        return clean_email(self.cleaned_data["email"])
+
+    def clean_reason(self) -> str:
+        return clean_reason(self.cleaned_data["reason"])
 
 
 class EraseForm(forms.Form):

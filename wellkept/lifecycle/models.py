@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from wellkept import clock
 from wellkept.orgs.models import Organisation, Participant
@@ -209,3 +209,106 @@ class DeletionReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"deletion receipt {self.pk}"
+
+
+class SubjectRequestKind(models.TextChoices):
+    ACCESS = "access", "Access (a copy of everything held)"
+    PORTABILITY = "portability", "Portability (the data in a machine-readable file)"
+    ERASURE = "erasure", "Erasure (delete everything held)"
+
+
+class SubjectRequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a second privacy officer"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+SUBJECT_REQUEST_HOURS = 24
+
+
+class SubjectRequest(models.Model):
+    """A request received outside the app (a letter, an e-mail), answered by two privacy officers.
+
+    One officer records it with the address the person wrote from; the
+    service resolves that address to this organisation's participant (or to
+    nobody) at once and keeps only the foreign key, never the address. What
+    it resolved to is shown to no one until another officer approves, so a
+    pending request looks the same whether it reaches somebody or not.
+
+    The reason is ciphertext under the request's own data key, not the
+    participant's: it must stay readable after the participant is erased
+    (it is the privacy office's record of why), and it must not differ in
+    form between a request that reaches someone and one that does not.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="subject_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=clock.now)
+    kind = models.CharField(max_length=16, choices=SubjectRequestKind.choices)
+    reason = EncryptedTextField()
+    status = models.CharField(
+        max_length=16, choices=SubjectRequestStatus.choices, default=SubjectRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Emptied when the participant is erased: the receipt then says what happened.
+    participant = models.ForeignKey(
+        Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    receipt = models.ForeignKey(
+        DeletionReceipt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="lifecycle_subject_request_kind_valid",
+                condition=Q(kind__in=SubjectRequestKind.values),
+            ),
+            models.CheckConstraint(
+                name="lifecycle_subject_request_status_valid",
+                condition=Q(status__in=SubjectRequestStatus.values),
+            ),
+            # Two people, whatever path the row took: the service refuses
+            # self-approval, and the database refuses it again.
+            models.CheckConstraint(
+                name="lifecycle_subject_request_two_people",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+            ),
+            models.CheckConstraint(
+                name="lifecycle_subject_request_decided_when",
+                condition=Q(status=SubjectRequestStatus.PENDING) | Q(decided_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="lifecycle_subject_request_approved_expires",
+                condition=~Q(status=SubjectRequestStatus.APPROVED) | Q(expires_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"subject request {self.pk}"
+
+    @property
+    def dek_subject(self) -> str:
+        return f"subject_request:{self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"subject_request:{self.pk}"
+
+    def is_live(self) -> bool:
+        """True when approved and not yet expired."""
+        return (
+            self.status == SubjectRequestStatus.APPROVED
+            and self.expires_at is not None
+            and self.expires_at > clock.now()
+        )

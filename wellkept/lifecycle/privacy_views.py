@@ -2,9 +2,9 @@
 
 Every page answers 404 to anyone but the organisation's privacy officer
 (``privacy_officer_only``, shared with the other privacy pages). A
-data-subject request reaches one participant only through an approved,
-unexpired re-identification grant (``subject_requests``), and every step is
-audited by reference.
+data-subject request received outside the app is recorded by one privacy
+officer and approved by another before it reaches anyone
+(``subject_requests``); every step is audited by reference.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from wellkept import clock
@@ -31,8 +32,14 @@ from wellkept.access.resources import ResourceKind
 from wellkept.consent.privacy_views import privacy_officer_only
 from wellkept.followup.models import Case
 from wellkept.followup.reauth import fresh, reauthenticate_then
-from wellkept.lifecycle import exports, receipts, selectors
-from wellkept.lifecycle.forms import EraseForm, GrantForm, HoldForm, LiftForm, RetentionForm
+from wellkept.lifecycle import exports, receipts, selectors, subject_requests
+from wellkept.lifecycle.forms import (
+    EraseForm,
+    HoldForm,
+    LiftForm,
+    RetentionForm,
+    SubjectRequestForm,
+)
 from wellkept.lifecycle.models import DeletionReceipt, ErasureRule, LegalHold
 from wellkept.lifecycle.services import (
     held,
@@ -43,7 +50,6 @@ from wellkept.lifecycle.services import (
     retention_set,
 )
 from wellkept.lifecycle.subject_requests import PURPOSE as REQUEST_PURPOSE
-from wellkept.lifecycle.subject_requests import get_request_subject_for
 from wellkept.orgs.models import Organisation
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
@@ -225,6 +231,27 @@ def receipt_key(request: HttpRequest) -> HttpResponse:
 # --- data-subject requests received outside the app ---------------------------------
 
 
+def _requests_page(
+    request: HttpRequest,
+    organisation: Organisation,
+    *,
+    form: SubjectRequestForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "organisation": organisation,
+        "form": form or SubjectRequestForm(),
+        "mine": subject_requests.recorded_by(actor=request.user, organisation=organisation),
+        "to_decide": subject_requests.pending_for(actor=request.user, organisation=organisation),
+        "now": clock.now(),
+    }
+    return render(request, "lifecycle/privacy/subject_request.html", context, status=status)
+
+
+def _request_url(name: str, organisation: Organisation, pk: Any) -> str:
+    return f"{reverse(name, args=[pk])}?{urlencode({'org': organisation.slug})}"
+
+
 @policy(action=Action.READ, resource=REQUESTS, purpose=REQUEST_PURPOSE)
 @privacy_officer_only(
     action=Action.READ, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
@@ -232,55 +259,162 @@ def receipt_key(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def subject_request(request: HttpRequest, organisation: Organisation) -> HttpResponse:
-    """Name a grant; see who it reaches (by token) and answer: export or erase."""
-    if "grant" not in request.GET:
-        return render(
-            request,
-            "lifecycle/privacy/subject_request.html",
-            {"organisation": organisation, "form": GrantForm()},
-        )
-    form = GrantForm(request.GET)
+    """List the requests: record one, yours, and other officers' waiting for a decision."""
+    resource = subject_requests.organisation_resource(organisation, "list")
+    if not can(request.user, Action.READ, resource, REQUEST_PURPOSE, request=request):
+        raise Http404(NOT_FOUND_MESSAGE)
+    return _requests_page(request, organisation)
+
+
+@policy(action=Action.CREATE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
+@privacy_officer_only(
+    action=Action.CREATE, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
+)
+@sensitive_post_parameters("email", "reason")
+@require_POST
+def subject_request_new(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+    """Record a request received outside the app; another privacy officer decides."""
+    form = SubjectRequestForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "lifecycle/privacy/subject_request.html",
-            {"organisation": organisation, "form": form},
-            status=400,
+        return _requests_page(request, organisation, form=form, status=400)
+    try:
+        subject_requests.subject_request_record(
+            actor=request.user,
+            organisation=organisation,
+            email=form.cleaned_data["email"],
+            kind=form.cleaned_data["kind"],
+            reason=form.cleaned_data["reason"],
+            request=request,
         )
-    found = get_request_subject_for(
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _requests_page(request, organisation, form=form, status=400)
+    except PermissionDenied:
+        raise Http404(NOT_FOUND_MESSAGE) from None
+    messages.success(
+        request,
+        "The request is recorded. Another privacy officer must approve it before you can see "
+        "whether the address reaches anyone here.",
+    )
+    return HttpResponseRedirect(_with_org("lifecycle:subject_request", organisation))
+
+
+def _decide(
+    request: HttpRequest, organisation: Organisation, pk: str, *, approve: bool
+) -> HttpResponse:
+    back = _with_org("lifecycle:subject_request", organisation)
+    found = subject_requests.get_pending_request_for(
+        actor=request.user, organisation=organisation, id=pk, request=request
+    )
+    try:
+        subject_requests.subject_request_decide(
+            actor=request.user, subject_request=found, approve=approve, request=request
+        )
+    except subject_requests.ReauthenticationNeeded:
+        return reauthenticate_then(request, back)
+    except ValidationError as exc:
+        messages.error(request, _messages(exc))
+        return HttpResponseRedirect(back)
+    except PermissionDenied:
+        # Recorded by the policy or the service; the same 404 as a missing request.
+        raise Http404(NOT_FOUND_MESSAGE) from None
+    messages.success(
+        request,
+        "Approved: the officer who recorded it can answer it for the next 24 hours."
+        if approve
+        else "Refused: nothing about the person will be shown.",
+    )
+    return HttpResponseRedirect(back)
+
+
+@policy(action=Action.UPDATE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
+@privacy_officer_only(
+    action=Action.UPDATE, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
+)
+@require_POST
+def subject_request_approve(
+    request: HttpRequest, organisation: Organisation, pk: str
+) -> HttpResponse:
+    """Approve another officer's request, with a fresh second factor."""
+    stale = _stale(request, _with_org("lifecycle:subject_request", organisation))
+    if stale is not None:
+        return stale
+    return _decide(request, organisation, pk, approve=True)
+
+
+@policy(action=Action.UPDATE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
+@privacy_officer_only(
+    action=Action.UPDATE, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
+)
+@require_POST
+def subject_request_refuse(
+    request: HttpRequest, organisation: Organisation, pk: str
+) -> HttpResponse:
+    """Refuse another officer's request."""
+    return _decide(request, organisation, pk, approve=False)
+
+
+@policy(action=Action.READ, resource=REQUESTS, purpose=REQUEST_PURPOSE)
+@privacy_officer_only(
+    action=Action.READ, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
+)
+@never_cache
+@require_GET
+def subject_request_detail(
+    request: HttpRequest, organisation: Organisation, pk: str
+) -> HttpResponse:
+    """Show whom your approved request reaches (a code number, or nobody) and answer it."""
+    found = subject_requests.get_subject_request_for(
         actor=request.user,
-        grant_id=form.cleaned_data["grant"],
+        id=pk,
         action=Action.READ,
         what="summary",
+        organisation=organisation,
         request=request,
     )
+    participant = found.participant
     context = {
         "organisation": organisation,
-        "form": form,
-        "subject": found,
-        "held": held(found.participant),
+        "subject_request": found,
+        "participant": participant,
+        "held": held(participant) if participant is not None else False,
+        "can_export": found.kind in subject_requests.EXPORT_KINDS,
+        "can_erase": found.kind in subject_requests.ERASE_KINDS,
         "erase_form": EraseForm(),
+        "receipt_url": _request_url("lifecycle:receipt_download", organisation, found.receipt_id)
+        if found.receipt_id
+        else "",
     }
-    return render(request, "lifecycle/privacy/subject_request.html", context)
+    return render(request, "lifecycle/privacy/subject_request_detail.html", context)
 
 
-def _export(request: HttpRequest, grant: str, what: str) -> Any:
-    return get_request_subject_for(
-        actor=request.user, grant_id=grant, action=Action.EXPORT, what=what, request=request
+def _answering(request: HttpRequest, organisation: Organisation, pk: str, what: str) -> Any:
+    found = subject_requests.get_subject_request_for(
+        actor=request.user,
+        id=pk,
+        action=Action.EXPORT,
+        what=what,
+        organisation=organisation,
+        kinds=subject_requests.EXPORT_KINDS,
+        request=request,
     )
+    if found.participant is None:
+        # Approved but reaching nobody (or erased since): nothing to export.
+        raise Http404(NOT_FOUND_MESSAGE)
+    return found
 
 
-def _stale(request: HttpRequest) -> HttpResponse | None:
+def _stale(request: HttpRequest, then: str | None = None) -> HttpResponse | None:
     """Send a privacy officer without a fresh second factor to prove it, before any export.
 
     An export is everything held about a person in clear, so an abandoned
-    session must not be enough. Asked before the grant is looked up: the
+    session must not be enough. Asked before the request is looked up: the
     prompt is the same for every reference, so it tells nothing about which
-    grants exist, and no export is recorded for a download that never left.
+    requests exist, and no export is recorded for a download that never left.
     """
     if fresh(request):
         return None
-    return reauthenticate_then(request, request.get_full_path())
+    return reauthenticate_then(request, then or request.get_full_path())
 
 
 def _download(body: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
@@ -295,14 +429,12 @@ def _download(body: dict[str, Any], filename: str, content_type: str) -> HttpRes
 )
 @never_cache
 @require_GET
-def subject_export_json(
-    request: HttpRequest, organisation: Organisation, grant: str
-) -> HttpResponse:
-    """Export everything held about the person a grant names, as JSON."""
+def subject_export_json(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
+    """Export everything held about the person an approved request reaches, as JSON."""
     stale = _stale(request)
     if stale is not None:
         return stale
-    found = _export(request, grant, "json")
+    found = _answering(request, organisation, pk, "json")
     stamp = clock.now().strftime("%Y%m%d")
     return _download(
         exports.export_json(found.participant),
@@ -317,14 +449,12 @@ def subject_export_json(
 )
 @never_cache
 @require_GET
-def subject_export_fhir(
-    request: HttpRequest, organisation: Organisation, grant: str
-) -> HttpResponse:
-    """Export the answers and consents of the person a grant names, as a FHIR R5 Bundle."""
+def subject_export_fhir(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
+    """Export the answers and consents of the person a request reaches, as a FHIR R5 Bundle."""
     stale = _stale(request)
     if stale is not None:
         return stale
-    found = _export(request, grant, "fhir")
+    found = _answering(request, organisation, pk, "fhir")
     stamp = clock.now().strftime("%Y%m%d")
     return _download(
         exports.export_fhir_bundle(found.participant),
@@ -338,14 +468,22 @@ def subject_export_fhir(
     action=Action.DELETE, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
 )
 @require_POST
-def subject_erase(request: HttpRequest, organisation: Organisation, grant: str) -> HttpResponse:
-    """Erase the person a grant names, with a fresh second factor; hand out the receipt."""
-    back = _with_org("lifecycle:subject_request", organisation, grant=grant)
-    found = get_request_subject_for(
-        actor=request.user, grant_id=grant, action=Action.READ, what="erase", request=request
+def subject_erase(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
+    """Erase the person an approved erasure request reaches, with a fresh second factor."""
+    found = subject_requests.get_subject_request_for(
+        actor=request.user,
+        id=pk,
+        action=Action.READ,
+        what="erase",
+        organisation=organisation,
+        kinds=subject_requests.ERASE_KINDS,
+        request=request,
     )
+    if found.participant is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    back = _request_url("lifecycle:subject_request_detail", organisation, found.pk)
     if not fresh(request):
-        # Decided first (above), so a prompt never tells an outsider the grant exists.
+        # Decided first (above), so a prompt never tells an outsider the request exists.
         return reauthenticate_then(request, back)
     form = EraseForm(request.POST)
     if not form.is_valid():
@@ -356,7 +494,7 @@ def subject_erase(request: HttpRequest, organisation: Organisation, grant: str) 
             actor=request.user,
             participant=found.participant,
             rule=ErasureRule.OUTSIDE_REQUEST,
-            grant=found.grant,
+            subject_request=found,
             request=request,
             close_account=form.cleaned_data["close_account"],
         )
@@ -371,8 +509,8 @@ def subject_erase(request: HttpRequest, organisation: Organisation, grant: str) 
         {
             "organisation": organisation,
             "summary": erasure.summary,
-            "receipt_url": reverse("lifecycle:receipt_download", args=[erasure.receipt_id])
-            + "?"
-            + urlencode({"org": organisation.slug}),
+            "receipt_url": _request_url(
+                "lifecycle:receipt_download", organisation, erasure.receipt_id
+            ),
         },
     )

@@ -81,24 +81,34 @@ def _authorise_erasure(
     actor: Any,
     participant: Participant,
     rule: ErasureRule,
-    grant: Any,
+    subject_request: Any,
     request: HttpRequest | None,
 ) -> Purpose:
     """Ask the policy (audited) whether ``actor`` may erase under ``rule``; return the purpose."""
     if rule == ErasureRule.OUTSIDE_REQUEST:
-        # Imported here: subject_requests needs the followup models, and
-        # this module is imported by apps that load before them.
-        from wellkept.lifecycle.subject_requests import PURPOSE, get_request_subject_for
-
-        if grant is None:
-            raise PermissionDenied(
-                "An outside request is answered under a re-identification grant."
-            )
-        found = get_request_subject_for(
-            actor=actor, grant_id=grant.pk, action=Action.DELETE, what="erase", request=request
+        # Imported here: subject_requests needs the accounts and followup
+        # modules, and this module is imported by apps that load before them.
+        from wellkept.lifecycle.subject_requests import (
+            ERASE_KINDS,
+            PURPOSE,
+            get_subject_request_for,
         )
-        if found.participant.pk != participant.pk:
-            raise PermissionDenied("The grant names someone else.")
+
+        if subject_request is None:
+            raise PermissionDenied(
+                "An outside request is answered under a data-subject request approved by a "
+                "second privacy officer."
+            )
+        found = get_subject_request_for(
+            actor=actor,
+            id=subject_request.pk,
+            action=Action.DELETE,
+            what="erase",
+            kinds=ERASE_KINDS,
+            request=request,
+        )
+        if found.participant_id != participant.pk:
+            raise PermissionDenied("The request reaches someone else.")
         return PURPOSE
     purpose = (
         Purpose.SERVICE_ADMINISTRATION if isinstance(actor, SystemActor) else Purpose.SELF_SERVICE
@@ -116,7 +126,7 @@ def participant_erase(
     participant: Participant,
     request: HttpRequest | None = None,
     rule: ErasureRule | str | None = None,
-    grant: Any = None,
+    subject_request: Any = None,
     close_account: bool = False,
 ) -> Erasure:
     """Shred the participant's data key, delete every row under their token, sign a receipt.
@@ -138,7 +148,11 @@ def participant_erase(
         raise PermissionDenied("Only the privacy officer's outside request closes an account.")
     token = participant.token
     purpose = _authorise_erasure(
-        actor=actor, participant=participant, rule=rule, grant=grant, request=request
+        actor=actor,
+        participant=participant,
+        rule=rule,
+        subject_request=subject_request,
+        request=request,
     )
     with transaction.atomic():
         # The hold is checked under a lock on the participant's row, which
@@ -200,6 +214,11 @@ def participant_erase(
             receipt_id=str(receipt.pk),
         )
         receipt.save(force_insert=True)
+        if subject_request is not None:
+            # The request's participant went with the row above (SET_NULL);
+            # the receipt is what tells its officer the request was answered.
+            subject_request.receipt = receipt
+            subject_request.save(update_fields=["receipt"])
         audit_record(
             actor=recorded_as,
             event=EventType.SUBJECT_ERASED,

@@ -1,26 +1,35 @@
-"""Data-subject requests received outside the app, answered under a re-identification grant.
+"""Data-subject requests received outside the app, approved by a second privacy officer.
 
-A person writes to the privacy officer ("send me everything you hold", "erase
-me"). The application never turns a name into a token on its own: the
-person is reached through an approved, unexpired two-person grant
-(requested by a follow-up team member, decided by a privacy officer; see
-``wellkept.followup.reidentification``). The privacy officer names the
-grant; the grant names exactly one participant.
+A person writes to the privacy office ("send me everything you hold", "erase
+me"). One privacy officer records the request with the address the person
+wrote from (``subject_request_record``); the address is resolved at once,
+through the keyed login link, to this organisation's participant or to
+nobody, and only that foreign key is kept. Another privacy officer approves
+or refuses (``subject_request_decide``): never the one who recorded it (the
+policy, this module and a database constraint each refuse), and approving
+needs a fresh second factor. Until then nobody learns whether the address
+reaches anyone: a pending request looks the same either way.
 
-``get_request_subject_for`` is the accessor: the participant, or 404 for a
-grant that is missing, refused, pending, expired, break-glass, of another
-organisation, or for someone without the privacy role, all alike. Every
-attempt is audited: a refusal as ``access.denied``, an allowed export as
-``record.export`` and an allowed erasure as ``record.delete`` (then
-``subject.erased``), by reference only.
+``get_subject_request_for`` is the accessor for answering: the requester's
+own approved, unexpired request, or 404 for one that is missing, malformed,
+pending, refused, expired, another officer's, of another organisation, of
+another kind (an access request never erases), or for someone without the
+privacy role, all alike. Every step is audited by
+reference (``subject_request:<uuid>``), never the address: a refusal as
+``access.denied``, an answer page as ``record.read``, an export as
+``record.export`` and an erasure as ``record.delete`` (then
+``subject.erased``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
 from django.http import Http404, HttpRequest
 
 from wellkept import clock
@@ -28,86 +37,322 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import NOT_FOUND_MESSAGE, can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
+from wellkept.accounts.models import User
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record
-from wellkept.followup.models import GrantKind, GrantStatus, IdentityGrant
-from wellkept.orgs.models import Participant
+from wellkept.followup.reauth import fresh
+from wellkept.lifecycle.models import (
+    SUBJECT_REQUEST_HOURS,
+    SubjectRequest,
+    SubjectRequestKind,
+    SubjectRequestStatus,
+)
+from wellkept.orgs.models import Organisation
+from wellkept.orgs.selectors import participant_for_user
 
 PURPOSE = Purpose.LEGAL_OBLIGATION
+REASON_MIN = 10
+REASON_MAX = 1000
+EMAIL_MAX = 254
+# Which answers each kind of request allows.
+EXPORT_KINDS = (SubjectRequestKind.ACCESS.value, SubjectRequestKind.PORTABILITY.value)
+ERASE_KINDS = (SubjectRequestKind.ERASURE.value,)
 
 
-@dataclass(frozen=True)
-class RequestSubject:
-    participant: Participant
-    grant: IdentityGrant
+class ReauthenticationNeeded(PermissionDenied):
+    """Approving needs a second-factor check just now."""
 
 
-def parse_grant_reference(value: Any) -> uuid.UUID | None:
-    """Return the grant id written as a UUID, or None for anything else."""
+def parse_reference(value: Any) -> uuid.UUID | None:
+    """Return the reference written as a UUID, or None for anything else."""
     try:
         return uuid.UUID(str(value).strip())
     except (ValueError, AttributeError):
         return None
 
 
-def live_grant(grant_id: Any) -> IdentityGrant | None:
-    """Return the approved, unexpired two-person grant with this id, or None."""
-    parsed = parse_grant_reference(grant_id)
-    if parsed is None:
-        return None
-    # Break-glass is for a safety emergency only; it never answers a request.
-    return (
-        IdentityGrant.objects.select_related("participant", "organisation")
-        .filter(
-            pk=parsed,
-            kind=GrantKind.TWO_PERSON,
-            status=GrantStatus.APPROVED,
-            expires_at__gt=clock.now(),
+def clean_reason(value: str) -> str:
+    """Return the reason on one line, or raise with what to write."""
+    text = " ".join((value or "").split())
+    if len(text) < REASON_MIN:
+        raise ValidationError(
+            f"Write the reason in a sentence or two (at least {REASON_MIN} characters): "
+            "what the person asked for and how their letter reached you.",
+            code="reason_short",
         )
-        .first()
+    if len(text) > REASON_MAX:
+        raise ValidationError(
+            f"Keep the reason under {REASON_MAX} characters (it has {len(text)}).",
+            code="reason_long",
+        )
+    return text
+
+
+def clean_email(value: str) -> str:
+    """Return the address trimmed, or raise with what a valid one looks like."""
+    text = (value or "").strip()
+    message = "Give the e-mail address as written in the person's letter, e.g. name@example.org."
+    if not text or len(text) > EMAIL_MAX:
+        raise ValidationError(message, code="email")
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValidationError(message, code="email") from None
+    return text
+
+
+def organisation_resource(organisation: Organisation, what: str) -> Resource:
+    """Describe the organisation's data-subject requests as a whole (list, recording)."""
+    return Resource(
+        kind=ResourceKind.SUBJECT_REQUEST,
+        reference=f"subject_request:{what}:{organisation.pk}",
+        organisation_id=organisation.pk,
     )
 
 
-def request_resource(participant: Participant, grant: IdentityGrant, what: str) -> Resource:
-    """Describe one data-subject request action on the participant a grant names."""
+def decision_resource(subject_request: SubjectRequest) -> Resource:
+    """Describe approving or refusing one request; its requester stands to it as owner.
+
+    Owner is not a relationship the privacy role is granted on requests, so
+    the policy itself refuses (and records) an officer deciding their own.
+    """
     return Resource(
         kind=ResourceKind.SUBJECT_REQUEST,
-        reference=f"participant:{participant.token}/subject-request:{grant.pk}/{what}",
+        reference=f"{subject_request.reference}/decision",
+        organisation_id=subject_request.organisation_id,
+        owner_user_id=subject_request.requested_by_id,
+    )
+
+
+def answer_resource(subject_request: SubjectRequest, what: str) -> Resource:
+    """Describe one answering action; filed under the participant's token when there is one."""
+    participant = subject_request.participant
+    if participant is None:
+        return Resource(
+            kind=ResourceKind.SUBJECT_REQUEST,
+            reference=f"{subject_request.reference}/{what}",
+            organisation_id=subject_request.organisation_id,
+        )
+    return Resource(
+        kind=ResourceKind.SUBJECT_REQUEST,
+        reference=f"participant:{participant.token}/subject-request:{subject_request.pk}/{what}",
         organisation_id=participant.organisation_id,
         participant_id=participant.pk,
     )
 
 
-def get_request_subject_for(
+def _denied(
+    *, actor: Any, target: str, reason: str, request: HttpRequest | None, purpose: Purpose = PURPOSE
+) -> None:
+    audit_record(
+        actor=actor,
+        event=EventType.ACCESS_DENIED,
+        target=target,
+        outcome=Outcome.DENIED,
+        reason=reason,
+        purpose=purpose.value,
+        request=request,
+    )
+
+
+def subject_request_record(
     *,
     actor: Any,
-    grant_id: Any,
-    action: Action,
-    what: str,
+    organisation: Organisation,
+    email: str,
+    kind: SubjectRequestKind | str,
+    reason: str,
     request: HttpRequest | None = None,
-) -> RequestSubject:
-    """Return the participant a live grant names, if ``actor`` may answer for them; else 404."""
-    grant = live_grant(grant_id)
-    if grant is None:
-        # No token to name: the reference tried is recorded, so that probing
-        # for grants shows in the trail. Only a well-formed one, though: the
-        # trail outlives everything, and whatever else was typed (a name or
-        # an e-mail pasted by mistake) would be content kept there for good.
-        parsed = parse_grant_reference(grant_id)
+) -> SubjectRequest:
+    """Record a request received outside the app; a second privacy officer decides."""
+    address = clean_email(email)
+    if kind not in SubjectRequestKind.values:
+        raise ValidationError(
+            "Choose the kind of request: access, portability or erasure.", code="kind"
+        )
+    text = clean_reason(reason)
+    if not can(
+        actor, Action.CREATE, organisation_resource(organisation, "new"), PURPOSE, request=request
+    ):
+        raise PermissionDenied("Only this organisation's privacy officer records a request.")
+    # Resolved now and kept as a foreign key only: the address itself is
+    # never stored, and a later change of address cannot redirect the request.
+    login = User.objects.get_by_email(address)
+    participant = (
+        participant_for_user(user=login, organisation=organisation) if login is not None else None
+    )
+    with transaction.atomic():
+        subject_request = SubjectRequest(
+            organisation=organisation,
+            requested_by=actor,
+            requested_at=clock.now(),
+            kind=SubjectRequestKind(kind).value,
+            participant=participant,
+        )
+        subject_request.reason = text
+        subject_request.save(force_insert=True)
+        # The same entry whether the address reached anyone: the trail is
+        # read by more people than the two officers.
         audit_record(
             actor=actor,
-            event=EventType.ACCESS_DENIED,
-            target=f"subject_request:grant:{parsed if parsed is not None else 'malformed'}",
-            outcome=Outcome.DENIED,
-            reason="no approved, unexpired re-identification grant with this reference",
+            event=EventType.SUBJECT_REQUEST_RECORDED,
+            target=subject_request.reference,
             purpose=PURPOSE.value,
+            reason=subject_request.kind,
+            request=request,
+        )
+    return subject_request
+
+
+def subject_request_decide(
+    *,
+    actor: Any,
+    subject_request: SubjectRequest,
+    approve: bool,
+    request: HttpRequest | None = None,
+) -> SubjectRequest:
+    """Approve (for 24 hours) or refuse another privacy officer's request."""
+    resource = decision_resource(subject_request)
+    if not can(actor, Action.UPDATE, resource, PURPOSE, request=request):
+        raise PermissionDenied(
+            "Only a privacy officer of this organisation, other than the one who recorded the "
+            "request, can decide it."
+        )
+    if subject_request.requested_by_id is not None and str(subject_request.requested_by_id) == str(
+        actor.pk
+    ):
+        # The policy refused already (owner is not the privacy role's); kept
+        # here too so that no change to the rules can make one person two.
+        _denied(
+            actor=actor,
+            target=resource.reference,
+            reason="nobody decides a request they recorded themselves",
+            request=request,
+        )
+        raise PermissionDenied("Nobody can decide a request they recorded themselves.")
+    if approve and (request is None or not fresh(request)):
+        # Checked here, not only in the view: an abandoned session must not
+        # open someone's data to a colleague through any caller.
+        _denied(
+            actor=actor,
+            target=resource.reference,
+            reason="approving a data-subject request needs a second-factor check just now",
+            request=request,
+        )
+        raise ReauthenticationNeeded("Prove your second factor again, then approve.")
+    with transaction.atomic():
+        locked = SubjectRequest.objects.select_for_update().get(pk=subject_request.pk)
+        if locked.status != SubjectRequestStatus.PENDING:
+            raise ValidationError(
+                "This request was decided already; see the list of requests.", code="decided"
+            )
+        now = clock.now()
+        locked.status = SubjectRequestStatus.APPROVED if approve else SubjectRequestStatus.REFUSED
+        locked.decided_by = actor
+        locked.decided_at = now
+        fields = ["status", "decided_by", "decided_at"]
+        if approve:
+            locked.expires_at = now + dt.timedelta(hours=SUBJECT_REQUEST_HOURS)
+            fields.append("expires_at")
+        locked.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            event=(
+                EventType.SUBJECT_REQUEST_APPROVED if approve else EventType.SUBJECT_REQUEST_REFUSED
+            ),
+            target=locked.reference,
+            purpose=PURPOSE.value,
+            reason=f"for {SUBJECT_REQUEST_HOURS} h" if approve else "",
+            request=request,
+        )
+    return locked
+
+
+def pending_for(*, actor: Any, organisation: Organisation) -> list[SubjectRequest]:
+    """Return the organisation's requests waiting for a decision that ``actor`` did not record."""
+    return list(
+        SubjectRequest.objects.filter(
+            organisation=organisation, status=SubjectRequestStatus.PENDING
+        )
+        .exclude(requested_by_id=actor.pk)
+        .select_related("requested_by")
+        .order_by("requested_at")
+    )
+
+
+def recorded_by(*, actor: Any, organisation: Organisation) -> list[SubjectRequest]:
+    """Return the requests ``actor`` recorded in the organisation, newest first."""
+    return list(
+        SubjectRequest.objects.filter(organisation=organisation, requested_by_id=actor.pk)
+        .select_related("decided_by")
+        .order_by("-requested_at")
+    )
+
+
+def get_pending_request_for(
+    *, actor: Any, organisation: Organisation, id: Any, request: HttpRequest | None = None
+) -> SubjectRequest:
+    """Return a pending request of the organisation to decide; else 404, audited."""
+    parsed = parse_reference(id)
+    found = (
+        SubjectRequest.objects.filter(
+            pk=parsed, organisation=organisation, status=SubjectRequestStatus.PENDING
+        ).first()
+        if parsed is not None
+        else None
+    )
+    if found is None:
+        _denied(
+            actor=actor,
+            target=f"subject_request:{parsed if parsed is not None else 'malformed'}/decision",
+            reason="no pending data-subject request with this reference here",
             request=request,
         )
         raise Http404(NOT_FOUND_MESSAGE)
-    participant = grant.participant
-    if participant.organisation_id != grant.organisation_id:
+    return found
+
+
+def get_subject_request_for(
+    *,
+    actor: Any,
+    id: Any,
+    action: Action,
+    what: str,
+    organisation: Organisation | None = None,
+    kinds: tuple[str, ...] = tuple(SubjectRequestKind.values),
+    request: HttpRequest | None = None,
+) -> SubjectRequest:
+    """Return the actor's own approved, unexpired request to answer; else 404, audited.
+
+    ``kinds`` keeps each answer to what was asked and approved: an access
+    request never erases, an erasure request never exports.
+    """
+    parsed = parse_reference(id)
+    found = None
+    if parsed is not None:
+        query = SubjectRequest.objects.select_related(
+            "participant", "organisation", "receipt"
+        ).filter(
+            pk=parsed,
+            requested_by_id=getattr(actor, "pk", None),
+            status=SubjectRequestStatus.APPROVED,
+            expires_at__gt=clock.now(),
+            kind__in=kinds,
+        )
+        if organisation is not None:
+            query = query.filter(organisation=organisation)
+        found = query.first()
+    if found is None:
+        # The reference tried is recorded, so that probing shows in the
+        # trail; only a well-formed one, though: whatever else was typed (an
+        # address pasted by mistake) would be content kept there for good.
+        _denied(
+            actor=actor,
+            target=f"subject_request:{parsed if parsed is not None else 'malformed'}",
+            reason="no approved, unexpired data-subject request of yours for this answer",
+            request=request,
+        )
         raise Http404(NOT_FOUND_MESSAGE)
-    resource = request_resource(participant, grant, what)
-    if not can(actor, action, resource, PURPOSE, request=request):
+    if not can(actor, action, answer_resource(found, what), PURPOSE, request=request):
         raise Http404(NOT_FOUND_MESSAGE)
-    return RequestSubject(participant=participant, grant=grant)
+    return found

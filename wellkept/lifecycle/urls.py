@@ -23,18 +23,36 @@ urlpatterns = [
         name="receipt_download",
     ),
     path("privacy/requests/", privacy_views.subject_request, name="subject_request"),
+    path("privacy/requests/new/", privacy_views.subject_request_new, name="subject_request_new"),
+    # References are taken as typed (not <uuid:>), so that a malformed one is
+    # refused by the accessor and recorded like any other probe.
     path(
-        "privacy/requests/<str:grant>/export.json",
+        "privacy/requests/<str:pk>/",
+        privacy_views.subject_request_detail,
+        name="subject_request_detail",
+    ),
+    path(
+        "privacy/requests/<str:pk>/approve/",
+        privacy_views.subject_request_approve,
+        name="subject_request_approve",
+    ),
+    path(
+        "privacy/requests/<str:pk>/refuse/",
+        privacy_views.subject_request_refuse,
+        name="subject_request_refuse",
+    ),
+    path(
+        "privacy/requests/<str:pk>/export.json",
         privacy_views.subject_export_json,
         name="subject_export_json",
     ),
     path(
-        "privacy/requests/<str:grant>/export.fhir.json",
+        "privacy/requests/<str:pk>/export.fhir.json",
         privacy_views.subject_export_fhir,
         name="subject_export_fhir",
     ),
     path(
-        "privacy/requests/<str:grant>/erase/",
+        "privacy/requests/<str:pk>/erase/",
         privacy_views.subject_erase,
         name="subject_erase",
     ),

@@ -60,7 +60,7 @@ priya  | consent_record     | own other          | read export                  
 priya  | consent_config     | own assigned other | read create update               | ao lo
 priya  | identity_grant     | other              | read update                      | ao lo
 priya  | retention_config   | own assigned other | read create update               | ao lo
-priya  | subject_request    | other              | read export delete               | lo
+priya  | subject_request    | other              | read create update export delete | lo
 amira  | account            | own                | read update                      | ss
 amira  | org_config         | own assigned other | read create update delete        | sa
 amira  | keys_backups       | own assigned other | read create update export        | sa

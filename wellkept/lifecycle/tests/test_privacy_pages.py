@@ -11,7 +11,7 @@ from wellkept.audit.models import AuditEntry
 from wellkept.followup.tests.conftest import sign_in
 from wellkept.lifecycle.models import LegalHold
 from wellkept.lifecycle.services import legal_hold_set, participant_erase
-from wellkept.lifecycle.tests.test_subject_requests import approved
+from wellkept.lifecycle.tests.test_subject_requests import approved, recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,9 @@ OTHERS = ["pia", "farah", "lena", "amira", "wendy", "sam", "oscar"]
 
 
 def _pages(world, case):
-    grant = approved(world, case)
+    answer = approved(world)
+    # Recorded by Petra, St Anne's other privacy officer, for Priya to decide.
+    pending = recorded(world, by="petra")
     hold = legal_hold_set(
         actor=world.people["priya"],
         organisation=world.st_annes.organisation,
@@ -40,10 +42,18 @@ def _pages(world, case):
         ("post", reverse("lifecycle:hold_set") + q, {"token": "x", "reason": REASON}),
         ("post", reverse("lifecycle:hold_lift", args=[hold.pk]) + q, {"reason": REASON}),
         ("get", reverse("lifecycle:receipt_download", args=[receipt]) + q, {}),
-        ("get", reverse("lifecycle:subject_request") + q + f"&grant={grant.pk}", {}),
-        ("get", reverse("lifecycle:subject_export_json", args=[grant.pk]) + q, {}),
-        ("get", reverse("lifecycle:subject_export_fhir", args=[grant.pk]) + q, {}),
-        ("post", reverse("lifecycle:subject_erase", args=[grant.pk]) + q, {"confirm": "on"}),
+        ("get", reverse("lifecycle:subject_request") + q, {}),
+        (
+            "post",
+            reverse("lifecycle:subject_request_new") + q,
+            {"email": "someone@example.org", "kind": "access", "reason": REASON},
+        ),
+        ("post", reverse("lifecycle:subject_request_approve", args=[pending.pk]) + q, {}),
+        ("post", reverse("lifecycle:subject_request_refuse", args=[pending.pk]) + q, {}),
+        ("get", reverse("lifecycle:subject_request_detail", args=[answer.pk]) + q, {}),
+        ("get", reverse("lifecycle:subject_export_json", args=[answer.pk]) + q, {}),
+        ("get", reverse("lifecycle:subject_export_fhir", args=[answer.pk]) + q, {}),
+        ("post", reverse("lifecycle:subject_erase", args=[answer.pk]) + q, {"confirm": "on"}),
     ]
 
 
