@@ -187,6 +187,9 @@ STAFF: tuple[StaffSpec, ...] = (
     StaffSpec(Role.SPECIALIST, "specialist", "Dr Rafael Costa"),
     StaffSpec(Role.FRONT_DESK, "front.desk", "Kasia Nowak"),
     StaffSpec(Role.PRIVACY_OFFICER, "privacy.officer", "Yusuf Haddad"),
+    # A second privacy officer: a data-subject request recorded by one is
+    # approved by another, so the demo can show the whole two-person step.
+    StaffSpec(Role.PRIVACY_OFFICER, "deputy.privacy.officer", "Mei Tanaka"),
     StaffSpec(Role.SYSTEM_ADMIN, "sysadmin", "Lars Jensen"),
 )
 

@@ -202,6 +202,8 @@ def test_it_gives_each_staff_role_an_account_with_mfa() -> None:
     org = Organisation.objects.get(is_demo=True)
     memberships = StaffMembership.objects.filter(organisation=org).select_related("user")
     assert {m.role for m in memberships} == set(Role.values)
+    # Two privacy officers, so that two-person approvals can be shown.
+    assert memberships.filter(role=Role.PRIVACY_OFFICER).count() == 2
     for membership in memberships:
         types = set(
             Authenticator.objects.filter(user=membership.user).values_list("type", flat=True)
