@@ -53,6 +53,7 @@ from wellkept.followup.scopes import (
     new_grant_resource,
 )
 from wellkept.followup.selectors import followup_consent
+from wellkept.reasons import reason_text
 
 REASON_MIN = 20
 REASON_MAX = 1000
@@ -70,19 +71,16 @@ class ReauthenticationNeeded(PermissionDenied):
 
 
 def _reason(value: str, *, what: str = "the reason") -> str:
-    text = " ".join((value or "").split())
-    if len(text) < REASON_MIN:
-        raise ValidationError(
+    return reason_text(
+        value,
+        minimum=REASON_MIN,
+        maximum=REASON_MAX,
+        what=what,
+        too_short=(
             f"Write {what} in a sentence or two (at least {REASON_MIN} characters): the "
-            "privacy officer and, unless an exception is recorded, the participant read it.",
-            code="reason_short",
-        )
-    if len(text) > REASON_MAX:
-        raise ValidationError(
-            f"Keep {what} under {REASON_MAX} characters (it has {len(text)}).",
-            code="reason_long",
-        )
-    return text
+            "privacy officer and, unless an exception is recorded, the participant read it."
+        ),
+    )
 
 
 def parse_request_purpose(value: str) -> Purpose:

@@ -47,6 +47,7 @@ from wellkept.lifecycle.models import (
 from wellkept.lifecycle.receipts import receipt_sign
 from wellkept.lifecycle.tombstones import tombstone_append, tombstone_digest
 from wellkept.orgs.models import Organisation, Participant
+from wellkept.reasons import reason_text
 from wellkept.vault.services import datakey_shred
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
@@ -351,19 +352,16 @@ HOLD_TOKEN_MIN = 6
 
 
 def _hold_reason(value: str, *, what: str = "the reason") -> str:
-    text = " ".join((value or "").split())
-    if len(text) < HOLD_REASON_MIN:
-        raise ValidationError(
+    return reason_text(
+        value,
+        minimum=HOLD_REASON_MIN,
+        maximum=HOLD_REASON_MAX,
+        what=what,
+        too_short=(
             f"Write {what} (at least {HOLD_REASON_MIN} characters): a hold must say why it "
-            "keeps data past its retention period.",
-            code="reason_short",
-        )
-    if len(text) > HOLD_REASON_MAX:
-        raise ValidationError(
-            f"Keep {what} under {HOLD_REASON_MAX} characters (it has {len(text)}).",
-            code="reason_long",
-        )
-    return text
+            "keeps data past its retention period."
+        ),
+    )
 
 
 def hold_resource(organisation: Organisation, participant: Participant, what: str) -> Resource:

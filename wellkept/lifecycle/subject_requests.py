@@ -49,6 +49,7 @@ from wellkept.lifecycle.models import (
 )
 from wellkept.orgs.models import Organisation
 from wellkept.orgs.selectors import participant_for_user
+from wellkept.reasons import reason_text
 
 PURPOSE = Purpose.LEGAL_OBLIGATION
 REASON_MIN = 10
@@ -73,19 +74,16 @@ def parse_reference(value: Any) -> uuid.UUID | None:
 
 def clean_reason(value: str) -> str:
     """Return the reason on one line, or raise with what to write."""
-    text = " ".join((value or "").split())
-    if len(text) < REASON_MIN:
-        raise ValidationError(
+    return reason_text(
+        value,
+        minimum=REASON_MIN,
+        maximum=REASON_MAX,
+        what="the reason",
+        too_short=(
             f"Write the reason in a sentence or two (at least {REASON_MIN} characters): "
-            "what the person asked for and how their letter reached you.",
-            code="reason_short",
-        )
-    if len(text) > REASON_MAX:
-        raise ValidationError(
-            f"Keep the reason under {REASON_MAX} characters (it has {len(text)}).",
-            code="reason_long",
-        )
-    return text
+            "what the person asked for and how their letter reached you."
+        ),
+    )
 
 
 def clean_email(value: str) -> str:
