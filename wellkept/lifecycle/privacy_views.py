@@ -50,6 +50,7 @@ from wellkept.lifecycle.services import (
     retention_set,
 )
 from wellkept.lifecycle.subject_requests import PURPOSE as REQUEST_PURPOSE
+from wellkept.lifecycle.views import json_download
 from wellkept.orgs.models import Organisation
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
@@ -417,12 +418,6 @@ def _stale(request: HttpRequest, then: str | None = None) -> HttpResponse | None
     return reauthenticate_then(request, then or request.get_full_path())
 
 
-def _download(body: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(json.dumps(body, indent=2, default=str), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @policy(action=Action.EXPORT, resource=REQUESTS, purpose=REQUEST_PURPOSE)
 @privacy_officer_only(
     action=Action.EXPORT, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
@@ -436,7 +431,7 @@ def subject_export_json(request: HttpRequest, organisation: Organisation, pk: st
         return stale
     found = _answering(request, organisation, pk, "json")
     stamp = clock.now().strftime("%Y%m%d")
-    return _download(
+    return json_download(
         exports.export_json(found.participant),
         f"wellkept-subject-access-{stamp}.json",
         "application/json; charset=utf-8",
@@ -456,7 +451,7 @@ def subject_export_fhir(request: HttpRequest, organisation: Organisation, pk: st
         return stale
     found = _answering(request, organisation, pk, "fhir")
     stamp = clock.now().strftime("%Y%m%d")
-    return _download(
+    return json_download(
         exports.export_fhir_bundle(found.participant),
         f"wellkept-subject-access-{stamp}.fhir.json",
         "application/fhir+json; charset=utf-8",

@@ -97,7 +97,8 @@ def mydata(request: HttpRequest) -> HttpResponse:
     return render(request, "lifecycle/mydata.html", context)
 
 
-def _download(body: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
+def json_download(body: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
+    """Return ``body`` as a JSON attachment: the participant's exports and the officer's."""
     response = HttpResponse(json.dumps(body, indent=2, default=str), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -117,7 +118,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
     if participant is None or not _export_allowed(request, participant, "json"):
         return HttpResponseRedirect(reverse("lifecycle:mydata"))
     stamp = clock.now().strftime("%Y%m%d")
-    return _download(
+    return json_download(
         exports.export_json(participant),
         f"wellkept-my-data-{stamp}.json",
         "application/json; charset=utf-8",
@@ -133,7 +134,7 @@ def export_fhir(request: HttpRequest) -> HttpResponse:
     if participant is None or not _export_allowed(request, participant, "fhir"):
         return HttpResponseRedirect(reverse("lifecycle:mydata"))
     stamp = clock.now().strftime("%Y%m%d")
-    return _download(
+    return json_download(
         exports.export_fhir_bundle(participant),
         f"wellkept-my-data-{stamp}.fhir.json",
         "application/fhir+json; charset=utf-8",
