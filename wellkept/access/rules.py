@@ -346,6 +346,15 @@ RULES: tuple[Rule, ...] = (
         [A.READ, A.CREATE, A.DELETE],
         [P.SERVICE_ADMINISTRATION],
     ),
+    # The follow-up deadline job: which cases wait untaken, by state and day
+    # only (it reads no message, note or result).
+    _rule(
+        R.SYSTEM,
+        K.FOLLOW_UP_CASE,
+        ANY_RELATIONSHIP,
+        [A.READ],
+        [P.SERVICE_ADMINISTRATION],
+    ),
     # Retention runs: read the periods and holds, delete what expired.
     _rule(
         R.SYSTEM,

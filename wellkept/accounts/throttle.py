@@ -124,6 +124,11 @@ def for_password(*, email: str, ip: str) -> Throttle:
     )
 
 
+def for_api_token(*, prefix: str, ip: str) -> Throttle:
+    """Counters for bearer-token attempts on one token prefix ("account") from one network."""
+    return _throttle("api-token", prefix, ip, account_free=ACCOUNT_PASSWORD_FREE_FAILURES)
+
+
 def for_mfa(*, user_id: object, ip: str) -> Throttle:
     """Counters for second-factor codes (TOTP and recovery codes) of one account."""
     return _throttle("mfa", str(user_id), ip, account_free=ACCOUNT_MFA_FREE_FAILURES)

@@ -328,10 +328,58 @@ def activate_totp(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _end_other_sessions_after_removal(request: HttpRequest, kind: str) -> None:
+    """Sign the person out everywhere else once a second factor of theirs is gone.
+
+    Whoever removes a factor from a stolen session, or from a device the
+    person forgot to sign out of, must not keep the other sessions that the
+    factor protected; the person signs in again where they need to. Audited
+    as a sign-out of those sessions (how many, never which).
+    """
+    from allauth.usersessions.internal.flows.sessions import end_other_sessions
+    from allauth.usersessions.models import UserSession
+
+    user = _signed_in_user(request)
+    current = request.session.session_key
+    others = UserSession.objects.filter(user_id=user.pk).exclude(session_key=current).count()
+    end_other_sessions(request, user)
+    audit_record(
+        actor=user,
+        event=EventType.AUTH_LOGOUT,
+        target=f"user:{user.pk}",
+        reason=f"{others} other session(s) ended: a second factor ({kind}) was removed",
+        request=request,
+    )
+
+
+def _factor_gone(request: HttpRequest, kind: str, before: set[Any]) -> bool:
+    now = set(
+        Authenticator.objects.filter(user_id=request.user.pk, type=kind).values_list(
+            "pk", flat=True
+        )
+    )
+    return bool(before - now)
+
+
+@transaction.atomic
+def _deactivate_totp(request: HttpRequest) -> HttpResponse:
+    """allauth's authenticator-app removal, then every other session of the person ends."""
+    kind = Authenticator.Type.TOTP
+    before = set(
+        Authenticator.objects.filter(user_id=request.user.pk, type=kind).values_list(
+            "pk", flat=True
+        )
+    )
+    response: HttpResponse = totp_views.deactivate_totp(request)
+    if request.method == "POST" and _factor_gone(request, kind, before):
+        _end_other_sessions_after_removal(request, kind)
+    return response
+
+
 # allauth changes authenticators in autocommit and then sends the signal
 # that records the audit event; one transaction around the view makes the
 # change and its event commit or fail together.
-deactivate_totp = self_service(reauth_required(transaction.atomic(totp_views.deactivate_totp)))
+deactivate_totp = self_service(reauth_required(_deactivate_totp))
 add_webauthn = self_service(reauth_required(transaction.atomic(webauthn_views.add_webauthn)))
 generate_recovery_codes = self_service(
     reauth_required(transaction.atomic(recovery_code_views.generate_recovery_codes))
@@ -360,4 +408,6 @@ def remove_webauthn(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refusal)
         return redirect("mfa_list_webauthn")
     response: Any = webauthn_views.remove_webauthn(request, pk=pk)
+    if request.method == "POST" and not Authenticator.objects.filter(pk=pk).exists():
+        _end_other_sessions_after_removal(request, Authenticator.Type.WEBAUTHN)
     return response

@@ -49,6 +49,10 @@ class EventType(models.TextChoices):
     DATA_SEEDED = "data.seeded", "Synthetic data seeded"
     CONFIG_CHANGED = "config.changed", "Configuration changed"
     BREAKGLASS_OPENED = "breakglass.opened", "Break-glass access opened"
+    BREAKGLASS_ALLOWED = (
+        "breakglass.allowance_granted",
+        "Another break-glass opening allowed before review",
+    )
     FOLLOWUP_CASE_OPENED = "followup.case_opened", "Follow-up case opened"
     FOLLOWUP_CASE_ASSIGNED = "followup.case_assigned", "Follow-up case assigned"
     FOLLOWUP_CASE_CLOSED = "followup.case_closed", "Follow-up case closed"
@@ -57,6 +61,10 @@ class EventType(models.TextChoices):
     FOLLOWUP_IDENTITY_SHARED = "followup.identity_shared", "Participant shared who they are"
     FOLLOWUP_CONVERSATION_ASKED = "followup.conversation_asked", "Conversation asked for"
     FOLLOWUP_DECLINED = "followup.declined", "Follow-up declined"
+    FOLLOWUP_OVERDUE_TOLD = (
+        "followup.overdue_told",
+        "Wellbeing officers told of cases nobody has taken",
+    )
     REIDENTIFICATION_REQUESTED = "reidentification.requested", "Re-identification requested"
     REIDENTIFICATION_APPROVED = "reidentification.approved", "Re-identification approved"
     REIDENTIFICATION_REFUSED = "reidentification.refused", "Re-identification refused"
@@ -66,11 +74,19 @@ class EventType(models.TextChoices):
         "Participant not told (exception recorded)",
     )
     REIDENTIFICATION_TOLD = "reidentification.participant_told", "Participant told of a look-up"
+    REIDENTIFICATION_EXCEPTION_ENDED = (
+        "reidentification.notice_exception_ended",
+        "Exception ended: the participant is told",
+    )
     GRANT_REVIEWED = "grant.reviewed", "Grant or break-glass reviewed"
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
     AUDIT_VERIFIED = "audit.verified", "Audit trail verified"
     BACKUP_CREATED = "backup.created", "Encrypted backup created"
     BACKUP_RESTORED = "backup.restored", "Backup restored"
+    BACKUP_RESTORE_OVERRIDE = (
+        "backup.restore_tombstone_override",
+        "Backup restored without a verified tombstone journal (override)",
+    )
     BACKUP_DRILLED = "backup.drilled", "Restore drill run"
 
 

@@ -239,10 +239,12 @@ INVENTORY: tuple[DataItem, ...] = (
             "followup.CaseMessage.body",
             "followup.CaseMessage.sent_on",
             "followup.CaseMessage.read_on",
+            "followup.CaseMessage.idempotency_key",
             "followup.CaseNote.case",
             "followup.CaseNote.author",
             "followup.CaseNote.body",
             "followup.CaseNote.written_at",
+            "followup.CaseNote.idempotency_key",
         ),
     ),
     DataItem(
@@ -252,7 +254,8 @@ INVENTORY: tuple[DataItem, ...] = (
             "Each time someone in the follow-up team asked for the name behind your code "
             "number: who asked, for what purpose and why (encrypted with your key), who "
             "decided, for how long it was allowed, when it was used, whether you were told, "
-            "and the privacy officer's review."
+            "whether and when the privacy officer ended a decision not to tell you, and "
+            "the privacy officer's review."
         ),
         category="Audit and oversight records",
         purpose="Making sure your name is only ever looked up with two people's agreement "
@@ -281,6 +284,8 @@ INVENTORY: tuple[DataItem, ...] = (
             "followup.IdentityGrant.notify_participant",
             "followup.IdentityGrant.exception_reason",
             "followup.IdentityGrant.participant_told_on",
+            "followup.IdentityGrant.exception_ended_by",
+            "followup.IdentityGrant.exception_ended_at",
             "followup.IdentityGrant.reviewed_by",
             "followup.IdentityGrant.reviewed_at",
             "followup.IdentityGrant.review_note",

@@ -3,8 +3,9 @@
 It calls the same service as the form, so the same rules hold: a purpose
 outside the catalogue is a 400, a prohibited purpose is refused as such
 (403, recorded as ``access.purpose_refused`` and listed in the privacy
-officer's report), and a case the caller may not see is a 404 like a case
-that does not exist. Signed-in session only (CSRF applies).
+officer's report), a closed case is a 409, and a case the caller may not
+see is a 404 like a case that does not exist. Signed-in session only (CSRF
+applies).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def identity_request(request: HttpRequest, pk: Any) -> JsonResponse:
         )
     except PermissionDenied as exc:
         return _problem(403, str(exc))
+    except reidentification.CaseClosed as exc:
+        # The page offers no request on a closed case; said as a conflict
+        # with the case's state, not as a malformed body.
+        return _problem(409, " ".join(exc.messages))
     except ValidationError as exc:
         return _problem(400, " ".join(exc.messages))
     return JsonResponse(

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django import forms
 
-from wellkept.followup.models import DEFAULT_GRANT_HOURS, MAX_GRANT_HOURS, CloseReason
+from wellkept.followup.models import (
+    ALERT_WAIT_DAYS,
+    DEFAULT_GRANT_HOURS,
+    MAX_GRANT_HOURS,
+    REQUEST_WAIT_DAYS,
+    CloseReason,
+)
 from wellkept.followup.reidentification import REASON_MAX, REIDENTIFICATION_PURPOSES
 from wellkept.followup.services import (
     CONTACT_MAX,
@@ -16,19 +25,34 @@ from wellkept.followup.services import (
 )
 
 
-class MessageForm(forms.Form):
+class OnceForm(forms.Form):
+    """A form that carries a random key, so that sending it twice stores one message.
+
+    Optional when posted (a script may leave it out and gets no protection
+    from repeats); every form the pages render has a fresh one.
+    """
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", secrets.token_urlsafe(24))
+
+
+class MessageForm(OnceForm):
     body = forms.CharField(
         label="Message", max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(OnceForm):
     body = forms.CharField(
         label="Your reply", max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(OnceForm):
     body = forms.CharField(
         label="Case note (only the follow-up team sees it)",
         max_length=NOTE_MAX,
@@ -48,14 +72,14 @@ class AssignForm(forms.Form):
         self.fields["assignee"].choices = team  # type: ignore[attr-defined]
 
 
-class ShareForm(forms.Form):
+class ShareForm(OnceForm):
     name = forms.CharField(label="Your name", max_length=NAME_MAX)
     contact = forms.CharField(
         label="How to reach you (phone or e-mail, optional)", max_length=CONTACT_MAX, required=False
     )
 
 
-class ConversationForm(forms.Form):
+class ConversationForm(OnceForm):
     way = forms.ChoiceField(
         label="How would you like to talk?",
         choices=list(CONVERSATION_WAYS.items()),
@@ -124,4 +148,26 @@ class BreakGlassForm(forms.Form):
 class ReviewForm(forms.Form):
     note = forms.CharField(
         label="Your review", max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AllowanceForm(forms.Form):
+    reason = forms.CharField(
+        label="Why may this specialist open one more name before the review?",
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DeadlinesForm(forms.Form):
+    alert_wait_days = forms.IntegerField(
+        label="Safety alerts: mark and tell the wellbeing officers when nobody has taken one "
+        "within (days)",
+        min_value=ALERT_WAIT_DAYS[0],
+        max_value=ALERT_WAIT_DAYS[1],
+    )
+    request_wait_days = forms.IntegerField(
+        label="Requests for contact: the same, within (days)",
+        min_value=REQUEST_WAIT_DAYS[0],
+        max_value=REQUEST_WAIT_DAYS[1],
     )

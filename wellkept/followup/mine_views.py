@@ -43,11 +43,22 @@ def _mine() -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("followup:mine"))
 
 
-def _open_case(request: HttpRequest) -> Case | None:
+DECLINED = (
+    "Understood: the follow-up team will not contact you about this. You can still "
+    "ask for someone to get in touch later."
+)
+
+
+def _open_case(request: HttpRequest, *, declining: bool = False) -> Case | None:
     participant = _participant(request)
     if participant is None:
         return None
     case = selectors.own_case(actor=request.user, participant=participant)
+    if case is not None and case.is_closed and declining and case.close_reason == "declined":
+        # The same "no, thank you" sent twice (a double tap): the first one
+        # closed the case; the answer is the same, not an error.
+        messages.success(request, DECLINED)
+        return None
     if case is None or case.is_closed:
         messages.error(
             request,
@@ -134,7 +145,12 @@ def reply(request: HttpRequest) -> HttpResponse:
     return _post(
         request,
         ReplyForm,
-        lambda case, data: services.reply_send(actor=request.user, case=case, body=data["body"]),
+        lambda case, data: services.reply_send(
+            actor=request.user,
+            case=case,
+            body=data["body"],
+            idempotency_key=data["idempotency_key"],
+        ),
         "Your reply is sent.",
     )
 
@@ -147,7 +163,11 @@ def share(request: HttpRequest) -> HttpResponse:
         request,
         ShareForm,
         lambda case, data: services.identity_share(
-            actor=request.user, case=case, name=data["name"], contact=data["contact"]
+            actor=request.user,
+            case=case,
+            name=data["name"],
+            contact=data["contact"],
+            idempotency_key=data["idempotency_key"],
         ),
         "The follow-up team can now see the name and contact details you gave.",
     )
@@ -161,7 +181,11 @@ def conversation(request: HttpRequest) -> HttpResponse:
         request,
         ConversationForm,
         lambda case, data: services.conversation_ask(
-            actor=request.user, case=case, way=data["way"], when=data["when"]
+            actor=request.user,
+            case=case,
+            way=data["way"],
+            when=data["when"],
+            idempotency_key=data["idempotency_key"],
         ),
         "Your request for a conversation is sent; the team will reply here.",
     )
@@ -171,7 +195,7 @@ def conversation(request: HttpRequest) -> HttpResponse:
 @require_POST
 def decline(request: HttpRequest) -> HttpResponse:
     """Say no to further contact: the case closes; nothing else changes."""
-    case = _open_case(request)
+    case = _open_case(request, declining=True)
     if case is None:
         return _mine()
     try:
@@ -179,11 +203,7 @@ def decline(request: HttpRequest) -> HttpResponse:
     except (PermissionDenied, ValidationError) as exc:
         _error(request, exc)
     else:
-        messages.success(
-            request,
-            "Understood: the follow-up team will not contact you about this. You can still "
-            "ask for someone to get in touch later.",
-        )
+        messages.success(request, DECLINED)
     return _mine()
 
 

@@ -140,11 +140,19 @@ class CaseMessage(models.Model):
     sent_on = models.DateField(default=today)
     # The day the other side first opened it: "a message is waiting" until then.
     read_on = models.DateField(null=True, blank=True)
+    # The random key of the form the message came from: the same form sent
+    # twice (a double tap, a retry after a timeout) stores one message.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["case", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["case", "sequence"], name="followup_message_sequence"),
+            models.UniqueConstraint(
+                fields=["case", "sender", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="followup_message_once_per_form",
+            ),
             models.CheckConstraint(
                 name="followup_message_sender_valid", condition=Q(sender__in=Sender.values)
             ),
@@ -176,9 +184,18 @@ class CaseNote(models.Model):
     )
     body = EncryptedTextField()
     written_at = models.DateTimeField(default=clock.now)
+    # As for messages: the same form sent twice stores one note.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["case", "written_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="followup_note_once_per_form",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"note on case {self.case_id}"
@@ -245,6 +262,11 @@ class IdentityGrant(models.Model):
     notify_participant = models.BooleanField(default=True)
     exception_reason = EncryptedTextField(blank=True, default="")
     participant_told_on = models.DateField(null=True, blank=True)
+    # An exception ends when the privacy role decides telling is safe now.
+    exception_ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    exception_ended_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -278,6 +300,11 @@ class IdentityGrant(models.Model):
                 name="identity_grant_approved_expires",
                 condition=~Q(status="approved") | Q(expires_at__isnull=False),
             ),
+            models.CheckConstraint(
+                name="identity_grant_exception_ender_not_requester",
+                condition=Q(exception_ended_by__isnull=True)
+                | ~Q(exception_ended_by=F("requested_by")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,3 +335,97 @@ class IdentityGrant(models.Model):
         if self.status == GrantStatus.APPROVED:
             return "live" if self.is_live() else "expired"
         return str(self.status)
+
+
+BREAK_GLASS_ALLOWANCE_HOURS = 24
+
+
+class BreakGlassAllowance(models.Model):
+    """A privacy officer's leave for one more break-glass opening before the last is reviewed.
+
+    A specialist has at most one unreviewed break-glass opening at a time;
+    in a second emergency before the review, someone with the privacy role
+    may allow exactly one more (``used_by`` records which opening used it),
+    for a few hours, with a written reason. Never for themselves.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="breakglass_allowances"
+    )
+    specialist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    # Encrypted under the specialist's own key: it is about their emergency
+    # work, and a privacy officer may name a case or a person in it.
+    reason = EncryptedTextField()
+    used_by = models.OneToOneField(
+        IdentityGrant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allowance",
+    )
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="breakglass_allowance_not_for_oneself",
+                condition=Q(granted_by__isnull=True) | ~Q(granted_by=F("specialist")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"break-glass allowance {self.pk}"
+
+    @property
+    def dek_subject(self) -> str:
+        # The specialist's own data key (accounts.User.dek_subject), without a query.
+        return f"user:{self.specialist_id}"
+
+
+# How long a case may wait for someone to take it before the queue marks it
+# and the wellbeing officers are told: in whole days, since a case is dated
+# by the day only (see the module docstring). (minimum, maximum, default)
+ALERT_WAIT_DAYS = (1, 14, 1)
+REQUEST_WAIT_DAYS = (1, 30, 3)
+
+
+class FollowUpSettings(models.Model):
+    """An organisation's follow-up deadlines; no row means the defaults."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="followup_settings"
+    )
+    alert_wait_days = models.PositiveSmallIntegerField(default=ALERT_WAIT_DAYS[2])
+    request_wait_days = models.PositiveSmallIntegerField(default=REQUEST_WAIT_DAYS[2])
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The last day the wellbeing officers were told of waiting cases: once a
+    # day at most, however many hosts run the job.
+    overdue_told_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="followup_settings_alert_days_bounded",
+                condition=Q(alert_wait_days__gte=ALERT_WAIT_DAYS[0])
+                & Q(alert_wait_days__lte=ALERT_WAIT_DAYS[1]),
+            ),
+            models.CheckConstraint(
+                name="followup_settings_request_days_bounded",
+                condition=Q(request_wait_days__gte=REQUEST_WAIT_DAYS[0])
+                & Q(request_wait_days__lte=REQUEST_WAIT_DAYS[1]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up settings of {self.organisation_id}"

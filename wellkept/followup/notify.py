@@ -61,6 +61,9 @@ contact the privacy officer: {contact}
 PRIVACY_SUBJECTS = {
     "request": "A re-identification request waits for a decision",
     "break_glass": "Break-glass: an identity was opened in a safety emergency",
+    "break_glass_blocked": (
+        "Break-glass refused: a specialist's earlier opening waits for your review"
+    ),
 }
 PRIVACY_BODY = """\
 Hello,
@@ -69,16 +72,23 @@ Hello,
 than the person who asked:
 
 {url}
-
+{more}
 This e-mail names nobody on purpose.
 """
+PRIVACY_MORE = {
+    "break_glass_blocked": (
+        "\nThe specialist is in another emergency now. Review the earlier opening, or\n"
+        "allow one more opening, from that page.\n"
+    ),
+}
 
 
-def _absolute(path: str) -> str:
+def absolute(path: str) -> str:
     return settings.WELLKEPT_BASE_URL.rstrip("/") + path
 
 
-def _send(subject: str, body: str, to: list[str]) -> None:
+def email_send(subject: str, body: str, to: list[str]) -> None:
+    """Send one follow-up e-mail now; a failure is logged by its kind only."""
     if not to:
         return
     message = EmailMessage(
@@ -111,8 +121,8 @@ def message_waiting(participant: Participant) -> None:
     def send() -> None:
         fresh = Participant.objects.filter(pk=participant_id).first()
         address = participant_address(fresh) if fresh is not None else ""
-        body = MESSAGE_WAITING_BODY.format(url=_absolute(reverse("followup:mine")))
-        _send(MESSAGE_WAITING_SUBJECT, body, [address] if address else [])
+        body = MESSAGE_WAITING_BODY.format(url=absolute(reverse("followup:mine")))
+        email_send(MESSAGE_WAITING_SUBJECT, body, [address] if address else [])
 
     transaction.on_commit(send)
 
@@ -130,10 +140,10 @@ def participant_told(
             who=who,
             when=when,
             purpose=purpose,
-            url=_absolute(reverse("lifecycle:mydata")) + "#lookups",
+            url=absolute(reverse("lifecycle:mydata")) + "#lookups",
             contact=contact or "see the notice on your consent page",
         )
-        _send(LOOKUP_SUBJECT, body, [address] if address else [])
+        email_send(LOOKUP_SUBJECT, body, [address] if address else [])
 
     transaction.on_commit(send)
 
@@ -157,8 +167,11 @@ def privacy_officers_alerted(
             if (exclude is None or u.pk != exclude) and readable_email(u)
         ]
         body = PRIVACY_BODY.format(
-            what=PRIVACY_SUBJECTS[what], organisation=name, url=_absolute(path)
+            what=PRIVACY_SUBJECTS[what],
+            organisation=name,
+            url=absolute(path),
+            more=PRIVACY_MORE.get(what, ""),
         )
-        _send(PRIVACY_SUBJECTS[what], body, to)
+        email_send(PRIVACY_SUBJECTS[what], body, to)
 
     transaction.on_commit(send)

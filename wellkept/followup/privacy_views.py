@@ -11,11 +11,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
@@ -23,9 +24,15 @@ from wellkept.access.policy import get_for
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.consent.privacy_views import privacy_officer_only
-from wellkept.followup import reidentification, selectors
-from wellkept.followup.forms import ApproveForm, DecisionForm, ReviewForm
-from wellkept.followup.models import IdentityGrant
+from wellkept.followup import deadlines, reidentification, selectors
+from wellkept.followup.forms import (
+    AllowanceForm,
+    ApproveForm,
+    DeadlinesForm,
+    DecisionForm,
+    ReviewForm,
+)
+from wellkept.followup.models import GrantKind, GrantStatus, IdentityGrant
 from wellkept.followup.reauth import fresh, reauthenticate_then
 from wellkept.orgs.models import Organisation
 
@@ -74,6 +81,7 @@ def requests(request: HttpRequest, organisation: Organisation) -> HttpResponse:
 def grant_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     """Show one request or grant with what can be done with it now."""
     grant = _grant(request, pk)
+    waiting_review = grant.kind == GrantKind.BREAK_GLASS and grant.reviewed_at is None
     return render(
         request,
         "followup/privacy/grant.html",
@@ -83,6 +91,10 @@ def grant_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "approve_form": ApproveForm(),
             "refuse_form": DecisionForm(),
             "review_form": ReviewForm(),
+            "allowance_form": AllowanceForm() if waiting_review else None,
+            "allowance_hours": reidentification.BREAK_GLASS_ALLOWANCE_HOURS,
+            "exception_in_force": grant.status == GrantStatus.APPROVED
+            and not grant.notify_participant,
             "exception": selectors.plain(grant.exception_reason),
             "decision_note": selectors.plain(grant.decision_note),
             "review_note": selectors.plain(grant.review_note),
@@ -158,6 +170,99 @@ def review(request: HttpRequest, pk: Any) -> HttpResponse:
     else:
         messages.success(request, "Review recorded.")
     return _back(grant)
+
+
+@policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
+@require_POST
+def breakglass_allow(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Allow the specialist of an unreviewed break-glass opening one more before the review."""
+    grant = _grant(request, pk, Action.UPDATE)
+    if not fresh(request):
+        messages.info(request, "Prove your second factor again, then allow it.")
+        return reauthenticate_then(request, reverse("followup:privacy_grant", args=[grant.pk]))
+    form = AllowanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write why another opening is allowed first.")
+        return _back(grant)
+    try:
+        reidentification.breakglass_allowance_grant(
+            actor=request.user, grant=grant, reason=form.cleaned_data["reason"], request=request
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        _error(request, exc)
+    else:
+        messages.success(
+            request,
+            "Allowed: the specialist may open one more name in the next "
+            f"{reidentification.BREAK_GLASS_ALLOWANCE_HOURS} hours. Both openings wait for "
+            "review.",
+        )
+    return _back(grant)
+
+
+@policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
+@require_POST
+def exception_end(request: HttpRequest, pk: Any) -> HttpResponse:
+    """End a recorded exception: the participant is told of the look-up."""
+    grant = _grant(request, pk, Action.UPDATE)
+    try:
+        updated = reidentification.reidentification_exception_end(
+            actor=request.user, grant=grant, request=request
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        _error(request, exc)
+    else:
+        messages.success(
+            request,
+            "The exception has ended. The participant is told"
+            + (" now." if updated.participant_told_on else " when the name is first read."),
+        )
+    return _back(grant)
+
+
+@policy(action=Action.UPDATE, resource=ResourceKind.CONSENT_CONFIG, purpose=OVERSIGHT)
+@privacy_officer_only(
+    action=Action.UPDATE, kind=ResourceKind.CONSENT_CONFIG, purpose=OVERSIGHT, what="deadlines"
+)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def deadlines_page(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+    """Show and set how many days safety alerts and requests may wait to be taken."""
+    current = deadlines.deadlines_for(organisation)
+    initial = {
+        "alert_wait_days": current.alert_days,
+        "request_wait_days": current.request_days,
+    }
+    form = DeadlinesForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                deadlines.deadlines_set(
+                    actor=request.user,
+                    organisation=organisation,
+                    alert_wait_days=form.cleaned_data["alert_wait_days"],
+                    request_wait_days=form.cleaned_data["request_wait_days"],
+                    request=request,
+                )
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Deadlines saved.")
+                return HttpResponseRedirect(
+                    reverse("followup:privacy_deadlines")
+                    + "?"
+                    + urlencode({"org": organisation.slug})
+                )
+    return render(
+        request,
+        "followup/privacy/deadlines.html",
+        {"organisation": organisation, "form": form, "defaults": deadlines.DEFAULTS},
+        status=status,
+    )
 
 
 @policy(action=Action.READ, resource=ResourceKind.AUDIT_TRAIL, purpose=OVERSIGHT)

@@ -54,11 +54,16 @@ def grant_resource(grant: Any) -> Resource:
     )
 
 
-def new_grant_resource(*, actor: Any, participant: Participant) -> Resource:
-    """Describe a request the actor is about to make for ``participant``'s identity."""
+def new_grant_resource(*, actor: Any, participant: Participant, grant_id: Any) -> Resource:
+    """Describe a request the actor is about to make for ``participant``'s identity.
+
+    ``grant_id`` is the id the request will have: the policy's entry then
+    shares the grant's reference prefix with every later entry of the same
+    look-up (see ``identity_resource``).
+    """
     return Resource(
         kind=ResourceKind.IDENTITY_GRANT,
-        reference=f"participant:{participant.token}/grant:new",
+        reference=f"participant:{participant.token}/grant:{grant_id}",
         organisation_id=participant.organisation_id,
         owner_user_id=actor.pk,
         participant_id=participant.pk,

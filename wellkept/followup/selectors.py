@@ -15,7 +15,7 @@ from wellkept.access.policy import can, decide, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.assessments.instruments import get_instrument
-from wellkept.assessments.models import Response
+from wellkept.assessments.models import Response, today
 from wellkept.assessments.scopes import own_through_participant
 from wellkept.assessments.selectors import decode_payload
 from wellkept.audit.events import EventType
@@ -30,6 +30,7 @@ from wellkept.followup.models import (
     IdentityGrant,
     MessageKind,
     Sender,
+    Trigger,
 )
 from wellkept.followup.scopes import case_record_resource
 from wellkept.orgs.models import Organisation, Participant, StaffMembership
@@ -91,9 +92,13 @@ class QueueRow:
     trigger: TriggerResult | None
     consent: Any
     waiting: int
+    # Whole days since the case opened, and whether nobody took it in time.
+    days: int = 0
+    overdue: bool = False
 
 
-def _consenting_ids(participant_ids: list[Any]) -> set[Any]:
+def consenting_ids(participant_ids: list[Any]) -> set[Any]:
+    """The participants among ``participant_ids`` whose latest decision is to take part."""
     latest: dict[Any, bool] = {}
     from wellkept.consent.models import ConsentRecord
 
@@ -139,16 +144,14 @@ def queue(
     else:
         rows = rows.exclude(status=CaseStatus.CLOSED)
     cases = list(rows)
-    consenting = _consenting_ids([c.participant_id for c in cases])
+    consenting = consenting_ids([c.participant_id for c in cases])
     cases = [c for c in cases if c.participant_id in consenting]
-    cases.sort(
-        key=lambda c: (
-            c.status == CaseStatus.CLOSED,
-            c.trigger != "safety_alert",
-            c.assignee_id is not None,
-            -c.last_signal_on.toordinal(),
-        )
-    )
+    from wellkept.followup.deadlines import deadlines_for, is_overdue, waited_days
+
+    deadlines = deadlines_for(organisation)
+    on = today()
+    overdue = {c.pk for c in cases if is_overdue(c, deadlines, on)}
+    cases.sort(key=lambda c: _urgency(c, c.pk in overdue))
     unread = dict.fromkeys((c.pk for c in cases), 0)
     for case_id in CaseMessage.objects.filter(
         case_id__in=list(unread), sender=Sender.PARTICIPANT, read_on__isnull=True
@@ -161,9 +164,29 @@ def queue(
             trigger=trigger_result(c.response),
             consent=latest_consent(c.participant),
             waiting=unread[c.pk],
+            days=waited_days(c, on),
+            overdue=c.pk in overdue,
         )
         for c in cases
     ]
+
+
+def _urgency(case: Case, overdue: bool) -> tuple[Any, ...]:
+    """Sort key: most urgent first.
+
+    Open before closed; safety alerts before requests; within each, cases
+    nobody has taken before taken ones, and past their deadline first.
+    Untaken cases that waited longest come first (the oldest alert is the
+    one most at risk of being missed); taken ones by their latest signal.
+    """
+    untaken = case.status == CaseStatus.NEW
+    return (
+        case.status == CaseStatus.CLOSED,
+        case.trigger != Trigger.SAFETY_ALERT,
+        not untaken,
+        not overdue,
+        case.opened_on.toordinal() if untaken else -case.last_signal_on.toordinal(),
+    )
 
 
 # ---- One case ------------------------------------------------------------------------

@@ -4,6 +4,10 @@ Every service decides through the access policy first (a refusal is
 audited and committed on its own), then writes in one transaction with its
 audit event. Participant-side events are recorded under the token, never
 the login. E-mails go out only after the commit.
+
+Messages and notes are idempotent: each form carries a random key, and the
+same form sent twice (a double tap, a retry after a timeout) stores, audits
+and e-mails once. A key sent again with different text is a new message.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ from wellkept.followup.models import (
     CaseNote,
     CaseStatus,
     CloseReason,
+    GrantStatus,
+    IdentityGrant,
     MessageKind,
     Sender,
     Trigger,
 )
 from wellkept.followup.scopes import case_resource, new_case_resource
-from wellkept.followup.selectors import followup_consent
+from wellkept.followup.selectors import followup_consent, plain
 from wellkept.orgs.models import Participant
 
 MESSAGE_MAX = 4000
@@ -82,6 +88,31 @@ def _lock(case: Case) -> Case:
 def _next_sequence(case: Case) -> int:
     top = CaseMessage.objects.filter(case=case).aggregate(top=Max("sequence"))["top"]
     return int(top or 0) + 1
+
+
+IDEMPOTENCY_KEY_MAX = 64
+
+
+def _key(value: str | None) -> str:
+    """The form's idempotency key as stored: trimmed, bounded; "" for none."""
+    return (value or "").strip()[:IDEMPOTENCY_KEY_MAX]
+
+
+def _sent_before(case: Case, sender: Sender, key: str, text: str) -> CaseMessage | None:
+    """The message this same form already stored, if it is the same text."""
+    if not key:
+        return None
+    earlier = CaseMessage.objects.filter(case=case, sender=sender, idempotency_key=key).first()
+    if earlier is not None and plain(earlier.body) == text:
+        return earlier
+    return None
+
+
+def _fresh_key(case: Case, sender: Sender, key: str) -> str:
+    """The key to store: "" when the form's key already holds another text (a new message)."""
+    if key and CaseMessage.objects.filter(case=case, sender=sender, idempotency_key=key).exists():
+        return ""
+    return key
 
 
 def _require_open(case: Case) -> None:
@@ -223,17 +254,31 @@ def case_assign(
 
 
 def message_send(
-    *, actor: Any, case: Case, body: str, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    case: Case,
+    body: str,
+    request: HttpRequest | None = None,
+    idempotency_key: str = "",
 ) -> CaseMessage:
     """Write to the participant's token; they get an e-mail that only says a message waits."""
     text = _text(body, limit=MESSAGE_MAX, what="a message", code="message")
+    key = _key(idempotency_key)
     _team_may(actor, Action.UPDATE, case, "message", request)
+    earlier = _sent_before(case, Sender.TEAM, key, text)
+    if earlier is not None:
+        return earlier
     ratelimit.message_allowance_take(
         sender=f"team:{actor.pk}:{case.pk}", limit=ratelimit.TEAM_MESSAGES_PER_HOUR
     )
     with transaction.atomic():
         locked = _lock(case)
         _require_open(locked)
+        # Again under the case's lock: two copies of one form sent at once
+        # queue here, and the second finds the first.
+        earlier = _sent_before(locked, Sender.TEAM, key, text)
+        if earlier is not None:
+            return earlier
         # One e-mail per batch of unread messages: the first says a message
         # waits; more of them until it is opened would only fill a mailbox.
         already_waiting = CaseMessage.objects.filter(
@@ -246,6 +291,7 @@ def message_send(
             kind=MessageKind.MESSAGE,
             author=actor,
             sent_on=today(),
+            idempotency_key=_fresh_key(locked, Sender.TEAM, key),
         )
         message.body = text
         message.save(force_insert=True)
@@ -262,15 +308,32 @@ def message_send(
     return message
 
 
-def note_add(*, actor: Any, case: Case, body: str, request: HttpRequest | None = None) -> CaseNote:
-    """Add a working note to the case, encrypted under the participant's key."""
+def note_add(
+    *,
+    actor: Any,
+    case: Case,
+    body: str,
+    request: HttpRequest | None = None,
+    idempotency_key: str = "",
+) -> CaseNote:
+    """Add a working note to an open case, encrypted under the participant's key."""
     text = _text(body, limit=NOTE_MAX, what="the note", code="note")
+    key = _key(idempotency_key)
     _team_may(actor, Action.UPDATE, case, "note", request)
     with transaction.atomic():
         locked = _lock(case)
+        # The page offers no note on a closed case; the rule is kept here,
+        # where a direct POST or a script ends up too.
+        _require_open(locked)
+        if key:
+            earlier = CaseNote.objects.filter(case=locked, idempotency_key=key).first()
+            if earlier is not None:
+                if plain(earlier.body) == text:
+                    return earlier
+                key = ""
         # Dated here rather than by the field default, which holds the
         # clock function as it was at import and would bypass the seam.
-        note = CaseNote(case=locked, author=actor, written_at=clock.now())
+        note = CaseNote(case=locked, author=actor, written_at=clock.now(), idempotency_key=key)
         note.body = text
         note.save(force_insert=True)
         audit_record(
@@ -294,23 +357,33 @@ def case_close(*, actor: Any, case: Case, reason: str, request: HttpRequest | No
         locked = _lock(case)
         if locked.status == CaseStatus.CLOSED:
             return locked
-        _close(locked, why)
+        ended = _close(locked, why)
         audit_record(
             actor=actor,
             event=EventType.FOLLOWUP_CASE_CLOSED,
             target=f"participant:{locked.participant.token}/case:{locked.pk}",
             purpose=TEAM_PURPOSE.value,
-            reason=why.value,
+            reason=why.value + (f"; {ended} live grant(s) ended" if ended else ""),
             request=request,
         )
     return locked
 
 
-def _close(case: Case, why: CloseReason) -> None:
+def _close(case: Case, why: CloseReason) -> int:
+    """Close the case and end every live grant asked for it; return how many ended.
+
+    A name was needed for this case; once it is closed nobody needs it, so
+    a grant (two-person or break-glass) ends now rather than when its hours
+    run out. The policy checks the case's state at every use as well.
+    """
     case.status = CaseStatus.CLOSED
     case.closed_on = today()
     case.close_reason = why
     case.save(update_fields=["status", "closed_on", "close_reason"])
+    now = clock.now()
+    return IdentityGrant.objects.filter(
+        case=case, status=GrantStatus.APPROVED, expires_at__gt=now
+    ).update(expires_at=now)
 
 
 def messages_mark_read(*, case: Case, reader: Sender) -> int:
@@ -324,29 +397,37 @@ def messages_mark_read(*, case: Case, reader: Sender) -> int:
 # ---- The participant's side ----------------------------------------------------------
 
 
-def _participant_may(actor: Any, case: Case, what: str) -> None:
+def _participant_may(actor: Any, case: Case, what: str, key: str = "", text: str = "") -> bool:
+    """Decide (audited) and count the message; False when this form was stored already."""
     resource = case_resource(case, what)
     consents = followup_consent(case.participant)
     if not can(actor, Action.CREATE, resource, Purpose.SELF_SERVICE, consent_ok=consents):
         raise PermissionDenied(
             "You can write to the follow-up team while you take part in the programme."
         )
+    if _sent_before(case, Sender.PARTICIPANT, key, text) is not None:
+        return False
     ratelimit.message_allowance_take(
         sender=f"participant:{case.pk}", limit=ratelimit.PARTICIPANT_MESSAGES_PER_HOUR
     )
+    return True
 
 
 def _participant_message(
-    case: Case, kind: MessageKind, body: str, event: EventType, reason: str
+    case: Case, kind: MessageKind, body: str, event: EventType, reason: str, key: str = ""
 ) -> CaseMessage:
     locked = _lock(case)
     _require_open(locked)
+    earlier = _sent_before(locked, Sender.PARTICIPANT, key, body)
+    if earlier is not None:
+        return earlier
     message = CaseMessage(
         case=locked,
         sequence=_next_sequence(locked),
         sender=Sender.PARTICIPANT,
         kind=kind,
         sent_on=today(),
+        idempotency_key=_fresh_key(locked, Sender.PARTICIPANT, key),
     )
     message.body = body
     message.save(force_insert=True)
@@ -360,17 +441,20 @@ def _participant_message(
     return message
 
 
-def reply_send(*, actor: Any, case: Case, body: str) -> CaseMessage:
+def reply_send(*, actor: Any, case: Case, body: str, idempotency_key: str = "") -> CaseMessage:
     """The participant writes back to the follow-up team."""
     text = _text(body, limit=MESSAGE_MAX, what="your reply", code="message")
-    _participant_may(actor, case, "reply")
+    key = _key(idempotency_key)
+    _participant_may(actor, case, "reply", key, text)
     with transaction.atomic():
         return _participant_message(
-            case, MessageKind.MESSAGE, text, EventType.FOLLOWUP_MESSAGE_SENT, "to the team"
+            case, MessageKind.MESSAGE, text, EventType.FOLLOWUP_MESSAGE_SENT, "to the team", key
         )
 
 
-def identity_share(*, actor: Any, case: Case, name: str, contact: str) -> CaseMessage:
+def identity_share(
+    *, actor: Any, case: Case, name: str, contact: str, idempotency_key: str = ""
+) -> CaseMessage:
     """The participant tells the team their name and how to reach them: their choice alone."""
     clean_name = _text(name, limit=NAME_MAX, what="your name", code="name")
     clean_contact = (contact or "").strip()
@@ -379,8 +463,9 @@ def identity_share(*, actor: Any, case: Case, name: str, contact: str) -> CaseMe
             f"The contact details are too long: keep them under {CONTACT_MAX} characters.",
             code="contact_too_long",
         )
-    _participant_may(actor, case, "share")
     body = json.dumps({"name": clean_name, "contact": clean_contact}, sort_keys=True)
+    key = _key(idempotency_key)
+    _participant_may(actor, case, "share", key, body)
     with transaction.atomic():
         return _participant_message(
             case,
@@ -388,19 +473,23 @@ def identity_share(*, actor: Any, case: Case, name: str, contact: str) -> CaseMe
             body,
             EventType.FOLLOWUP_IDENTITY_SHARED,
             "shared by the participant",
+            key,
         )
 
 
-def conversation_ask(*, actor: Any, case: Case, way: str, when: str) -> CaseMessage:
+def conversation_ask(
+    *, actor: Any, case: Case, way: str, when: str, idempotency_key: str = ""
+) -> CaseMessage:
     """The participant asks for a conversation: how, and when suits them."""
     if way not in CONVERSATION_WAYS:
         raise ValidationError("Choose how you would like to talk.", code="way")
     clean_when = _text(when, limit=WHEN_MAX, what="when suits you", code="when")
-    _participant_may(actor, case, "conversation")
     body = json.dumps({"way": way, "when": clean_when}, sort_keys=True)
+    key = _key(idempotency_key)
+    _participant_may(actor, case, "conversation", key, body)
     with transaction.atomic():
         return _participant_message(
-            case, MessageKind.CONVERSATION, body, EventType.FOLLOWUP_CONVERSATION_ASKED, way
+            case, MessageKind.CONVERSATION, body, EventType.FOLLOWUP_CONVERSATION_ASKED, way, key
         )
 
 
@@ -419,12 +508,12 @@ def followup_decline(*, actor: Any, case: Case) -> Case:
             "declined by the participant",
         )
         locked = _lock(case)
-        _close(locked, CloseReason.DECLINED)
+        ended = _close(locked, CloseReason.DECLINED)
         audit_record(
             actor=_as_token(locked.participant),
             event=EventType.FOLLOWUP_CASE_CLOSED,
             target=f"participant:{locked.participant.token}/case:{locked.pk}",
             purpose=Purpose.SELF_SERVICE.value,
-            reason=CloseReason.DECLINED.value,
+            reason=CloseReason.DECLINED.value + (f"; {ended} live grant(s) ended" if ended else ""),
         )
     return locked

@@ -38,5 +38,16 @@ urlpatterns: list[URLPattern] = [
     path("privacy/grant/<uuid:pk>/approve/", privacy_views.approve, name="privacy_approve"),
     path("privacy/grant/<uuid:pk>/refuse/", privacy_views.refuse, name="privacy_refuse"),
     path("privacy/grant/<uuid:pk>/review/", privacy_views.review, name="privacy_review"),
+    path(
+        "privacy/grant/<uuid:pk>/allow-break-glass/",
+        privacy_views.breakglass_allow,
+        name="privacy_breakglass_allow",
+    ),
+    path(
+        "privacy/grant/<uuid:pk>/end-exception/",
+        privacy_views.exception_end,
+        name="privacy_exception_end",
+    ),
+    path("privacy/deadlines/", privacy_views.deadlines_page, name="privacy_deadlines"),
     path("privacy/refused/", privacy_views.refused, name="privacy_refused"),
 ]

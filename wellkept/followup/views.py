@@ -150,10 +150,9 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     if assigned:
         services.messages_mark_read(case=case, reader=Sender.TEAM)
     roles = roles_in(request.user, case.organisation_id)
-    may_break_glass = (
-        case.trigger == "safety_alert"
-        and reidentification.breakglass_decision(actor=request.user, case=case).allowed
-    )
+    # The same decision the break-glass page and service make: the button
+    # is a hint, never the rule.
+    may_break_glass = reidentification.breakglass_decision(actor=request.user, case=case).allowed
     return render(
         request,
         "followup/team/case.html",
@@ -228,7 +227,11 @@ def message_send(request: HttpRequest, pk: Any) -> HttpResponse:
         return _back(case, "#write")
     try:
         services.message_send(
-            actor=request.user, case=case, body=form.cleaned_data["body"], request=request
+            actor=request.user,
+            case=case,
+            body=form.cleaned_data["body"],
+            request=request,
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
     except (PermissionDenied, ValidationError) as exc:
         _error(request, exc)
@@ -250,7 +253,11 @@ def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
         return _back(case, "#notes")
     try:
         services.note_add(
-            actor=request.user, case=case, body=form.cleaned_data["body"], request=request
+            actor=request.user,
+            case=case,
+            body=form.cleaned_data["body"],
+            request=request,
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
     except (PermissionDenied, ValidationError) as exc:
         _error(request, exc)
@@ -304,6 +311,9 @@ def identity_request(request: HttpRequest, pk: Any) -> HttpResponse:
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
                 status = 403
+            except reidentification.CaseClosed as exc:
+                form.add_error(None, exc)
+                status = 409
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -318,6 +328,7 @@ def identity_request(request: HttpRequest, pk: Any) -> HttpResponse:
         "followup/team/identity_request.html",
         {
             "case": case,
+            "closed": case.is_closed,
             "token": case.participant.token[: selectors.TOKEN_SHOWN],
             "form": form,
             "purposes": IdentityRequestForm.PURPOSES,
@@ -400,6 +411,7 @@ def breakglass(request: HttpRequest, pk: Any) -> HttpResponse:
     if not fresh(request):
         return reauthenticate_then(request, request.path)
     form = BreakGlassForm(request.POST or None)
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         try:
             grant, identity = reidentification.breakglass_open(
@@ -410,6 +422,9 @@ def breakglass(request: HttpRequest, pk: Any) -> HttpResponse:
             )
         except reidentification.ReauthenticationNeeded:
             return HttpResponseRedirect(request.get_full_path())
+        except reidentification.BreakGlassLimit as exc:
+            form.add_error(None, str(exc))
+            status = 403
         except ValidationError as exc:
             form.add_error("reason", exc)
         except PermissionDenied:
@@ -425,6 +440,11 @@ def breakglass(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "followup/team/breakglass.html",
-        {"case": case, "token": case.participant.token[: selectors.TOKEN_SHOWN], "form": form},
-        status=400 if form.is_bound else 200,
+        {
+            "case": case,
+            "token": case.participant.token[: selectors.TOKEN_SHOWN],
+            "form": form,
+            "waiting": reidentification.unreviewed_breakglass(request.user),
+        },
+        status=status,
     )

@@ -30,7 +30,7 @@ from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.insights import periods
-from wellkept.insights.api_tokens import api_token_authenticate
+from wellkept.insights.api_tokens import ApiTokenThrottled, api_token_check
 from wellkept.insights.disclosure import Figure
 from wellkept.insights.selectors import (
     Dashboard,
@@ -54,7 +54,8 @@ class TokenAuth(HttpBearer):
     """A personal API token in ``Authorization: Bearer <token>``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = api_token_authenticate(token)
+        # Throttled like a sign-in (429 with Retry-After), audited.
+        found = api_token_check(token, request=request)
         if found is None:
             return None
         # The token is bound to one organisation; remembered for the lookup.
@@ -76,6 +77,13 @@ api = NinjaAPI(
 
 class Error(Schema):
     detail: str
+
+
+@api.exception_handler(ApiTokenThrottled)
+def throttled(request: HttpRequest, exc: ApiTokenThrottled) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.seconds)
+    return response
 
 
 class FigureOut(Schema):

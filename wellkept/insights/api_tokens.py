@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 
 from wellkept import clock
 from wellkept.access.purposes import Purpose
+from wellkept.accounts import throttle
 from wellkept.accounts.models import User, readable_email
 from wellkept.accounts.tokens import token_issue, token_matches, token_prefix
 from wellkept.actors import Actor
-from wellkept.audit.events import EventType
+from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record
 from wellkept.insights.models import ApiToken
 from wellkept.insights.selectors import may_view
@@ -120,3 +123,50 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_on=today)
         token.last_used_on = today
     return token
+
+
+class ApiTokenThrottled(Exception):
+    """Too many failed bearer-token attempts: wait ``seconds``, then try again."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(throttle.refusal_message(seconds))
+        self.seconds = seconds
+
+
+def _failed(request: HttpRequest, prefix: str | None, reason: str) -> None:
+    # The prefix only: it names a token without being any part of its secret.
+    audit_record(
+        actor=AnonymousUser(),  # type: ignore[arg-type]
+        event=EventType.AUTH_LOGIN_FAILED,
+        target=f"api_token:{prefix}" if prefix else "",
+        outcome=Outcome.DENIED,
+        reason=f"api token: {reason}",
+        request=request,
+    )
+
+
+def api_token_check(raw: str, *, request: HttpRequest) -> ApiToken | None:
+    """``api_token_authenticate`` behind the sign-in back-off, audited like a sign-in.
+
+    The same counters as passwords (``accounts.throttle``): per token prefix,
+    per prefix and network, per network. A wrong, expired or revoked token is
+    recorded as ``auth.login_failed``; once over its allowance it is answered
+    with ``ApiTokenThrottled`` (HTTP 429), like a refused attempt, so that the
+    two cannot be told apart. A right token from a busy network still works.
+    """
+    prefix = token_prefix(raw)
+    guard = throttle.for_api_token(prefix=prefix or "malformed", ip=throttle.client_ip(request))
+    wait = throttle.retry_after(guard)
+    if wait:
+        _failed(request, prefix, "throttled")
+        raise ApiTokenThrottled(wait)
+    found = api_token_authenticate(raw)
+    if found is not None:
+        throttle.reset(guard)
+        return found
+    throttle.register_failure(guard)
+    refused = max(throttle.retry_after(guard), throttle.address_retry_after(guard))
+    _failed(request, prefix, "throttled" if refused else "bad_token")
+    if refused:
+        raise ApiTokenThrottled(refused)
+    return None

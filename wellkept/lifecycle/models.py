@@ -312,3 +312,28 @@ class SubjectRequest(models.Model):
             and self.expires_at is not None
             and self.expires_at > clock.now()
         )
+
+
+class TombstoneHead(models.Model):
+    """How far the tombstone journal reached at the latest erasure, kept in the database too.
+
+    One row. The journal lives outside the database so that a restore cannot
+    roll it back; this row is its counterpart inside: written in the
+    erasure's transaction, it travels in every backup, and a restore refuses
+    a journal that does not reach it (or is missing). See
+    ``lifecycle.tombstones``.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    lines = models.PositiveIntegerField(default=0)
+    # The MAC of the journal's line number ``lines``: proves which line it is.
+    mac = models.CharField(max_length=64, blank=True, default="")
+    last_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="lifecycle_tombstone_head_single_row", condition=Q(id=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"tombstone head at line {self.lines}"

@@ -50,6 +50,7 @@ from wellkept.lifecycle.services import (
     retention_set,
 )
 from wellkept.lifecycle.subject_requests import PURPOSE as REQUEST_PURPOSE
+from wellkept.lifecycle.tombstones import TombstoneJournalError
 from wellkept.lifecycle.views import json_download
 from wellkept.orgs.models import Organisation
 
@@ -495,6 +496,11 @@ def subject_erase(request: HttpRequest, organisation: Organisation, pk: str) -> 
         )
     except ValidationError as exc:
         messages.error(request, _messages(exc))
+        return HttpResponseRedirect(back)
+    except TombstoneJournalError as exc:
+        # The privacy officer relays it to the administrator: the message
+        # names the journal file and what to do.
+        messages.error(request, f"Nothing was erased. {exc}")
         return HttpResponseRedirect(back)
     except (PermissionDenied, Http404):
         raise Http404(NOT_FOUND_MESSAGE) from None

@@ -9,14 +9,24 @@ anyone holding a receipt can check it without trusting this installation.
 A receipt names the person only by the tombstone digest of their token
 (a keyed hash): the receipt can be matched to the tombstone journal by
 someone holding the keyring, and to nothing else.
+
+Reading is strict, so that what a reader sees is exactly what was signed:
+a file with a key twice (a forged value first, the signed one last: most
+JSON readers keep the last, a person reading the file sees the first), a
+field that is not part of the format, a value of the wrong type, a number
+that is not an integer, or a signature written in any encoding but the one
+canonical form is refused before the signature is even checked. The format
+is documented, with a worked example, in docs/retention-and-erasure.md.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +39,27 @@ from wellkept.vault.keyring import get_keyring
 FORMAT = "wellkept-deletion-receipt/1"
 ALGORITHM = "Ed25519"
 SIGNING_LABEL = b"wellkept-receipt-signing-v1"
+SIGNATURE_BYTES = 64
+# Every field of each object, and nothing else.
+DOCUMENT_FIELDS = frozenset({"receipt", "signature"})
+RECEIPT_FIELDS = frozenset(
+    {
+        "format",
+        "receipt_id",
+        "organisation",
+        "subject_digest",
+        "rule",
+        "rule_label",
+        "erased_at",
+        "categories",
+        "rows_deleted",
+        "key_destroyed",
+        "about",
+    }
+)
+SIGNATURE_FIELDS = frozenset({"algorithm", "key_id", "value"})
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class ReceiptError(Exception):
@@ -137,34 +168,160 @@ class Verified:
     key_id: str
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ReceiptError(
+                f"The field {key!r} appears twice in one object. A receipt names each field "
+                "once; a second copy is how a forged value hides next to the signed one."
+            )
+        found[key] = value
+    return found
+
+
+def _no_float(text: str) -> Any:
+    raise ReceiptError(f"The number {text} is not a whole number; a receipt holds only counts.")
+
+
+def _no_constant(text: str) -> Any:
+    raise ReceiptError(f"{text} is not a JSON value a receipt can hold.")
+
+
+def receipt_parse(raw: bytes | str) -> dict[str, Any]:
+    """Read a receipt file strictly: UTF-8 JSON, no key twice, whole numbers only; or raise.
+
+    Only the JSON layer is checked here; ``receipt_verify`` checks the fields.
+    """
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise ReceiptError("The file is not UTF-8 text, so it is not a receipt.") from None
+    try:
+        loaded = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+        )
+    # RecursionError: nesting deep enough to exhaust the parser, which a
+    # receipt never has; said as plainly as any other file that is not one.
+    except (ValueError, RecursionError):
+        raise ReceiptError(
+            "The file is not JSON. A receipt is the .json file downloaded after an erasure."
+        ) from None
+    if not isinstance(loaded, dict):
+        raise ReceiptError("This is not a Wellkept deletion receipt (not a JSON object).")
+    return loaded
+
+
+def _fields(value: Any, expected: frozenset[str], where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ReceiptError(f"{where} must be a JSON object.")
+    unknown = sorted(set(value) - expected)
+    missing = sorted(expected - set(value))
+    if unknown:
+        raise ReceiptError(
+            f"{where} has field(s) that are not part of the receipt format: "
+            f"{', '.join(map(repr, unknown))}. Nothing may be added to a signed receipt."
+        )
+    if missing:
+        raise ReceiptError(f"{where} lacks the field(s) {', '.join(map(repr, missing))}.")
+    return value
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body[key]
+    if not isinstance(value, str):
+        raise ReceiptError(f"The receipt's {key!r} must be text.")
+    return value
+
+
+def _count(value: Any, what: str) -> int:
+    # bool is an int in Python; true is not a count.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ReceiptError(f"{what} must be a whole number, 0 or more.")
+    return value
+
+
+def _check_body(body: dict[str, Any]) -> None:
+    for key in ("format", "receipt_id", "organisation", "rule", "rule_label", "about"):
+        _text(body, key)
+    if body["format"] != FORMAT:
+        raise ReceiptError(f"Unknown receipt format {body['format']!r}; expected {FORMAT}.")
+    if not _DIGEST.fullmatch(_text(body, "subject_digest")):
+        raise ReceiptError("The receipt's subject_digest must be 64 lower-case hex digits.")
+    try:
+        erased = dt.datetime.fromisoformat(_text(body, "erased_at"))
+    except ValueError:
+        raise ReceiptError("The receipt's erased_at is not a date and time.") from None
+    if erased.tzinfo is None:
+        raise ReceiptError("The receipt's erased_at must carry its UTC offset.")
+    categories = body["categories"]
+    if not isinstance(categories, dict):
+        raise ReceiptError("The receipt's categories must be a JSON object of counts.")
+    total = sum(_count(n, f"The count of {kind!r}") for kind, n in categories.items())
+    if _count(body["rows_deleted"], "rows_deleted") != total:
+        raise ReceiptError("The receipt's rows_deleted is not the sum of its categories.")
+    if body["key_destroyed"] is not True:
+        raise ReceiptError("The receipt's key_destroyed must be true.")
+
+
+def _signature_bytes(value: Any) -> bytes:
+    """Decode the one canonical encoding: standard base64, padded, of exactly 64 bytes."""
+    if not isinstance(value, str):
+        raise ReceiptError("The signature value must be text (base64).")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ReceiptError("The signature value is not base64.") from None
+    # base64 lets the unused low bits of the last character, and nothing
+    # else, vary: one signature has several spellings that decode alike.
+    # Only the one this installation writes is accepted.
+    if len(raw) != SIGNATURE_BYTES or base64.b64encode(raw).decode("ascii") != value:
+        raise ReceiptError(
+            "The signature value is not in the canonical encoding (standard base64 with "
+            "padding, 88 characters, of the 64 signature bytes)."
+        )
+    return raw
+
+
 def receipt_verify(document: Any, key: Ed25519PublicKey | None = None) -> Verified:
-    """Check a receipt's form and signature; raise ReceiptError saying what is wrong."""
+    """Check a receipt's form and signature; raise ReceiptError saying what is wrong.
+
+    ``document`` is a parsed receipt: from a file, parse it with
+    ``receipt_parse`` first, which refuses keys given twice.
+    """
     if not isinstance(document, dict) or not isinstance(document.get("receipt"), dict):
         raise ReceiptError("This is not a Wellkept deletion receipt (no 'receipt' object).")
-    body, signature = document["receipt"], document.get("signature")
-    if body.get("format") != FORMAT:
-        raise ReceiptError(f"Unknown receipt format {body.get('format')!r}; expected {FORMAT}.")
-    if not isinstance(signature, dict) or signature.get("algorithm") != ALGORITHM:
+    _fields(document, DOCUMENT_FIELDS, "The receipt file")
+    body = _fields(document["receipt"], RECEIPT_FIELDS, "The 'receipt' object")
+    signature = _fields(document["signature"], SIGNATURE_FIELDS, "The 'signature' object")
+    _check_body(body)
+    if signature["algorithm"] != ALGORITHM:
         raise ReceiptError("The receipt has no Ed25519 signature.")
+    given_key_id = signature["key_id"]
+    if not isinstance(given_key_id, str) or not _KEY_ID.fullmatch(given_key_id):
+        raise ReceiptError("The signature's key_id must be 16 lower-case hex digits.")
+    raw = _signature_bytes(signature["value"])
     key = key or public_key()
-    if signature.get("key_id") != key_id(key):
+    if given_key_id != key_id(key):
         raise ReceiptError(
-            f"The receipt was signed with key {signature.get('key_id')!r}, not with this "
+            f"The receipt was signed with key {given_key_id!r}, not with this "
             f"installation's key {key_id(key)!r}: check it with the public key that was "
             "published when it was issued (--public-key)."
         )
     try:
-        raw = base64.b64decode(str(signature.get("value", "")), validate=True)
         key.verify(raw, canonical(body))
-    except (ValueError, InvalidSignature):
+    except InvalidSignature:
         raise ReceiptError(
             "The signature does not match the receipt: it was altered after it was issued, "
             "or it is not a receipt from this installation."
         ) from None
     return Verified(
-        receipt_id=str(body.get("receipt_id", "")),
-        erased_at=str(body.get("erased_at", "")),
-        rule=str(body.get("rule", "")),
-        rows_deleted=int(body.get("rows_deleted", 0)),
-        key_id=str(signature["key_id"]),
+        receipt_id=body["receipt_id"],
+        erased_at=body["erased_at"],
+        rule=body["rule"],
+        rows_deleted=body["rows_deleted"],
+        key_id=given_key_id,
     )

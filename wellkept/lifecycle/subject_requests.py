@@ -37,7 +37,7 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import NOT_FOUND_MESSAGE, can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
-from wellkept.accounts.models import User
+from wellkept.accounts.models import User, email_index_for
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record
 from wellkept.followup.reauth import fresh
@@ -47,8 +47,8 @@ from wellkept.lifecycle.models import (
     SubjectRequestKind,
     SubjectRequestStatus,
 )
-from wellkept.orgs.models import Organisation
-from wellkept.orgs.selectors import participant_for_user
+from wellkept.orgs.models import Organisation, Participant
+from wellkept.orgs.pseudonyms import login_link_for
 from wellkept.reasons import reason_text
 
 PURPOSE = Purpose.LEGAL_OBLIGATION
@@ -153,6 +153,35 @@ def _denied(
     )
 
 
+# Stands in for the login when the address has none, so that the same keyed
+# link is computed and the same query runs: no login row has this id.
+_NO_LOGIN = uuid.uuid4()
+
+
+def _participant_behind(address: str, organisation: Organisation) -> Any:
+    """Return the id of the organisation's participant behind ``address``, or None.
+
+    The same work either way (one index lookup, one keyed link, one
+    participant lookup), so that the time the answer takes does not tell
+    whoever records the request whether the address has an account: the
+    request looks the same until a second officer approves it.
+    """
+    login_pk = (
+        User.objects.filter(email_index=email_index_for(address))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    link = login_link_for(
+        user_pk=login_pk if login_pk is not None else _NO_LOGIN, organisation_pk=organisation.pk
+    )
+    found = (
+        Participant.objects.filter(organisation=organisation, login_link=link)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return found if login_pk is not None else None
+
+
 def subject_request_record(
     *,
     actor: Any,
@@ -175,17 +204,14 @@ def subject_request_record(
         raise PermissionDenied("Only this organisation's privacy officer records a request.")
     # Resolved now and kept as a foreign key only: the address itself is
     # never stored, and a later change of address cannot redirect the request.
-    login = User.objects.get_by_email(address)
-    participant = (
-        participant_for_user(user=login, organisation=organisation) if login is not None else None
-    )
+    participant_id = _participant_behind(address, organisation)
     with transaction.atomic():
         subject_request = SubjectRequest(
             organisation=organisation,
             requested_by=actor,
             requested_at=clock.now(),
             kind=SubjectRequestKind(kind).value,
-            participant=participant,
+            participant_id=participant_id,
         )
         subject_request.reason = text
         subject_request.save(force_insert=True)

@@ -16,9 +16,18 @@ Integrity: each line carries an HMAC under a key derived from the keyring's
 audit secret, a sequence number and the MAC of the line before it, so an
 edited, forged, deleted or reordered line is detected when the journal is
 read. Cutting lines off the END leaves a shorter journal that is still
-consistent; backups record the journal position they saw, so a journal cut
-back past a backup is refused at restore, and docs/backups.md says how to
-ship the journal elsewhere against the rest.
+consistent, and deleting the file leaves none at all. So the journal's
+*head* (how many lines, and the MAC of the last) is checkpointed as well:
+in the database, in the erasure's own transaction (``TombstoneHead``, which
+therefore travels in every backup), and in each backup's manifest. A
+restore refuses a journal that is missing or does not reach every head it
+can find (``tombstone_heads_recorded`` plus the backup's), unless the
+operator overrides it, audited. docs/backups.md says how to ship the
+journal elsewhere against the rest.
+
+A second place for the head (outside the database and this host) plugs in
+at two calls: ``tombstone_head_checkpoint`` writes every head, and
+``tombstone_heads_recorded`` reads every head back.
 """
 
 from __future__ import annotations
@@ -60,6 +69,15 @@ class JournalPosition:
 
     lines: int
     mac: str
+
+
+@dataclass(frozen=True)
+class RecordedHead:
+    """A head of the journal as one place recorded it, to check the journal against."""
+
+    source: str
+    position: JournalPosition
+    last_at: dt.datetime | None = None
 
 
 def journal_path() -> Path:
@@ -126,8 +144,8 @@ def _parse_line(line: str, number: int) -> dict[str, Any]:
     return fields
 
 
-def tombstone_append(*, token: str, at: dt.datetime) -> None:
-    """Append one signed tombstone for ``token`` to the journal and fsync it."""
+def tombstone_append(*, token: str, at: dt.datetime) -> JournalPosition:
+    """Append one signed tombstone for ``token`` to the journal, fsync it; return the new head."""
     path = journal_path()
     at_text = _format_time(at)
     digest = tombstone_digest(token)
@@ -153,6 +171,23 @@ def tombstone_append(*, token: str, at: dt.datetime) -> None:
         # One write per line with O_APPEND, then fsync: the tombstone must be
         # on disk before the erasure commits (see the module docstring).
         os.write(fd, (line + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return JournalPosition(number, mac)
+
+
+def journal_touch() -> None:
+    """Create the journal, empty, if there is none: "no erasure yet" is a file, not an absence.
+
+    A restore refuses a missing journal: on a fresh installation a missing
+    file and a journal that was never copied over look alike, and the second
+    would bring erased people back.
+    """
+    path = journal_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -228,3 +263,62 @@ def journal_reaches(position: JournalPosition) -> bool:
                 fields = _parse_line(raw_line.decode("ascii", errors="replace"), number)
                 return hmac.compare_digest(fields["mac"].encode(), position.mac.encode())
     return False
+
+
+# -- the head, checkpointed ------------------------------------------------------
+
+
+def tombstone_head_checkpoint(position: JournalPosition, at: dt.datetime | None) -> None:
+    """Record the journal's head wherever heads are kept; call inside the erasure's transaction.
+
+    The database row only ever moves forward: two erasures committing in
+    either order leave the higher head. (Issue 14's multi-sink checkpoints
+    add their call here, after the row, for a copy outside this host.)
+    """
+    from wellkept.lifecycle.models import TombstoneHead
+
+    moved = TombstoneHead.objects.filter(pk=1, lines__lt=position.lines).update(
+        lines=position.lines, mac=position.mac, last_at=at
+    )
+    if not moved and not TombstoneHead.objects.filter(pk=1).exists():
+        # Only after the row was deleted by hand (or a flush): put it back.
+        TombstoneHead.objects.create(pk=1, lines=position.lines, mac=position.mac, last_at=at)
+
+
+def tombstone_head_reset(position: JournalPosition, at: dt.datetime | None) -> None:
+    """Set the database's head to ``position``, even lower: after an accepted-loss restore."""
+    from wellkept.lifecycle.models import TombstoneHead
+
+    TombstoneHead.objects.update_or_create(
+        pk=1, defaults={"lines": position.lines, "mac": position.mac, "last_at": at}
+    )
+
+
+def tombstone_heads_recorded() -> list[RecordedHead]:
+    """Every head of the journal recorded outside the journal itself, as found now.
+
+    Today the database's row (of the database currently installed). A second
+    sink's heads are read here too once there is one.
+    """
+    from django.db import connection
+
+    from wellkept.lifecycle.models import TombstoneHead
+
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+    if TombstoneHead._meta.db_table not in tables:
+        return []
+    row = TombstoneHead.objects.filter(pk=1).first()
+    if row is None or row.lines == 0:
+        return []
+    return [
+        RecordedHead(
+            source="this installation's database",
+            position=JournalPosition(row.lines, row.mac),
+            last_at=row.last_at,
+        )
+    ]
+
+
+def journal_exists() -> bool:
+    return journal_path().exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -31,9 +32,16 @@ from wellkept.consent.selectors import consent_history, consent_state
 from wellkept.followup.selectors import lookups_told
 from wellkept.lifecycle import exports, selectors
 from wellkept.lifecycle.services import participant_erase
+from wellkept.lifecycle.tombstones import TombstoneJournalError
 from wellkept.orgs.models import Participant
 
 OWN = {"resource": ResourceKind.PARTICIPANT_RECORD, "purpose": Purpose.SELF_SERVICE}
+logger = logging.getLogger(__name__)
+JOURNAL_BROKEN = (
+    "Erasure is paused on this installation: its record of erased people needs repair by "
+    "the administrator first, so that a later backup restore cannot bring anyone back. "
+    "Nothing was erased. Please try again later, or ask the privacy officer."
+)
 
 
 def _own(request: HttpRequest) -> Participant | None:
@@ -181,6 +189,11 @@ def erase(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 # A legal hold: said plainly, nothing erased.
                 error = " ".join(exc.messages)
+            except TombstoneJournalError:
+                # The operator's message names files; the person gets what
+                # happened and what to do.
+                logger.error("erasure refused: the tombstone journal needs repair")
+                error = JOURNAL_BROKEN
             else:
                 # Rendered in answer to the POST rather than after a redirect:
                 # the summary and the receipt would otherwise have to wait in

@@ -49,6 +49,21 @@ def participant_for_user(*, user: Any, organisation: Organisation) -> Participan
     )
 
 
+def organisations_named(slug: str | None) -> list[Organisation]:
+    """Return the organisation with ``slug``, or all of them for None; raise a clear ValueError.
+
+    For commands taking ``--organisation SLUG``: the message lists the
+    slugs there are, so a typo is fixed at once.
+    """
+    if slug is None:
+        return list(Organisation.objects.order_by("slug"))
+    found = Organisation.objects.filter(slug=slug).first()
+    if found is None:
+        known = ", ".join(Organisation.objects.order_by("slug").values_list("slug", flat=True))
+        raise ValueError(f"No organisation {slug!r}. Known organisations: {known or 'none yet'}.")
+    return [found]
+
+
 def units_for_org(organisation: Organisation) -> QuerySet[Unit]:
     """Return the organisation's units, depth first in path order."""
     return Unit.objects.filter(organisation=organisation).order_by("path")

@@ -75,6 +75,7 @@ system | participant_record | *                  | read create delete           
 system | consent_record     | *                  | read create delete               | sa
 system | aggregate          | *                  | read update                      | sa
 system | retention_config   | *                  | read update delete               | sa
+system | follow_up_case     | *                  | read                             | sa
 """
 
 

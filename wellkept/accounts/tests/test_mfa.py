@@ -189,3 +189,55 @@ def test_it_keeps_the_factor_when_its_audit_event_cannot_be_written(client, nina
     with pytest.raises(RuntimeError):
         client.post(reverse("mfa_deactivate_totp"))
     assert has_authenticator(nina, Authenticator.Type.TOTP)
+
+
+# ---- Removing a second factor ends the person's other sessions (issue 15) -------------
+
+
+def _second_device(user):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(user)
+    assert other.get(reverse("accounts:home")).status_code == 200  # its session is tracked
+    return other
+
+
+def _signed_out(client) -> bool:
+    response = client.get(reverse("accounts:home"))
+    return response.status_code == 302 and "login" in response["Location"]
+
+
+def test_turning_off_the_authenticator_app_signs_out_every_other_session(client, nina):
+    from wellkept.audit.models import AuditEntry
+
+    enrol_totp(nina)
+    laptop, phone = _second_device(nina), _second_device(nina)
+    client.force_login(nina)
+    fresh_mfa(client, nina)
+    assert client.post(reverse("mfa_deactivate_totp")).status_code == 302
+    assert not has_authenticator(nina, Authenticator.Type.TOTP)
+    assert _signed_out(laptop)
+    assert _signed_out(phone)
+    assert client.get(reverse("accounts:home")).status_code == 200  # the one that did it
+    entry = AuditEntry.objects.filter(event="auth.logout").latest("id")
+    assert entry.reason == "2 other session(s) ended: a second factor (totp) was removed"
+
+
+def test_removing_a_passkey_signs_out_the_other_sessions_and_a_refusal_does_not(client, lena):
+    enrol_totp(lena)
+    passkey = Authenticator.objects.create(
+        user=lena, type=Authenticator.Type.WEBAUTHN, data={"name": "Lena's key"}
+    )
+    other = _second_device(lena)
+    client.force_login(lena)
+    fresh_mfa(client, lena)
+    client.post(reverse("mfa_remove_webauthn", kwargs={"pk": passkey.pk}))
+    assert not Authenticator.objects.filter(pk=passkey.pk).exists()
+    assert _signed_out(other)
+    # The last factor of staff is kept, and so are the sessions.
+    other = _second_device(lena)
+    fresh_mfa(client, lena)
+    client.post(reverse("mfa_deactivate_totp"))
+    assert has_authenticator(lena, Authenticator.Type.TOTP)
+    assert not _signed_out(other)

@@ -93,3 +93,20 @@ def assigned_to(case: Case, user: Any) -> Case:
     from wellkept.followup.services import case_assign
 
     return case_assign(actor=user, case=case, assignee=user)
+
+
+def colin_asks(world: World) -> Case:
+    """Colin turns follow-up contact on and asks someone to contact him: a request case."""
+    from wellkept.consent.services import consent_record
+    from wellkept.followup.services import case_request
+
+    colin = world.participants["colin"]
+    consent_record(
+        actor=world.people["colin"],
+        participant=colin,
+        notice=world.st_annes.notice,
+        take_part=True,
+        follow_up_contact=True,
+        safety_alert=False,
+    )
+    return case_request(actor=world.people["colin"], participant=colin)

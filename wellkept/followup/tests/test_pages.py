@@ -38,11 +38,16 @@ PRIVACY_PAGES = {
     "privacy_approve",
     "privacy_refuse",
     "privacy_review",
+    "privacy_breakglass_allow",
+    "privacy_exception_end",
     "privacy_refused",
+    "privacy_deadlines",
 }
 BY_CASE = {"case", "case_take", "case_assign", "message", "note", "case_close"}
 BY_CASE |= {"identity_request", "api_identity_request", "breakglass"}
-BY_GRANT = {"grant", "grant_identity"} | (PRIVACY_PAGES - {"privacy_requests", "privacy_refused"})
+BY_GRANT = {"grant", "grant_identity"} | (
+    PRIVACY_PAGES - {"privacy_requests", "privacy_refused", "privacy_deadlines"}
+)
 
 
 def test_it_knows_every_page():
@@ -75,7 +80,11 @@ def test_team_and_privacy_pages_are_not_found_for_other_roles(client, world, tar
     case, grant = targets
     sign_in(client, world.people[persona], fresh_mfa=True)
     for name in sorted(TEAM_PAGES | PRIVACY_PAGES):
-        if persona == "oscar" and name in ("privacy_requests", "privacy_refused"):
+        if persona == "oscar" and name in (
+            "privacy_requests",
+            "privacy_refused",
+            "privacy_deadlines",
+        ):
             continue  # his own organisation's lists
         for method in (client.get, client.post):
             response = method(url_for(name, case, grant))
@@ -96,7 +105,7 @@ def test_the_specialist_reaches_team_pages_and_not_privacy_pages(client, world, 
 def test_the_privacy_officer_reaches_privacy_pages_and_not_cases(client, world, targets):
     case, grant = targets
     sign_in(client, world.people["priya"], fresh_mfa=True)
-    for name in ("privacy_requests", "privacy_grant", "privacy_refused"):
+    for name in ("privacy_requests", "privacy_grant", "privacy_refused", "privacy_deadlines"):
         assert client.get(url_for(name, case, grant)).status_code == 200, name
     for name in ("queue", "case", "grant", "grant_identity"):
         assert client.get(url_for(name, case, grant)).status_code == 404, name

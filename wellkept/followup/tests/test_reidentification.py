@@ -571,7 +571,7 @@ def test_the_api_answers_missing_and_forbidden_alike(client, world, case):
 def test_a_staff_members_request_is_recorded_under_them_not_the_token(client, world, grant):
     entry = AuditEntry.objects.get(event=EventType.REIDENTIFICATION_REQUESTED)
     decided = AuditEntry.objects.filter(
-        event="record.create", target=f"participant:{grant.participant.token}/grant:new"
+        event="record.create", target=f"participant:{grant.participant.token}/grant:{grant.pk}"
     ).get()
     for e in (entry, decided):
         assert e.actor_id == str(world.people["sam"].pk)

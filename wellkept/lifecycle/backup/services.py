@@ -2,9 +2,17 @@
 
 The order of a restore is the point of this module: the backup is proven
 whole before anything is touched, the tombstone journal is proven intact
-before the database is replaced (without it, erased people would come back),
-and every tombstone is re-applied through the one erasure service before the
-installation is handed back.
+and complete before the database is replaced (without it, erased people
+would come back), and every tombstone is re-applied through the one erasure
+service before the installation is handed back.
+
+"Complete" means the journal exists and reaches every head of it recorded
+anywhere: the one the backup's manifest saw, the one in the backup's own
+database, the one in the database being replaced, and any other checkpoint
+sink (``tombstones.tombstone_heads_recorded``). Otherwise the restore is
+refused with a sentence that says what would happen, and goes ahead only
+when the operator accepts that for this backup by its id
+(``accept_tombstone_loss``), which is audited.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.utils import load_backend
 from django.utils.connection import ConnectionDoesNotExist
@@ -200,8 +208,15 @@ def backup_create(
         tombstones.journal_position()  # a damaged journal is reported now, not at restore
         return CreateResult(target, manifest_path(target), None, key_created, 0.0, True, estimate)
     key = key_create() if key_created else current_key()
+    # An empty journal is a file: a restore tells "no erasure yet" from "not
+    # copied over" by its presence.
+    tombstones.journal_touch()
     position = tombstones.journal_position()
     journal = tombstones.tombstones_since(None)
+    # The database's head catches up with the journal (erasures from before
+    # the head existed), so the snapshot below carries it.
+    with transaction.atomic():
+        tombstones.tombstone_head_checkpoint(position, journal[-1].at if journal else None)
     backup_id = uuid.uuid4().hex
     partial = target.with_name(f".{target.name}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -243,6 +258,8 @@ def backup_create(
                 "lines": position.lines,
                 "mac": position.mac,
                 "last_at": _utc(journal[-1].at) if journal else "",
+                # The head as the backed-up database itself recorded it.
+                "database_head": facts.tombstone_head,
             },
             plain_size=stats.plain_size,
             plain_sha256=stats.plain_sha256,
@@ -364,6 +381,8 @@ class RestoreResult:
     audit: VerifyResult | None = None
     restored_problems: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # What was wrong with the tombstone journal, when the loss was accepted.
+    journal_problems: list[str] = field(default_factory=list)
 
     @property
     def audit_intact(self) -> bool:
@@ -385,15 +404,97 @@ class RestoreResult:
             if self.lost_entries_hint
             else ""
         )
+        accepted = (
+            "; TOMBSTONE LOSS ACCEPTED (" + "; ".join(self.journal_problems) + ")"
+            if self.journal_problems
+            else ""
+        )
         return (
             f"restored backup {m.backup_id} taken {m.created_at} in {self.seconds:.1f} s; "
             f"{self.reapplied} erased participants erased again from "
             f"{self.tombstones_total} tombstones ({self.tombstones_after_backup} recorded after "
-            f"the backup){'; migrations applied' if self.migrated else ''}; audit: {audit}{lost}."
+            f"the backup){'; migrations applied' if self.migrated else ''}; audit: {audit}{lost}"
+            f"{accepted}."
         )
 
 
-def _preflight(path: Path, *, force: bool) -> tuple[Manifest, bool, list[tombstones.Tombstone]]:
+@dataclass(frozen=True)
+class JournalCheck:
+    """What the restore found about the tombstone journal before changing anything."""
+
+    journal: list[tombstones.Tombstone]
+    problems: list[str]
+    newest: str
+
+
+def _heads_to_reach(manifest: Manifest) -> list[tombstones.RecordedHead]:
+    heads = [
+        tombstones.RecordedHead(
+            source="the backup's manifest",
+            position=tombstones.JournalPosition(
+                int(manifest.tombstones["lines"]), str(manifest.tombstones["mac"])
+            ),
+        )
+    ]
+    inside = manifest.tombstones.get("database_head") or {}
+    if int(inside.get("lines", 0) or 0):
+        heads.append(
+            tombstones.RecordedHead(
+                source="the backup's own database",
+                position=tombstones.JournalPosition(int(inside["lines"]), str(inside["mac"])),
+            )
+        )
+    # The database about to be replaced, and any other sink of heads.
+    heads.extend(tombstones.tombstone_heads_recorded())
+    return [h for h in heads if h.position.lines > 0]
+
+
+def _check_journal(manifest: Manifest) -> JournalCheck:
+    """Read the journal and check it against every recorded head; collect what is wrong."""
+    path = tombstones.journal_path()
+    problems: list[str] = []
+    journal: list[tombstones.Tombstone] = []
+    heads = _heads_to_reach(manifest)
+    newest = max((h.position.lines for h in heads), default=0)
+    if not tombstones.journal_exists():
+        problems.append(f"the tombstone journal {path} is missing")
+    else:
+        try:
+            journal = tombstones.tombstones_since(None)
+        except tombstones.TombstoneJournalError as exc:
+            problems.append(str(exc).rstrip("."))
+        else:
+            for head in heads:
+                if not tombstones.journal_reaches(head.position):
+                    problems.append(
+                        f"the tombstone journal {path} is shorter than {head.source} says it "
+                        f"was (it then had {head.position.lines} lines): it was cut back or "
+                        "replaced"
+                    )
+    detail = (
+        f"at least {newest} erasure(s) were recorded" if newest else "erasures may have happened"
+    )
+    return JournalCheck(journal, problems, detail)
+
+
+def _journal_refusal(manifest: Manifest, check: JournalCheck) -> RestoreRefused:
+    return RestoreRefused(
+        "Restore refused: "
+        + "; ".join(check.problems)
+        + f". {check.newest[0].upper()}{check.newest[1:]} that this journal cannot re-apply: "
+        "restoring now would bring people who asked to be erased back, with their answers "
+        "readable again. Put back the journal from its copy (see docs/backups.md) and run the "
+        "restore again. Only if the journal is truly lost: everyone erased after this backup "
+        f"was taken ({manifest.created_at}) and not in the journal comes back until erased "
+        "again by hand, the tombstone history restarts from what is left, and the override "
+        "is recorded in the audit trail; to accept that for this backup, add "
+        f"--accept-tombstone-loss {manifest.backup_id}."
+    )
+
+
+def _preflight(
+    path: Path, *, force: bool, accept_tombstone_loss: str | None = None
+) -> tuple[Manifest, bool, JournalCheck]:
     manifest = _manifest_for(path)
     vendor = snapshot.vendor()
     if manifest.vendor != vendor:
@@ -402,26 +503,25 @@ def _preflight(path: Path, *, force: bool) -> tuple[Manifest, bool, list[tombsto
             f"into a {manifest.vendor} installation (you can migrate data afterwards)."
         )
     needs_migrate = _check_schema(manifest)
-    # The journal is read and verified before anything changes: restoring
+    # The journal is read and checked before anything changes: restoring
     # without it would bring erased people back.
-    journal = tombstones.tombstones_since(None)
-    position = tombstones.JournalPosition(
-        int(manifest.tombstones["lines"]), str(manifest.tombstones["mac"])
-    )
-    if not tombstones.journal_reaches(position):
-        raise RestoreRefused(
-            f"The tombstone journal {tombstones.journal_path()} is shorter than when this "
-            f"backup was taken (it then had {position.lines} lines): it was cut back or "
-            "replaced. Put back the journal's copy first; restoring now could bring erased "
-            "people back."
-        )
+    check = _check_journal(manifest)
+    if check.problems:
+        if accept_tombstone_loss is None:
+            raise _journal_refusal(manifest, check)
+        if accept_tombstone_loss.strip() != manifest.backup_id:
+            raise RestoreRefused(
+                f"--accept-tombstone-loss names {accept_tombstone_loss.strip()!r}, not this "
+                f"backup ({manifest.backup_id}). The override is given for one backup, after "
+                "reading what it means: run the restore without it to see the explanation."
+            )
     if not force and not installation_is_empty():
         raise RestoreRefused(
             "This installation is not empty (it has accounts, organisations, participants or "
             "audit entries). A restore replaces everything in it. Restore into a fresh "
             "installation, or add --force if replacing this data is really intended."
         )
-    return manifest, needs_migrate, journal
+    return manifest, needs_migrate, check
 
 
 def _replace_database(path: Path, manifest: Manifest, progress: Progress) -> None:
@@ -511,17 +611,27 @@ def backup_restore(
     force: bool = False,
     dry_run: bool = False,
     progress: Progress = None,
+    accept_tombstone_loss: str | None = None,
 ) -> RestoreResult:
-    """Restore a verified backup, re-apply every tombstone, verify and audit."""
+    """Restore a verified backup, re-apply every tombstone, verify and audit.
+
+    ``accept_tombstone_loss`` (the backup's id) lets a restore go ahead
+    when the tombstone journal is missing, damaged or short; see
+    ``_journal_refusal`` for what that means. It is audited.
+    """
     started = time.monotonic()
     path = Path(path)
-    manifest, needs_migrate, journal = _preflight(path, force=force)
+    manifest, needs_migrate, check = _preflight(
+        path, force=force, accept_tombstone_loss=accept_tombstone_loss
+    )
+    journal = check.journal
     taken = _parse_utc(manifest.created_at)
     result = RestoreResult(
         manifest,
         tombstones_total=len(journal),
         tombstones_after_backup=sum(1 for t in journal if t.at >= taken),
         dry_run=dry_run,
+        journal_problems=list(check.problems),
     )
     if dry_run:
         for _chunk in _checked_chunks(path, manifest, progress):
@@ -545,6 +655,25 @@ def backup_restore(
             "Erased people may be back: fix the cause and run the same restore again with "
             "--force (it starts over and re-applies every tombstone)."
         ) from exc
+    # The journal and the restored database's head agree again: with an
+    # accepted loss, the history restarts from what the journal holds.
+    tombstones.journal_touch()
+    try:
+        position = tombstones.journal_position()
+    except tombstones.TombstoneJournalError:
+        # Only reached with the loss accepted (a damaged journal is refused
+        # otherwise): kept aside for inspection, and a new one begins.
+        damaged = tombstones.journal_path()
+        os.replace(
+            damaged, damaged.with_name(f"{damaged.name}.damaged-{clock.now():%Y%m%dT%H%M%S}Z")
+        )
+        tombstones.journal_touch()
+        position = tombstones.journal_position()
+    with transaction.atomic():
+        if check.problems:
+            tombstones.tombstone_head_reset(position, journal[-1].at if journal else None)
+        else:
+            tombstones.tombstone_head_checkpoint(position, journal[-1].at if journal else None)
     audit_record(
         actor=actor,
         event=EventType.BACKUP_RESTORED,
@@ -557,6 +686,15 @@ def backup_restore(
             f"at least {result.lost_entries_hint}"
         ),
     )
+    if check.problems:
+        audit_record(
+            actor=actor,
+            event=EventType.BACKUP_RESTORE_OVERRIDE,
+            outcome=Outcome.ALLOWED,
+            target=f"backup:{manifest.backup_id}",
+            purpose=Purpose.SERVICE_ADMINISTRATION.value,
+            reason=("--accept-tombstone-loss: " + "; ".join(check.problems))[:500],
+        )
     result.audit = chain_verify()
     head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
     if head is not None:
@@ -706,7 +844,11 @@ def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = No
             DRILL_ALIAS, int(manifest.audit_head["id"])
         )
         result.problems.extend(chain_problems)
-        wanted = {t.digest for t in tombstones.tombstones_since(None)}
+        check = _check_journal(manifest)
+        result.problems.extend(
+            f"a restore of this backup would be refused: {p}" for p in check.problems
+        )
+        wanted = {t.digest for t in check.journal}
         tokens = Participant.objects.using(DRILL_ALIAS).values_list("token", flat=True)
         result.would_reapply = sum(
             1 for token in tokens.iterator() if tombstones.tombstone_digest(token) in wanted

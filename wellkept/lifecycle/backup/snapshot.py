@@ -15,13 +15,14 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from django.db import connection, connections, transaction
 
 AUDIT_TABLE = "audit_auditentry"
+TOMBSTONE_HEAD_TABLE = "lifecycle_tombstonehead"
 
 
 class SnapshotError(Exception):
@@ -35,6 +36,8 @@ class SnapshotFacts:
     schema: dict[str, str]
     row_counts: dict[str, int]
     audit_head: dict[str, Any]
+    # How far the tombstone journal reached by the database's own record.
+    tombstone_head: dict[str, Any] = field(default_factory=dict)
 
 
 def vendor() -> str:
@@ -65,7 +68,13 @@ def facts_from_cursor(cursor: Any, tables: list[str]) -> SnapshotFacts:
         row = cursor.fetchone()
         if row is not None:
             head = {"id": int(row[0]), "mac": str(row[1])}
-    return SnapshotFacts(schema, counts, head)
+    tombstone_head: dict[str, Any] = {"lines": 0, "mac": ""}
+    if TOMBSTONE_HEAD_TABLE in tables:
+        cursor.execute(f"SELECT lines, mac FROM {TOMBSTONE_HEAD_TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+        if row is not None:
+            tombstone_head = {"lines": int(row[0]), "mac": str(row[1])}
+    return SnapshotFacts(schema, counts, head, tombstone_head)
 
 
 # -- SQLite ------------------------------------------------------------------

@@ -32,6 +32,7 @@ from wellkept.audit.verify import chain_verify
 from wellkept.insights.models import Cell, EnrolmentCell
 from wellkept.lifecycle.backup import stream
 from wellkept.lifecycle.backup.manifest import manifest_path
+from wellkept.lifecycle.models import TombstoneHead
 from wellkept.lifecycle.services import participant_erase
 from wellkept.lifecycle.tombstones import journal_path
 from wellkept.orgs.models import Participant
@@ -43,8 +44,13 @@ ADMIN = SystemActor("backup-tests")
 # Changed by the erasure and by the restore in ways that legitimately differ
 # between "erased once" and "restored, then erased again": the audit trail
 # (the restore's own entries) and the signed receipts (one per erasure, each
-# with its own id and signature).
-LEGITIMATELY_DIFFERENT = {"audit_auditentry", "lifecycle_deletionreceipt"}
+# with its own id and signature), and the tombstone journal's head (the
+# re-erasure appends one more tombstone).
+LEGITIMATELY_DIFFERENT = {
+    "audit_auditentry",
+    "lifecycle_deletionreceipt",
+    "lifecycle_tombstonehead",
+}
 # Rewritten under a fresh nonce when the erasure updates them: compared
 # decrypted instead (see aggregates()).
 RE_ENCRYPTED = {"insights_cell", "insights_enrolmentcell"}
@@ -524,3 +530,95 @@ def test_it_fails_a_drill_when_the_newest_manifest_was_edited(
 
 def test_it_says_what_to_do_when_there_is_no_backup_to_drill(outside_files) -> None:
     assert "wellkept backup create" in refused("drill", "--dir", str(outside_files / "backups"))
+
+
+# -- the tombstone journal must be there and complete (issue 15) --------------------
+
+
+def test_a_fresh_installation_without_the_journal_refuses_until_the_loss_is_accepted(
+    hospital: Hospital, outside_files
+) -> None:
+    joe = hospital.participants["joe"]
+    pulse(hospital, "joe")
+    backup = create(outside_files)  # before any erasure: the journal is empty
+    backup_id = json.loads(manifest_path(backup).read_text())["backup_id"]
+    participant_erase(actor=ADMIN, participant=joe)
+    # A new machine with the keys but without the journal (the issue's attack).
+    lose_the_database()
+    journal_path().unlink()
+
+    message = refused("restore", str(backup))
+
+    assert "tombstone journal" in message
+    assert "is missing" in message
+    assert "would bring people who asked to be erased back" in message
+    assert f"--accept-tombstone-loss {backup_id}" in message
+    assert not Participant.objects.exists()
+    assert "names 'some-other-backup'" in refused(
+        "restore", str(backup), "--accept-tombstone-loss", "some-other-backup"
+    )
+    assert not Participant.objects.exists()
+
+    out = StringIO()
+    call_command(
+        "backup",
+        "restore",
+        str(backup),
+        "--accept-tombstone-loss",
+        backup_id,
+        "--no-progress",
+        stdout=out,
+        stderr=out,
+    )
+
+    assert "TOMBSTONE LOSS ACCEPTED" in out.getvalue()
+    assert "erase them again as soon as you know who they are" in out.getvalue()
+    # Accepted: Joe is back, and the override is in the restored trail.
+    assert Participant.objects.filter(token=joe.token).exists()
+    override = AuditEntry.objects.get(event=EventType.BACKUP_RESTORE_OVERRIDE)
+    assert override.target == f"backup:{backup_id}"
+    assert "is missing" in override.reason
+    assert chain_verify().intact
+    # A new, empty journal and a database head that agree: erasing works again.
+    assert journal_path().exists()
+    participant_erase(actor=ADMIN, participant=Participant.objects.get(token=joe.token))
+    assert TombstoneHead.objects.get().lines == 1
+
+
+def test_a_journal_put_back_from_an_old_copy_is_refused_against_the_database(
+    hospital: Hospital, outside_files
+) -> None:
+    participant_erase(actor=ADMIN, participant=hospital.participants["sara"])
+    backup = create(outside_files)
+    old_copy = journal_path().read_bytes()
+    participant_erase(actor=ADMIN, participant=hospital.participants["joe"])
+    assert TombstoneHead.objects.get().lines == 2
+    # The journal reaches what the backup saw, but not the erasure after it.
+    journal_path().write_bytes(old_copy)
+
+    message = refused("restore", str(backup), "--force")
+
+    assert "shorter than this installation's database says" in message
+    assert "2 lines" in message
+
+
+def test_every_recorded_head_is_checked_including_another_sink(
+    hospital: Hospital, outside_files, monkeypatch
+) -> None:
+    """A second place for heads plugs in at tombstone_heads_recorded: the restore obeys it."""
+    from wellkept.lifecycle import tombstones
+
+    backup = create(outside_files)
+    manifest = json.loads(manifest_path(backup).read_text())
+    assert manifest["tombstones"]["database_head"] == {"lines": 0, "mac": ""}
+    lose_the_database()
+    elsewhere = tombstones.RecordedHead(
+        source="the off-site checkpoint", position=tombstones.JournalPosition(3, "f" * 64)
+    )
+    monkeypatch.setattr(tombstones, "tombstone_heads_recorded", lambda: [elsewhere])
+
+    message = refused("restore", str(backup))
+
+    assert "shorter than the off-site checkpoint says" in message
+    drill = refused("drill", "--dir", str(outside_files / "backups"))
+    assert "a restore of this backup would be refused" in drill

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from wellkept.assessments.tests.fixtures import SYSTEM
 from wellkept.lifecycle.models import DeletionReceipt, ErasureRule
-from wellkept.lifecycle.receipts import ReceiptError, public_key_pem, receipt_verify
+from wellkept.lifecycle.receipts import (
+    ReceiptError,
+    load_public_key,
+    public_key_pem,
+    receipt_parse,
+    receipt_verify,
+)
 from wellkept.lifecycle.services import participant_erase
 from wellkept.lifecycle.tombstones import tombstone_digest, tombstones_since
 from wellkept.vault.keyring import reset_keyring
@@ -66,6 +76,8 @@ def test_the_command_verifies_a_receipt_and_refuses_a_tampered_one(hospital, tmp
     good.write_text(json.dumps(erasure.receipt))
     call_command("receipt", "verify", str(good))
     assert capsys.readouterr().out.startswith(f"VALID: receipt {erasure.receipt_id}")
+    # Consistent with itself (the sum still adds up), so only the signature tells.
+    erasure.receipt["receipt"]["categories"]["responses"] += 5
     erasure.receipt["receipt"]["rows_deleted"] += 5
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(erasure.receipt))
@@ -109,3 +121,149 @@ def test_the_key_page_is_public(client, hospital):
     page = client.get("/my-data/receipt-key/")
     assert page.status_code == 200
     assert "BEGIN PUBLIC KEY" in page.content.decode()
+
+
+# ---- Read strictly (issue 15) ---------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "retention-and-erasure.md"
+
+
+def _text(document) -> str:
+    return json.dumps(document, indent=2)
+
+
+def _verify_file(tmp_path, text: str) -> str:
+    path = tmp_path / "receipt.json"
+    path.write_text(text)
+    out = StringIO()
+    call_command("receipt", "verify", str(path), stdout=out)
+    return out.getvalue()
+
+
+def test_a_forged_value_before_the_signed_one_is_refused(hospital, tmp_path):
+    _, erasure = _erase(hospital)
+    good = _text(erasure.receipt)
+    signed_line = f'"rows_deleted": {erasure.receipt["receipt"]["rows_deleted"]}'
+    # Most JSON readers keep the last value (the signed one); a person reads the first.
+    forged = good.replace(signed_line, '"rows_deleted": 0,\n    ' + signed_line)
+    assert json.loads(forged) == erasure.receipt
+    with pytest.raises(CommandError, match="appears twice"):
+        _verify_file(tmp_path, forged)
+    with pytest.raises(ReceiptError, match="appears twice"):
+        receipt_parse(forged)
+    assert _verify_file(tmp_path, good).startswith("VALID")
+
+
+@pytest.mark.parametrize("where", ["top", "receipt", "signature"])
+def test_a_field_the_format_does_not_have_is_refused(hospital, where):
+    _, erasure = _erase(hospital)
+    document = json.loads(json.dumps(erasure.receipt))
+    target = document if where == "top" else document[where]
+    target["verified_by"] = "the court"
+    with pytest.raises(ReceiptError, match="not part of the receipt format"):
+        receipt_verify(document)
+
+
+def _respell(value: str) -> str:
+    """Another base64 spelling of the same bytes: set the last character's unused bits."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = value.rstrip("=")[-1]
+    other = alphabet[alphabet.index(last) | 0b11]
+    stem = value.rstrip("=")[:-1]
+    return stem + other + "=" * (len(value) - len(value.rstrip("=")))
+
+
+@pytest.mark.parametrize(
+    "respell",
+    [
+        _respell,
+        lambda v: v.rstrip("="),
+        lambda v: v.replace("+", "-").replace("/", "_") if ("+" in v or "/" in v) else v + "A",
+        lambda v: v[:44] + "\n" + v[44:],
+    ],
+    ids=["unused-bits", "no-padding", "url-alphabet", "line-break"],
+)
+def test_only_the_canonical_signature_encoding_verifies(hospital, respell):
+    _, erasure = _erase(hospital)
+    document = json.loads(json.dumps(erasure.receipt))
+    value = document["signature"]["value"]
+    document["signature"]["value"] = respell(value)
+    assert document["signature"]["value"] != value
+    with pytest.raises(ReceiptError):
+        receipt_verify(document)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("rows_deleted", "37", "whole number"),
+        ("rows_deleted", True, "whole number"),
+        ("key_destroyed", 1, "must be true"),
+        ("erased_at", "yesterday", "not a date"),
+        ("subject_digest", "ABC", "64 lower-case hex"),
+        ("categories", [], "object of counts"),
+    ],
+)
+def test_values_of_the_wrong_kind_are_refused(hospital, field, value, message):
+    _, erasure = _erase(hospital)
+    document = json.loads(json.dumps(erasure.receipt))
+    document["receipt"][field] = value
+    with pytest.raises(ReceiptError, match=message):
+        receipt_verify(document)
+
+
+@pytest.mark.parametrize("number", ["37.0", "3.7e1", "NaN", "Infinity"])
+def test_numbers_that_are_not_whole_are_refused_when_read(hospital, number):
+    _, erasure = _erase(hospital)
+    text = _text(erasure.receipt).replace(
+        f'"rows_deleted": {erasure.receipt["receipt"]["rows_deleted"]}', f'"rows_deleted": {number}'
+    )
+    with pytest.raises(ReceiptError):
+        receipt_parse(text)
+
+
+@hypothesis_settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(["", "receipt", "signature", "receipt.categories"]),
+    key=st.text(min_size=1, max_size=12),
+    value=st.one_of(st.integers(), st.text(max_size=8), st.booleans(), st.none()),
+)
+def test_no_change_anywhere_leaves_a_receipt_valid(signed_receipt, path, key, value):
+    """Add or overwrite any member at any level: the receipt no longer verifies."""
+    document = json.loads(json.dumps(signed_receipt))
+    target = document
+    for part in filter(None, path.split(".")):
+        target = target[part]
+    if target.get(key) == value:
+        return
+    target[key] = value
+    with pytest.raises(ReceiptError):
+        receipt_verify(document)
+
+
+@pytest.fixture
+def signed_receipt(hospital):
+    return _erase(hospital)[1].receipt
+
+
+def test_the_worked_example_in_the_docs_verifies_as_printed():
+    import base64
+    import re
+
+    from cryptography.hazmat.primitives import serialization
+
+    text = DOCS.read_text(encoding="utf-8")
+    example = re.search(r"\*\*Worked example\.\*\*.*?```json\n(.*?)```", text, re.S).group(1)
+    pem = re.search(
+        r"```text\n(-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----\n)```", text, re.S
+    ).group(1)
+    document = receipt_parse(example)
+    verified = receipt_verify(document, load_public_key(pem))
+    assert verified.rows_deleted == 37
+    # The recipe given for third parties, step by step.
+    key = serialization.load_pem_public_key(pem.encode())
+    body = json.dumps(document["receipt"], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert f"one line, {len(body)} bytes" in text
+    key.verify(base64.b64decode(document["signature"]["value"]), body.encode("ascii"))

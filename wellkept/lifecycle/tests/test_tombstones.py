@@ -13,6 +13,7 @@ import pytest
 from wellkept.lifecycle.tombstones import (
     Tombstone,
     TombstoneJournalError,
+    journal_path,
     journal_position,
     journal_reaches,
     tombstone_append,
@@ -194,3 +195,38 @@ def test_it_keeps_the_chain_intact_with_several_processes_appending(
     found = tombstones_since(None)
     assert len(found) == 1 + 4 * 25
     assert {t.digest for t in found} >= {tombstone_digest(f"tok-{300 + i}") for i in range(25)}
+
+
+# ---- The head, kept in the database too (issue 15) -------------------------------------
+
+
+@pytest.mark.django_db
+def test_each_erasure_moves_the_databases_head_and_a_lost_journal_stops_erasures(hospital):
+    from wellkept.assessments.tests.fixtures import SYSTEM
+    from wellkept.lifecycle.models import TombstoneHead
+    from wellkept.lifecycle.services import participant_erase
+    from wellkept.orgs.models import Participant
+
+    participant_erase(actor=SYSTEM, participant=hospital.participants["joe"])
+    head = TombstoneHead.objects.get()
+    assert (head.lines, head.mac) == (journal_position().lines, journal_position().mac)
+    # The journal lost (or put back from an old copy): erasing would start
+    # a second history the database's head never saw, so it stops, saying why.
+    journal_path().unlink()
+    sara = hospital.participants["sara"]
+    with pytest.raises(TombstoneJournalError, match="does not reach line 1"):
+        participant_erase(actor=SYSTEM, participant=sara)
+    assert Participant.objects.filter(pk=sara.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_head_only_moves_forward():
+    from wellkept.lifecycle.models import TombstoneHead
+    from wellkept.lifecycle.tombstones import JournalPosition, tombstone_head_checkpoint
+
+    tombstone_head_checkpoint(JournalPosition(5, "e" * 64), T0)
+    tombstone_head_checkpoint(JournalPosition(3, "c" * 64), T0)  # a slower, earlier erasure
+    assert TombstoneHead.objects.get().lines == 5
+    TombstoneHead.objects.all().delete()
+    tombstone_head_checkpoint(JournalPosition(6, "d" * 64), T0)
+    assert TombstoneHead.objects.get().lines == 6

@@ -68,6 +68,16 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Verify and check only; change nothing."
         )
         restore.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+        restore.add_argument(
+            "--accept-tombstone-loss",
+            metavar="BACKUP_ID",
+            default=None,
+            help=(
+                "Restore although the tombstone journal is missing, damaged or short, accepting "
+                "that people erased since may come back; give the backup's id. Audited. Run "
+                "without it first to read what it means."
+            ),
+        )
         drill = sub.add_parser(
             "drill", help="Restore the latest backup into a scratch database and check it."
         )
@@ -136,6 +146,12 @@ class Command(BaseCommand):
                 force=options["force"],
                 dry_run=options["dry_run"],
                 progress=bar.update,
+                accept_tombstone_loss=options["accept_tombstone_loss"],
+            )
+        for problem in result.journal_problems:
+            self.stderr.write(
+                f"tombstone loss accepted: {problem}. People erased since the backup may be "
+                "back: erase them again as soon as you know who they are."
             )
         if result.archived_checkpoints is not None:
             self.stdout.write(

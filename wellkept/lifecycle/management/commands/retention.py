@@ -19,6 +19,7 @@ from wellkept.lifecycle.retention import retention_run
 from wellkept.lifecycle.selectors import retention_settings
 from wellkept.lifecycle.services import retention_set
 from wellkept.orgs.models import Organisation
+from wellkept.orgs.selectors import organisations_named
 
 
 @policy(
@@ -51,15 +52,10 @@ class Command(BaseCommand):
         change.add_argument("--months", type=int, required=True, metavar="N")
 
     def _organisations(self, slug: str | None) -> list[Organisation]:
-        if slug is None:
-            return list(Organisation.objects.order_by("slug"))
-        found = Organisation.objects.filter(slug=slug).first()
-        if found is None:
-            known = ", ".join(Organisation.objects.order_by("slug").values_list("slug", flat=True))
-            raise CommandError(
-                f"No organisation {slug!r}. Known organisations: {known or 'none yet'}."
-            )
-        return [found]
+        try:
+            return organisations_named(slug)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"_{options['action']}")(options)

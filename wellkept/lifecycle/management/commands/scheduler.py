@@ -1,4 +1,4 @@
-"""wellkept scheduler: the embedded default's clock for recurring jobs (retention, daily).
+"""wellkept scheduler: the embedded default's clock for recurring jobs (retention, deadlines).
 
 Production runs the same jobs from cron or a systemd timer instead (see
 docs/retention-and-erasure.md); each job is idempotent, so running one twice
@@ -23,6 +23,8 @@ from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import SystemActor
+from wellkept.followup.deadlines import OVERDUE_HOUR_UTC, overdue_tell
 from wellkept.lifecycle.retention import retention_run
 
 
@@ -37,8 +39,17 @@ def _retention() -> str:
     return retention_run().summary()
 
 
+def _followup_overdue() -> str:
+    return overdue_tell(actor=SystemActor("followup-deadlines")).summary()
+
+
 def jobs() -> list[Job]:
-    return [Job("retention", settings.WELLKEPT_RETENTION_HOUR, _retention)]
+    return [
+        Job("retention", settings.WELLKEPT_RETENTION_HOUR, _retention),
+        # Cases are dated by the day, so once a day is as often as a case
+        # can newly pass its deadline.
+        Job("followup-overdue", OVERDUE_HOUR_UTC, _followup_overdue),
+    ]
 
 
 def _state_path() -> Path:
@@ -75,7 +86,10 @@ def due(job: Job, state: dict[str, str]) -> bool:
     purpose=Purpose.SERVICE_ADMINISTRATION,
 )
 class Command(BaseCommand):
-    help = "Run recurring jobs when they are due (retention daily); keeps running until stopped."
+    help = (
+        "Run recurring jobs when they are due (retention and follow-up deadlines, daily); "
+        "keeps running until stopped."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run what is due, then exit.")
