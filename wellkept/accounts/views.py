@@ -147,7 +147,7 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     ):
         raise Http404
     try:
-        invitation_create(
+        issued = invitation_create(
             actor=_signed_in_user(request),
             organisation=form.cleaned_data["organisation"],
             email=form.cleaned_data["email"],
@@ -156,7 +156,14 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     except InvitationError as exc:
         form.add_error("email", str(exc))
         return _invitation_page(request, form, status=400)
-    messages.success(request, "Invitation sent.")
+    if issued.replaced:
+        messages.success(
+            request,
+            "Invitation sent. The earlier invitation to this address was replaced: only the "
+            "new link works.",
+        )
+    else:
+        messages.success(request, "Invitation sent.")
     return redirect("accounts:invitation_list")
 
 
