@@ -153,19 +153,31 @@ def own_history(
     request: HttpRequest | None = None,
 ) -> list[HistoryPoint]:
     """Return the participant's own results for one instrument, oldest first; one audit event."""
-    rows = visible(
-        user,
-        Action.READ,
-        Response.objects.filter(participant=participant, instrument=instrument),
-        Purpose.SELF_SERVICE,
-        request=request,
-    ).order_by("submitted_on", "checkin__period_start")
-    points = []
+    return own_histories(
+        user=user, participant=participant, instrument=instrument, request=request
+    ).get(instrument, [])
+
+
+def own_histories(
+    *,
+    user: Any,
+    participant: Participant,
+    instrument: str | None = None,
+    request: HttpRequest | None = None,
+) -> dict[str, list[HistoryPoint]]:
+    """Return the participant's own results by instrument code, oldest first; one audit event."""
+    responses = Response.objects.filter(participant=participant)
+    if instrument is not None:
+        responses = responses.filter(instrument=instrument)
+    rows = visible(user, Action.READ, responses, Purpose.SELF_SERVICE, request=request).order_by(
+        "submitted_on", "checkin__period_start"
+    )
+    found: dict[str, list[HistoryPoint]] = {}
     for response in rows:
         payload = decode_payload(response)
         if payload is None:
             continue
-        points.append(
+        found.setdefault(response.instrument, []).append(
             HistoryPoint(
                 day=response.submitted_on,
                 total=payload.get("total"),
@@ -174,4 +186,4 @@ def own_history(
                 response_id=response.pk,
             )
         )
-    return points
+    return found
