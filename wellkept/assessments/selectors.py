@@ -25,18 +25,45 @@ from wellkept.assessments.models import (
     SupportResource,
     today,
 )
-from wellkept.orgs.models import Clinician, Organisation, Participant, StaffMembership, Unit
+from wellkept.orgs.models import (
+    Clinician,
+    Organisation,
+    Participant,
+    Role,
+    StaffMembership,
+    Unit,
+)
 from wellkept.orgs.selectors import participant_for_user
 from wellkept.vault.services import is_erased
 
+# Staff roles that are not clinicians' roles: the practice's front desk
+# books, files and bills. The clinicians' programme is not offered to them,
+# unless they were also invited as a clinician.
+NOT_OFFERED_THE_PROGRAMME = frozenset({Role.FRONT_DESK})
+
 
 def affiliated_organisations(user: Any) -> QuerySet[Organisation]:
-    """Organisations the user was invited into, as a clinician or staff member."""
+    """Organisations whose programme the user may join: as a clinician or clinical staff."""
     if not getattr(user, "is_authenticated", False):
         return Organisation.objects.none()
     ids = set(Clinician.objects.filter(user=user).values_list("organisation_id", flat=True))
-    ids |= set(StaffMembership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    ids |= set(
+        StaffMembership.objects.filter(user=user)
+        .exclude(role__in=NOT_OFFERED_THE_PROGRAMME)
+        .values_list("organisation_id", flat=True)
+    )
     return Organisation.objects.filter(pk__in=ids).order_by("name")
+
+
+def programme_offered(user: Any, roles: set[Role]) -> bool:
+    """Whether to offer the programme's pages to someone holding ``roles``.
+
+    Decided by role, never by enrolment: hiding "Check-ins" from people who
+    do not take part would tell anyone looking at a screen who does.
+    """
+    if not roles or not roles <= NOT_OFFERED_THE_PROGRAMME:
+        return True
+    return Clinician.objects.filter(user=user).exists()
 
 
 def open_programme(organisation: Organisation | Any) -> Programme | None:

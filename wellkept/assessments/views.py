@@ -31,7 +31,7 @@ from wellkept.assessments.models import CheckIn, CheckInStatus, Schedule
 from wellkept.consent.notices import notice_summary
 from wellkept.consent.selectors import consent_state, current_notice
 from wellkept.orgs.models import Participant
-from wellkept.orgs.selectors import shift_types_for_org
+from wellkept.orgs.selectors import shift_types_for_org, user_roles
 
 READ_OWN = {
     "action": Action.READ,
@@ -74,7 +74,7 @@ def programme(request: HttpRequest) -> HttpResponse:
     """Show what to do now: join, renew consent, or the check-ins due and recent results."""
     membership = _membership(request)
     if membership is None:
-        return render(request, "assessments/no_programme.html")
+        return _no_programme(request)
     participant = own_participant(request, membership)
     if participant is None:
         # Someone not taking part is asked straight away: the short notice,
@@ -133,10 +133,15 @@ def join(request: HttpRequest) -> HttpResponse:
     """Show the notice and the choices; taking part enrols and records consent together."""
     membership = _membership(request)
     if membership is None:
-        return render(request, "assessments/no_programme.html")
+        return _no_programme(request)
     if own_participant(request, membership) is not None:
         return HttpResponseRedirect(reverse("assessments:programme"))
     return _join_page(request, membership)
+
+
+def _no_programme(request: HttpRequest) -> HttpResponse:
+    offered = selectors.programme_offered(request.user, user_roles(request.user))
+    return render(request, "assessments/no_programme.html", {"not_offered": not offered})
 
 
 def _join_page(request: HttpRequest, membership: selectors.Membership) -> HttpResponse:
