@@ -17,11 +17,11 @@ AXE_JS = Path(axe_playwright_python.__file__).with_name("axe.min.js")
 FAILING_IMPACTS = {"serious", "critical"}
 
 
-def current_code(secret: str) -> str:
-    """The code an authenticator app would show now (RFC 6238, as allauth checks it)."""
+def current_code(secret: str, at: dt.datetime | None = None) -> str:
+    """The code an authenticator app would show now, or ``at`` (RFC 6238, 30-second steps)."""
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    counter = int(dt.datetime.now(tz=dt.UTC).timestamp()) // 30
+    counter = int((at or dt.datetime.now(tz=dt.UTC)).timestamp()) // 30
     return format_hotp_value(hotp_value(secret, counter))
 
 
