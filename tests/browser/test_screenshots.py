@@ -8,7 +8,10 @@ never rewrites tracked files::
 A clinician joins, takes the weekly pulse (with five earlier weeks behind
 it, so the result shows a trend) and the monthly check-in with the safety
 answer, and the pages are photographed at 390 x 844 CSS pixels, twice the
-density, as a current phone shows them.
+density, as a current phone shows them. In the demo hospital (38 units, a
+year of history), a newcomer joins (the short notice, the unit list
+narrowed by typing, the one next step) and a participant opens their
+results over time.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.support import submit_password
+from tests.browser.support import current_code, submit_password
 from wellkept import clock
 from wellkept.assessments import services
 from wellkept.assessments.tests import fixtures
+from wellkept.orgs.demo import PARTICIPANT_PASSWORD, demo_people, demo_seed, demo_totp_secret
 from wellkept.orgs.selectors import participant_for_user
 
 pytestmark = [
@@ -111,12 +115,10 @@ def test_it_photographs_the_clinicians_pages_on_a_phone(
     submit_password(page, url, "nadia@st-annes.example", PASSWORD)
     expect(page).to_have_url(re.compile(rf"^{re.escape(url)}/$"))
 
-    page.goto(url + "/programme/join/")
-    expect(page.get_by_role("heading", name="Before you decide")).to_be_visible()
-    shoot(page, "join.png")
-    page.get_by_label("Your unit").select_option(str(hospital.icu.pk))
-    page.get_by_label("Your usual shift pattern").select_option(str(hospital.night.pk))
-    page.get_by_label("Your role").select_option("nurse")
+    page.goto(url + "/programme/")
+    page.get_by_label("Type part of its name to narrow the list").fill("intens")
+    page.get_by_role("group", name="Your usual shift pattern").get_by_text("Night").tap()
+    page.get_by_role("group", name="Your role").get_by_text("Nurse").tap()
     page.get_by_role("button", name="I want to take part").click()
     expect(page.get_by_text("You are taking part.")).to_be_visible()
     seed_earlier_weeks(hospital, nadia, monkeypatch)
@@ -145,3 +147,45 @@ def test_it_photographs_the_clinicians_pages_on_a_phone(
     page.goto(url + "/my-data/")
     expect(page.get_by_role("heading", name="My data")).to_be_visible()
     shoot(page, "my-data.png")
+
+
+def sign_in_phone(page: Page, url: str, email: str, password: str, totp: str | None) -> None:
+    submit_password(page, url, email, password)
+    if totp is not None:
+        page.get_by_label("6-digit code").fill(current_code(totp))
+        page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(url)}/$"))
+
+
+def test_it_photographs_joining_and_the_history_in_the_demo_hospital(
+    phone: Page, browser_context: BrowserContext, live_server: Any
+) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    page, url = phone, live_server.url
+    demo_seed(participants=60)
+    newcomer, participant = demo_people(3)[2], demo_people(1)[0]
+
+    sign_in_phone(page, url, newcomer.email, PARTICIPANT_PASSWORD, None)
+    page.goto(url + "/programme/")
+    expect(page.get_by_role("heading", name="Before you decide, in short")).to_be_visible()
+    shoot(page, "join.png")
+    page.get_by_label("Type part of its name to narrow the list").fill("icu")
+    expect(page.get_by_text("Chosen: General ICU.")).to_be_visible()
+    page.get_by_role("group", name="Your usual shift pattern").get_by_text("Night").tap()
+    page.get_by_role("group", name="Your role").get_by_text("Nurse").tap()
+    page.locator(".join-form").scroll_into_view_if_needed()
+    page.evaluate("() => document.querySelector('.unit-picker').scrollIntoView()")
+    page.screenshot(path=str(OUT / "join-choices.png"), animations="disabled", caret="hide")
+    page.get_by_role("button", name="I want to take part").tap()
+    expect(page.get_by_text("You are taking part.")).to_be_visible()
+    shoot(page, "join-next-step.png")
+
+    context = page.context
+    context.clear_cookies()
+    sign_in_phone(
+        page, url, participant.email, PARTICIPANT_PASSWORD, demo_totp_secret(participant.email)
+    )
+    page.goto(url + "/programme/history/")
+    expect(page.get_by_role("heading", name="Your results over time")).to_be_visible()
+    page.evaluate("() => document.getElementById('history-phq2').scrollIntoView()")
+    page.screenshot(path=str(OUT / "history.png"), animations="disabled", caret="hide")

@@ -12,6 +12,7 @@ from allauth.core import context
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.internal.flows.add import validate_can_add_authenticator
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import forms as totp_forms
 from allauth.mfa.totp.internal import auth as totp_auth
 from django import forms
@@ -19,7 +20,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from wellkept.accounts import throttle
+from wellkept.accounts import throttle, totp
 from wellkept.accounts.models import User
 from wellkept.accounts.passwords import (
     MAX_LENGTH,
@@ -50,7 +51,7 @@ class LoginForm(account_forms.LoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "E-mail address"
         self.fields["login"].widget.attrs.update(
-            {"autocomplete": "username email", "placeholder": "E-mail address"}
+            {"autocomplete": "username", "placeholder": "E-mail address"}
         )
         self.fields["password"].widget.attrs.update({"maxlength": str(MAX_LENGTH)})
 
@@ -108,9 +109,10 @@ def _check_code_with_backoff(user: Any, check: Any) -> Any:
 
 
 class _CodeWithBackoff:
-    """Our code widget and label, and the back-off around allauth's code check."""
+    """Our code widget and label, our TOTP window, and the back-off around the code check."""
 
     fields: dict[str, Any]
+    cleaned_data: dict[str, Any]
     user: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -119,8 +121,35 @@ class _CodeWithBackoff:
         self.fields["code"].label = "Code from your authenticator app, or a recovery code"
 
     def clean_code(self) -> str:
-        code: str = _check_code_with_backoff(self.user, super().clean_code)  # type: ignore[misc]
+        code: str = _check_code_with_backoff(self.user, self._authenticate_code)
         return code
+
+    def _authenticate_code(self) -> str:
+        """Find the authenticator the code belongs to, as allauth does, with our TOTP window."""
+        code: str = self.cleaned_data["code"]
+        refusal = None
+        main: Authenticator | None = None
+        # Passkeys cannot check a typed code.
+        for authenticator in Authenticator.objects.filter(user=self.user).exclude(
+            type=Authenticator.Type.WEBAUTHN
+        ):
+            if main is None or authenticator.type == Authenticator.Type.TOTP:
+                main = authenticator
+            if authenticator.type == Authenticator.Type.TOTP:
+                outcome = totp.authenticator_use_code(authenticator=authenticator, code=code)
+                accepted = outcome is totp.Outcome.ACCEPTED
+                refusal = totp.MESSAGES.get(outcome, refusal)
+            else:
+                accepted = authenticator.wrap().validate_code(code)
+            if accepted:
+                authenticator.user = self.user
+                self.authenticator = authenticator
+                return code
+        if main is not None:
+            self._emit_authentication_failed(main)  # type: ignore[attr-defined]
+        if refusal:
+            raise ValidationError(refusal, code="incorrect_code")
+        raise get_mfa_adapter().validation_error("incorrect_code")
 
 
 class MFAAuthenticateForm(_CodeWithBackoff, mfa_base_forms.AuthenticateForm):
@@ -171,7 +200,10 @@ class ActivateTOTPForm(totp_forms.ActivateTOTPForm):
         code = self.cleaned_data["code"]
 
         def check() -> str:
-            if not totp_auth.validate_totp_code(self.secret, code):
+            outcome = totp.check_code(self.secret, code).outcome
+            if outcome is totp.Outcome.EXPIRED:
+                raise ValidationError(totp.MESSAGES[outcome], code="incorrect_code")
+            if outcome is not totp.Outcome.ACCEPTED:
                 raise get_mfa_adapter().validation_error("incorrect_code")
             return str(code)
 

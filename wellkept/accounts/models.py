@@ -132,6 +132,13 @@ class Invitation(models.Model):
                 name="invitation_not_both_accepted_and_revoked",
                 condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
             ),
+            # One open (unused, unrevoked) invitation per address and
+            # organisation: inviting again replaces the earlier one.
+            models.UniqueConstraint(
+                fields=["organisation", "email_index"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_address",
+            ),
         ]
 
     def __str__(self) -> str:

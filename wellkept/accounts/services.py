@@ -10,7 +10,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -43,6 +43,8 @@ class IssuedInvitation:
 
     invitation: Invitation
     url: str
+    # Earlier invitations to the same address that this one replaced.
+    replaced: int = 0
 
 
 def invitation_url(token: str) -> str:
@@ -91,35 +93,73 @@ def invitation_create(
         raise InvitationError("An account with this e-mail address already exists.")
     issued = token_issue()
     now = clock.now()
-    with transaction.atomic():
-        invitation = Invitation(
-            organisation=organisation,
-            role=role,
-            email_index=index,
-            invited_by=actor if isinstance(actor, User) else None,
-            token_prefix=issued.prefix,
-            token_mac=issued.mac,
-            created_at=now,
-            expires_at=now + dt.timedelta(days=settings.WELLKEPT_INVITATION_DAYS),
-        )
-        invitation.email = address
-        invitation.save()
+    try:
+        with transaction.atomic():
+            replaced = _replace_open_invitations(actor, organisation=organisation, index=index)
+            invitation = Invitation(
+                organisation=organisation,
+                role=role,
+                email_index=index,
+                invited_by=actor if isinstance(actor, User) else None,
+                token_prefix=issued.prefix,
+                token_mac=issued.mac,
+                created_at=now,
+                expires_at=now + dt.timedelta(days=settings.WELLKEPT_INVITATION_DAYS),
+            )
+            invitation.email = address
+            invitation.save()
+            audit_record(
+                actor=actor,
+                event=EventType.ACCOUNT_INVITED,
+                target=f"invitation:{invitation.pk}",
+                role=_acting_role(actor),
+                reason=f"role {role}",
+            )
+            url = invitation_url(issued.raw)
+            role_label = InviteeRole(role).label
+            # After commit: a rolled-back invitation must not have sent a working-looking link.
+            transaction.on_commit(
+                lambda: _send_invitation_mail(
+                    email=address,
+                    url=url,
+                    organisation_name=organisation.name,
+                    role=str(role_label),
+                )
+            )
+    except IntegrityError:
+        # The database allows one open invitation per address and
+        # organisation: another administrator invited it in the same instant.
+        raise InvitationError(
+            "Someone else invited this address a moment ago. Reload the page to see that "
+            "invitation; send another only if it is needed."
+        ) from None
+    return IssuedInvitation(invitation=invitation, url=url, replaced=replaced)
+
+
+def _replace_open_invitations(actor: Actor, *, organisation: Organisation, index: str) -> int:
+    """Revoke the organisation's unused invitations to one address; return how many."""
+    # A link is stored only as a MAC, so sending an invitation again means a
+    # new link, and the old ones must stop working: an address must never
+    # hold several live links (one perhaps in a mailbox it no longer reads).
+    earlier = Invitation.objects.select_for_update().filter(
+        organisation=organisation,
+        email_index=index,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    )
+    replaced = 0
+    for invitation in earlier:
+        invitation.revoked_at = clock.now()
+        invitation.save(update_fields=["revoked_at"])
         audit_record(
             actor=actor,
-            event=EventType.ACCOUNT_INVITED,
+            event=EventType.ACCOUNT_INVITATION_REVOKED,
             target=f"invitation:{invitation.pk}",
             role=_acting_role(actor),
-            reason=f"role {role}",
+            reason="replaced by a new invitation",
         )
-        url = invitation_url(issued.raw)
-        role_label = InviteeRole(role).label
-        # After commit: a rolled-back invitation must not have sent a working-looking link.
-        transaction.on_commit(
-            lambda: _send_invitation_mail(
-                email=address, url=url, organisation_name=organisation.name, role=str(role_label)
-            )
-        )
-    return IssuedInvitation(invitation=invitation, url=url)
+        replaced += 1
+    return replaced
 
 
 def _check_may_invite(actor: Actor, organisation: Organisation) -> None:

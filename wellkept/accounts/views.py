@@ -31,7 +31,7 @@ from wellkept.access.decorators import policy, public, self_service
 from wellkept.access.policy import can, get_for, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
-from wellkept.accounts import session_secrets
+from wellkept.accounts import session_secrets, totp
 from wellkept.accounts.decorators import reauth_required
 from wellkept.accounts.forms import AcceptInvitationForm, InvitationForm
 from wellkept.accounts.models import User
@@ -147,7 +147,7 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     ):
         raise Http404
     try:
-        invitation_create(
+        issued = invitation_create(
             actor=_signed_in_user(request),
             organisation=form.cleaned_data["organisation"],
             email=form.cleaned_data["email"],
@@ -156,7 +156,14 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     except InvitationError as exc:
         form.add_error("email", str(exc))
         return _invitation_page(request, form, status=400)
-    messages.success(request, "Invitation sent.")
+    if issued.replaced:
+        messages.success(
+            request,
+            "Invitation sent. The earlier invitation to this address was replaced: only the "
+            "new link works.",
+        )
+    else:
+        messages.success(request, "Invitation sent.")
     return redirect("accounts:invitation_list")
 
 
@@ -311,6 +318,8 @@ def activate_totp(request: HttpRequest) -> HttpResponse:
             user_id=request.user.pk, type=Authenticator.Type.TOTP
         ).first()
         if enrolled is not None:
+            # The code that confirmed the app is spent, as a sign-in's would be.
+            totp.authenticator_spend_step(authenticator=enrolled, step=totp.current_step())
             # The person has just typed a valid code from the new app, so the
             # recovery codes shown next need no second prompt for one.
             record_authentication(

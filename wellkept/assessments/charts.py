@@ -7,6 +7,7 @@ picture.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from wellkept.assessments.instruments import Instrument
@@ -49,23 +50,37 @@ class TrendChart:
     description: str
 
 
-def trend_chart(instrument: Instrument, points: list[HistoryPoint]) -> TrendChart | None:
-    """Lay out the last results of one instrument; None when there is nothing to compare."""
-    scored = [p for p in points if p.total is not None][-MAX_POINTS:]
+def trend_chart(
+    instrument: Instrument,
+    points: list[HistoryPoint],
+    *,
+    max_points: int = MAX_POINTS,
+    by_date: bool = False,
+) -> TrendChart | None:
+    """Lay out the last results of one instrument; None when there is nothing to compare.
+
+    Results are evenly spaced by default; ``by_date`` places them by their
+    day instead, so a gap of months looks like one (the history page).
+    """
+    scored = [p for p in points if p.total is not None][-max_points:]
     if len(scored) < 2:
         return None
     low, high = instrument.minimum, instrument.maximum
     span = max(high - low, 1)
     inner_w = WIDTH - LEFT - RIGHT
     inner_h = HEIGHT - TOP - BOTTOM
-    step = inner_w / (len(scored) - 1)
+    first, days = scored[0].day, max((scored[-1].day - scored[0].day).days, 1)
+
+    def x_of(index: int, point: HistoryPoint) -> float:
+        share = (point.day - first).days / days if by_date else index / (len(scored) - 1)
+        return round(LEFT + inner_w * share, 1)
 
     def y_of(value: int) -> float:
         return round(TOP + inner_h * (1 - (value - low) / span), 1)
 
     dots = [
         Dot(
-            x=round(LEFT + i * step, 1),
+            x=x_of(i, p),
             y=y_of(p.total or 0),
             label=f"{p.day.isoformat()}: {p.total} ({p.band_label or 'not scored'})",
             latest=i == len(scored) - 1,
@@ -84,10 +99,16 @@ def trend_chart(instrument: Instrument, points: list[HistoryPoint]) -> TrendChar
         polyline=" ".join(f"{d.x},{d.y}" for d in dots),
         dots=dots,
         gridlines=gridlines,
-        first_day=scored[0].day.strftime("%d %b"),
-        last_day=scored[-1].day.strftime("%d %b"),
+        # With the year once the results span more than one.
+        first_day=scored[0].day.strftime(_day_format(scored[0].day, scored[-1].day)),
+        last_day=scored[-1].day.strftime(_day_format(scored[0].day, scored[-1].day)),
         description=(
             f"Your {instrument.short_title} scores over your last {len(scored)} check-ins, "
-            f"from {scored[0].total} to {scored[-1].total}. {direction}"
+            f"from {scored[0].total} on {scored[0].day.strftime('%d %b %Y')} to "
+            f"{scored[-1].total} on {scored[-1].day.strftime('%d %b %Y')}. {direction}"
         ),
     )
+
+
+def _day_format(first: dt.date, last: dt.date) -> str:
+    return "%d %b" if first.year == last.year else "%d %b %Y"

@@ -8,31 +8,51 @@ from django import forms
 from django.db.models import QuerySet
 
 from wellkept.assessments.instruments import Instrument
-from wellkept.orgs.models import RoleCategory, ShiftType, Unit
+from wellkept.orgs.models import RoleCategory, ShiftType, Unit, UnitKind
 
 
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        # Indent by depth so the tree reads as a tree in a plain <select>.
-        return "\u2003" * max(obj.depth - 1, 0) + obj.name
+def unit_choice_groups(units: list[Unit]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Group the units (in tree order) under their department, for a phone's picker.
+
+    A department (or, above departments, a hospital or division) heads its
+    group as "(whole department)"; its units follow by name. A unit with no
+    department above it joins its parent's group. A person scrolls 13
+    headed groups, or types a few letters (see unit-picker.js), instead of
+    reading one flat list of every unit.
+    """
+    by_pk = {unit.pk: unit for unit in units}
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    keys: list[object] = []
+    for unit in units:
+        if unit.kind == UnitKind.UNIT and unit.parent_id in by_pk:
+            head = by_pk[unit.parent_id]
+            label = unit.name
+        else:
+            head = unit
+            label = f"{unit.name} (whole {UnitKind(unit.kind).label.lower()})"
+        if not keys or keys[-1] != head.pk:
+            keys.append(head.pk)
+            groups.append((head.name, []))
+        groups[-1][1].append((str(unit.pk), label))
+    return groups
 
 
 class JoinForm(forms.Form):
     """Where the clinician works, and the two optional choices; taking part is the submit."""
 
-    unit = UnitChoiceField(
-        label="Your unit",
+    unit = forms.ModelChoiceField(
+        label="Your unit or department",
         queryset=Unit.objects.none(),
-        empty_label="Choose your unit",
         error_messages={
-            "required": "Choose the unit you work in.",
+            "required": "Choose the unit or department you work in.",
             "invalid_choice": "That unit is not in the list. Choose your unit from the list.",
         },
     )
     shift_type = forms.ModelChoiceField(
         label="Your usual shift pattern",
         queryset=ShiftType.objects.none(),
-        empty_label="Choose your shift pattern",
+        widget=forms.RadioSelect,
+        empty_label=None,
         error_messages={
             "required": "Choose your usual shift pattern.",
             "invalid_choice": "That shift pattern is not in the list. Choose one from the list.",
@@ -40,7 +60,8 @@ class JoinForm(forms.Form):
     )
     role_category = forms.ChoiceField(
         label="Your role",
-        choices=[("", "Choose your role"), *RoleCategory.choices],
+        choices=RoleCategory.choices,
+        widget=forms.RadioSelect,
         error_messages={
             "required": "Choose your role.",
             "invalid_choice": "That role is not in the list. Choose one from the list.",
@@ -55,6 +76,10 @@ class JoinForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        # The page shows the groups; the field still validates against the
+        # queryset, so a unit outside the programme is refused whatever is posted.
+        self.unit_groups = unit_choice_groups(list(units))
+        self.fields["unit"].widget.choices = [("", "Choose your unit"), *self.unit_groups]
         self.fields["shift_type"].queryset = shift_types  # type: ignore[attr-defined]
 
 

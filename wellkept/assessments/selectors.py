@@ -25,18 +25,45 @@ from wellkept.assessments.models import (
     SupportResource,
     today,
 )
-from wellkept.orgs.models import Clinician, Organisation, Participant, StaffMembership, Unit
+from wellkept.orgs.models import (
+    Clinician,
+    Organisation,
+    Participant,
+    Role,
+    StaffMembership,
+    Unit,
+)
 from wellkept.orgs.selectors import participant_for_user
 from wellkept.vault.services import is_erased
 
+# Staff roles that are not clinicians' roles: the practice's front desk
+# books, files and bills. The clinicians' programme is not offered to them,
+# unless they were also invited as a clinician.
+NOT_OFFERED_THE_PROGRAMME = frozenset({Role.FRONT_DESK})
+
 
 def affiliated_organisations(user: Any) -> QuerySet[Organisation]:
-    """Organisations the user was invited into, as a clinician or staff member."""
+    """Organisations whose programme the user may join: as a clinician or clinical staff."""
     if not getattr(user, "is_authenticated", False):
         return Organisation.objects.none()
     ids = set(Clinician.objects.filter(user=user).values_list("organisation_id", flat=True))
-    ids |= set(StaffMembership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    ids |= set(
+        StaffMembership.objects.filter(user=user)
+        .exclude(role__in=NOT_OFFERED_THE_PROGRAMME)
+        .values_list("organisation_id", flat=True)
+    )
     return Organisation.objects.filter(pk__in=ids).order_by("name")
+
+
+def programme_offered(user: Any, roles: set[Role]) -> bool:
+    """Whether to offer the programme's pages to someone holding ``roles``.
+
+    Decided by role, never by enrolment: hiding "Check-ins" from people who
+    do not take part would tell anyone looking at a screen who does.
+    """
+    if not roles or not roles <= NOT_OFFERED_THE_PROGRAMME:
+        return True
+    return Clinician.objects.filter(user=user).exists()
 
 
 def open_programme(organisation: Organisation | Any) -> Programme | None:
@@ -153,19 +180,31 @@ def own_history(
     request: HttpRequest | None = None,
 ) -> list[HistoryPoint]:
     """Return the participant's own results for one instrument, oldest first; one audit event."""
-    rows = visible(
-        user,
-        Action.READ,
-        Response.objects.filter(participant=participant, instrument=instrument),
-        Purpose.SELF_SERVICE,
-        request=request,
-    ).order_by("submitted_on", "checkin__period_start")
-    points = []
+    return own_histories(
+        user=user, participant=participant, instrument=instrument, request=request
+    ).get(instrument, [])
+
+
+def own_histories(
+    *,
+    user: Any,
+    participant: Participant,
+    instrument: str | None = None,
+    request: HttpRequest | None = None,
+) -> dict[str, list[HistoryPoint]]:
+    """Return the participant's own results by instrument code, oldest first; one audit event."""
+    responses = Response.objects.filter(participant=participant)
+    if instrument is not None:
+        responses = responses.filter(instrument=instrument)
+    rows = visible(user, Action.READ, responses, Purpose.SELF_SERVICE, request=request).order_by(
+        "submitted_on", "checkin__period_start"
+    )
+    found: dict[str, list[HistoryPoint]] = {}
     for response in rows:
         payload = decode_payload(response)
         if payload is None:
             continue
-        points.append(
+        found.setdefault(response.instrument, []).append(
             HistoryPoint(
                 day=response.submitted_on,
                 total=payload.get("total"),
@@ -174,4 +213,4 @@ def own_history(
                 response_id=response.pk,
             )
         )
-    return points
+    return found

@@ -25,11 +25,13 @@ from wellkept.access.resources import ResourceKind, resource_of
 from wellkept.assessments import selectors, services
 from wellkept.assessments.charts import trend_chart
 from wellkept.assessments.forms import JoinForm, SubmitForm, instrument_form_class
-from wellkept.assessments.instruments import Instrument, get_instrument
+from wellkept.assessments.history import own_results_over_time
+from wellkept.assessments.instruments import Instrument, UnknownInstrument, get_instrument
 from wellkept.assessments.models import CheckIn, CheckInStatus, Schedule
+from wellkept.consent.notices import notice_summary
 from wellkept.consent.selectors import consent_state, current_notice
 from wellkept.orgs.models import Participant
-from wellkept.orgs.selectors import shift_types_for_org
+from wellkept.orgs.selectors import shift_types_for_org, user_roles
 
 READ_OWN = {
     "action": Action.READ,
@@ -72,16 +74,12 @@ def programme(request: HttpRequest) -> HttpResponse:
     """Show what to do now: join, renew consent, or the check-ins due and recent results."""
     membership = _membership(request)
     if membership is None:
-        return render(request, "assessments/no_programme.html")
+        return _no_programme(request)
     participant = own_participant(request, membership)
     if participant is None:
-        if membership.programme is None:
-            return render(request, "assessments/no_programme.html")
-        return render(
-            request,
-            "assessments/invitation.html",
-            {"membership": membership, "notice": current_notice(membership.organisation)},
-        )
+        # Someone not taking part is asked straight away: the short notice,
+        # the full one a tap away, and the choices, on this one page.
+        return _join_page(request, membership)
     state = consent_state(participant)
     if state.needs_renewal:
         return HttpResponseRedirect(reverse("consent:manage"))
@@ -91,6 +89,9 @@ def programme(request: HttpRequest) -> HttpResponse:
         if programme_ is not None and state.may_collect
         else []
     )
+    # One obvious next step: an unfinished check-in, else the first one due.
+    open_now = [s for s in statuses if not s.done]
+    next_up = next((s for s in open_now if s.in_progress), open_now[0] if open_now else None)
     return render(
         request,
         "assessments/programme.html",
@@ -99,10 +100,30 @@ def programme(request: HttpRequest) -> HttpResponse:
             "participant": participant,
             "state": state,
             "statuses": statuses,
+            "next_up": next_up,
+            "next_up_size": _size(next_up.schedule) if next_up else None,
+            "others": [s for s in statuses if s is not next_up],
+            "results": own_results_over_time(
+                user=request.user, participant=participant, programme=programme_, request=request
+            ),
             "crisis": selectors.crisis_resources(programme_),
             "support": selectors.support_resources(programme_),
         },
     )
+
+
+def _size(schedule: Schedule) -> dict[str, int]:
+    """Count a check-in's questionnaires and questions, to say how long it takes."""
+    instruments = []
+    for code in schedule.instruments:
+        try:
+            instruments.append(get_instrument(code))
+        except UnknownInstrument:
+            continue
+    return {
+        "questionnaires": len(instruments),
+        "questions": sum(len(i.items) for i in instruments),
+    }
 
 
 @policy(**WRITE_OWN)
@@ -111,21 +132,33 @@ def programme(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest) -> HttpResponse:
     """Show the notice and the choices; taking part enrols and records consent together."""
     membership = _membership(request)
-    if membership is None or membership.programme is None:
-        return render(request, "assessments/no_programme.html")
-    organisation = membership.organisation
+    if membership is None:
+        return _no_programme(request)
     if own_participant(request, membership) is not None:
         return HttpResponseRedirect(reverse("assessments:programme"))
+    return _join_page(request, membership)
+
+
+def _no_programme(request: HttpRequest) -> HttpResponse:
+    offered = selectors.programme_offered(request.user, user_roles(request.user))
+    return render(request, "assessments/no_programme.html", {"not_offered": not offered})
+
+
+def _join_page(request: HttpRequest, membership: selectors.Membership) -> HttpResponse:
+    if membership.programme is None:
+        return render(request, "assessments/no_programme.html")
+    organisation = membership.organisation
     notice = current_notice(organisation)
     if notice is None:
         return render(request, "assessments/no_programme.html", {"no_notice": True})
+    posted = request.POST if request.method == "POST" else None
     form = JoinForm(
-        request.POST or None,
+        posted,
         initial={"notice_version": notice.version},
         units=selectors.programme_units(membership.programme),
         shift_types=shift_types_for_org(organisation),
     )
-    if request.method == "POST" and form.is_valid():
+    if posted is not None and form.is_valid():
         if form.cleaned_data["notice_version"] != notice.version:
             form.add_error(
                 None,
@@ -156,7 +189,13 @@ def join(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessments/join.html",
-        {"form": form, "notice": notice, "membership": membership},
+        {
+            "form": form,
+            "notice": notice,
+            "membership": membership,
+            "summary": notice_summary(notice.content),
+        },
+        status=400 if posted is not None else 200,
     )
 
 
@@ -360,4 +399,23 @@ def checkin_result(request: HttpRequest, pk: Any) -> HttpResponse:
             "crisis": selectors.crisis_resources(programme_),
             "support": selectors.support_resources(programme_),
         },
+    )
+
+
+@policy(**READ_OWN)
+@never_cache
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    """Show each questionnaire's scores over time, what the bands mean, and the latest change."""
+    membership, participant = _require_participant(request)
+    results = own_results_over_time(
+        user=request.user,
+        participant=participant,
+        programme=membership.programme,
+        request=request,
+    )
+    return render(
+        request,
+        "assessments/history.html",
+        {"membership": membership, "results": results},
     )

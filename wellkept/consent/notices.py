@@ -83,3 +83,35 @@ def build_content(*, organisation: Organisation, privacy_contact: str) -> dict[s
         "data": [inventory.item_as_dict(item) for item in inventory.INVENTORY],
         "withdrawal": WITHDRAWAL,
     }
+
+
+@dataclass(frozen=True)
+class NoticeSummary:
+    """The first layer of a notice: the few sentences that matter, from its frozen content."""
+
+    what_taking_part_means: str
+    promises: list[str]
+    withdrawal: str
+
+
+def notice_summary(content: dict[str, Any]) -> NoticeSummary:
+    """Return the short layer of a published notice, read from what was published.
+
+    Built from the notice's own frozen content rather than today's texts, so
+    the short version can never promise what the full one (the one agreed
+    to) does not say. It keeps the promises whole and the first sentence of
+    the withdrawal text; what is kept, why, by whom and how long is the
+    second layer, one tap away.
+    """
+    choices = {c.get("key"): c for c in content.get("choices", []) if isinstance(c, dict)}
+    take_part = choices.get("take_part", {})
+    return NoticeSummary(
+        what_taking_part_means=str(take_part.get("explanation", "")),
+        promises=[str(p) for p in content.get("promises", [])],
+        withdrawal=_first_sentence(str(content.get("withdrawal", ""))),
+    )
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _rest = text.partition(". ")
+    return head + "." if dot else text

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from wellkept.assessments.selectors import programme_offered
 from wellkept.orgs.models import Role
 from wellkept.orgs.selectors import user_roles
 from wellkept.web import navigation, session_limits
@@ -28,9 +29,12 @@ def wellkept(request: HttpRequest) -> dict[str, Any]:
     # Lazy: error pages and JSON views never pay for the query.
     wellkept_roles = SimpleLazyObject(roles)
     context["wellkept_roles"] = wellkept_roles
-    context["nav_links"] = SimpleLazyObject(
-        lambda: navigation.links_for(request, set(wellkept_roles))
-    )
+
+    def links() -> list[navigation.NavLink]:
+        held = set(wellkept_roles)
+        return navigation.links_for(request, held, programme=programme_offered(user, held))
+
+    context["nav_links"] = SimpleLazyObject(links)
     session = request.session
     if session_limits.is_stamped(session):
         left = session_limits.remaining(

@@ -16,6 +16,9 @@ class RoleGuide:
     purpose: str
     sees: str
     never_sees: str
+    # For a role whose pages are not built yet: said plainly, so the home
+    # page promises nothing that does not exist.
+    not_yet: str = ""
 
 
 GUIDES: dict[Role, RoleGuide] = {
@@ -39,9 +42,15 @@ GUIDES: dict[Role, RoleGuide] = {
         never_sees="Other therapists' psychotherapy notes.",
     ),
     Role.FRONT_DESK: RoleGuide(
-        purpose="You will run the practice's scheduling and billing.",
-        sees="Client contact details, appointments and billing.",
-        never_sees="Any clinical content.",
+        purpose="This role is for the front desk of the confidential practice: booking "
+        "appointments, keeping clients' contact details and billing.",
+        sees="Once the practice opens in Wellkept: client contact details, appointments and "
+        "billing.",
+        never_sees="Any clinical content (notes, questionnaire answers, scores, messages), "
+        "and nothing of the clinicians' wellbeing programme.",
+        not_yet="The practice is not part of Wellkept yet, so this role has no pages to open "
+        "today and sees nothing about anyone. When the practice opens, its pages will appear "
+        "in the header.",
     ),
     Role.PRIVACY_OFFICER: RoleGuide(
         purpose="You will oversee how personal data is used and protected.",

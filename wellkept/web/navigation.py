@@ -24,8 +24,9 @@ class NavLink:
 
 
 HOME = NavItem("Home", "web:home")
-# The same for everyone, staff or not: showing them only to people who take
-# part would tell anyone looking at the screen who does.
+# The same for everyone offered the programme, staff or not: showing them
+# only to people who take part would tell anyone looking at the screen who
+# does. Roles it is not offered to (the front desk) do not see them.
 PROGRAMME = (
     NavItem("Check-ins", "assessments:programme"),
     NavItem("My data", "lifecycle:mydata"),
@@ -61,9 +62,9 @@ BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
 }
 
 
-def links_for(request: HttpRequest, roles: set[Role]) -> list[NavLink]:
+def links_for(request: HttpRequest, roles: set[Role], *, programme: bool = True) -> list[NavLink]:
     """Return the header links for a person holding ``roles``, in display order."""
-    items: list[NavItem] = [HOME, *PROGRAMME]
+    items: list[NavItem] = [HOME, *(PROGRAMME if programme else ())]
     for role in Role:  # Role order, so the header is stable between requests
         if role in roles:
             items.extend(i for i in BY_ROLE.get(role, ()) if i not in items)

@@ -20,7 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Tell the signed-in person what they can do here today."""
     held = user_roles(request.user)
     roles = [(role, GUIDES[role]) for role in Role if role in held]
-    context = {"role_guides": roles, "has_mfa": user_has_mfa(request.user)}
+    context = {
+        "role_guides": roles,
+        "has_mfa": user_has_mfa(request.user),
+        # Every role held is still to come: there is nothing to point at.
+        "nothing_yet": bool(roles) and all(guide.not_yet for _role, guide in roles),
+    }
     return render(request, "web/home.html", context)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from wellkept.accounts.models import Invitation, User
 from wellkept.accounts.services import (
@@ -18,6 +18,7 @@ from wellkept.accounts.services import (
 )
 from wellkept.accounts.tests.conftest import give_role, make_user
 from wellkept.actors import SystemActor
+from wellkept.audit.models import AuditEntry
 from wellkept.orgs.models import Clinician, InviteeRole, Role, StaffMembership
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -210,3 +211,63 @@ def test_it_refuses_an_administrator_inviting_their_own_address(st_annes, amira,
                 role=Role.SPECIALIST,
             )
     assert Invitation.objects.count() == 0
+
+
+def test_inviting_an_address_again_replaces_the_earlier_link(st_annes):
+    first = invite(st_annes)
+    second = invite(st_annes, role=Role.LEADER)
+    assert second.replaced == 1
+    first.invitation.refresh_from_db()
+    assert first.invitation.status() == "revoked"
+    live = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    assert list(live) == [second.invitation]
+    with pytest.raises(InvitationInvalid):
+        invitation_accept(token=token_of(first.url), password=NEW_PASSWORD)
+    user = invitation_accept(token=token_of(second.url), password=NEW_PASSWORD)
+    assert StaffMembership.objects.get(user=user).role == Role.LEADER
+    assert AuditEntry.objects.filter(
+        event="account.invitation_revoked",
+        target=f"invitation:{first.invitation.pk}",
+        reason="replaced by a new invitation",
+    ).exists()
+
+
+def test_inviting_again_replaces_an_expired_link_too(st_annes, frozen_clock, settings):
+    first = invite(st_annes)
+    frozen_clock(settings.WELLKEPT_INVITATION_DAYS * 86400 + 1)
+    assert first.invitation.status() == "expired"
+    assert invite(st_annes).replaced == 1
+
+
+def test_it_leaves_other_addresses_and_organisations_alone(st_annes, elsewhere):
+    mine = invite(st_annes)
+    invite(st_annes, email="someone.else@stannes.example")
+    theirs = invitation_create(
+        actor=SETUP, organisation=elsewhere, email="priya.privacy@stannes.example", role="leader"
+    )
+    assert theirs.replaced == 0
+    mine.invitation.refresh_from_db()
+    assert mine.invitation.status() == "pending"
+
+
+def test_the_database_refuses_a_second_open_invitation_to_one_address(st_annes):
+    issued = invite(st_annes)
+    duplicate = Invitation(
+        organisation=st_annes,
+        role=Role.LEADER,
+        email_index=issued.invitation.email_index,
+        token_prefix="dup0000000",
+        token_mac="0" * 64,
+        expires_at=issued.invitation.expires_at,
+    )
+    duplicate.email = "priya.privacy@stannes.example"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+def test_a_race_to_invite_one_address_gets_a_clear_message(st_annes, monkeypatch):
+    invite(st_annes)
+    # The other administrator's invitation lands between our look-up and insert.
+    monkeypatch.setattr("wellkept.accounts.services._replace_open_invitations", lambda *a, **k: 0)
+    with pytest.raises(InvitationError, match="Someone else invited this address a moment ago"):
+        invite(st_annes)

@@ -254,3 +254,14 @@ def test_it_records_that_an_invitation_link_was_opened(client, st_annes):
         "anonymous",
         "invitation link opened",
     )
+
+
+def test_inviting_an_address_twice_says_the_earlier_link_was_replaced(client, amira, st_annes):
+    client.force_login(amira)
+    form = {"email": "sam.specialist@stannes.example", "role": Role.SPECIALIST}
+    client.post(NEW, {**form, "organisation": st_annes.pk})
+    response = client.post(NEW, {**form, "organisation": st_annes.pk}, follow=True)
+    page = response.content.decode()
+    assert "The earlier invitation to this address was replaced" in page
+    statuses = sorted(i.status() for i in Invitation.objects.all())
+    assert statuses == ["pending", "revoked"]

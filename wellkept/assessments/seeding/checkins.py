@@ -256,9 +256,11 @@ class _Seeder:
         first_day: dt.date,
         end: dt.date,
         rng: random.Random,
+        from_enrolment: bool = False,
     ) -> None:
         self.rng = rng
         self.first_day = first_day
+        self.from_enrolment = from_enrolment
         self.schedules = schedules
         self.occasions = _occasions(schedules, first_day, end)
         self.seasons = {day: season_effect(day) for o in self.occasions for day in o.days}
@@ -316,7 +318,10 @@ class _Seeder:
                 continue
             if (participant.pk, occasion.schedule.pk, occasion.period_start) in done:
                 continue
-            day = rng.choices(occasion.days, cum_weights=occasion.cum_weights)[0]
+            joined = participant.enrolled_on if self.from_enrolment else occasion.days[0]
+            if occasion.days[-1] < joined:
+                continue  # before they joined
+            day = max(rng.choices(occasion.days, cum_weights=occasion.cum_weights)[0], joined)
             on = prep.day(day)
             checkin_id = prep.uuid(uuid.uuid4())
             rows.checkins.append(
@@ -371,6 +376,7 @@ def seed_checkins(
     rng: random.Random,
     progress: Callable[[int], object] | None = None,
     actor: SystemActor = SEED_ACTOR,
+    from_enrolment: bool = False,
 ) -> SeedCounts:
     """Create submitted check-ins with scored, encrypted responses for ``weeks`` weeks to ``end``.
 
@@ -380,8 +386,10 @@ def seed_checkins(
     consent are skipped, and safety alerts are raised only for those who
     agreed to them. Periods a participant already has a check-in for are
     left alone, so a run can be repeated. ``progress(n)`` is called as
-    participants are done. Batches commit one by one; one ``data.seeded``
-    event records the run.
+    participants are done. With ``from_enrolment`` nobody answers before the
+    day they enrolled (the demo staggers its enrolments); otherwise everyone
+    answers from the window's start. Batches commit one by one; one
+    ``data.seeded`` event records the run.
     """
     refuse_in_production()
     if weeks < 1:
@@ -395,7 +403,7 @@ def seed_checkins(
         raise SeedError(f"The programme {programme.name!r} has no check-ins to seed.")
     first_day = periods.period_start(Frequency.WEEKLY, end) - dt.timedelta(weeks=weeks - 1)
     try:
-        seeder = _Seeder(organisation, schedules, first_day, end, rng)
+        seeder = _Seeder(organisation, schedules, first_day, end, rng, from_enrolment)
     except UnknownInstrument as exc:
         raise SeedError(f"The programme asks for an instrument not shipped: {exc}") from None
     notice = current_notice(organisation)

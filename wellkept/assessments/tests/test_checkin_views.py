@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from wellkept.assessments.models import CheckIn, CheckInStatus, ProgrammeStatus, Response
 from wellkept.audit.models import AuditEntry
 from wellkept.consent.models import ConsentRecord
-from wellkept.orgs.models import Participant
+from wellkept.orgs.models import Participant, RoleCategory, Unit, UnitKind
 from wellkept.orgs.selectors import participant_for_user
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +26,58 @@ def _start(client, slug="pulse"):
     return response["Location"]
 
 
-def test_it_invites_a_clinician_who_has_not_joined(client, hospital):
+def test_it_asks_a_clinician_who_has_not_joined_on_the_programme_page_itself(client, hospital):
     page = signed_in(client, hospital.people["nadia"]).get(reverse("assessments:programme"))
     assert page.status_code == 200
-    assert b"Read the notice and decide" in page.content
+    html = page.content.decode()
+    # The short layer first, the full notice one tap away, the form on the same page.
+    assert html.index("Before you decide, in short") < html.index('<details class="notice-full">')
+    assert "Read the full notice" in html
+    assert "What this programme promises you" in html  # the full notice, inside <details>
+    assert 'action="/programme/join/"' in html
+    assert "I want to take part" in html
+
+
+def test_the_short_notice_comes_from_the_published_notice(client, hospital):
+    content = hospital.notice.content
+    html = signed_in(client, hospital.people["nadia"]).get(reverse("assessments:join")).text
+    short = html.split('<details class="notice-full">')[0]
+    for promise in content["promises"]:
+        assert escape(promise) in short
+    assert escape(content["withdrawal"].split(". ")[0]) in short
+    # What is kept, item by item, is the second layer.
+    assert "Your answers, scores and results" not in short
+    assert "Your answers, scores and results" in html
+
+
+def test_it_groups_the_units_by_department_and_refuses_one_outside_the_programme(client, hospital):
+    client = signed_in(client, hospital.people["nadia"])
+    html = client.get(reverse("assessments:join")).text
+    assert '<optgroup label="Medicine">' in html
+    assert "Medicine (whole division)" in html
+    assert f'<option value="{hospital.icu.pk}">Intensive care</option>' in html
+    outside = Unit.objects.get(kind=UnitKind.HOSPITAL, organisation=hospital.organisation)
+    response = client.post(
+        reverse("assessments:join"),
+        {
+            "unit": outside.pk,
+            "shift_type": hospital.day.pk,
+            "role_category": "nurse",
+            "notice_version": hospital.notice.version,
+        },
+    )
+    assert response.status_code == 400
+    assert "That unit is not in the list" in response.text
+    assert (
+        participant_for_user(user=hospital.people["nadia"], organisation=hospital.organisation)
+        is None
+    )
+
+
+def test_it_asks_for_shift_and_role_with_one_tap_each(client, hospital):
+    html = signed_in(client, hospital.people["nadia"]).get(reverse("assessments:join")).text
+    assert html.count('type="radio" name="shift_type"') == 2
+    assert html.count('type="radio" name="role_category"') == len(RoleCategory.choices)
 
 
 def test_it_stores_nothing_when_a_clinician_does_not_join(client, hospital):
@@ -62,8 +111,9 @@ def test_it_joins_with_the_notice_and_choices(client, hospital):
 def test_it_explains_what_is_missing_when_joining(client, hospital):
     client = signed_in(client, hospital.people["nadia"])
     response = client.post(reverse("assessments:join"), {"notice_version": 1})
-    assert response.status_code == 200
-    assert b"Choose the unit you work in." in response.content
+    assert response.status_code == 400
+    assert b"Choose the unit or department you work in." in response.content
+    assert b"Choose your role." in response.content
     assert b"Choose your usual shift pattern." in response.content
 
 

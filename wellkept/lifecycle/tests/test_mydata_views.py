@@ -160,9 +160,9 @@ def test_it_erases_everything_and_leaves_nothing_readable(client, hospital):
     erased = AuditEntry.objects.get(event="subject.erased")
     assert erased.target == f"participant:{token}"
     assert erased.actor_id == ""
-    # A fresh start: the programme page invites them to join again.
+    # A fresh start: the programme page asks them to join again.
     page = client.get(reverse("assessments:programme"))
-    assert b"Read the notice and decide" in page.content
+    assert b"I want to take part" in page.content
 
 
 def test_it_does_not_let_staff_erase_or_export(client, hospital):

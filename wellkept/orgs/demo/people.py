@@ -179,6 +179,13 @@ class StaffSpec:
     role: Role
     local_part: str
     display_name: str
+    # How the printed login table names this account, when the role alone
+    # would not tell two accounts apart.
+    label: str = ""
+
+    @property
+    def printed_as(self) -> str:
+        return self.label or str(self.role.label)
 
 
 STAFF: tuple[StaffSpec, ...] = (
@@ -189,7 +196,12 @@ STAFF: tuple[StaffSpec, ...] = (
     StaffSpec(Role.PRIVACY_OFFICER, "privacy.officer", "Yusuf Haddad"),
     # A second privacy officer: a data-subject request recorded by one is
     # approved by another, so the demo can show the whole two-person step.
-    StaffSpec(Role.PRIVACY_OFFICER, "deputy.privacy.officer", "Mei Tanaka"),
+    StaffSpec(
+        Role.PRIVACY_OFFICER,
+        "deputy.privacy.officer",
+        "Mei Tanaka",
+        label="Second privacy officer",
+    ),
     StaffSpec(Role.SYSTEM_ADMIN, "sysadmin", "Lars Jensen"),
 )
 

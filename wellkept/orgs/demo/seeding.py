@@ -4,16 +4,18 @@ Organisation, logins, programme, notice, enrolments and consents go through
 the accounts, orgs, assessments and consent services and allauth's MFA API,
 so the demo exercises the same code paths as a real installation. Only the
 year of past check-ins takes the bulk path (``assessments.seeding``), which
-stores them exactly as a check-in would, minus one audit event per row.
+stores them exactly as a check-in would, minus one audit event per row; and
+the dates of the programme, its notice, the enrolments and their consents
+are then moved back to the year the history covers (the audit trail keeps
+the real time of the seed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -31,9 +33,10 @@ from wellkept.actors import SystemActor
 # layout from this package, so each may be imported first.
 from wellkept.assessments import periods
 from wellkept.assessments import seeding as checkin_seeding
-from wellkept.assessments.models import Frequency, SafetyAlert, today
+from wellkept.assessments.models import Frequency, Programme, SafetyAlert, today
 from wellkept.assessments.selectors import open_programme
 from wellkept.assessments.services import programme_join
+from wellkept.consent.models import ConsentRecord, Notice
 from wellkept.followup.models import Case
 from wellkept.followup.services import case_open_for_alert
 from wellkept.orgs import services
@@ -67,6 +70,10 @@ SAFETY_ALERT_RATE = 0.60
 DEMO_WEEKS = 52
 # The follow-up queue holds the people with the latest safety alerts.
 DEMO_CASES = 6
+# Most people joined in the programme's first weeks (on average six days in),
+# the last of them within its first eight weeks.
+LAUNCH_MEAN_DAYS = 6
+LAUNCH_LAST_DAY = 55
 PRIVACY_CONTACT = (
     "Privacy Office, St Brigid's General Hospital (demo): privacy@demo.wellkept.invalid, "
     "0800 000 0001 (demo number, not in service)"
@@ -97,6 +104,31 @@ class DemoSummary:
     clinicians: int = 0
     checkins: int = 0
     responses: int = 0
+    cases: int = 0
+
+
+class Progress(Protocol):
+    """Where the demo reports how far it is, for a progress bar; every call is optional work."""
+
+    def begin(self, total: int) -> None:
+        """Say how many steps the whole run has."""
+
+    def stage(self, label: str) -> None:
+        """Say what the steps that follow are."""
+
+    def advance(self, steps: int = 1) -> None:
+        """Count steps done."""
+
+
+class _Silent:
+    def begin(self, total: int) -> None:
+        pass
+
+    def stage(self, label: str) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -267,7 +299,7 @@ def _login_rows(org: Organisation) -> list[LoginRow]:
         secret = _totp_secret_of(user)
         if secret is not None and secret != demo_totp_secret(email):
             secret = CHANGED_BY_OWNER
-        rows.append(LoginRow(spec.role.label, email, STAFF_PASSWORD, secret))
+        rows.append(LoginRow(spec.printed_as, email, STAFF_PASSWORD, secret))
     for person in demo_people(2):
         participant_user = User.objects.get_by_email(person.email)
         if participant_user is None:
@@ -286,9 +318,6 @@ def _login_rows(org: Organisation) -> list[LoginRow]:
     return rows
 
 
-Progress = Callable[[list[Any], str], Iterable[Any]]
-
-
 def demo_seed(
     *,
     participants: int = DEFAULT_PARTICIPANTS,
@@ -296,16 +325,17 @@ def demo_seed(
 ) -> DemoSummary:
     """Create the demo organisation, or report the existing one unchanged.
 
-    ``progress(items, label)`` may wrap the long loops, for a progress bar.
+    ``progress`` hears how many steps there are and how far the run is.
     """
     _refuse_in_production()
     if participants < 2:
         raise DemoError("The demo needs at least 2 participants; give --participants 2 or more.")
+    bar: Progress = progress or _Silent()
     existing = demo_organisation()
     if existing is not None:
         # Finishes a history that an earlier run could not complete.
-        history = _seed_history(existing, progress)
-        _open_demo_cases(existing)
+        history = _seed_history(existing, bar, announce=True)
+        cases = _open_demo_cases(existing)
         return DemoSummary(
             organisation=existing,
             created=False,
@@ -315,10 +345,12 @@ def demo_seed(
             clinicians=existing.clinicians.count(),
             checkins=history.checkins if history else 0,
             responses=history.responses if history else 0,
+            cases=cases,
         )
     people = demo_people(participants)
     decisions = demo_decisions(participants)
-    track: Progress = progress or (lambda items, _label: items)
+    # One step per login, per person asked to join, and per history written.
+    bar.begin(2 * participants + sum(d.joins for d in decisions))
     # One transaction: an interrupted seed leaves nothing behind, so the
     # next run starts clean instead of finding half a hospital. The history
     # of check-ins comes after it commits (see _seed_history).
@@ -344,10 +376,12 @@ def demo_seed(
 
         participant_hash = PasswordState.of(PARTICIPANT_PASSWORD)
         logins: list[tuple[DemoPerson, User]] = []
-        for person in track(people, "Creating clinician logins"):
+        bar.stage("clinician logins")
+        for person in people:
             user = _create_login(person.email, person.display_name, participant_hash)
             _check_password(PARTICIPANT_PASSWORD, user)
             logins.append((person, user))
+            bar.advance()
         # Every login is a clinician of the hospital, as an accepted
         # invitation makes it; that says nothing about who joined.
         Clinician.objects.bulk_create(Clinician(user=user, organisation=org) for _, user in logins)
@@ -362,7 +396,9 @@ def demo_seed(
         enrol_order = list(range(len(logins)))
         random.Random(RANDOM_SEED + 1).shuffle(enrol_order)  # noqa: S311 - see demo_people
         joined: list[Participant] = []
-        for index in track(enrol_order, "Enrolling participants"):
+        bar.stage("joining the programme")
+        for index in enrol_order:
+            bar.advance()
             person, user = logins[index]
             decision = decisions[index]
             if not decision.joins:
@@ -385,8 +421,8 @@ def demo_seed(
         first_person, first_user = logins[0]
         _activate_mfa(first_user, demo_totp_secret(first_person.email))
 
-    history = _seed_history(org, progress)
-    _open_demo_cases(org)
+    history = _seed_history(org, bar)
+    cases = _open_demo_cases(org)
     return DemoSummary(
         organisation=org,
         created=True,
@@ -396,11 +432,12 @@ def demo_seed(
         clinicians=len(logins),
         checkins=history.checkins if history else 0,
         responses=history.responses if history else 0,
+        cases=cases,
     )
 
 
 def _seed_history(
-    org: Organisation, progress: Progress | None
+    org: Organisation, bar: Progress, *, announce: bool = False
 ) -> checkin_seeding.SeedCounts | None:
     """Give every participant without check-ins a year of them, ending last week.
 
@@ -422,28 +459,57 @@ def _seed_history(
     )
     if not pending:
         return None
-    track: Progress = progress or (lambda items, _label: items)
+    if announce:
+        bar.begin(len(pending))
     end = _last_week_end()
-    # The demo's people have taken part all year: date their enrolment to
-    # the start of their history, or My data would say they joined today.
-    Participant.objects.filter(pk__in=[p.pk for p in pending]).update(
-        enrolled_on=end - dt.timedelta(weeks=DEMO_WEEKS) + dt.timedelta(days=1)
-    )
+    _date_the_launch(org, pending, launch=end - dt.timedelta(weeks=DEMO_WEEKS, days=-1))
+    bar.stage("a year of check-ins")
     try:
         return checkin_seeding.seed_checkins(
             organisation=org,
             programme=programme,
-            participants=track(pending, "Seeding a year of check-ins"),
+            participants=pending,
             weeks=DEMO_WEEKS,
             end=end,
             rng=random.Random(RANDOM_SEED + 2),  # noqa: S311 - see demo_people
             actor=ACTOR,
+            progress=bar.advance,
+            from_enrolment=True,
         )
     except Exception as exc:
         raise DemoError(
             f"The demo hospital was created, but seeding its year of check-ins stopped "
             f"({exc}). Run `wellkept seed_demo` again to finish it."
         ) from exc
+
+
+def _date_the_launch(org: Organisation, pending: list[Participant], *, launch: dt.date) -> None:
+    """Date the programme, its notice, each enrolment and its consent as a year ago, not today.
+
+    The demo's people have taken part all year; without this, My data and
+    the consent register would say they all joined on the day of the seed,
+    after a year of check-ins. Most joined in the launch weeks, some later;
+    each consent is dated (by day, as consents are) to its own enrolment.
+    """
+    rng = random.Random(RANDOM_SEED + 4)  # noqa: S311 - see demo_people
+    by_day: dict[dt.date, list[Any]] = {}
+    for participant in pending:
+        offset = min(int(rng.expovariate(1 / LAUNCH_MEAN_DAYS)), LAUNCH_LAST_DAY)
+        participant.enrolled_on = launch + dt.timedelta(days=offset)
+        by_day.setdefault(participant.enrolled_on, []).append(participant.pk)
+    announced = dt.datetime.combine(launch - dt.timedelta(days=7), dt.time(9, 0), tzinfo=dt.UTC)
+    with transaction.atomic():
+        Programme.objects.filter(organisation=org, created_at__gt=announced).update(
+            created_at=announced
+        )
+        Notice.objects.filter(organisation=org, published_at__gt=announced).update(
+            published_at=announced
+        )
+        for day, ids in sorted(by_day.items()):
+            Participant.objects.filter(pk__in=ids).update(enrolled_on=day)
+            ConsentRecord.objects.filter(participant_id__in=ids, sequence=1).update(
+                recorded_at=dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
+            )
 
 
 def _open_demo_cases(org: Organisation) -> int:

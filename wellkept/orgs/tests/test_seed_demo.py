@@ -161,14 +161,88 @@ def test_it_opens_a_programme_with_both_check_ins_and_fictional_support() -> Non
     assert "demo" in notice.content["privacy_contact"]
 
 
-def test_it_dates_enrolment_to_the_start_of_the_history() -> None:
-    seed(participants=4)
+def test_it_dates_enrolments_and_consents_to_the_programmes_launch_a_year_ago() -> None:
+    seed(participants=12)
     org = Organisation.objects.get(is_demo=True)
+    notice = Notice.objects.get(organisation=org)
+    programme = open_programme(org)
+    assert programme is not None
+    launch = today() - dt.timedelta(weeks=53)
+    assert notice.published_at.date() <= launch + dt.timedelta(weeks=1)
+    assert programme.created_at <= notice.published_at
+    enrolments = set()
     for participant in Participant.objects.filter(organisation=org):
+        # Each in the launch weeks, before their first check-in...
         first = participant.checkins.order_by("submitted_on").first()
         assert first is not None
         assert participant.enrolled_on <= first.submitted_on
-        assert participant.enrolled_on <= today() - dt.timedelta(weeks=50)
+        assert launch <= participant.enrolled_on <= launch + dt.timedelta(weeks=10)
+        # ...with their consent dated (by day, as consents are) to that same day,
+        # after the notice it agrees to was published.
+        consent = ConsentRecord.objects.get(participant=participant)
+        assert consent.recorded_at.date() == participant.enrolled_on
+        assert consent.recorded_at.time() == dt.time(0, 0)
+        assert consent.recorded_at >= notice.published_at.replace(hour=0, minute=0)
+        enrolments.add(participant.enrolled_on)
+    # Not everyone on one day: people joined over the launch weeks.
+    assert len(enrolments) > 5
+    assert not ConsentRecord.objects.filter(recorded_at__date=today()).exists()
+
+
+def test_it_sums_up_in_one_line_and_prints_each_staff_login_under_its_own_name() -> None:
+    output = seed(participants=4)
+    first = output.splitlines()[0]
+    assert first.startswith("Created St Brigid's General Hospital (demo): 13 departments, ")
+    assert "4 clinicians (3 taking part)" in first
+    assert "check-ins and" in first
+    assert first.endswith("s.")
+    table = output.split("\n\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    staff = [row.split("  ", 1)[0] for row in table[: len(demo.people.STAFF)]]
+    assert len(set(staff)) == len(staff), staff
+    assert {"Privacy officer", "Second privacy officer"} <= set(staff)
+    again = seed(participants=4).splitlines()[0]
+    assert again.startswith("Already seeded: St Brigid's General Hospital (demo)")
+
+
+class RecordingBar:
+    """A progress bar that writes down what it was told."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = 0
+        self.stages: list[str] = []
+
+    def begin(self, total: int) -> None:
+        self.total = total
+
+    def stage(self, label: str) -> None:
+        self.stages.append(label)
+
+    def advance(self, steps: int = 1) -> None:
+        self.done += steps
+
+
+def test_it_reports_progress_through_every_stage() -> None:
+    bar = RecordingBar()
+    demo.demo_seed(participants=12, progress=bar)
+    assert bar.stages == ["clinician logins", "joining the programme", "a year of check-ins"]
+    assert bar.total == 2 * 12 + joiners(12)
+    assert bar.total - 3 <= bar.done <= bar.total
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_it_draws_the_bar_only_on_a_terminal(monkeypatch, terminal) -> None:
+    drawn: list[dict[str, object]] = []
+    monkeypatch.setattr(
+        "wellkept.orgs.management.commands.seed_demo.tqdm",
+        lambda **kwargs: drawn.append(kwargs) or mock.MagicMock(),
+    )
+    monkeypatch.setattr("sys.stderr", mock.MagicMock(isatty=lambda: terminal))
+    call_command("seed_demo", participants=4, stdout=io.StringIO())
+    if terminal:
+        assert [bar["total"] for bar in drawn] == [2 * 4 + joiners(4)]
+    else:
+        assert drawn == []
 
 
 def test_only_clinicians_who_joined_have_a_participant_row_and_consent() -> None:

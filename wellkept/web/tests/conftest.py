@@ -47,14 +47,25 @@ def pat(db: None) -> User:
     return User.objects.create_user(PAT_EMAIL, PAT_PASSWORD)
 
 
-@pytest.fixture
-def lee(db: None) -> User:
-    """A leader at St Anne's, with an authenticator app enrolled."""
-    user = User.objects.create_user("lee.leader@example.org", None)
+def staff_member(email: str, role: Role) -> User:
+    """A staff member at St Anne's, with an authenticator app enrolled, as staff must have."""
+    user = User.objects.create_user(email, None)
     org = services.organisation_create(actor=SYSTEM, name="St Anne's Hospital", slug="st-annes")
-    services.staff_membership_grant(actor=SYSTEM, user=user, organisation=org, role=Role.LEADER)
+    services.staff_membership_grant(actor=SYSTEM, user=user, organisation=org, role=role)
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={})
     return user
+
+
+@pytest.fixture
+def lee(db: None) -> User:
+    """A leader at St Anne's."""
+    return staff_member("lee.leader@example.org", Role.LEADER)
+
+
+@pytest.fixture
+def kim(db: None) -> User:
+    """Kim runs the front desk of a practice that does not exist in Wellkept yet."""
+    return staff_member("kim.frontdesk@example.org", Role.FRONT_DESK)
 
 
 # Each persona gets its own browser, separate from the anonymous `client`.

@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from wellkept.orgs.models import Role
+from wellkept.accounts.models import User
+from wellkept.orgs.models import Clinician, Organisation, Role
 from wellkept.web.guides import GUIDES
 
 
@@ -79,3 +80,45 @@ def test_every_role_has_a_guide() -> None:
         assert guide.purpose
         assert guide.sees
         assert guide.never_sees
+
+
+def test_it_tells_the_front_desk_plainly_that_its_pages_do_not_exist_yet(
+    client: Client, kim: User
+) -> None:
+    client.force_login(kim)
+    html = client.get(reverse("web:home")).text
+
+    assert "Not available yet." in html
+    assert escape(GUIDES[Role.FRONT_DESK].not_yet) in html
+    assert "There is nothing for your role to open yet." in html
+    assert "Your role&#x27;s pages are in the header" not in html
+
+
+def test_it_offers_the_front_desk_nothing_it_cannot_use(client: Client, kim: User) -> None:
+    client.force_login(kim)
+    html = client.get(reverse("web:home")).text
+
+    for page in ("assessments:programme", "lifecycle:mydata", "assessments:join"):
+        assert f'href="{reverse(page)}"' not in html
+    programme = client.get(reverse("assessments:programme"))
+    assert "The wellbeing programme is for clinicians" in programme.text
+    assert "I want to take part" not in programme.text
+    join = client.get(reverse("assessments:join"))
+    assert "I want to take part" not in join.text
+
+
+def test_a_front_desk_member_invited_as_a_clinician_too_is_offered_the_programme(
+    client: Client, kim: User
+) -> None:
+    Clinician.objects.create(user=kim, organisation=Organisation.objects.get())
+    client.force_login(kim)
+    html = client.get(reverse("web:home")).text
+
+    assert f'href="{reverse("assessments:programme")}"' in html
+
+
+def test_other_staff_roles_keep_the_programme_links(lee_client: Client) -> None:
+    html = lee_client.get(reverse("web:home")).text
+
+    assert f'href="{reverse("assessments:programme")}"' in html
+    assert "Not available yet." not in html

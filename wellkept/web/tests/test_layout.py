@@ -57,7 +57,10 @@ def test_it_links_only_the_self_hosted_stylesheet_and_script(pat_client: Client)
         "/static/wellkept/css/wellkept.css",
         "/static/wellkept/css/programme.css",
     ]
-    assert scripts == ["/static/wellkept/js/session.js"]
+    assert scripts == [
+        "/static/wellkept/js/scroll-regions.js",
+        "/static/wellkept/js/session.js",
+    ]
     for url in (*stylesheets, *scripts):
         assert url is not None
         assert finders.find(url.removeprefix("/static/")) is not None
@@ -170,7 +173,15 @@ def test_it_labels_every_input_on_the_sign_in_page(client: Client) -> None:
         assert field["id"] in labelled
 
 
-@pytest.mark.parametrize("name", ["wellkept/css/wellkept.css", "wellkept/js/session.js"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wellkept/css/wellkept.css",
+        "wellkept/css/programme.css",
+        "wellkept/js/session.js",
+        "wellkept/js/scroll-regions.js",
+    ],
+)
 def test_it_loads_nothing_from_other_hosts(name: str) -> None:
     path = finders.find(name)
     assert path is not None

@@ -55,3 +55,11 @@ def test_it_skips_a_link_whose_page_is_not_installed(request_for_home, monkeypat
 
     assert "Trends" not in labels(links)
     assert labels(links)[0] == "Home"
+
+
+def test_it_leaves_the_programme_out_for_roles_it_is_not_offered_to(request_for_home) -> None:
+    links = navigation.links_for(request_for_home, {Role.FRONT_DESK}, programme=False)
+
+    assert "Check-ins" not in labels(links)
+    assert "My data" not in labels(links)
+    assert labels(links)[:2] == ["Home", "Your account"]

@@ -49,6 +49,10 @@ class Command(BaseCommand):
             )
         except InvitationError as exc:
             raise CommandError(str(exc)) from None
+        if issued.replaced:
+            self.stdout.write(
+                "The earlier invitation to this address was replaced; its link no longer works."
+            )
         expires = issued.invitation.expires_at.strftime("%Y-%m-%d %H:%M %Z")
         self.stdout.write(f"Invitation link (single use, valid until {expires}):")
         self.stdout.write(issued.url)

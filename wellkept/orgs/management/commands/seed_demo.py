@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+import time
+from types import TracebackType
 from typing import Any
 
 from django.conf import settings
@@ -42,30 +43,21 @@ class Command(BaseCommand):
             default=DEFAULT_PARTICIPANTS,
             help=f"how many synthetic clinicians to enrol (default {DEFAULT_PARTICIPANTS})",
         )
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        quiet = options["verbosity"] == 0
+        # A bar only on a terminal: in a log file it is a line of carriage returns.
+        show = not options["no_progress"] and options["verbosity"] > 0 and sys.stderr.isatty()
+        started = time.perf_counter()
+        with _Bar(enabled=show) as bar:
+            try:
+                summary = demo_seed(participants=options["participants"], progress=bar)
+            except DemoError as exc:
+                raise CommandError(str(exc)) from None
+        self._print_summary(summary, seconds=time.perf_counter() - started)
 
-        def progress(items: list[Any], label: str) -> Iterable[Any]:
-            # A bar only on a terminal: in a log file it is a line of carriage returns.
-            show = not quiet and sys.stderr.isatty()
-            return tqdm(items, desc=label, unit=" people", disable=not show, leave=False)
-
-        try:
-            summary = demo_seed(participants=options["participants"], progress=progress)
-        except DemoError as exc:
-            raise CommandError(str(exc)) from None
-        self._print_summary(summary)
-
-    def _print_summary(self, summary: DemoSummary) -> None:
-        org = summary.organisation
-        verb = "Created" if summary.created else "Already seeded:"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{verb} {org.name} (demo) with {summary.departments} departments and "
-                f"{summary.participants} enrolled clinicians."
-            )
-        )
+    def _print_summary(self, summary: DemoSummary, *, seconds: float) -> None:
+        self.stdout.write(self.style.SUCCESS(one_line(summary, seconds=seconds)))
         headers = ("ROLE", "E-MAIL", "PASSWORD", "MFA: TOTP SECRET FOR AN AUTHENTICATOR APP")
         rows = [
             (row.role, row.email, row.password, row.totp_secret or "none (offered after login)")
@@ -89,3 +81,57 @@ class Command(BaseCommand):
             f"{PARTICIPANT_PASSWORD}.\n"
             "All names are invented. Never use these credentials outside the demo."
         )
+
+
+def one_line(summary: DemoSummary, *, seconds: float) -> str:
+    """Say in one line what the run made (or found), like `wellkept seed` does."""
+    org = summary.organisation
+    history = (
+        f", {summary.checkins:,} check-ins and {summary.responses:,} responses"
+        if summary.checkins
+        else ""
+    )
+    cases = f", {summary.cases} follow-up cases" if summary.cases else ""
+    if summary.created:
+        return (
+            f"Created {org.name} (demo): {summary.departments} departments, "
+            f"{summary.clinicians:,} clinicians ({summary.participants:,} taking part)"
+            f"{history}{cases} in {seconds:.1f}s."
+        )
+    finished = f"; finished its history: {history.lstrip(', ')}" if history else ""
+    return (
+        f"Already seeded: {org.name} (demo), {summary.departments} departments, "
+        f"{summary.participants:,} taking part{finished}{cases}; left as it was otherwise."
+    )
+
+
+class _Bar:
+    """One progress bar for the whole run, on standard error, as `wellkept seed` shows it."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: tqdm[Any] | None = None
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def begin(self, total: int) -> None:
+        if self.enabled and self.bar is None:
+            self.bar = tqdm(total=total, unit=" steps", desc="seeding the demo", leave=False)
+
+    def stage(self, label: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(label)
+
+    def advance(self, steps: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(steps)
