@@ -20,7 +20,7 @@ from wellkept.accounts.passwords import PasswordSubject
 from wellkept.accounts.tokens import token_issue, token_matches, token_prefix
 from wellkept.actors import Actor, SystemActor
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import Clinician, InviteeRole, Organisation, Role, StaffMembership
 from wellkept.orgs.selectors import user_has_role
 
@@ -143,7 +143,7 @@ def _acting_role(actor: Actor) -> str:
 def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
     """Make a pending invitation's link stop working; used or revoked ones are left as they are."""
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = lock_rows(Invitation.objects.all()).get(pk=invitation.pk)
         if locked.accepted_at is None and locked.revoked_at is None:
             locked.revoked_at = clock.now()
             locked.save(update_fields=["revoked_at"])
@@ -167,7 +167,7 @@ def invitation_accept(*, token: str, password: str) -> User:
         # The row lock makes two simultaneous submissions of one link queue:
         # the second sees accepted_at set and fails.
         invitation = (
-            Invitation.objects.select_for_update().filter(token_prefix=prefix).first()
+            lock_rows(Invitation.objects.all()).filter(token_prefix=prefix).first()
             if prefix
             else None
         )

@@ -45,7 +45,7 @@ from wellkept.assessments.models import (
 from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.selectors import open_programme, programme_units
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.models import Notice
 from wellkept.consent.selectors import consent_state
 from wellkept.consent.services import consent_record
@@ -227,9 +227,7 @@ def checkin_save_answers(
         if answers.get(item.id) is not None
     }
     with transaction.atomic():
-        locked = (
-            CheckIn.objects.select_for_update().select_related("participant").get(pk=checkin.pk)
-        )
+        locked = lock_rows(CheckIn.objects.all()).select_related("participant").get(pk=checkin.pk)
         if locked.status != CheckInStatus.IN_PROGRESS:
             raise CheckInClosed(
                 "This check-in was already submitted; your answers are kept.",
@@ -292,7 +290,7 @@ def checkin_submit(
         )
     with transaction.atomic():
         locked = (
-            CheckIn.objects.select_for_update()
+            lock_rows(CheckIn.objects.all())
             .select_related("participant", "participant__unit", "schedule__programme")
             .get(pk=checkin.pk)
         )
@@ -402,9 +400,7 @@ def _store_results(
 def checkin_discard(*, actor: Any, checkin: CheckIn, request: HttpRequest | None = None) -> None:
     """Throw away an unfinished check-in and its draft answers."""
     with transaction.atomic():
-        locked = (
-            CheckIn.objects.select_for_update().select_related("participant").get(pk=checkin.pk)
-        )
+        locked = lock_rows(CheckIn.objects.all()).select_related("participant").get(pk=checkin.pk)
         if locked.status != CheckInStatus.IN_PROGRESS:
             raise CheckInClosed(
                 "A submitted check-in cannot be discarded; you can erase your data from "

@@ -33,7 +33,7 @@ from wellkept.access.purposes import PROHIBITED, Purpose, UnknownPurpose, parse_
 from wellkept.accounts.decorators import recently_authenticated
 from wellkept.accounts.selectors import user_has_mfa
 from wellkept.audit.events import EventType, Outcome
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.selectors import current_notice
 from wellkept.followup import notify
 from wellkept.followup.identity import Identity, identity_of
@@ -205,7 +205,7 @@ def reidentification_decide(
     clean_note = " ".join((note or "").split())[:REASON_MAX]
     with transaction.atomic():
         locked = (
-            IdentityGrant.objects.select_for_update().select_related("participant").get(pk=grant.pk)
+            lock_rows(IdentityGrant.objects.all()).select_related("participant").get(pk=grant.pk)
         )
         if locked.status != GrantStatus.PENDING:
             raise ValidationError(
@@ -278,7 +278,7 @@ def identity_reveal(*, actor: Any, grant: IdentityGrant, request: HttpRequest | 
         raise PermissionDenied("No live grant lets you see this name.")
     identity = identity_of(participant)
     with transaction.atomic():
-        locked = IdentityGrant.objects.select_for_update().get(pk=grant.pk)
+        locked = lock_rows(IdentityGrant.objects.all()).get(pk=grant.pk)
         now = clock.now()
         if not locked.is_live(now) or locked.requested_by_id != getattr(actor, "pk", None):
             # The policy found *a* live grant of this actor for this token;
@@ -422,7 +422,7 @@ def grant_review(
         )
     with transaction.atomic():
         locked = (
-            IdentityGrant.objects.select_for_update().select_related("participant").get(pk=grant.pk)
+            lock_rows(IdentityGrant.objects.all()).select_related("participant").get(pk=grant.pk)
         )
         if locked.status == GrantStatus.PENDING:
             raise ValidationError("Decide the request before reviewing it.", code="pending")

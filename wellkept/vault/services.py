@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from wellkept import clock
 from wellkept.actors import Actor
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.vault import crypto
 from wellkept.vault.keyring import UnwrapError, get_keyring
 from wellkept.vault.models import DataKey
@@ -360,7 +360,7 @@ def datakey_shred(*, actor: Actor, subject: str) -> DataKey | None:
     None when the subject never had a key.
     """
     with transaction.atomic():
-        datakey = DataKey.objects.select_for_update().filter(subject=subject).first()
+        datakey = lock_rows(DataKey.objects.all()).filter(subject=subject).first()
         if datakey is None:
             return None
         if not datakey.is_shredded:

@@ -30,7 +30,7 @@ from django.utils.connection import ConnectionDoesNotExist
 from wellkept import clock
 from wellkept.access.purposes import Purpose
 from wellkept.actors import SystemActor
-from wellkept.audit import chain, checkpoints
+from wellkept.audit import chain, checkpoints, heads
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
 from wellkept.audit.services import audit_record
@@ -360,7 +360,7 @@ class RestoreResult:
     reapplied: int = 0
     migrated: bool = False
     lost_entries_hint: int = 0
-    archived_checkpoints: Path | None = None
+    rewind_checkpoint: int | None = None
     audit: VerifyResult | None = None
     restored_problems: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -381,7 +381,7 @@ class RestoreResult:
         audit = self.audit.summary() if self.audit is not None else "not verified"
         lost = (
             f"; at least {self.lost_entries_hint} audit entries written after the backup are "
-            "lost (see the archived checkpoints)"
+            "lost (the checkpoints written before the restore still name them)"
             if self.lost_entries_hint
             else ""
         )
@@ -447,19 +447,15 @@ def _replace_database(path: Path, manifest: Manifest, progress: Progress) -> Non
         connection.close()
 
 
-def _checkpoint_file() -> Path | None:
-    sink = checkpoints.readable_sink()
-    return sink.path if isinstance(sink, checkpoints.FileSink) else None
-
-
 def _restored_chain(manifest: Manifest, result: RestoreResult) -> None:
-    """Check the restored chain against the checkpoints, then start a new checkpoint file.
+    """Check the restored chain against the checkpoints, then record the restore in them.
 
     The checkpoints outlive the database, so they still vouch for entries
     written after the backup. Those entries are gone; the checkpoints prove
     the restored chain is a true prefix of the history and say how much was
-    lost. They are then archived, not deleted: new entries reuse the lost ids,
-    and a verifier reading the old file would call every one of them forged.
+    lost. A rewind checkpoint then records the restore: `verify` keeps
+    checking everything before it, and counts the entries past the restored
+    end as lost with the restore instead of calling the new ones forged.
     """
     head_id = int(manifest.audit_head["id"])
     head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
@@ -469,21 +465,32 @@ def _restored_chain(manifest: Manifest, result: RestoreResult) -> None:
         result.restored_problems.append(
             "the restored audit chain does not end at the head the manifest recorded"
         )
-    verified = chain_verify()
-    for problem in verified.problems:
-        if problem.entry_id > head_id and (
-            problem.message.startswith("truncated") or "missing" in problem.message
-        ):
-            result.lost_entries_hint = max(result.lost_entries_hint, problem.entry_id - head_id)
+    evidence = checkpoints.read_evidence()
+    restored = (
+        dict(AuditEntry.objects.filter(id__lte=head_id).order_by("id").values_list("id", "mac"))
+        if head_id
+        else {}
+    )
+    for check in checkpoints.head_checks(evidence):
+        if check.name != heads.IDENTIFIED or check.lost or not check.head.position:
             continue
-        result.restored_problems.append(str(problem))
-    path = _checkpoint_file()
-    if path is not None and path.exists():
-        archived = path.with_name(f"{path.name}.before-restore-{clock.now():%Y%m%dT%H%M%S}Z")
-        os.replace(path, archived)
-        result.archived_checkpoints = archived
-    if head is not None:
-        checkpoints.checkpoint_write(entry_id=head[0], mac=head[1])
+        position = check.head.position
+        if position > head_id:
+            result.lost_entries_hint = max(result.lost_entries_hint, position - head_id)
+        elif restored.get(position) != check.head.mac:
+            result.restored_problems.append(
+                f"entry {position} differs from what checkpoint {check.seq} vouched for"
+            )
+    note = (
+        f"restored backup {manifest.backup_id} taken {manifest.created_at}; the trail now ends "
+        f"at entry {head_id}"
+    )
+    if not evidence.initialised:
+        # A restore onto an installation whose sinks were never started (or
+        # not copied over): the restore is explicit and audited, so it
+        # starts them, and the rewind says why the trail is not empty.
+        checkpoints.checkpoint_initialise()
+    result.rewind_checkpoint = checkpoints.checkpoint_rewind(note=note).seq
 
 
 def _reapply(journal: list[tombstones.Tombstone], actor: SystemActor) -> int:
@@ -558,9 +565,7 @@ def backup_restore(
         ),
     )
     result.audit = chain_verify()
-    head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
-    if head is not None:
-        checkpoints.checkpoint_write(entry_id=head[0], mac=head[1])
+    checkpoints.checkpoint_write()
     result.seconds = time.monotonic() - started
     return result
 
@@ -614,12 +619,11 @@ def _walk_chain(alias: str, head_id: int) -> tuple[int, list[str]]:
     """Check every link and MAC of the chain in the scratch database."""
     problems: list[str] = []
     key = chain.chain_key()
-    marks: dict[int, str] = {}
-    sink = checkpoints.readable_sink()
-    if sink is not None:
-        for checkpoint in sink.read():
-            if checkpoint is not None and checkpoint.is_authentic():
-                marks[checkpoint.entry_id] = checkpoint.mac
+    marks = {
+        check.head.position: check.head.mac
+        for check in checkpoints.head_checks(checkpoints.read_evidence())
+        if check.name == heads.IDENTIFIED and not check.lost and check.head.position <= head_id
+    }
     prev_mac = ""
     expected = 1
     checked = 0
