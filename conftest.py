@@ -66,11 +66,10 @@ def _allow_flushing_the_audit_table() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> Iterator[None]:
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     """Create and migrate the test database as the owner (PostgreSQL with an owner URL)."""
     saved = dbroles.become_owner()
     pytest.wellkept_application_credentials = saved  # type: ignore[attr-defined]
-    yield
 
 
 @pytest.fixture(scope="session")

@@ -144,6 +144,12 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "WELLKEPT_BASE_URL": "https://wellkept.example.org",
         "WELLKEPT_KEYRING_FILE": str(key_file),
         "WELLKEPT_VAR_DIR": str(tmp_path / "var"),
+        # A file here and a database elsewhere (check wellkept.E030); the
+        # check reads the configuration, it does not connect.
+        "WELLKEPT_AUDIT_CHECKPOINT_SINKS": (
+            f"file://{tmp_path}/var/audit/checkpoints.jsonl,"
+            "postgres://anchor_writer@anchor.example.org/wellkept_anchor"
+        ),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "WELLKEPT_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "WELLKEPT_EMAIL_HOST": "smtp.example.org",

@@ -18,4 +18,4 @@ class AccountsConfig(AppConfig):
         # allauth compares its stored key with the cookie's; ours stores a
         # hash (wellkept.accounts.sessions), so the comparison must hash too,
         # or "sign out other sessions" would end this one as well.
-        UserSession.is_current = is_current_session  # type: ignore[method-assign]
+        UserSession.is_current = is_current_session

@@ -85,14 +85,14 @@ class SessionStore(DatabaseSessionStore):
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
         return self.model(
-            session_key=stored_key(self._get_or_create_session_key()),
+            session_key=stored_key(self._get_or_create_session_key()),  # type: ignore[attr-defined]
             session_data=self.encode(data),
             expire_date=self.get_expiry_date(),
         )
 
     async def acreate_model_instance(self, data: dict[str, Any]) -> Any:
         return self.model(
-            session_key=stored_key(await self._aget_or_create_session_key()),
+            session_key=stored_key(await self._aget_or_create_session_key()),  # type: ignore[attr-defined]
             session_data=self.encode(data),
             expire_date=await self.aget_expiry_date(),
         )
@@ -166,7 +166,7 @@ def record_user_session(request: HttpRequest) -> None:
         if created:
             return
         before = (session.ip, session.user_agent)
-        session.user = request.user  # type: ignore[assignment]
+        session.user = request.user
         session.ip = ip
         session.user_agent = user_agent
         session.last_seen_at = timezone.now()

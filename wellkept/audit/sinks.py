@@ -23,6 +23,7 @@ quietly started afresh.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -212,10 +213,9 @@ class DatabaseSink:
         except Exception as exc:
             with self._lock:
                 self._connections.pop(key, None)
-            try:
+            # Already failing; the first error is the one reported.
+            with contextlib.suppress(Exception):
                 conn.close()
-            except Exception:  # noqa: S110 - already failing; the first error is reported
-                pass
             if _is_missing_table(exc):
                 raise SinkMissing(f"{self.name} holds no checkpoint table.") from None
             raise SinkError(f"{self.name} failed ({type(exc).__name__}: {exc}).") from None
@@ -224,10 +224,8 @@ class DatabaseSink:
         with self._lock:
             connections, self._connections = self._connections, {}
         for conn in connections.values():
-            try:
+            with contextlib.suppress(Exception):
                 conn.close()
-            except Exception:  # noqa: S110 - closing only
-                pass
 
     def _param(self) -> str:
         return "?" if self.vendor == "sqlite" else "%s"
@@ -417,8 +415,8 @@ def local_paths() -> list[Path]:
     """Files the configured sinks keep on this host (for the file-mode check)."""
     found: list[Path] = []
     for sink in configured_sinks():
-        if isinstance(sink, FileSink):
-            found.append(sink.path)
-        elif isinstance(sink, DatabaseSink) and sink.vendor == "sqlite":
+        if isinstance(sink, FileSink) or (
+            isinstance(sink, DatabaseSink) and sink.vendor == "sqlite"
+        ):
             found.append(sink.path)
     return found

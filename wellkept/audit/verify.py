@@ -101,7 +101,7 @@ def _walk_identified(
 
 
 def _walk_pseudonymous(result: VerifyResult, *, batch_size: int) -> dict[int, str]:
-    """Open every link, put the entries back in order, and check the chain; return position -> MAC."""
+    """Open every link, put the entries back in order, check the chain; return position -> MAC."""
     key = chain.pseudonymous_key()
     by_position: dict[int, tuple[int, str, str]] = {}
     rows = PseudonymousEntry.objects.order_by("id").values_list(
@@ -210,10 +210,13 @@ def chain_verify(
                 "installation"
             )
     else:
+
+        def walked(positions: set[int]) -> dict[int, str]:
+            # The walk above opened every link already: no second pass.
+            return {p: pseudo_macs[p] for p in positions if p in pseudo_macs}
+
         sources = [
-            checkpoints.HeadSource(
-                s.name, s.current, lambda p, m=pseudo_macs: {k: m[k] for k in p if k in m}, s.sealed
-            )
+            checkpoints.HeadSource(s.name, s.current, walked, s.sealed)
             if s.name == heads.PSEUDONYMOUS
             else s
             for s in checkpoints.head_sources()

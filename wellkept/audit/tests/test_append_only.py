@@ -1,4 +1,4 @@
-"""The database itself refuses to change the trail: triggers on both engines, privileges on PostgreSQL.
+"""The database refuses to change the trail: triggers on both engines, privileges on PostgreSQL.
 
 SQLite: UPDATE, DELETE and REPLACE (a delete in disguise, caught because
 recursive triggers are on). PostgreSQL as the application role: no UPDATE,
@@ -34,7 +34,9 @@ def refused(statement: str, params: list[object] | None = None) -> str:
 @pytest.fixture
 def both_chains() -> None:
     audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
-    audit_record(actor=PseudonymousActor("tok"), event=EventType.RECORD_READ, target="participant:tok")
+    audit_record(
+        actor=PseudonymousActor("tok"), event=EventType.RECORD_READ, target="participant:tok"
+    )
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -114,7 +116,9 @@ def test_the_application_role_cannot_drop_the_triggers(both_chains, table: str) 
 
 @pytest.mark.parametrize("table", TABLES)
 @pytest.mark.parametrize("privilege", ["UPDATE", "DELETE", "TRUNCATE"])
-def test_the_application_role_holds_no_privilege_to_change_the_trail(table: str, privilege: str) -> None:
+def test_the_application_role_holds_no_privilege_to_change_the_trail(
+    table: str, privilege: str
+) -> None:
     application_role_only()
     with connection.cursor() as cursor:
         cursor.execute("SELECT has_table_privilege(%s, %s)", [table, privilege])

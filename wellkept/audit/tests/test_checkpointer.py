@@ -1,4 +1,7 @@
-"""The background writer: a checkpoint within a second of an identified commit, none after a participant's."""
+"""The background writer: a checkpoint within a second of an identified commit.
+
+And none written because a participant acted.
+"""
 
 from __future__ import annotations
 
@@ -87,9 +90,13 @@ def test_heartbeats_fall_on_the_clock_and_cover_the_pseudonymous_chain(writer, s
 
 
 def test_a_rolled_back_commit_is_never_vouched_for(writer) -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
-        audit_record(actor=JOB, event=EventType.RECORD_READ)
-        raise RuntimeError("undo")
+    def rolled_back() -> None:
+        with transaction.atomic():
+            audit_record(actor=JOB, event=EventType.RECORD_READ)
+            raise RuntimeError("undo")
+
+    with pytest.raises(RuntimeError):
+        rolled_back()
     kept = audit_record(actor=JOB, event=EventType.RECORD_READ)
     wait_for(lambda: newest_audit_head() == kept.id, 1.0)
     assert chain_verify().intact

@@ -1,7 +1,8 @@
-"""Checkpoints: a chain of their own, written to every sink, and a small interface for other chains."""
+"""Checkpoints: a chain of their own in every sink, and a small interface for other chains."""
 
 from __future__ import annotations
 
+import itertools
 import socket
 import sqlite3
 from io import StringIO
@@ -38,7 +39,7 @@ def test_each_checkpoint_follows_the_one_before(started, settings) -> None:
     assert written is not None
     merged = checkpoints.read_evidence().merged
     assert [c.seq for c in merged] == [1, 2, 3]
-    assert all(b.prev == a.mac for a, b in zip(merged, merged[1:], strict=False))
+    assert all(b.prev == a.mac for a, b in itertools.pairwise(merged))
     assert all(c.is_authentic() for c in merged)
 
 
@@ -53,7 +54,8 @@ def test_it_writes_nothing_when_no_identified_entry_was_added(started, settings)
 def test_a_heartbeat_reseals_the_pseudonymous_head_whether_it_moved_or_not(started) -> None:
     first = checkpoints.checkpoint_write(heartbeat_seconds=0)
     second = checkpoints.checkpoint_write(heartbeat_seconds=0)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.sealed["audit-pseudonymous"] != second.sealed["audit-pseudonymous"]
     assert first.head("audit-pseudonymous") == second.head("audit-pseudonymous") == Head.empty()
     audit_record(actor=PseudonymousActor("tok"), event=EventType.RECORD_READ)
@@ -137,9 +139,8 @@ def test_a_postgresql_sink_keeps_checkpoints(tmp_path: Path) -> None:
         sink.append(2, '{"seq":2}')
         assert sink.last() == '{"seq":2}'
         assert sink.lines(after=1) == ['{"seq":2}']
-        with pytest.raises(SinkError, match="append-only"):
-            with sink._cursor() as cursor:
-                cursor.execute("DELETE FROM wellkept_checkpoint")
+        with pytest.raises(SinkError, match="append-only"), sink._cursor() as cursor:
+            cursor.execute("DELETE FROM wellkept_checkpoint")
         sink.close()
     finally:
         owner.execute(f"DROP SCHEMA {name} CASCADE")
@@ -177,7 +178,9 @@ def test_another_chain_can_be_checkpointed_through_register_head(started, settin
     journal = {1: "a" * 64, 2: "b" * 64}
     checkpoints.register_head(
         "example-journal",
-        current=lambda: Head(max(journal, default=0), journal.get(max(journal, default=0), ""), len(journal)),
+        current=lambda: Head(
+            max(journal, default=0), journal.get(max(journal, default=0), ""), len(journal)
+        ),
         macs_at=lambda positions: {p: journal[p] for p in positions if p in journal},
     )
     try:
@@ -209,10 +212,16 @@ def test_a_rewind_is_recorded_and_what_it_gave_up_is_counted(started) -> None:
         cursor.execute("DELETE FROM audit_auditentry WHERE id > 2")
     assert not chain_verify().intact
     rewind = checkpoints.checkpoint_rewind(note="restored backup b1")
-    assert (rewind.kind, rewind.note, rewind.heads["audit"].position) == ("rewind", "restored backup b1", 2)
+    assert (rewind.kind, rewind.note, rewind.heads["audit"].position) == (
+        "rewind",
+        "restored backup b1",
+        2,
+    )
     for _ in range(5):
         audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
     checkpoints.checkpoint_write()
     result = chain_verify()
     assert result.intact, result.problems
-    assert any("entries up to 5 were vouched for before a recorded restore" in n for n in result.notices)
+    assert any(
+        "entries up to 5 were vouched for before a recorded restore" in n for n in result.notices
+    )

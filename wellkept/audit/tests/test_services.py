@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import RequestFactory
 
 from wellkept.accounts.models import User
@@ -12,6 +12,7 @@ from wellkept.audit import chain, heads, services
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.audit.services import audit_record
+from wellkept.audit.tests.trail import LINKING_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -87,22 +88,18 @@ def test_it_records_a_participant_in_the_pseudonymous_chain_by_day_only() -> Non
     assert isinstance(entry, PseudonymousEntry)
     assert not AuditEntry.objects.exists()
     stored = PseudonymousEntry.objects.values().get()
-    # A day, no time; nothing from the request; no sequential id.
-    assert set(stored) == {
-        "id", "day", "event", "outcome", "actor_label", "role", "purpose", "target", "reason",
-        "link", "mac",
-    }
+    # A day, no time; nothing from the request; no sequential id or link in clear.
+    assert not set(stored) & LINKING_FIELDS
     assert stored["actor_label"] == "participant:tok-nina"
-    assert "abc-123" not in str(stored) and "192.0.2.7" not in str(stored)
+    assert "abc-123" not in str(stored)
+    assert "192.0.2.7" not in str(stored)
     assert stored["id"] > 2**20
 
 
 def test_it_chains_pseudonymous_entries_in_an_order_only_the_key_opens() -> None:
     actor = PseudonymousActor("tok-nina")
     entries = [audit_record(actor=actor, event=EventType.RECORD_READ) for _ in range(3)]
-    opened = [
-        chain.unseal_head(e.link, context=heads.link_context(e.id)) for e in entries
-    ]
+    opened = [chain.unseal_head(e.link, context=heads.link_context(e.id)) for e in entries]
     assert [(position, prev) for position, prev, _ in opened] == [
         (1, ""),
         (2, entries[0].mac),

@@ -63,7 +63,9 @@ def build_chain(events: list[EventType], *, pseudonymous: int = 0) -> None:
     for number, event in enumerate(events):
         audit_record(actor=JOB, event=event, target=f"participant:t{number}", reason="r")
     for number in range(pseudonymous):
-        audit_record(actor=NINA, event=EventType.RECORD_READ, target=f"participant:tok-nina/{number}")
+        audit_record(
+            actor=NINA, event=EventType.RECORD_READ, target=f"participant:tok-nina/{number}"
+        )
     # What the background writer does within a second of these commits.
     checkpoints.checkpoint_write()
 
@@ -156,8 +158,9 @@ def test_it_detects_a_history_cut_and_grown_again_past_its_checkpoints() -> None
     for _ in range(9):
         audit_record(actor=JOB, event=EventType.AUTH_LOGIN_FAILED)
     checkpoints.checkpoint_write()
-    assert "entry 7 differs from what checkpoint 3 vouched for: the chain was cut and rewritten" in (
-        problems()
+    assert (
+        "entry 7 differs from what checkpoint 3 vouched for: the chain was cut and rewritten"
+        in (problems())
     )
 
 
@@ -298,7 +301,9 @@ def test_it_detects_an_edited_pseudonymous_entry() -> None:
     build_chain([EventType.AUTH_LOGIN], pseudonymous=3)
     victim = pseudonymous_ids()[1]
     with owner_cursor() as cursor:
-        cursor.execute("UPDATE audit_pseudonymousentry SET outcome = 'denied' WHERE id = %s", [victim])
+        cursor.execute(
+            "UPDATE audit_pseudonymousentry SET outcome = 'denied' WHERE id = %s", [victim]
+        )
     assert f"pseudonymous entry {victim}: MAC does not match" in problems()
 
 
@@ -317,7 +322,9 @@ def test_it_detects_swapped_pseudonymous_links() -> None:
     build_chain([EventType.AUTH_LOGIN], pseudonymous=2)
     first, second = PseudonymousEntry.objects.values_list("id", "link")[:2]
     with owner_cursor() as cursor:
-        cursor.execute("UPDATE audit_pseudonymousentry SET link = %s WHERE id = %s", [second[1], first[0]])
+        cursor.execute(
+            "UPDATE audit_pseudonymousentry SET link = %s WHERE id = %s", [second[1], first[0]]
+        )
     assert f"pseudonymous entry {first[0]}: its sealed link does not open" in problems()
 
 
@@ -344,7 +351,9 @@ def test_it_detects_a_pseudonymous_tail_cut_with_the_head_put_back() -> None:
     build_chain([EventType.AUTH_LOGIN], pseudonymous=2)
     newest = heads.pseudonymous_macs_at({3, 4})
     with owner_cursor() as cursor:
-        cursor.execute("DELETE FROM audit_pseudonymousentry WHERE mac IN (%s, %s)", [newest[3], newest[4]])
+        cursor.execute(
+            "DELETE FROM audit_pseudonymousentry WHERE mac IN (%s, %s)", [newest[3], newest[4]]
+        )
         cursor.execute("UPDATE audit_pseudonymoushead SET sealed = %s", [early_head])
     assert "audit-pseudonymous: checkpoint 4 vouches for entry 4, but the chain ends at 2" in (
         problems()
@@ -422,7 +431,8 @@ def _tamper_pseudonymous(kind: str, victim: int, other: int, cursor) -> None:  #
         cursor.execute("DELETE FROM audit_pseudonymousentry WHERE id = %s", [victim])
     elif kind == "day":
         cursor.execute(
-            "UPDATE audit_pseudonymousentry SET day = %s WHERE id = %s", [dt.date(2001, 1, 1), victim]
+            "UPDATE audit_pseudonymousentry SET day = %s WHERE id = %s",
+            [dt.date(2001, 1, 1), victim],
         )
     else:  # swap the contents of two rows, links included
         cursor.execute("SELECT target, reason FROM audit_pseudonymousentry WHERE id = %s", [other])
@@ -471,7 +481,9 @@ def test_it_detects_any_single_tampering(events, tampering, data, settings) -> N
                 "DELETE FROM audit_auditentry WHERE id = %s", [data.draw(st.sampled_from(present))]
             )
         elif kind == "swap":
-            pair = data.draw(st.lists(st.sampled_from(present), min_size=2, max_size=2, unique=True))
+            pair = data.draw(
+                st.lists(st.sampled_from(present), min_size=2, max_size=2, unique=True)
+            )
             _swap(pair[0], pair[1], cursor)
         elif kind == "insert":
             _insert_forged(data.draw(st.sampled_from([*present, present[-1] + 1])), cursor)
