@@ -44,6 +44,9 @@ def become_owner(alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any] | None:
     wrapper = connections[alias]
     if not owner or wrapper.vendor != "postgresql":
         return None
+    if wrapper.settings_dict.get("USER") == owner.get("USER"):
+        # Already the owner (the test database's set-up runs `migrate` too).
+        return None
     saved = {key: wrapper.settings_dict.get(key) for key in _CREDENTIALS}
     wrapper.close()
     wrapper.settings_dict.update({key: owner.get(key) for key in _CREDENTIALS})

@@ -18,6 +18,11 @@ from django.db import connection
 
 from wellkept.audit import triggers
 
+# For transactional tamper tests: only the audit tables are emptied after
+# each test, not every table (a flush of everything takes seconds on
+# PostgreSQL, and these tests write nothing else).
+AUDIT_ONLY = ["wellkept.audit"]
+
 
 def runs_as_application_role() -> bool:
     """True on PostgreSQL when the tests connect as the least-privileged role."""

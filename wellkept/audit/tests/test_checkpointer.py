@@ -17,11 +17,11 @@ from wellkept.audit import checkpoints
 from wellkept.audit.checkpointer import checkpointer
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
-from wellkept.audit.tests.tamper import owner_cursor
+from wellkept.audit.tests.tamper import AUDIT_ONLY, owner_cursor
 from wellkept.audit.verify import chain_verify
 
 # Real commits: the writer runs after them, in its own thread and connection.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, available_apps=AUDIT_ONLY)
 
 JOB = SystemActor("test")
 

@@ -18,6 +18,8 @@ from wellkept.audit.checkpoints import Head
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
 from wellkept.audit.sinks import DatabaseSink, SinkError, SinkMissing, SyslogSink, reset_sinks
+from wellkept.audit.tests.tamper import AUDIT_ONLY, owner_cursor
+from wellkept.audit.verify import chain_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -110,30 +112,22 @@ def test_a_missing_database_sink_says_so(tmp_path: Path) -> None:
     assert not (tmp_path / "absent.sqlite3").exists()
 
 
-def test_a_postgresql_sink_keeps_checkpoints(tmp_path: Path) -> None:
+def test_a_postgresql_sink_keeps_checkpoints(tmp_path: Path, settings) -> None:
     """The off-host kind, against the test server (a database of its own in production)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     import psycopg
 
-    settings_dict = connection.settings_dict
-    owner = psycopg.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"] or None,
-        password=settings_dict["PASSWORD"] or None,
-        host=settings_dict["HOST"] or None,
-        port=settings_dict["PORT"] or None,
-        autocommit=True,
-    )
+    # The anchor's owner creates the schema; here the test database's owner.
+    creds = settings.WELLKEPT_DATABASE_OWNER or connection.settings_dict
+    host, port = creds.get("HOST") or "localhost", creds.get("PORT") or 5432
+    database = connection.settings_dict["NAME"]
+    url = f"postgresql://{creds['USER']}:{creds.get('PASSWORD') or ''}@{host}:{port}/{database}"
     name = f"wk_anchor_{abs(hash(tmp_path)) % 10**8}"
+    owner = psycopg.connect(url, autocommit=True)
     try:
         owner.execute(f"CREATE SCHEMA {name}")
-        url = (
-            f"postgresql://{settings_dict['USER']}:{settings_dict['PASSWORD'] or ''}@"
-            f"{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}/"
-            f"{settings_dict['NAME']}?options=-csearch_path%3D{name}"
-        )
-        sink = DatabaseSink(url)
+        sink = DatabaseSink(f"{url}?options=-csearch_path%3D{name}")
         sink.create()
         sink.append(1, '{"seq":1}')
         sink.append(2, '{"seq":2}')
@@ -201,10 +195,8 @@ def test_another_chain_can_be_checkpointed_through_register_head(started, settin
         checkpoints._sources.pop("example-journal")
 
 
+@pytest.mark.django_db(transaction=True, available_apps=AUDIT_ONLY)
 def test_a_rewind_is_recorded_and_what_it_gave_up_is_counted(started) -> None:
-    from wellkept.audit.tests.tamper import owner_cursor
-    from wellkept.audit.verify import chain_verify
-
     for _ in range(4):
         audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
     checkpoints.checkpoint_write()

@@ -17,6 +17,7 @@ from wellkept.audit import checkpoints
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
 from wellkept.audit.services import audit_record
+from wellkept.audit.tests.tamper import AUDIT_ONLY, owner_cursor
 from wellkept.audit.tests.trail import LINKING_FIELDS
 from wellkept.audit.verify import chain_verify
 
@@ -74,9 +75,8 @@ def test_it_adopts_a_trail_from_before_chained_checkpoints() -> None:
     assert chain_verify().intact
 
 
+@pytest.mark.django_db(transaction=True, available_apps=AUDIT_ONLY)
 def test_it_refuses_to_adopt_a_broken_trail() -> None:
-    from wellkept.audit.tests.tamper import owner_cursor
-
     audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
     audit_record(actor=JOB, event=EventType.CONFIG_CHANGED)
     with owner_cursor() as cursor:

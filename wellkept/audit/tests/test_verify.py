@@ -29,12 +29,12 @@ from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.audit.services import audit_record
 from wellkept.audit.sinks import reset_sinks
-from wellkept.audit.tests.tamper import ids, owner_cursor, wipe_trail
+from wellkept.audit.tests.tamper import AUDIT_ONLY, ids, owner_cursor, wipe_trail
 from wellkept.audit.verify import chain_verify
 
 # Transactional: on PostgreSQL the owner tampers through a connection of its
 # own, which sees only what was committed.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, available_apps=AUDIT_ONLY)
 
 JOB = SystemActor("test")
 NINA = PseudonymousActor("tok-nina")
