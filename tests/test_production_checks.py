@@ -86,6 +86,7 @@ def test_production_refuses_a_missing_key_file(settings, tmp_path: Path) -> None
     assert not (tmp_path / "absent.json").exists()
 
 
+@pytest.mark.django_db
 def test_production_refuses_a_key_file_others_can_read(settings, tmp_path: Path) -> None:
     path = tmp_path / "keyring.json"
     LocalFileKeyring(path, create=True).current_kek_id()
@@ -106,6 +107,7 @@ def test_production_refuses_a_key_file_inside_the_database_folder(tmp_path: Path
     assert sqlite_folder_holding(inside, postgres) is None
 
 
+@pytest.mark.django_db
 def test_the_default_layout_is_refused_in_production(settings, tmp_path: Path) -> None:
     """The development layout keeps var/keys/ beside var/wellkept.sqlite3: not in production."""
     if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
