@@ -94,9 +94,9 @@ def environment(var_dir: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def wellkept(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def python(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "wellkept", *args],
+        [sys.executable, *args],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -106,26 +106,22 @@ def wellkept(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+def wellkept(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return python(env, "-m", "wellkept", *args)
+
+
 @pytest.fixture(scope="module")
 def installation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A development installation whose database holds a data key."""
     var_dir = tmp_path_factory.mktemp("installation") / "var"
     env = environment(var_dir)
     assert wellkept(env, "migrate", "-v", "0").returncode == 0
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); "
-            "from wellkept.accounts.models import User; "
-            "User.objects.create_user('ana@example.org', 'x' * 20)",
-        ],
-        cwd=REPO,
-        env={**env, "DJANGO_SETTINGS_MODULE": "wellkept.settings"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    made = python(
+        {**env, "DJANGO_SETTINGS_MODULE": "wellkept.settings"},
+        "-c",
+        "import django; django.setup(); "
+        "from wellkept.accounts.models import User; "
+        "User.objects.create_user('ana@example.org', 'x' * 20)",
     )
     assert made.returncode == 0, made.stderr
     return var_dir
@@ -157,15 +153,7 @@ def test_a_development_command_stops_with_a_sentence_when_the_key_file_is_corrup
 
 def test_the_wsgi_module_refuses_to_load_in_development(installation: Path, tmp_path: Path) -> None:
     env = environment(installation, WELLKEPT_KEYRING_FILE=str(tmp_path / "absent.json"))
-    result = subprocess.run(
-        [sys.executable, "-c", "import wellkept.wsgi"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = python(env, "-c", "import wellkept.wsgi")
     assert result.returncode != 0
     assert "StartupRefused: wellkept refuses to start" in result.stderr
 
@@ -190,24 +178,9 @@ def free_port() -> int:
 
 def gunicorn(env: dict[str, str], *options: str) -> tuple[int, str, float]:
     began = time.monotonic()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            *options,
-            "--bind",
-            f"127.0.0.1:{free_port()}",
-            "--workers",
-            "2",
-            "wellkept.wsgi:application",
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
+    bind = f"127.0.0.1:{free_port()}"
+    result = python(
+        env, "-m", "gunicorn", *options, "--bind", bind, "--workers", "2", "wellkept.wsgi"
     )
     return result.returncode, result.stderr, time.monotonic() - began
 
