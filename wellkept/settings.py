@@ -101,8 +101,7 @@ MIDDLEWARE = [
     "wellkept.accounts.middleware.mfa_enrolment_required",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # allauth's session list, under the same hashed keys.
-    "wellkept.accounts.sessions.user_sessions",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
 
 ROOT_URLCONF = "wellkept.urls"

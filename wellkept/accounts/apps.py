@@ -11,11 +11,14 @@ class AccountsConfig(AppConfig):
 
         audit_signals.connect()
 
-        from allauth.usersessions.models import UserSession
+        from allauth.usersessions.models import UserSession, UserSessionManager
 
-        from wellkept.accounts.sessions import is_current_session
+        from wellkept.accounts.sessions import is_current_session, record_user_session
 
-        # allauth compares its stored key with the cookie's; ours stores a
-        # hash (wellkept.accounts.sessions), so the comparison must hash too,
-        # or "sign out other sessions" would end this one as well.
+        # allauth keeps a list of each person's sessions under the cookie's
+        # key, in clear; ours stores a hash (wellkept.accounts.sessions). Its
+        # one writer, and its one comparison with the cookie, use the stored
+        # form too, or a copied table would open sessions again and "sign
+        # out other sessions" would end this one as well.
+        UserSessionManager.create_from_request = record_user_session
         UserSession.is_current = is_current_session

@@ -6,16 +6,16 @@ copies the database, a dump or a backup finds no value they could put in a
 cookie: the key is 32 random characters, so the hash cannot be turned back,
 and a cookie that holds a stored form (``h$...``) is ignored outright.
 
-Set with ``SESSION_ENGINE = "wellkept.accounts.sessions"`` and used with
-``SessionMiddleware`` and ``user_sessions`` below in place of Django's and
-allauth's middleware.
+Set with ``SESSION_ENGINE = "wellkept.accounts.sessions"``, with
+``SessionMiddleware`` below in place of Django's; allauth's session list is
+kept under the same stored form (``record_user_session`` and
+``is_current_session``, installed in AccountsConfig.ready()).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +23,6 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import transaction
 from django.http import HttpRequest
-from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 STORED_PREFIX = "h$"
@@ -122,35 +121,17 @@ class SessionMiddleware(DjangoSessionMiddleware):
         request.session = self.SessionStore(key)
 
 
-Handler = Callable[[HttpRequest], HttpResponseBase]
+def record_user_session(manager: Any, request: HttpRequest) -> None:
+    """allauth's UserSessionManager.create_from_request, keyed by the stored form.
 
-
-def user_sessions(get_response: Handler) -> Handler:
-    """allauth's session list ("sign out everywhere"), recorded under the stored key.
-
-    In place of allauth's ``UserSessionsMiddleware``, which would write the
-    cookie's key in clear into its own table.
+    allauth calls it from its middleware and its sign-in and password
+    signals; each would otherwise write the cookie's key in clear into its
+    own table.
     """
-    from allauth.usersessions import app_settings
-
-    def middleware(request: HttpRequest) -> HttpResponseBase:
-        session = getattr(request, "session", None)
-        user = getattr(request, "user", None)
-        if (
-            app_settings.TRACK_ACTIVITY
-            and session is not None
-            and session.session_key
-            and user is not None
-            and user.is_authenticated
-        ):
-            record_user_session(request)
-        return get_response(request)
-
-    return middleware
-
-
-def record_user_session(request: HttpRequest) -> None:
-    """Create or refresh the person's entry in allauth's session list."""
+    if not request.user.is_authenticated:
+        raise ValueError("Only a signed-in request has a session to list.")
+    if not request.session.session_key:
+        request.session.save()
     from allauth.account.adapter import get_adapter
     from allauth.usersessions.models import UserSession
     from allauth.usersessions.signals import session_client_changed
