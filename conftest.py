@@ -93,6 +93,9 @@ def _isolated_keyring(tmp_path_factory: pytest.TempPathFactory, settings) -> Ite
     settings.WELLKEPT_AUDIT_CHECKPOINT_SINKS = []
     # Tests write checkpoints explicitly; the ones about the writer turn it on.
     settings.WELLKEPT_AUDIT_CHECKPOINT_SECONDS = 0
+    # After-response work (reset mails) in the test's own thread and
+    # transaction; the timing test switches the real worker back on.
+    settings.WELLKEPT_DEFERRED_INLINE = True
     # Files outside the database that erasure, backups and the scheduler
     # write: per test too, never the developer's var/ folder.
     settings.WELLKEPT_TOMBSTONE_FILE = path.parent / "tombstones.jsonl"

@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so every audit entry a request writes carries its id.
     "wellkept.audit.middleware.request_id",
+    # Collects work to run after the response (wellkept.deferred): mail from
+    # public forms, so they take the same time whatever address is typed.
+    "wellkept.deferred.deferred_work",
     "wellkept.web.middleware.security_headers",
     "csp.middleware.CSPMiddleware",
     # Django's, keyed by a hash of the cookie (wellkept.accounts.sessions).
@@ -374,6 +377,10 @@ MFA_FORMS = {
 # (see wellkept/accounts/urls.py), so people are not asked twice.
 MFA_REAUTHENTICATION_REQUIRED = False
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# Run after-response work in the request's thread instead of the worker
+# (tests only: their data is not committed, so another thread cannot see it).
+WELLKEPT_DEFERRED_INLINE = env.bool("WELLKEPT_DEFERRED_INLINE", False)
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env.str("WELLKEPT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

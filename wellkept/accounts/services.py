@@ -67,6 +67,38 @@ def _send_invitation_mail(*, email: str, url: str, organisation_name: str, role:
     )
 
 
+def password_reset_send(*, email: str) -> bool:
+    """Mail a reset link to ``email`` when an active account has it; otherwise nothing.
+
+    Runs after the response (wellkept.deferred), never in the request, so
+    the reset form takes the same time for every address: the lookup, the
+    link and the mail all happen here. Returns whether a mail was sent.
+    """
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    user = User.objects.get_by_email(email)
+    if user is None or not user.is_active or not isinstance(user.email, str):
+        return False
+    uid = user_pk_to_url_str(user)
+    key = default_token_generator.make_token(user)
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": key})
+    # From the configured address, never the request's Host header.
+    context = {
+        "url": settings.WELLKEPT_BASE_URL.rstrip("/") + path,
+        "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
+    subject = render_to_string("accounts/email/password_reset_subject.txt", context).strip()
+    body = render_to_string("accounts/email/password_reset_message.txt", context)
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+    return True
+
+
 def invitation_create(
     *, actor: Actor, organisation: Organisation, email: str, role: str
 ) -> IssuedInvitation:
