@@ -50,21 +50,23 @@ def invitation_url(token: str) -> str:
     return settings.WELLKEPT_BASE_URL.rstrip("/") + path
 
 
+def _send_mail(template: str, context: dict[str, object], *, to: str) -> None:
+    """Render accounts/email/<template>_subject.txt and _message.txt and send them to one address."""
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"accounts/email/{template}_message.txt", context)
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [to]
+    )
+
+
 def _send_invitation_mail(*, email: str, url: str, organisation_name: str, role: str) -> None:
-    context = {
+    context: dict[str, object] = {
         "url": url,
         "organisation": organisation_name,
         "role": role,
         "days": settings.WELLKEPT_INVITATION_DAYS,
     }
-    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-    body = render_to_string("accounts/email/invitation_message.txt", context)
-    send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
+    _send_mail("invitation", context, to=email)
 
 
 def password_reset_send(*, email: str) -> bool:
@@ -84,18 +86,11 @@ def password_reset_send(*, email: str) -> bool:
     key = default_token_generator.make_token(user)
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": key})
     # From the configured address, never the request's Host header.
-    context = {
+    context: dict[str, object] = {
         "url": settings.WELLKEPT_BASE_URL.rstrip("/") + path,
         "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
     }
-    subject = render_to_string("accounts/email/password_reset_subject.txt", context).strip()
-    body = render_to_string("accounts/email/password_reset_message.txt", context)
-    send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-    )
+    _send_mail("password_reset", context, to=user.email)
     return True
 
 
