@@ -51,7 +51,7 @@ def invitation_url(token: str) -> str:
 
 
 def _send_mail(template: str, context: dict[str, object], *, to: str) -> None:
-    """Render accounts/email/<template>_subject.txt and _message.txt and send them to one address."""
+    """Send accounts/email/<template>_subject.txt and _message.txt to one address."""
     subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"accounts/email/{template}_message.txt", context)
     send_mail(
