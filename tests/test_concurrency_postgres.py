@@ -35,7 +35,14 @@ from wellkept.orgs.models import Participant, Role
 
 __all__ = ["hospital"]
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite serialises every writer with BEGIN IMMEDIATE",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 SETUP = SystemActor("tests")
 PARTICIPANTS = 8
@@ -94,8 +101,6 @@ def fresh(client: Client, user: object, method: str) -> None:
 
 
 def test_many_clients_at_once_never_deadlock(hospital: Hospital) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serialises every writer with BEGIN IMMEDIATE")
     call_command("audit", "init", "--adopt", stdout=StringIO())
     clients: list[Client] = []
     for n in range(PARTICIPANTS):
