@@ -114,9 +114,11 @@ class _Checkpointer:
                     return
                 pending = self._pending
             if pending:
-                # Gather the commits right behind this one into one checkpoint.
-                time.sleep(gather)
+                # Gather the commits right behind this one into one checkpoint
+                # (a stop cuts the wait short; stop() writes what is pending).
                 with self._lock:
+                    if self._lock.wait_for(lambda: self._stopping, timeout=gather):
+                        return
                     self._pending = False
                 self._write(heartbeat=None)
             elif time.time() >= beat_at:

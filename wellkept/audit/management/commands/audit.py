@@ -95,7 +95,8 @@ class Command(BaseCommand):
         evidence = checkpoints.read_evidence()
         if evidence.initialised:
             if options["if_new"]:
-                self.stdout.write("the audit trail was started already; nothing to do.")
+                if options["verbosity"]:
+                    self.stdout.write("the audit trail was started already; nothing to do.")
                 return
             raise CommandError(
                 "The audit trail was started already: its checkpoint sinks hold "
@@ -128,10 +129,11 @@ class Command(BaseCommand):
             )
         first = checkpoints.checkpoint_write(force=True)
         names = ", ".join(sink.name for sink in configured_sinks())
-        self.stdout.write(
-            f"started the audit trail ({reason}): checkpoints {genesis.seq}.."
-            f"{first.seq if first else genesis.seq} written to {names}."
-        )
+        if options["verbosity"]:
+            self.stdout.write(
+                f"started the audit trail ({reason}): checkpoints {genesis.seq}.."
+                f"{first.seq if first else genesis.seq} written to {names}."
+            )
 
     # -- verify ----------------------------------------------------------------
 
