@@ -33,6 +33,7 @@ from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.audit.services import audit_record
 from wellkept.audit.tests.trail import LINKING_FIELDS
+from wellkept.vault.models import DataKey
 
 __all__ = ["hospital"]
 
@@ -136,6 +137,13 @@ def test_a_reader_of_the_trail_cannot_pair_sign_ins_with_tokens(
     identified |= set(AuditEntry.objects.values_list("ip", flat=True)) - {""}
     for row in own.values():
         assert not {str(v) for v in row.values()} & identified
+
+    # Nor do the participants' data keys say when they were made.
+    made = DataKey.objects.filter(subject__in=[f"participant:{t}" for t in tokens])
+    assert made.count() == CLINICIANS
+    assert {(k.created_at.hour, k.created_at.minute, k.created_at.second) for k in made} == {
+        (0, 0, 0)
+    }
 
     # By time: every entry of the day is at the same instant, so the nearest
     # one after each sign-in is a tie the attacker breaks by name.
