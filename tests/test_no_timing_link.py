@@ -27,7 +27,15 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from wellkept.assessments.tests.fixtures import Hospital, hospital, join, make_clinician
+from wellkept.assessments import services as assessments
+from wellkept.assessments.tests.fixtures import (
+    BURNOUT_OK,
+    PHQ2_LOW,
+    Hospital,
+    hospital,
+    join,
+    make_clinician,
+)
 from wellkept.audit import checkpoints
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry, PseudonymousEntry
@@ -81,7 +89,7 @@ def pair_by_time(
 
 @pytest.fixture
 def sequence(hospital: Hospital, settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Each clinician signs in, joins and reads their data, one after the other.
+    """Each clinician signs in, joins, checks in and reads their data, one after the other.
 
     Returns user id -> token. The sign-in is recorded as the adapter records
     it (with the request's address, agent and id), without 16 Argon2 rounds.
@@ -102,6 +110,15 @@ def sequence(hospital: Hospital, settings) -> dict[str, str]:  # type: ignore[no
         # What the background writer does within a second of a commit.
         checkpoints.checkpoint_write()
         participant = join(hospital, user)
+        checkin = assessments.checkin_start(
+            actor=user, participant=participant, schedule=hospital.pulse
+        )
+        for code, answers in (("phq2", PHQ2_LOW), ("burnout1", BURNOUT_OK)):
+            assessments.checkin_save_answers(
+                actor=user, checkin=checkin, instrument_code=code, answers=answers
+            )
+        key = checkin.idempotency_key
+        assessments.checkin_submit(actor=user, checkin=checkin, idempotency_key=key)
         assert client.get(reverse("lifecycle:mydata")).status_code == 200
         assert client.get(reverse("lifecycle:export_json")).status_code == 200
         checkpoints.checkpoint_write()
