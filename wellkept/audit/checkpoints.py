@@ -98,6 +98,19 @@ def head_sources() -> list[HeadSource]:
     return list(_sources.values())
 
 
+def checkpoint_soon() -> None:
+    """Once the caller's transaction commits, a checkpoint follows within the second.
+
+    For a public head only: a sealed one is covered by the heartbeat, since
+    a checkpoint that follows its commits would say when they happened.
+    """
+    from django.db import transaction
+
+    from wellkept.audit.checkpointer import commit_seen
+
+    transaction.on_commit(commit_seen)
+
+
 class NotInitialised(SinkError):
     """No sink holds a checkpoint: `wellkept audit init` has not been run."""
 

@@ -100,3 +100,26 @@ def test_a_rolled_back_commit_is_never_vouched_for(writer) -> None:
     kept = audit_record(actor=JOB, event=EventType.RECORD_READ)
     wait_for(lambda: newest_audit_head() == kept.id, 1.0)
     assert chain_verify().intact
+
+
+def test_another_chain_asks_for_a_checkpoint_after_its_commit(writer) -> None:
+    journal = {1: "c" * 64}
+    checkpoints.register_head(
+        "example-journal",
+        current=lambda: checkpoints.Head(len(journal), journal[len(journal)], len(journal)),
+        macs_at=lambda positions: {p: journal[p] for p in positions if p in journal},
+    )
+    try:
+        with transaction.atomic():
+            journal[2] = "d" * 64
+            checkpoints.checkpoint_soon()
+
+        def covered() -> bool:
+            latest = checkpoints.read_evidence().latest
+            return latest is not None and latest.heads.get("example-journal") == (
+                checkpoints.Head(2, "d" * 64, 2)
+            )
+
+        wait_for(covered, 1.0)
+    finally:
+        checkpoints._sources.pop("example-journal")

@@ -31,6 +31,7 @@ from wellkept import clock
 from wellkept.access.purposes import Purpose
 from wellkept.actors import SystemActor
 from wellkept.audit import chain, checkpoints, heads
+from wellkept.audit.dbroles import as_owner, grant_application_role
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
 from wellkept.audit.services import audit_record
@@ -443,7 +444,12 @@ def _replace_database(path: Path, manifest: Manifest, progress: Progress) -> Non
         for _chunk in _checked_chunks(path, manifest, None):
             pass
         connection.close()
-        snapshot.pg_restore(_checked_chunks(path, manifest, progress))
+        # Replacing tables is the owner's work (docs/admin-guide.md, "Database
+        # roles"); the application role then gets its grants on the new ones.
+        with as_owner() as app_role:
+            snapshot.pg_restore(_checked_chunks(path, manifest, progress))
+            if app_role:
+                grant_application_role(connection, app_role)
         connection.close()
 
 
@@ -678,7 +684,6 @@ def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = No
         )
         raise
     result = DrillResult(backup, manifest)
-    base = dict(connections.settings["default"])
     scratch_dir: Path | None = None
     scratch_db = ""
     try:
@@ -689,13 +694,17 @@ def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = No
             with os.fdopen(fd, "wb") as out:
                 for chunk in _checked_chunks(backup, manifest, progress):
                     out.write(chunk)
-            _open_scratch({**base, "NAME": str(plain)})
+            _open_scratch({**dict(connections.settings["default"]), "NAME": str(plain)})
         else:
             scratch_db = f"wellkept_drill_{uuid.uuid4().hex[:12]}"
-            with connection.cursor() as cursor:
-                cursor.execute(f'CREATE DATABASE "{scratch_db}"')
-            snapshot.pg_restore(_checked_chunks(backup, manifest, progress), database=scratch_db)
-            _open_scratch({**base, "NAME": scratch_db})
+            # A scratch database is created, filled and read as the owner.
+            with as_owner():
+                with connection.cursor() as cursor:
+                    cursor.execute(f'CREATE DATABASE "{scratch_db}"')
+                snapshot.pg_restore(
+                    _checked_chunks(backup, manifest, progress), database=scratch_db
+                )
+                _open_scratch({**dict(connections.settings["default"]), "NAME": scratch_db})
         scratch = connections[DRILL_ALIAS]
         with scratch.cursor() as cursor:
             facts = snapshot.facts_from_cursor(cursor, scratch.introspection.table_names(cursor))
@@ -722,7 +731,7 @@ def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = No
         if scratch_dir is not None:
             shutil.rmtree(scratch_dir, ignore_errors=True)
         if scratch_db:
-            with connection.cursor() as cursor:
+            with as_owner(), connection.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{scratch_db}"')
     result.seconds = time.monotonic() - started
     audit_record(
