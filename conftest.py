@@ -12,6 +12,7 @@ runs as the application role, which may only append to the audit trail.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from django.core.cache import cache
 from wellkept.audit import dbroles
 from wellkept.audit.checkpointer import checkpointer
 from wellkept.audit.sinks import reset_sinks
-from wellkept.vault.keyring import reset_keyring
+from wellkept.vault.keyring import LocalFileKeyring, reset_keyring
 from wellkept.vault.services import dek_cache
 
 
@@ -83,9 +84,27 @@ def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
         dbroles.become_owner()
 
 
+@pytest.fixture(scope="session")
+def _template_keyring(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """One key file's bytes for the session, copied into every test's own folder.
+
+    Every test starts with a key file, as every installation with data does:
+    the process keyring creates one only while the database holds no data
+    keys, and asking that needs the database, which most tests do not use.
+    """
+    template = tmp_path_factory.mktemp("keyring-template") / "keyring.json"
+    LocalFileKeyring(template, create=True).current_kek_id()
+    return template.read_bytes()
+
+
 @pytest.fixture(autouse=True)
-def _isolated_keyring(tmp_path_factory: pytest.TempPathFactory, settings) -> Iterator[Path]:
+def _isolated_keyring(
+    tmp_path_factory: pytest.TempPathFactory, settings, _template_keyring: bytes
+) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("keys") / "keyring.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(_template_keyring)
     settings.WELLKEPT_KEYRING_FILE = path
     settings.WELLKEPT_KEYRING_CREATE = True
     settings.WELLKEPT_AUDIT_CHECKPOINT_FILE = path.parent / "checkpoints.jsonl"

@@ -25,9 +25,14 @@ def on_starting(server: Any) -> None:
     import django
 
     django.setup()
+    from django.db import connections
+
     from wellkept.startup import refusal
 
     reason = refusal()
+    # The checks may have opened a database connection: workers forked from
+    # this master must not share its socket.
+    connections.close_all()
     if reason is not None:
         sys.stderr.write(f"wellkept refuses to start:\n{reason}\n")
         sys.stderr.flush()

@@ -80,6 +80,8 @@ class _Checkpointer:
         with self._lock:
             self._thread = None
             self._stopping = False
+            # Not flushed means given up: nothing left for the exit handler.
+            self._pending = False
 
     # -- the thread ---------------------------------------------------------
 
