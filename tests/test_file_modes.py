@@ -8,18 +8,14 @@ over live sessions).
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.test import override_settings
 
+from tests.processes import environment, python
 from wellkept.web.checks import check_file_modes, file_mode_errors, private_paths
-
-REPO = Path(__file__).resolve().parents[1]
 
 # Run in a child with the usual 022 umask: migrate, start the trail, write a
 # data key, erase nothing; then, with the database still open (so the WAL
@@ -53,21 +49,8 @@ print(json.dumps(modes))
 def created(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("modes")
     var_dir = root / "var"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("WELLKEPT_", "DATABASE_URL"))},
-        "DJANGO_SETTINGS_MODULE": "wellkept.settings",
-        "PYTHONPATH": str(REPO),
-        "WELLKEPT_VAR_DIR": str(var_dir),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", f"import os; os.umask(0o022); exec({CHILD!r})", str(var_dir)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    env = environment(var_dir, DJANGO_SETTINGS_MODULE="wellkept.settings")
+    result = python(env, "-c", f"import os; os.umask(0o022); exec({CHILD!r})", str(var_dir))
     assert result.returncode == 0, result.stderr
     modes: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
     return modes
