@@ -75,7 +75,12 @@ def _as_token(participant: Participant) -> PseudonymousActor:
 
 
 def _lock(case: Case) -> Case:
-    locked: Case = lock_rows(Case.objects.all()).select_related("participant").get(pk=case.pk)
+    locked = lock_rows(Case.objects.all()).select_related("participant").filter(pk=case.pk).first()
+    if locked is None:
+        # The participant erased their data between the page and this lock.
+        raise ValidationError(
+            "This case is no longer there: the participant's data was erased.", code="case_gone"
+        )
     return locked
 
 
