@@ -26,6 +26,8 @@ venv: $(STAMP)
 
 demo: venv
 	$(BIN)/wellkept migrate --noinput
+	@# Starts the audit trail's checkpoint chain on a new installation only.
+	$(BIN)/wellkept audit init --if-new
 	$(BIN)/wellkept seed_demo
 	@# The embedded scheduler (retention, daily) runs beside the server and
 	@# stops with it.

@@ -1,19 +1,28 @@
 """Project-wide test fixtures.
 
-Every test gets its own key file (and tombstone journal, backup key and
-scheduler state) in a temporary folder, so tests never read or write the
-developer's demo keys or var/ files, and the in-process key cache is emptied.
+Every test gets its own key file (and tombstone journal, backup key,
+scheduler state and audit checkpoint sinks) in a temporary folder, so tests
+never read or write the developer's demo keys or var/ files, and the
+in-process key cache is emptied.
+
+On PostgreSQL with WELLKEPT_DATABASE_OWNER_URL (as `.ci/run` runs it), the
+test database is created, migrated and flushed as the owner, and every test
+runs as the application role, which may only append to the audit trail.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 
-from wellkept.vault.keyring import reset_keyring
+from wellkept.audit import dbroles
+from wellkept.audit.checkpointer import checkpointer
+from wellkept.audit.sinks import reset_sinks
+from wellkept.vault.keyring import LocalFileKeyring, reset_keyring
 from wellkept.vault.services import dek_cache
 
 
@@ -27,10 +36,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _allow_flushing_the_audit_table() -> None:
-    """Let transactional tests empty the append-only audit table between tests.
+    """Let transactional tests empty the append-only audit tables between tests.
 
     Django's flush (TRUNCATE on PostgreSQL, DELETE on SQLite) would hit the
     triggers; the test run lifts them around the flush and puts them back.
+    On PostgreSQL the application role may do neither, so the flush runs as
+    the owner.
     """
     from django.core.management.commands import flush
 
@@ -46,14 +57,64 @@ def _allow_flushing_the_audit_table() -> None:
         return [*triggers.drop_sql(vendor), *statements, *triggers.create_sql(vendor)]
 
     flush.sql_flush = sql_flush
+    handle = flush.Command.handle
+
+    def handle_as_owner(self, *args, **options):  # type: ignore[no-untyped-def]
+        with dbroles.as_owner(options.get("database", "default")):
+            return handle(self, *args, **options)
+
+    flush.Command.handle = handle_as_owner
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Create and migrate the test database as the owner (PostgreSQL with an owner URL)."""
+    saved = dbroles.become_owner()
+    pytest.wellkept_application_credentials = saved  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Then run every test as the application role; drop the database as the owner."""
+    saved = getattr(pytest, "wellkept_application_credentials", None)
+    with django_db_blocker.unblock():
+        dbroles.become_application(saved)
+    yield
+    with django_db_blocker.unblock():
+        dbroles.become_owner()
+
+
+@pytest.fixture(scope="session")
+def _template_keyring(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """One key file's bytes for the session, copied into every test's own folder.
+
+    Every test starts with a key file, as every installation with data does:
+    the process keyring creates one only while the database holds no data
+    keys, and asking that needs the database, which most tests do not use.
+    """
+    template = tmp_path_factory.mktemp("keyring-template") / "keyring.json"
+    LocalFileKeyring(template, create=True).current_kek_id()
+    return template.read_bytes()
 
 
 @pytest.fixture(autouse=True)
-def _isolated_keyring(tmp_path_factory: pytest.TempPathFactory, settings) -> Iterator[Path]:
+def _isolated_keyring(
+    tmp_path_factory: pytest.TempPathFactory, settings, _template_keyring: bytes
+) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("keys") / "keyring.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(_template_keyring)
     settings.WELLKEPT_KEYRING_FILE = path
     settings.WELLKEPT_KEYRING_CREATE = True
     settings.WELLKEPT_AUDIT_CHECKPOINT_FILE = path.parent / "checkpoints.jsonl"
+    settings.WELLKEPT_AUDIT_ANCHOR_FILE = path.parent / "anchor.sqlite3"
+    settings.WELLKEPT_AUDIT_CHECKPOINT_SINKS = []
+    # Tests write checkpoints explicitly; the ones about the writer turn it on.
+    settings.WELLKEPT_AUDIT_CHECKPOINT_SECONDS = 0
+    # After-response work (reset mails) in the test's own thread and
+    # transaction; the timing test switches the real worker back on.
+    settings.WELLKEPT_DEFERRED_INLINE = True
     # Files outside the database that erasure, backups and the scheduler
     # write: per test too, never the developer's var/ folder.
     settings.WELLKEPT_TOMBSTONE_FILE = path.parent / "tombstones.jsonl"
@@ -64,5 +125,7 @@ def _isolated_keyring(tmp_path_factory: pytest.TempPathFactory, settings) -> Ite
     dek_cache.clear()
     cache.clear()
     yield path
+    checkpointer.stop(flush=False)
+    reset_sinks()
     reset_keyring()
     dek_cache.clear()

@@ -86,6 +86,7 @@ def test_production_refuses_a_missing_key_file(settings, tmp_path: Path) -> None
     assert not (tmp_path / "absent.json").exists()
 
 
+@pytest.mark.django_db
 def test_production_refuses_a_key_file_others_can_read(settings, tmp_path: Path) -> None:
     path = tmp_path / "keyring.json"
     LocalFileKeyring(path, create=True).current_kek_id()
@@ -106,6 +107,7 @@ def test_production_refuses_a_key_file_inside_the_database_folder(tmp_path: Path
     assert sqlite_folder_holding(inside, postgres) is None
 
 
+@pytest.mark.django_db
 def test_the_default_layout_is_refused_in_production(settings, tmp_path: Path) -> None:
     """The development layout keeps var/keys/ beside var/wellkept.sqlite3: not in production."""
     if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -144,6 +146,12 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "WELLKEPT_BASE_URL": "https://wellkept.example.org",
         "WELLKEPT_KEYRING_FILE": str(key_file),
         "WELLKEPT_VAR_DIR": str(tmp_path / "var"),
+        # A file here and a database elsewhere (check wellkept.E030); the
+        # check reads the configuration, it does not connect.
+        "WELLKEPT_AUDIT_CHECKPOINT_SINKS": (
+            f"file://{tmp_path}/var/audit/checkpoints.jsonl,"
+            "postgres://anchor_writer@anchor.example.org/wellkept_anchor"
+        ),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "WELLKEPT_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "WELLKEPT_EMAIL_HOST": "smtp.example.org",

@@ -115,6 +115,19 @@ class Env:
         return Path(value).expanduser().resolve() if value else default
 
 
+PRIVATE_UMASK = 0o077
+
+
+def restrict_file_creation() -> None:
+    """Create every file 0600 and every folder 0700 from now on in this process.
+
+    The umask rather than a mode at each call: SQLite creates its -wal and
+    -shm files, tempfile and the standard library create others, and each
+    would otherwise be world-readable under a usual 022 umask.
+    """
+    os.umask(PRIVATE_UMASK)
+
+
 def read_or_create_secret(path: Path, *, nbytes: int = 48) -> str:
     """Return the secret stored at ``path``, creating it (mode 0600) on first use.
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from wellkept.conf import Env, read_or_create_secret
+from wellkept.conf import Env, read_or_create_secret, restrict_file_creation
 
 env = Env()
 
@@ -26,6 +26,12 @@ PRODUCTION = WELLKEPT_ENV == "production"
 
 # Runtime state (keys, SQLite database, audit checkpoints) lives here; ignored by git.
 VAR_DIR = env.path("WELLKEPT_VAR_DIR", BASE_DIR / "var")
+
+# Everything this process creates (var/, the database and its WAL and SHM,
+# keys, journals, checkpoints, backups) is for the service's own user only:
+# folders 0700, files 0600. Production refuses to start while any of them is
+# readable by others (check wellkept.E040).
+restrict_file_creation()
 
 DEBUG = env.bool("WELLKEPT_DEBUG", False)
 
@@ -79,9 +85,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so every audit entry a request writes carries its id.
     "wellkept.audit.middleware.request_id",
+    # Collects work to run after the response (wellkept.deferred): mail from
+    # public forms, so they take the same time whatever address is typed.
+    "wellkept.deferred.deferred_work",
     "wellkept.web.middleware.security_headers",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, keyed by a hash of the cookie (wellkept.accounts.sessions).
+    "wellkept.accounts.sessions.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -150,6 +160,9 @@ else:
                     "PRAGMA secure_delete=ON;"
                     "PRAGMA foreign_keys=ON;"
                     "PRAGMA busy_timeout=10000;"
+                    # REPLACE deletes the row it replaces; with recursive
+                    # triggers that delete fires the audit tables' guard.
+                    "PRAGMA recursive_triggers=ON;"
                 ),
                 # Take the write lock at BEGIN so concurrent writers queue
                 # instead of failing with "database is locked" on upgrade.
@@ -161,6 +174,27 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# PostgreSQL least privilege (docs/admin-guide.md, "Database roles"): the
+# application connects (DATABASE_URL) as a role that may only INSERT and
+# SELECT the audit tables; the tables belong to another role, which
+# `wellkept migrate` uses when this is set. Give it to the migration step
+# only, never to the running application.
+_owner_url = env.optional_str("WELLKEPT_DATABASE_OWNER_URL")
+WELLKEPT_DATABASE_OWNER: dict | None = None
+if _owner_url:
+    if not _database_url:
+        raise ImproperlyConfigured(
+            "WELLKEPT_DATABASE_OWNER_URL is set but DATABASE_URL is not. The owner's "
+            "connection is for PostgreSQL; set DATABASE_URL to the application role's."
+        )
+    try:
+        WELLKEPT_DATABASE_OWNER = dict(dj_database_url.parse(_owner_url))
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"WELLKEPT_DATABASE_OWNER_URL is not a valid database URL ({exc}). Use a form "
+            "like postgres://wellkept_owner:password@host:5432/wellkept."
+        ) from None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, throttling) ---------------------------------------
@@ -193,20 +227,31 @@ WELLKEPT_KEK_RETIRE_GRACE_SECONDS = env.int(
     "WELLKEPT_KEK_RETIRE_GRACE_SECONDS", 3600, minimum=0, maximum=30 * 24 * 3600
 )
 
-# --- Audit trail ------------------------------------------------------------
-# The chain head is copied here every N entries and by `wellkept audit
-# checkpoint` (run it from a timer), so a cut tail is detectable. Keep the
-# file off the database host and out of reach of the database's operators.
+# --- Audit trail (docs/security.md, docs/admin-guide.md "Checkpoint sinks") -----
+# Checkpoints (the chain heads, themselves chained and signed) go to every
+# sink named here, within WELLKEPT_AUDIT_CHECKPOINT_SECONDS of every commit.
+# Empty means the development default: a file and a SQLite database under
+# var/audit/. Production needs two readable sinks, one of them on another
+# host (check wellkept.E030).
+WELLKEPT_AUDIT_CHECKPOINT_SINKS = env.list("WELLKEPT_AUDIT_CHECKPOINT_SINKS", [])
 WELLKEPT_AUDIT_CHECKPOINT_FILE = env.path(
     "WELLKEPT_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit" / "checkpoints.jsonl"
 )
-WELLKEPT_AUDIT_CHECKPOINT_EVERY = env.int(
-    "WELLKEPT_AUDIT_CHECKPOINT_EVERY", 100, minimum=0, maximum=1_000_000
+WELLKEPT_AUDIT_ANCHOR_FILE = env.path(
+    "WELLKEPT_AUDIT_ANCHOR_FILE", VAR_DIR / "audit" / "anchor.sqlite3"
 )
-# Where checkpoints go (dotted paths); the first readable one is verified against.
-WELLKEPT_AUDIT_CHECKPOINT_SINKS = env.list(
-    "WELLKEPT_AUDIT_CHECKPOINT_SINKS", ["wellkept.audit.checkpoints.FileSink"]
+# The longest a committed entry waits for its checkpoint; 0 switches the
+# background writer off (tests; refused in production).
+WELLKEPT_AUDIT_CHECKPOINT_SECONDS = env.int(
+    "WELLKEPT_AUDIT_CHECKPOINT_SECONDS", 1, minimum=0, maximum=60
 )
+# A checkpoint at least this often whatever happened: it is what covers the
+# pseudonymous chain, whose commits never trigger one (docs/security.md).
+WELLKEPT_AUDIT_CHECKPOINT_HEARTBEAT_SECONDS = env.int(
+    "WELLKEPT_AUDIT_CHECKPOINT_HEARTBEAT_SECONDS", 60, minimum=5, maximum=3600
+)
+# How long the writer waits after a commit for the ones right behind it.
+WELLKEPT_AUDIT_CHECKPOINT_GATHER = 0.25
 
 # --- Backups and the tombstone journal (docs/backups.md) --------------------
 # One line per erasure (a keyed digest of the token and the time), kept
@@ -263,7 +308,9 @@ WELLKEPT_SESSION_WARNING_SECONDS = env.int(
 WELLKEPT_REAUTH_SECONDS = env.int("WELLKEPT_REAUTH_SECONDS", 300, minimum=30, maximum=3600)
 WELLKEPT_INVITATION_DAYS = env.int("WELLKEPT_INVITATION_DAYS", 7, minimum=1, maximum=30)
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions stored under a hash of the cookie's key, so a copy of the
+# table (a dump, a stolen file) holds no key that opens a live session.
+SESSION_ENGINE = "wellkept.accounts.sessions"
 # Messages ride in a signed cookie, never in the session row: "You are taking
 # part" stored in a row keyed by the login would say who takes part.
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
@@ -330,6 +377,10 @@ MFA_FORMS = {
 # (see wellkept/accounts/urls.py), so people are not asked twice.
 MFA_REAUTHENTICATION_REQUIRED = False
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# Run after-response work in the request's thread instead of the worker
+# (tests only: their data is not committed, so another thread cannot see it).
+WELLKEPT_DEFERRED_INLINE = env.bool("WELLKEPT_DEFERRED_INLINE", False)
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env.str("WELLKEPT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

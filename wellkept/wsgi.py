@@ -1,4 +1,5 @@
-"""WSGI entry point. In production it refuses to start when a system check fails."""
+"""WSGI entry point. It refuses to load when the key file is unusable or, in production,
+when a system check fails."""
 
 from __future__ import annotations
 
@@ -10,17 +11,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wellkept.settings")
 
 application = get_wsgi_application()
 
+from wellkept.startup import refuse_unsafe_start  # noqa: E402 - needs the settings loaded above
 
-def _refuse_unsafe_start() -> None:
-    from django.conf import settings
-    from django.core import checks
-
-    if not settings.PRODUCTION:
-        return
-    problems = [m for m in checks.run_checks(include_deployment_checks=True) if m.is_serious()]
-    if problems:
-        lines = "\n".join(f"  {m.id}: {m.msg}" for m in problems)
-        raise SystemExit(f"wellkept refuses to start in production:\n{lines}")
-
-
-_refuse_unsafe_start()
+# Raises StartupRefused: under gunicorn the worker then fails to boot and the
+# master stops with it (wellkept.gunicorn_conf refuses even earlier).
+refuse_unsafe_start()

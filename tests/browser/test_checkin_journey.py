@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
 from django.db import connection
 from playwright.sync_api import BrowserContext, Locator, Page, expect
@@ -33,10 +32,11 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from tests import test_canary_journey as canary
 from wellkept.accounts.models import User
 from wellkept.accounts.services import invitation_create
+from wellkept.accounts.sessions import SessionStore
 from wellkept.actors import SystemActor
 from wellkept.assessments.models import CheckIn, Response, SafetyAlert
 from wellkept.assessments.tests import fixtures
-from wellkept.audit.models import AuditEntry
+from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.consent.models import ConsentRecord
 from wellkept.orgs.models import InviteeRole, Participant
 from wellkept.orgs.selectors import participant_for_user
@@ -288,9 +288,14 @@ def test_it_takes_a_clinician_from_the_invitation_to_a_result_in_under_a_minute_
     assert b"phq2_1" not in data
     assert token.encode() in data, "the scan does not see the audit trail"
     assert token_occurrences_outside(data, token, b"participant:") == []
-    kept_on_purpose = {AuditEntry._meta.db_table, DataKey._meta.db_table}
+    kept_on_purpose = {
+        AuditEntry._meta.db_table,
+        PseudonymousEntry._meta.db_table,
+        DataKey._meta.db_table,
+    }
     assert live_rows_holding(token, except_tables=kept_on_purpose) == []
-    assert AuditEntry.objects.filter(target__contains=token).exists()
+    # Her own actions, erasure included, are in the pseudonymous chain.
+    assert PseudonymousEntry.objects.filter(target__contains=token).exists()
 
     # ---- A fresh start: signing in again shows the invitation to join. ----
     page.locator(".site-menu__toggle").tap()

@@ -10,3 +10,15 @@ class AccountsConfig(AppConfig):
         from wellkept.accounts import audit_signals, checks  # noqa: F401  (registers the checks)
 
         audit_signals.connect()
+
+        from allauth.usersessions.models import UserSession, UserSessionManager
+
+        from wellkept.accounts.sessions import is_current_session, record_user_session
+
+        # allauth keeps a list of each person's sessions under the cookie's
+        # key, in clear; ours stores a hash (wellkept.accounts.sessions). Its
+        # one writer, and its one comparison with the cookie, use the stored
+        # form too, or a copied table would open sessions again and "sign
+        # out other sessions" would end this one as well.
+        UserSessionManager.create_from_request = record_user_session
+        UserSession.is_current = is_current_session

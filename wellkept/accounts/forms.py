@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 from typing import Any
 
@@ -29,6 +30,7 @@ from wellkept.accounts.passwords import (
     PasswordSubject,
 )
 from wellkept.accounts.selectors import authenticator_removal_refusal
+from wellkept.deferred import after_response
 from wellkept.orgs.models import InviteeRole, Organisation
 
 
@@ -74,14 +76,27 @@ class LoginForm(account_forms.LoginForm):
 
 
 class ResetPasswordForm(account_forms.ResetPasswordForm):
-    """Find the account through the blind index; allauth would search in clear."""
+    """Hand the reset over to after the response: the same work for every address.
+
+    allauth would look the account up (in clear) and send the mail inside
+    the request, only for real accounts, which made a known address about
+    7 ms slower. Here the request does nothing that depends on the address:
+    the lookup through the blind index, the link and the mail all run in
+    ``password_reset_send`` once the response has gone (wellkept.deferred).
+    With ACCOUNT_PREVENT_ENUMERATION the page says the same for every
+    address ("if an account exists, we sent a link").
+    """
 
     def clean_email(self) -> str:
-        email = get_account_adapter().clean_email(self.cleaned_data["email"])
-        user = User.objects.get_by_email(email)
-        # With ACCOUNT_PREVENT_ENUMERATION the page says the same for every
-        # address ("if an account exists, we sent a link").
-        self.users = [user] if user is not None and user.is_active else []
+        email: str = get_account_adapter().clean_email(self.cleaned_data["email"])
+        self.users: list[User] = []
+        return email
+
+    def save(self, request: HttpRequest, **kwargs: Any) -> str:
+        from wellkept.accounts.services import password_reset_send
+
+        email: str = self.cleaned_data["email"]
+        after_response(functools.partial(password_reset_send, email=email))
         return email
 
 

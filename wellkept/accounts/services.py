@@ -20,7 +20,7 @@ from wellkept.accounts.passwords import PasswordSubject
 from wellkept.accounts.tokens import token_issue, token_matches, token_prefix
 from wellkept.actors import Actor, SystemActor
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import Clinician, InviteeRole, Organisation, Role, StaffMembership
 from wellkept.orgs.selectors import user_has_role
 
@@ -52,21 +52,48 @@ def invitation_url(token: str) -> str:
     return settings.WELLKEPT_BASE_URL.rstrip("/") + path
 
 
+def _send_mail(template: str, context: dict[str, object], *, to: str) -> None:
+    """Send accounts/email/<template>_subject.txt and _message.txt to one address."""
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"accounts/email/{template}_message.txt", context)
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [to]
+    )
+
+
 def _send_invitation_mail(*, email: str, url: str, organisation_name: str, role: str) -> None:
-    context = {
+    context: dict[str, object] = {
         "url": url,
         "organisation": organisation_name,
         "role": role,
         "days": settings.WELLKEPT_INVITATION_DAYS,
     }
-    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-    body = render_to_string("accounts/email/invitation_message.txt", context)
-    send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
+    _send_mail("invitation", context, to=email)
+
+
+def password_reset_send(*, email: str) -> bool:
+    """Mail a reset link to ``email`` when an active account has it; otherwise nothing.
+
+    Runs after the response (wellkept.deferred), never in the request, so
+    the reset form takes the same time for every address: the lookup, the
+    link and the mail all happen here. Returns whether a mail was sent.
+    """
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    user = User.objects.get_by_email(email)
+    if user is None or not user.is_active or not isinstance(user.email, str):
+        return False
+    uid = user_pk_to_url_str(user)
+    key = default_token_generator.make_token(user)
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": key})
+    # From the configured address, never the request's Host header.
+    context: dict[str, object] = {
+        "url": settings.WELLKEPT_BASE_URL.rstrip("/") + path,
+        "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
+    _send_mail("password_reset", context, to=user.email)
+    return True
 
 
 def invitation_create(
@@ -141,7 +168,7 @@ def _replace_open_invitations(actor: Actor, *, organisation: Organisation, index
     # A link is stored only as a MAC, so sending an invitation again means a
     # new link, and the old ones must stop working: an address must never
     # hold several live links (one perhaps in a mailbox it no longer reads).
-    earlier = Invitation.objects.select_for_update().filter(
+    earlier = lock_rows(Invitation.objects.all()).filter(
         organisation=organisation,
         email_index=index,
         accepted_at__isnull=True,
@@ -183,7 +210,7 @@ def _acting_role(actor: Actor) -> str:
 def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
     """Make a pending invitation's link stop working; used or revoked ones are left as they are."""
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = lock_rows(Invitation.objects.all()).get(pk=invitation.pk)
         if locked.accepted_at is None and locked.revoked_at is None:
             locked.revoked_at = clock.now()
             locked.save(update_fields=["revoked_at"])
@@ -207,7 +234,7 @@ def invitation_accept(*, token: str, password: str) -> User:
         # The row lock makes two simultaneous submissions of one link queue:
         # the second sees accepted_at set and fails.
         invitation = (
-            Invitation.objects.select_for_update().filter(token_prefix=prefix).first()
+            lock_rows(Invitation.objects.all()).filter(token_prefix=prefix).first()
             if prefix
             else None
         )

@@ -45,7 +45,7 @@ from wellkept.assessments.models import (
 from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.selectors import open_programme, programme_units
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.models import Notice
 from wellkept.consent.selectors import consent_state
 from wellkept.consent.services import consent_record
@@ -142,6 +142,19 @@ def _collecting(
     return can(actor, Action.CREATE, resource, _purpose(actor), request=request)
 
 
+def _lock_checkin(checkin: CheckIn, *related: str) -> CheckIn:
+    """Lock the check-in's row only (related rows are read, not locked), or say it is gone."""
+    locked = lock_rows(CheckIn.objects.all()).select_related(*related).filter(pk=checkin.pk).first()
+    if locked is None:
+        # Erased (or discarded) in another tab between the page and this lock.
+        raise CheckInClosed(
+            "This check-in is no longer there: it was discarded, or your data was erased. "
+            "Start again from the programme page.",
+            code="gone",
+        )
+    return locked
+
+
 def _require_open(programme: Programme) -> None:
     if programme.status != ProgrammeStatus.OPEN:
         raise CheckInClosed(
@@ -227,9 +240,7 @@ def checkin_save_answers(
         if answers.get(item.id) is not None
     }
     with transaction.atomic():
-        locked = (
-            CheckIn.objects.select_for_update().select_related("participant").get(pk=checkin.pk)
-        )
+        locked = _lock_checkin(checkin, "participant")
         if locked.status != CheckInStatus.IN_PROGRESS:
             raise CheckInClosed(
                 "This check-in was already submitted; your answers are kept.",
@@ -291,11 +302,7 @@ def checkin_submit(
             code="tampered",
         )
     with transaction.atomic():
-        locked = (
-            CheckIn.objects.select_for_update()
-            .select_related("participant", "participant__unit", "schedule__programme")
-            .get(pk=checkin.pk)
-        )
+        locked = _lock_checkin(checkin, "participant", "participant__unit", "schedule__programme")
         if locked.status == CheckInStatus.SUBMITTED:
             # The same form sent twice (a double tap, a retry): nothing more to do.
             return locked
@@ -402,9 +409,7 @@ def _store_results(
 def checkin_discard(*, actor: Any, checkin: CheckIn, request: HttpRequest | None = None) -> None:
     """Throw away an unfinished check-in and its draft answers."""
     with transaction.atomic():
-        locked = (
-            CheckIn.objects.select_for_update().select_related("participant").get(pk=checkin.pk)
-        )
+        locked = _lock_checkin(checkin, "participant")
         if locked.status != CheckInStatus.IN_PROGRESS:
             raise CheckInClosed(
                 "A submitted check-in cannot be discarded; you can erase your data from "

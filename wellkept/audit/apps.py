@@ -7,3 +7,9 @@ class AuditConfig(AppConfig):
     name = "wellkept.audit"
     label = "audit"
     verbose_name = "Audit trail"
+
+    def ready(self) -> None:
+        from wellkept.audit import checks, dbroles, heads  # noqa: F401  (registers the checks)
+
+        heads.register()
+        dbroles.connect()

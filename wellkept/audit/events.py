@@ -81,6 +81,7 @@ class EventType(models.TextChoices):
     GRANT_REVIEWED = "grant.reviewed", "Grant or break-glass reviewed"
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
     AUDIT_VERIFIED = "audit.verified", "Audit trail verified"
+    AUDIT_INITIALISED = "audit.initialised", "Audit trail started"
     BACKUP_CREATED = "backup.created", "Encrypted backup created"
     BACKUP_RESTORED = "backup.restored", "Backup restored"
     BACKUP_RESTORE_OVERRIDE = (

@@ -1,19 +1,30 @@
-"""Writing to the audit trail: the one function every service calls."""
+"""Writing to the audit trail: the one function every service calls, and the lock order.
+
+Lock order (docs/security.md, "One lock order"): an audited transaction takes
+the audit lock before any row lock, and row locks only on the rows it
+changes (``lock_rows``). The audit lock is held to the end of the
+transaction, so once every audited transaction takes it first, none of them
+can hold a row another is waiting for while waiting for the lock itself: no
+deadlock between audited writes, whatever rows they touch. SQLite behaves
+the same way by construction (``BEGIN IMMEDIATE`` takes its one write lock
+first).
+"""
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.http import HttpRequest
 
 from wellkept import clock
 from wellkept.actors import Actor, PseudonymousActor, SystemActor
-from wellkept.audit import chain, checkpoints
+from wellkept.audit import chain, checkpointer
 from wellkept.audit.events import EventType, Outcome
-from wellkept.audit.models import AuditEntry
+from wellkept.audit.heads import HEAD_CONTEXT, link_context, pseudonymous_head
+from wellkept.audit.models import AuditEntry, PseudonymousEntry, PseudonymousHead
 
 # One id per process for work without a request (a command run, a job), so
 # every entry a run writes can be found together.
@@ -23,6 +34,10 @@ PROCESS_RUN_ID = uuid.uuid4().hex
 ADVISORY_LOCK_KEY = int.from_bytes(b"wk-audit", "big")
 
 USER_AGENT_MAX = 300
+
+ID_SPACE = 2**62
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _actor_fields(actor: Actor | Any) -> tuple[str, str]:
@@ -54,17 +69,29 @@ def _request_fields(request: HttpRequest | None) -> tuple[str, str, str]:
     return str(ip)[:64], user_agent, rid
 
 
-def _lock_chain() -> None:
-    """Serialise appends until the caller's transaction ends.
+def audit_lock() -> None:
+    """Serialise audited transactions until the caller's transaction ends.
 
-    PostgreSQL: a transaction-scoped advisory lock, so two transactions never
-    read the same head. SQLite: transactions already BEGIN IMMEDIATE (see
-    settings), which holds the single write lock from the start. The price is
-    that audited transactions commit one after another; keep them short.
+    Take it before any row lock (``lock_rows`` does): see the module
+    docstring. PostgreSQL: a transaction-scoped advisory lock, so two
+    transactions never read the same chain head. SQLite: transactions
+    already BEGIN IMMEDIATE (see settings), which holds the single write
+    lock from the start. Idempotent within a transaction.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+
+
+def lock_rows(queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """Lock the rows an audited write changes, after the audit lock, and nothing else.
+
+    ``of=("self",)``: a ``select_related`` join reads the related rows
+    without locking them, so two check-ins of one programme do not queue
+    on the programme's row.
+    """
+    audit_lock()
+    return queryset.select_for_update(of=("self",))
 
 
 def audit_record(
@@ -77,19 +104,31 @@ def audit_record(
     purpose: str = "",
     role: str = "",
     request: HttpRequest | None = None,
-) -> AuditEntry:
-    """Append one event to the chain, inside the caller's transaction.
+) -> AuditEntry | PseudonymousEntry:
+    """Append one event to its chain, inside the caller's transaction.
 
     Call it in the same ``transaction.atomic()`` block as the action it
     records: the two then commit or roll back together. Standalone it opens
-    its own transaction.
+    its own transaction. A participant acting under their token
+    (``PseudonymousActor``) goes to the pseudonymous chain, without the
+    request's details; everyone else to the identified chain.
     """
     event = EventType(event)
     outcome = Outcome(outcome)
+    if isinstance(actor, PseudonymousActor):
+        return _record_pseudonymous(
+            actor=actor,
+            event=event,
+            target=target,
+            outcome=outcome,
+            reason=reason,
+            purpose=purpose,
+            role=role,
+        )
     actor_id, actor_label = _actor_fields(actor)
     ip, user_agent, request_id = _request_fields(request)
     with transaction.atomic():
-        _lock_chain()
+        audit_lock()
         head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
         prev_id, prev_mac = head if head is not None else (0, "")
         entry = AuditEntry(
@@ -111,10 +150,60 @@ def audit_record(
         entry.mac = chain.compute_mac([getattr(entry, name) for name in chain.FIELDS])
         # force_insert: never an UPDATE, even if a row with this id appeared.
         entry.save(force_insert=True)
-        every = settings.WELLKEPT_AUDIT_CHECKPOINT_EVERY
-        if every and entry.id % every == 0:
-            # After commit only: a rolled-back entry must never be vouched for.
-            transaction.on_commit(
-                lambda: checkpoints.checkpoint_write(entry_id=entry.id, mac=entry.mac)
+        # After commit only: a rolled-back entry must never be vouched for.
+        # Only the identified chain asks: a checkpoint written because a
+        # participant acted would time their action (see checkpointer).
+        transaction.on_commit(checkpointer.commit_seen)
+    return entry
+
+
+def _record_pseudonymous(
+    *,
+    actor: PseudonymousActor,
+    event: EventType,
+    target: str,
+    outcome: Outcome,
+    reason: str,
+    purpose: str,
+    role: str,
+) -> PseudonymousEntry:
+    _, actor_label = _actor_fields(actor)
+    with transaction.atomic():
+        audit_lock()
+        position, prev_mac = pseudonymous_head()
+        position += 1
+        for attempt in range(4):
+            entry = PseudonymousEntry(
+                id=secrets.randbelow(ID_SPACE) + 1,
+                # The day only: a time would join this entry to a sign-in.
+                day=clock.now().date(),
+                event=event.value,
+                outcome=outcome.value,
+                actor_label=actor_label,
+                role=role[:32],
+                purpose=purpose[:64],
+                target=target[:200],
+                reason=reason[:300],
             )
+            entry.link = chain.seal_head(position, prev_mac, 0, context=link_context(entry.id))
+            entry.mac = chain.pseudonymous_mac(
+                [getattr(entry, name) for name in chain.PSEUDONYMOUS_FIELDS],
+                position=position,
+                prev_mac=prev_mac,
+            )
+            try:
+                with transaction.atomic():
+                    entry.save(force_insert=True)
+            except IntegrityError:
+                # A random id already taken (one in 2**62 per entry): draw again.
+                if attempt == 3:
+                    raise
+                continue
+            break
+        sealed = chain.seal_head(position, entry.mac, position, context=HEAD_CONTEXT)
+        updated = PseudonymousHead.objects.filter(pk=1).update(sealed=sealed)
+        if not updated:
+            PseudonymousHead.objects.create(pk=1, sealed=sealed)
+        # Starts the heartbeat only; no checkpoint follows this commit (see checkpointer).
+        transaction.on_commit(checkpointer.ensure_running)
     return entry

@@ -15,7 +15,7 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.actors import Actor, PseudonymousActor, SystemActor
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent import inventory, notices
 from wellkept.consent.models import ConsentEvent, ConsentRecord, Notice, decision_day
 from wellkept.consent.selectors import current_notice, latest_consent
@@ -73,7 +73,7 @@ def notice_publish(
         raise PermissionDenied("You cannot publish notices for this organisation.")
     with transaction.atomic():
         # Lock the organisation row so two publishers cannot both take version n+1.
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        lock_rows(Organisation.objects.all()).filter(pk=organisation.pk).first()
         previous = current_notice(organisation)
         notice = Notice.objects.create(
             organisation=organisation,
@@ -148,7 +148,7 @@ def consent_record(
             )
         # The participant's row lock makes two decisions at once queue, so
         # each gets its own sequence number.
-        Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        lock_rows(Participant.objects.all()).filter(pk=participant.pk).first()
         previous = latest_consent(participant)
         event = _event_for(previous, notice=notice, take_part=take_part)
         if previous is not None and (

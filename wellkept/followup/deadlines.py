@@ -36,7 +36,7 @@ from wellkept.access.resources import Resource, ResourceKind
 from wellkept.actors import SystemActor
 from wellkept.assessments.models import today
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.followup import notify
 from wellkept.followup.models import (
     ALERT_WAIT_DAYS,
@@ -140,7 +140,7 @@ def deadlines_set(
     if not can(actor, Action.UPDATE, settings_resource(organisation), purpose, request=request):
         raise PermissionDenied("Only the organisation's privacy officer sets these deadlines.")
     with transaction.atomic():
-        row, _ = FollowUpSettings.objects.select_for_update().get_or_create(
+        row, _ = lock_rows(FollowUpSettings.objects.all()).get_or_create(
             organisation=organisation
         )
         before = (row.alert_wait_days, row.request_wait_days)
@@ -243,7 +243,7 @@ def overdue_tell(
             report.told += 1
             continue
         with transaction.atomic():
-            row, _ = FollowUpSettings.objects.select_for_update().get_or_create(organisation=org)
+            row, _ = lock_rows(FollowUpSettings.objects.all()).get_or_create(organisation=org)
             if row.overdue_told_on == on:
                 # Another host's run, or a manual run, told them already today.
                 report.skipped_today += 1

@@ -42,7 +42,7 @@ from wellkept.access.purposes import PROHIBITED, Purpose, UnknownPurpose, parse_
 from wellkept.accounts.decorators import recently_authenticated
 from wellkept.accounts.selectors import user_has_mfa
 from wellkept.audit.events import EventType, Outcome
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.selectors import current_notice
 from wellkept.followup import notify
 from wellkept.followup.grants import grant_void_reason
@@ -198,7 +198,7 @@ def reidentification_request(
     if not can(actor, Action.CREATE, resource, chosen, request=request, consent_ok=consents):
         raise PermissionDenied("You cannot ask for this participant's identity.")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = lock_rows(Case.objects.all()).get(pk=case.pk)
         if locked.is_closed:
             # Closed between the check above and this lock.
             raise CaseClosed(closed, code="case_closed")
@@ -301,7 +301,7 @@ def reidentification_decide(
             )
     with transaction.atomic():
         locked = (
-            IdentityGrant.objects.select_for_update(of=("self",))
+            lock_rows(IdentityGrant.objects.all())
             .select_related("participant", "case")
             .get(pk=grant.pk)
         )
@@ -382,7 +382,7 @@ def identity_reveal(*, actor: Any, grant: IdentityGrant, request: HttpRequest | 
     identity = identity_of(participant)
     with transaction.atomic():
         locked = (
-            IdentityGrant.objects.select_for_update(of=("self",))
+            lock_rows(IdentityGrant.objects.all())
             .select_related("participant", "case")
             .get(pk=grant.pk)
         )
@@ -498,7 +498,7 @@ def _last_breakglass_reason(actor: Any) -> str:
 
 def _usable_allowance(actor: Any, organisation_id: Any, now: dt.datetime) -> Any:
     return (
-        BreakGlassAllowance.objects.select_for_update()
+        lock_rows(BreakGlassAllowance.objects.all())
         .filter(
             specialist_id=actor.pk,
             organisation_id=organisation_id,
@@ -543,8 +543,8 @@ def breakglass_open(
     with transaction.atomic():
         # The specialist's own row is the lock: two openings at once by one
         # person queue here, so both cannot find "nothing waits for review".
-        User.objects.select_for_update().filter(pk=actor.pk).exists()
-        locked_case = Case.objects.select_for_update().get(pk=case.pk)
+        lock_rows(User.objects.filter(pk=actor.pk)).exists()
+        locked_case = lock_rows(Case.objects.all()).get(pk=case.pk)
         if not breakglass_decision(actor=actor, case=locked_case).allowed:
             # Closed or handed over between the page and this step.
             raise PermissionDenied("Break-glass is for a specialist in a safety emergency only.")
@@ -700,7 +700,7 @@ def reidentification_exception_end(
         raise PermissionDenied("Nobody can end the exception on their own request.")
     with transaction.atomic():
         locked = (
-            IdentityGrant.objects.select_for_update(of=("self",))
+            lock_rows(IdentityGrant.objects.all())
             .select_related("participant", "requested_by")
             .get(pk=grant.pk)
         )
@@ -742,7 +742,7 @@ def grant_review(
         )
     with transaction.atomic():
         locked = (
-            IdentityGrant.objects.select_for_update().select_related("participant").get(pk=grant.pk)
+            lock_rows(IdentityGrant.objects.all()).select_related("participant").get(pk=grant.pk)
         )
         if locked.status == GrantStatus.PENDING:
             raise ValidationError("Decide the request before reviewing it.", code="pending")

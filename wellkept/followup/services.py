@@ -28,7 +28,7 @@ from wellkept.access.rules import AccessRole
 from wellkept.actors import PseudonymousActor
 from wellkept.assessments.models import Response, SafetyAlert, today
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.followup import notify, ratelimit
 from wellkept.followup.models import (
     Case,
@@ -81,7 +81,12 @@ def _as_token(participant: Participant) -> PseudonymousActor:
 
 
 def _lock(case: Case) -> Case:
-    locked: Case = Case.objects.select_for_update().select_related("participant").get(pk=case.pk)
+    locked = lock_rows(Case.objects.all()).select_related("participant").filter(pk=case.pk).first()
+    if locked is None:
+        # The participant erased their data between the page and this lock.
+        raise ValidationError(
+            "This case is no longer there: the participant's data was erased.", code="case_gone"
+        )
     return locked
 
 
@@ -129,9 +134,9 @@ def _open_or_join(participant: Participant, trigger: Trigger, response: Response
     """Open a case for the participant, or add the signal to their open one; caller audits."""
     # The participant row's lock queues two signals at once, so both find
     # (or one creates) the same open case.
-    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    lock_rows(Participant.objects.all()).filter(pk=participant.pk).first()
     case = (
-        Case.objects.select_for_update()
+        lock_rows(Case.objects.all())
         .filter(participant=participant)
         .exclude(status=CaseStatus.CLOSED)
         .first()

@@ -29,7 +29,7 @@ from wellkept.actors import PseudonymousActor, SystemActor
 from wellkept.assessments.models import CheckIn, ReminderOptOut, ReminderSent, Response, SafetyAlert
 from wellkept.assessments.scopes import participant_resource
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.models import ConsentRecord
 from wellkept.followup.erasure import followup_erase, followup_rows
 from wellkept.followup.identity import login_for_participant
@@ -167,7 +167,7 @@ def participant_erase(
         # The hold is checked under a lock on the participant's row, which
         # legal_hold_set takes too: a hold set while this erasure runs either
         # commits first and is seen here, or waits and finds nobody to hold.
-        Participant.objects.select_for_update().filter(pk=participant.pk).exists()
+        lock_rows(Participant.objects.all()).filter(pk=participant.pk).exists()
         if rule != ErasureRule.JOB and held(participant):
             raise ErasureHeld(
                 "A legal hold is in force on this data, so it cannot be erased yet. The privacy "
@@ -335,7 +335,7 @@ def retention_set(
         raise PermissionDenied("Only the privacy officer can change retention periods.")
     with transaction.atomic():
         row = (
-            RetentionPeriod.objects.select_for_update()
+            lock_rows(RetentionPeriod.objects.all())
             .filter(organisation=organisation, category=category)
             .first()
         )
@@ -446,12 +446,12 @@ def legal_hold_set(
         raise PermissionDenied("Only the privacy officer can set a legal hold.")
     with transaction.atomic():
         # The lock participant_erase takes: a hold and an erasure never cross.
-        if not Participant.objects.select_for_update().filter(pk=participant.pk).exists():
+        if not lock_rows(Participant.objects.all()).filter(pk=participant.pk).exists():
             raise ValidationError(
                 "No participant with this code number in this organisation (erased meanwhile).",
                 code="unknown",
             )
-        existing = LegalHold.objects.select_for_update().filter(
+        existing = lock_rows(LegalHold.objects.all()).filter(
             participant=participant, case=case, lifted_at__isnull=True
         )
         if existing.exists():
@@ -489,7 +489,7 @@ def legal_hold_lift(
     if not can(actor, Action.UPDATE, resource, OVERSIGHT, request=request):
         raise PermissionDenied("Only the privacy officer can lift a legal hold.")
     with transaction.atomic():
-        locked = LegalHold.objects.select_for_update().get(pk=hold.pk)
+        locked = lock_rows(LegalHold.objects.all()).get(pk=hold.pk)
         if locked.lifted_at is not None:
             raise ValidationError("This hold was lifted already.", code="lifted")
         locked.lifted_at, locked.lifted_by = clock.now(), actor

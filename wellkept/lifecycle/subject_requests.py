@@ -39,7 +39,7 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User, email_index_for
 from wellkept.audit.events import EventType, Outcome
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.followup.reauth import fresh
 from wellkept.lifecycle.models import (
     SUBJECT_REQUEST_HOURS,
@@ -265,7 +265,7 @@ def subject_request_decide(
         )
         raise ReauthenticationNeeded("Prove your second factor again, then approve.")
     with transaction.atomic():
-        locked = SubjectRequest.objects.select_for_update().get(pk=subject_request.pk)
+        locked = lock_rows(SubjectRequest.objects.all()).get(pk=subject_request.pk)
         if locked.status != SubjectRequestStatus.PENDING:
             raise ValidationError(
                 "This request was decided already; see the list of requests.", code="decided"

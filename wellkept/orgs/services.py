@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from wellkept.accounts.models import User
 from wellkept.actors import Actor, PseudonymousActor, SystemActor
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import (
     Organisation,
     Participant,
@@ -288,7 +288,7 @@ def staff_membership_revoke(
     _require_manager(actor, organisation, "revoke staff roles")
     staff_role = _role(role)
     membership = (
-        StaffMembership.objects.select_for_update()
+        lock_rows(StaffMembership.objects.all())
         .filter(user=user, organisation=organisation, role=staff_role)
         .first()
     )
@@ -299,7 +299,7 @@ def staff_membership_revoke(
             code="not_held",
         )
     if staff_role is Role.SYSTEM_ADMIN:
-        admins = StaffMembership.objects.select_for_update().filter(
+        admins = lock_rows(StaffMembership.objects.all()).filter(
             organisation=organisation, role=Role.SYSTEM_ADMIN
         )
         # Fetch the rows: Django drops FOR UPDATE from count(), which would

@@ -104,8 +104,11 @@ class LocalFileKeyring:
     # another process (a rotation or a retirement run from the command line).
     RECHECK_SECONDS = 1.0
 
-    def __init__(self, path: Path, *, create: bool) -> None:
+    def __init__(self, path: Path, *, create: bool, guard_database: bool = False) -> None:
         self.path = Path(path)
+        # The process's keyring (and `keys init`) never creates a file while
+        # the database holds data keys: see data_keys_in_database.
+        self._guard_database = guard_database
         # Re-entrant: create_kek() may need _load() to create the file first.
         self._lock = threading.RLock()
         self._data: dict | None = None
@@ -151,6 +154,11 @@ class LocalFileKeyring:
                         "escrow, or create a new one with `wellkept keys init` (new "
                         "installations only)."
                     )
+                wrapped = data_keys_in_database() if self._guard_database else 0
+                if wrapped:
+                    # A new key file would open none of them: every sign-in and
+                    # every encrypted value would fail from here on.
+                    raise KeyringError(missing_key_file_sentence(self.path, wrapped))
                 self._data = self._initialise()
                 return self._data
             self._data = self._read()
@@ -288,6 +296,29 @@ class LocalFileKeyring:
         return hmac.new(_b64d(secret), data, hashlib.sha256).digest()
 
 
+def data_keys_in_database() -> int:
+    """How many data keys (live or shredded) the database holds; 0 when it cannot say yet."""
+    from django.db import DatabaseError
+
+    from wellkept.vault.models import DataKey
+
+    try:
+        return DataKey.objects.count()
+    except DatabaseError:
+        # Not migrated yet, or no database: a brand-new installation.
+        return 0
+
+
+def missing_key_file_sentence(path: Path, wrapped: int) -> str:
+    return (
+        f"The key file {path} is missing, but the database holds {wrapped} data keys that a "
+        "key file wrapped. A new key file would open none of them: sign-in and every "
+        "encrypted value would fail. Restore the key file from your key escrow (and point "
+        "WELLKEPT_KEYRING_FILE at it); only for a database you mean to throw away, start "
+        "with an empty one."
+    )
+
+
 _keyring: Keyring | None = None
 _keyring_lock = threading.Lock()
 
@@ -312,7 +343,9 @@ def build_keyring() -> Keyring:
         ) from None
     if provider is LocalFileKeyring:
         return LocalFileKeyring(
-            settings.WELLKEPT_KEYRING_FILE, create=settings.WELLKEPT_KEYRING_CREATE
+            settings.WELLKEPT_KEYRING_FILE,
+            create=settings.WELLKEPT_KEYRING_CREATE,
+            guard_database=True,
         )
     keyring: Keyring = provider.from_settings()
     return keyring

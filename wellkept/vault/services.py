@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from wellkept import clock
 from wellkept.actors import Actor
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.vault import crypto
 from wellkept.vault.keyring import UnwrapError, get_keyring
 from wellkept.vault.models import DataKey
@@ -162,6 +162,19 @@ def datakey_get_or_create(*, subject: str) -> DataKey:
     return _datakey_with_dek(subject)[0]
 
 
+def _stamp(subject: str) -> dt.datetime:
+    """When, as a data-key row may say it: the day only for a participant's key.
+
+    The time a participant's key was made (their first action) or shredded
+    (their erasure) would otherwise time that action against the sign-in
+    before it, which the audit trail no longer does (docs/security.md).
+    """
+    now = clock.now()
+    if subject.startswith("participant:"):
+        return now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return now
+
+
 def _datakey_with_dek(subject: str) -> tuple[DataKey, bytes | None]:
     """Return the subject's data key, and its plaintext when it was just created."""
     existing = DataKey.objects.filter(subject=subject).first()
@@ -172,7 +185,7 @@ def _datakey_with_dek(subject: str) -> tuple[DataKey, bytes | None]:
     try:
         with transaction.atomic():
             datakey = DataKey.objects.create(
-                subject=subject, kek_id=kek_id, wrapped=wrapped, created_at=clock.now()
+                subject=subject, kek_id=kek_id, wrapped=wrapped, created_at=_stamp(subject)
             )
     except IntegrityError:
         # Another request created it first; use theirs.
@@ -360,13 +373,13 @@ def datakey_shred(*, actor: Actor, subject: str) -> DataKey | None:
     None when the subject never had a key.
     """
     with transaction.atomic():
-        datakey = DataKey.objects.select_for_update().filter(subject=subject).first()
+        datakey = lock_rows(DataKey.objects.all()).filter(subject=subject).first()
         if datakey is None:
             return None
         if not datakey.is_shredded:
             datakey.wrapped = None
             datakey.kek_id = ""
-            datakey.shredded_at = clock.now()
+            datakey.shredded_at = _stamp(datakey.subject)
             datakey.save(update_fields=["wrapped", "kek_id", "shredded_at"])
             audit_record(actor=actor, event=EventType.KEY_SHREDDED, target=f"datakey:{datakey.pk}")
     dek_cache.forget(datakey.pk, shredded=True)

@@ -6,6 +6,8 @@ and at WSGI start-up (wellkept.wsgi), not only under ``check --deploy``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -101,3 +103,67 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[ch
             )
         )
     return errors
+
+
+# SQLite's companions of a database file: each holds pages of it.
+_SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def private_paths(database: Mapping[str, Any] | None = None) -> list[Path]:
+    """Every file and folder Wellkept keeps on this host that must be the service's alone."""
+    from wellkept.audit.sinks import local_paths
+
+    candidates: list[Path] = [Path(settings.VAR_DIR)]
+    database = settings.DATABASES["default"] if database is None else database
+    if str(database.get("ENGINE", "")).endswith("sqlite3"):
+        name = str(database["NAME"])
+        candidates += [Path(name + suffix) for suffix in _SQLITE_COMPANIONS]
+    for sink_file in local_paths():
+        candidates.append(sink_file.parent)
+        candidates += [Path(str(sink_file) + suffix) for suffix in _SQLITE_COMPANIONS]
+    # The key file's folder; the file itself has its own check (wellkept.E012).
+    candidates.append(Path(settings.WELLKEPT_KEYRING_FILE).parent)
+    for setting in (
+        "WELLKEPT_BACKUP_KEY_FILE",
+        "WELLKEPT_TOMBSTONE_FILE",
+        "WELLKEPT_SCHEDULER_STATE_FILE",
+    ):
+        path = Path(getattr(settings, setting))
+        candidates += [path.parent, path]
+    backups = Path(settings.WELLKEPT_BACKUP_DIR)
+    candidates.append(backups)
+    if backups.is_dir():
+        candidates += sorted(backups.iterdir())
+    seen: set[Path] = set()
+    found: list[Path] = []
+    for path in candidates:
+        if path not in seen and path.exists():
+            seen.add(path)
+            found.append(path)
+    return found
+
+
+@checks.register(checks.Tags.security)
+def check_file_modes(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Refuse to run in production while another user could read (or write) our files."""
+    if not settings.PRODUCTION:
+        return []
+    return file_mode_errors(private_paths())
+
+
+def file_mode_errors(paths: list[Path]) -> list[checks.CheckMessage]:
+    # A copied database, WAL, backup, journal or checkpoint file is exactly
+    # the thief's prize the encryption and the checkpoints are built against.
+    open_to_others = [p for p in paths if p.stat().st_mode & 0o077]
+    if not open_to_others:
+        return []
+    listed = ", ".join(f"{p} ({p.stat().st_mode & 0o777:o})" for p in open_to_others[:8])
+    more = f" and {len(open_to_others) - 8} more" if len(open_to_others) > 8 else ""
+    return [
+        checks.Error(
+            f"Files only Wellkept may read are open to other users: {listed}{more}.",
+            hint="Give them to the service's user alone, e.g. chmod -R go-rwx "
+            f"{settings.VAR_DIR} (and the same for the other paths named).",
+            id="wellkept.E040",
+        )
+    ]

@@ -14,7 +14,7 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import can, decide
 from wellkept.access.purposes import LAWFUL, PROHIBITED, Purpose
 from wellkept.access.resources import Relationship, Resource, ResourceKind
-from wellkept.audit.models import AuditEntry
+from wellkept.audit.tests import trail
 
 pytestmark = pytest.mark.django_db
 
@@ -199,9 +199,9 @@ def test_it_gives_the_designed_answer_for_every_cell_and_audits_each_once(world,
             else Purpose(min(allowed_purposes))
         )
         resource = make_resource(world, persona, kind, rel)
-        before = AuditEntry.objects.count()
+        before = trail.mark()
         result = can(world.people[persona], action, resource, purpose)
-        entries = list(AuditEntry.objects.order_by("id")[before:])
+        entries = trail.written_since(before)
         expected = bool(allowed_purposes)
         if result != expected:
             mismatches.append(f"{persona} {action.value} {kind.value} ({rel}): got {result}")
@@ -243,9 +243,9 @@ def test_it_refuses_and_audits_every_prohibited_purpose(world, persona):
         resource = make_resource(world, persona, kind, Relationship.OWN.value)
         for action in Action:
             for purpose in PROHIBITED:
-                before = AuditEntry.objects.count()
+                before = trail.mark()
                 assert can(actor, action, resource, purpose) is False
-                entries = list(AuditEntry.objects.order_by("id")[before:])
+                entries = trail.written_since(before)
                 assert [e.event for e in entries] == ["access.purpose_refused"]
                 assert entries[0].outcome == "denied"
                 assert entries[0].purpose == purpose.value

@@ -12,6 +12,7 @@ from wellkept.access.policy import NOT_FOUND_MESSAGE, get_for, visible
 from wellkept.access.purposes import Purpose
 from wellkept.accounts.models import Invitation
 from wellkept.audit.models import AuditEntry
+from wellkept.audit.tests import trail
 from wellkept.orgs.models import Organisation, Participant
 
 pytestmark = pytest.mark.django_db
@@ -52,9 +53,9 @@ def test_it_shows_nothing_for_a_prohibited_purpose_and_audits_the_refusal(world)
 
 
 def test_it_records_one_audit_event_per_list(world):
-    before = AuditEntry.objects.count()
+    before = trail.mark()
     visible(world.people["pia"], Action.READ, Participant, Purpose.SELF_SERVICE)
-    entries = list(AuditEntry.objects.order_by("id")[before:])
+    entries = trail.written_since(before)
     assert [(e.event, e.outcome, e.target) for e in entries] == [
         ("record.read", "allowed", "participant_record:list")
     ]

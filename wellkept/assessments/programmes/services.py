@@ -51,7 +51,7 @@ from wellkept.assessments.programmes.validation import (
     clean_units,
 )
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import Organisation, Unit
 
 
@@ -79,7 +79,7 @@ def _changed(
 
 def _lock(programme: Programme) -> Programme:
     """Re-read the programme under a row lock, so two administrators' changes queue."""
-    return Programme.objects.select_for_update().select_related("organisation").get(pk=programme.pk)
+    return lock_rows(Programme.objects.all()).select_related("organisation").get(pk=programme.pk)
 
 
 def _next_position(rows: models.QuerySet[Any]) -> int:
@@ -177,7 +177,7 @@ def programme_open(
         # Lock every programme of the organisation: two programmes opened at
         # the same moment must not both pass the "none open" check.
         list(
-            Programme.objects.select_for_update()
+            lock_rows(Programme.objects.all())
             .filter(organisation_id=programme.organisation_id)
             .values_list("pk", flat=True)
         )
@@ -291,7 +291,7 @@ def schedule_update(
     )
     with transaction.atomic():
         _lock(programme)
-        locked = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        locked = lock_rows(Schedule.objects.all()).get(pk=schedule.pk)
         name = clean_text(name, what="check-in name", maximum=SCHEDULE_NAME_MAX)
         chosen_frequency = clean_frequency(frequency)
         codes = clean_instruments(instruments)
@@ -328,7 +328,7 @@ def schedule_remove(
     )
     with transaction.atomic():
         locked_programme = _lock(programme)
-        locked = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        locked = lock_rows(Schedule.objects.all()).get(pk=schedule.pk)
         if (
             locked_programme.status != ProgrammeStatus.DRAFT
             or CheckIn.objects.filter(schedule=locked).exists()
@@ -415,7 +415,7 @@ def support_resource_update(
     )
     with transaction.atomic():
         locked_programme = _lock(programme)
-        locked = SupportResource.objects.select_for_update().get(pk=resource.pk)
+        locked = lock_rows(SupportResource.objects.all()).get(pk=resource.pk)
         chosen_kind = clean_kind(kind)
         name = clean_text(name, what="name", maximum=RESOURCE_NAME_MAX)
         contact = clean_contact(contact)
@@ -460,7 +460,7 @@ def support_resource_remove(
     )
     with transaction.atomic():
         locked_programme = _lock(programme)
-        locked = SupportResource.objects.select_for_update().get(pk=resource.pk)
+        locked = lock_rows(SupportResource.objects.all()).get(pk=resource.pk)
         if locked.kind == SupportKind.CRISIS:
             _keeps_a_crisis_line(locked_programme, locked)
         kind, pk = locked.kind, locked.pk

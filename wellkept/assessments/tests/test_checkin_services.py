@@ -18,7 +18,7 @@ from wellkept.assessments.models import (
 )
 from wellkept.assessments.selectors import decode_payload
 from wellkept.assessments.tests.fixtures import BURNOUT_OK, PHQ2_LOW, join
-from wellkept.audit.models import AuditEntry
+from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.consent.services import consent_record, notice_publish
 from wellkept.orgs.models import RoleCategory
 
@@ -152,7 +152,7 @@ def test_it_treats_a_repeated_submission_as_the_same_one(hospital):
     )
     assert again.pk == checkin.pk
     assert Response.objects.filter(checkin=checkin).count() == 2
-    assert AuditEntry.objects.filter(event="checkin.submitted").count() == 1
+    assert PseudonymousEntry.objects.filter(event="checkin.submitted").count() == 1
 
 
 def test_it_refuses_a_submission_with_a_foreign_idempotency_key(hospital):
@@ -200,12 +200,12 @@ def test_it_stops_collection_at_once_after_withdrawal(hospital):
     )
     # The unfinished check-in went with the consent...
     assert not CheckIn.objects.filter(pk=checkin.pk).exists()
-    withdrawn = AuditEntry.objects.get(event="consent.withdrawn")
+    withdrawn = PseudonymousEntry.objects.get(event="consent.withdrawn")
     assert "unfinished check-ins discarded: 1" in withdrawn.reason
-    # ... and nothing new can start.
+    # ... and nothing new can start (the refusal is the participant's own, under the token).
     with pytest.raises(PermissionDenied):
         services.checkin_start(actor=user, participant=participant, schedule=hospital.monthly)
-    assert AuditEntry.objects.filter(event="access.denied").exists()
+    assert PseudonymousEntry.objects.filter(event="access.denied").exists()
 
 
 def test_it_asks_for_consent_again_after_a_new_notice_version(hospital):
@@ -233,7 +233,7 @@ def test_it_raises_a_safety_alert_only_with_prior_agreement(hospital):
     _monthly(hospital, "joe", PHQ9_RISK)  # did not
     alerts = SafetyAlert.objects.all()
     assert [a.participant_id for a in alerts] == [hospital.participants["sara"].pk]
-    assert AuditEntry.objects.filter(event="safety.alert_raised").count() == 1
+    assert PseudonymousEntry.objects.filter(event="safety.alert_raised").count() == 1
     joe_payload = decode_payload(
         Response.objects.get(participant=hospital.participants["joe"], instrument="phq9")
     )
@@ -249,13 +249,15 @@ def test_it_records_check_ins_under_the_token_never_the_login(hospital):
     _pulse(hospital, "joe")
     joe = hospital.people["joe"]
     token = hospital.participants["joe"].token
-    entries = AuditEntry.objects.filter(target__contains=token)
+    entries = PseudonymousEntry.objects.filter(target__contains=token)
     assert entries.count() >= 5
     for entry in entries:
         # Exactly his token, even when the target names a record under it.
-        assert (entry.actor_id, entry.actor_label) == ("", f"participant:{token}")
-        assert entry.actor_id != str(joe.pk)
-    submitted = AuditEntry.objects.get(event="checkin.submitted")
+        assert entry.actor_label == f"participant:{token}"
+    # The identified chain holds nothing about his token, nor his user id.
+    assert not AuditEntry.objects.filter(target__contains=token).exists()
+    assert not AuditEntry.objects.filter(actor_id=str(joe.pk)).exists()
+    submitted = PseudonymousEntry.objects.get(event="checkin.submitted")
     assert submitted.actor_label == f"participant:{token}"
     assert "phq2" in submitted.reason
     assert "total" not in submitted.reason
@@ -290,9 +292,9 @@ def test_it_refuses_to_join_a_unit_outside_the_programme(hospital):
 
 def test_it_joins_and_consents_in_one_step(hospital):
     participant = join(hospital, hospital.people["nadia"], follow_up=True)
-    given = AuditEntry.objects.get(event="consent.given", target__contains=participant.token)
+    given = PseudonymousEntry.objects.get(event="consent.given", target__contains=participant.token)
     assert "follow_up_contact" in given.reason
-    assert given.actor_id == ""
+    assert given.actor_label == f"participant:{participant.token}"
     assert json.loads(json.dumps(given.reason))  # plain text, no content
 
 

@@ -10,12 +10,12 @@ from wellkept.audit import triggers
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    for statement in triggers.create_sql(schema_editor.connection.vendor):
+    for statement in triggers.create_sql_for(schema_editor.connection.vendor, triggers.TABLE):
         schema_editor.execute(statement, params=None)
 
 
 def remove(apps: Any, schema_editor: Any) -> None:
-    for statement in triggers.drop_sql(schema_editor.connection.vendor):
+    for statement in triggers.drop_sql_for(schema_editor.connection.vendor, triggers.TABLE):
         schema_editor.execute(statement, params=None)
 
 

@@ -38,7 +38,8 @@ from django.utils.connection import ConnectionDoesNotExist
 from wellkept import clock
 from wellkept.access.purposes import Purpose
 from wellkept.actors import SystemActor
-from wellkept.audit import chain, checkpoints
+from wellkept.audit import chain, checkpoints, heads
+from wellkept.audit.dbroles import as_owner, grant_application_role
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
 from wellkept.audit.services import audit_record
@@ -377,7 +378,7 @@ class RestoreResult:
     reapplied: int = 0
     migrated: bool = False
     lost_entries_hint: int = 0
-    archived_checkpoints: Path | None = None
+    rewind_checkpoint: int | None = None
     audit: VerifyResult | None = None
     restored_problems: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -400,7 +401,7 @@ class RestoreResult:
         audit = self.audit.summary() if self.audit is not None else "not verified"
         lost = (
             f"; at least {self.lost_entries_hint} audit entries written after the backup are "
-            "lost (see the archived checkpoints)"
+            "lost (the checkpoints written before the restore still name them)"
             if self.lost_entries_hint
             else ""
         )
@@ -543,23 +544,24 @@ def _replace_database(path: Path, manifest: Manifest, progress: Progress) -> Non
         for _chunk in _checked_chunks(path, manifest, None):
             pass
         connection.close()
-        snapshot.pg_restore(_checked_chunks(path, manifest, progress))
+        # Replacing tables is the owner's work (docs/admin-guide.md, "Database
+        # roles"); the application role then gets its grants on the new ones.
+        with as_owner() as app_role:
+            snapshot.pg_restore(_checked_chunks(path, manifest, progress))
+            if app_role:
+                grant_application_role(connection, app_role)
         connection.close()
 
 
-def _checkpoint_file() -> Path | None:
-    sink = checkpoints.readable_sink()
-    return sink.path if isinstance(sink, checkpoints.FileSink) else None
-
-
 def _restored_chain(manifest: Manifest, result: RestoreResult) -> None:
-    """Check the restored chain against the checkpoints, then start a new checkpoint file.
+    """Check the restored chain against the checkpoints, then record the restore in them.
 
     The checkpoints outlive the database, so they still vouch for entries
     written after the backup. Those entries are gone; the checkpoints prove
     the restored chain is a true prefix of the history and say how much was
-    lost. They are then archived, not deleted: new entries reuse the lost ids,
-    and a verifier reading the old file would call every one of them forged.
+    lost. A rewind checkpoint then records the restore: `verify` keeps
+    checking everything before it, and counts the entries past the restored
+    end as lost with the restore instead of calling the new ones forged.
     """
     head_id = int(manifest.audit_head["id"])
     head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
@@ -569,21 +571,32 @@ def _restored_chain(manifest: Manifest, result: RestoreResult) -> None:
         result.restored_problems.append(
             "the restored audit chain does not end at the head the manifest recorded"
         )
-    verified = chain_verify()
-    for problem in verified.problems:
-        if problem.entry_id > head_id and (
-            problem.message.startswith("truncated") or "missing" in problem.message
-        ):
-            result.lost_entries_hint = max(result.lost_entries_hint, problem.entry_id - head_id)
+    evidence = checkpoints.read_evidence()
+    restored = (
+        dict(AuditEntry.objects.filter(id__lte=head_id).order_by("id").values_list("id", "mac"))
+        if head_id
+        else {}
+    )
+    for check in checkpoints.head_checks(evidence):
+        if check.name != heads.IDENTIFIED or check.lost or not check.head.position:
             continue
-        result.restored_problems.append(str(problem))
-    path = _checkpoint_file()
-    if path is not None and path.exists():
-        archived = path.with_name(f"{path.name}.before-restore-{clock.now():%Y%m%dT%H%M%S}Z")
-        os.replace(path, archived)
-        result.archived_checkpoints = archived
-    if head is not None:
-        checkpoints.checkpoint_write(entry_id=head[0], mac=head[1])
+        position = check.head.position
+        if position > head_id:
+            result.lost_entries_hint = max(result.lost_entries_hint, position - head_id)
+        elif restored.get(position) != check.head.mac:
+            result.restored_problems.append(
+                f"entry {position} differs from what checkpoint {check.seq} vouched for"
+            )
+    note = (
+        f"restored backup {manifest.backup_id} taken {manifest.created_at}; the trail now ends "
+        f"at entry {head_id}"
+    )
+    if not evidence.initialised:
+        # A restore onto an installation whose sinks were never started (or
+        # not copied over): the restore is explicit and audited, so it
+        # starts them, and the rewind says why the trail is not empty.
+        checkpoints.checkpoint_initialise()
+    result.rewind_checkpoint = checkpoints.checkpoint_rewind(note=note).seq
 
 
 def _reapply(journal: list[tombstones.Tombstone], actor: SystemActor) -> int:
@@ -696,9 +709,7 @@ def backup_restore(
             reason=("--accept-tombstone-loss: " + "; ".join(check.problems))[:500],
         )
     result.audit = chain_verify()
-    head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
-    if head is not None:
-        checkpoints.checkpoint_write(entry_id=head[0], mac=head[1])
+    checkpoints.checkpoint_write()
     result.seconds = time.monotonic() - started
     return result
 
@@ -752,12 +763,11 @@ def _walk_chain(alias: str, head_id: int) -> tuple[int, list[str]]:
     """Check every link and MAC of the chain in the scratch database."""
     problems: list[str] = []
     key = chain.chain_key()
-    marks: dict[int, str] = {}
-    sink = checkpoints.readable_sink()
-    if sink is not None:
-        for checkpoint in sink.read():
-            if checkpoint is not None and checkpoint.is_authentic():
-                marks[checkpoint.entry_id] = checkpoint.mac
+    marks = {
+        check.head.position: check.head.mac
+        for check in checkpoints.head_checks(checkpoints.read_evidence())
+        if check.name == heads.IDENTIFIED and not check.lost and check.head.position <= head_id
+    }
     prev_mac = ""
     expected = 1
     checked = 0
@@ -812,7 +822,6 @@ def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = No
         )
         raise
     result = DrillResult(backup, manifest)
-    base = dict(connections.settings["default"])
     scratch_dir: Path | None = None
     scratch_db = ""
     try:
@@ -823,13 +832,17 @@ def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = No
             with os.fdopen(fd, "wb") as out:
                 for chunk in _checked_chunks(backup, manifest, progress):
                     out.write(chunk)
-            _open_scratch({**base, "NAME": str(plain)})
+            _open_scratch({**dict(connections.settings["default"]), "NAME": str(plain)})
         else:
             scratch_db = f"wellkept_drill_{uuid.uuid4().hex[:12]}"
-            with connection.cursor() as cursor:
-                cursor.execute(f'CREATE DATABASE "{scratch_db}"')
-            snapshot.pg_restore(_checked_chunks(backup, manifest, progress), database=scratch_db)
-            _open_scratch({**base, "NAME": scratch_db})
+            # A scratch database is created, filled and read as the owner.
+            with as_owner():
+                with connection.cursor() as cursor:
+                    cursor.execute(f'CREATE DATABASE "{scratch_db}"')
+                snapshot.pg_restore(
+                    _checked_chunks(backup, manifest, progress), database=scratch_db
+                )
+                _open_scratch({**dict(connections.settings["default"]), "NAME": scratch_db})
         scratch = connections[DRILL_ALIAS]
         with scratch.cursor() as cursor:
             facts = snapshot.facts_from_cursor(cursor, scratch.introspection.table_names(cursor))
@@ -860,7 +873,7 @@ def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = No
         if scratch_dir is not None:
             shutil.rmtree(scratch_dir, ignore_errors=True)
         if scratch_db:
-            with connection.cursor() as cursor:
+            with as_owner(), connection.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{scratch_db}"')
     result.seconds = time.monotonic() - started
     audit_record(

@@ -26,6 +26,7 @@ from wellkept.actors import SystemActor
 from wellkept.assessments import services as assessments
 from wellkept.assessments.models import CheckIn, Response
 from wellkept.assessments.tests.fixtures import BURNOUT_OK, PHQ2_LOW, Hospital
+from wellkept.audit import checkpoints
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
 from wellkept.audit.verify import chain_verify
@@ -206,19 +207,25 @@ def test_it_restores_everything_but_the_erased_person(hospital: Hospital, outsid
     assert last[0].actor_label == "system:backup restore"
 
 
-def test_it_keeps_the_checkpoints_from_before_the_restore(
-    hospital: Hospital, outside_files, settings
+def test_it_records_the_restore_in_the_checkpoints_and_keeps_checking_them(
+    hospital: Hospital, outside_files
 ) -> None:
+    call_command("audit", "init", "--adopt", stdout=StringIO())
     backup = create(outside_files)
+    pulse(hospital, "joe")
     call_command("audit", "checkpoint", stdout=StringIO())
     lose_the_database()
 
     out = run("restore", str(backup))
 
-    archived = list(Path(settings.WELLKEPT_AUDIT_CHECKPOINT_FILE).parent.glob("*.before-restore-*"))
-    assert len(archived) == 1
-    assert str(archived[0]) in out
-    assert chain_verify().intact
+    assert "records the restore; the checkpoints from before it are kept" in out
+    kinds = [c.kind for c in checkpoints.read_evidence().merged]
+    assert kinds.count("rewind") == 1
+    assert kinds[0] == "genesis"
+    result = chain_verify()
+    assert result.intact, result.problems
+    # The entries written after the backup are counted as lost, not called forged.
+    assert any("before a recorded restore" in notice for notice in result.notices)
 
 
 def test_it_refuses_a_non_empty_installation_unless_forced(

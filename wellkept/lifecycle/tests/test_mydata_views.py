@@ -16,7 +16,7 @@ from wellkept.assessments import services
 from wellkept.assessments.models import CheckIn, Response
 from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.tests.fixtures import BURNOUT_OK, PHQ2_LOW
-from wellkept.audit.models import AuditEntry
+from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.consent.models import ConsentRecord
 from wellkept.orgs.models import Participant
 from wellkept.vault.models import DataKey
@@ -82,7 +82,7 @@ def test_it_downloads_everything_as_json_and_fhir(client, hospital):
     assert bundle["resourceType"] == "Bundle"
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert {"QuestionnaireResponse", "Consent"} <= kinds
-    assert AuditEntry.objects.filter(event="record.export").count() == 2
+    assert PseudonymousEntry.objects.filter(event="record.export").count() == 2
 
 
 def test_it_offers_an_empty_page_to_someone_who_never_joined(client, hospital):
@@ -111,7 +111,7 @@ def test_it_changes_optional_choices_with_a_new_record(client, hospital):
     client.post(reverse("consent:update"), {"safety_alert": "on", "notice_version": 1})
     latest = ConsentRecord.objects.filter(participant=hospital.participants["joe"]).first()
     assert (latest.event, latest.follow_up_contact, latest.safety_alert) == ("changed", False, True)
-    assert AuditEntry.objects.filter(event="consent.changed").count() == 1
+    assert PseudonymousEntry.objects.filter(event="consent.changed").count() == 1
 
 
 def test_it_downloads_a_receipt_for_each_decision(client, hospital):
@@ -157,9 +157,9 @@ def test_it_erases_everything_and_leaves_nothing_readable(client, hospital):
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM orgs_participant WHERE token = %s", [token])
         assert cursor.fetchone()[0] == 0
-    erased = AuditEntry.objects.get(event="subject.erased")
+    erased = PseudonymousEntry.objects.get(event="subject.erased")
     assert erased.target == f"participant:{token}"
-    assert erased.actor_id == ""
+    assert erased.actor_label == f"participant:{token}"
     # A fresh start: the programme page asks them to join again.
     page = client.get(reverse("assessments:programme"))
     assert b"I want to take part" in page.content

@@ -23,7 +23,7 @@ from wellkept.lifecycle.receipts import (
 )
 from wellkept.lifecycle.services import participant_erase
 from wellkept.lifecycle.tombstones import tombstone_digest, tombstones_since
-from wellkept.vault.keyring import reset_keyring
+from wellkept.vault.keyring import LocalFileKeyring, reset_keyring
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,9 @@ def test_anyone_verifies_with_the_published_key_after_the_keyring_changes(
     receipt_file = tmp_path / "receipt.json"
     receipt_file.write_text(json.dumps(erasure.receipt))
     # Another installation (another keyring) cannot vouch for it by default...
-    settings.WELLKEPT_KEYRING_FILE = Path(tmp_path / "other" / "keyring.json")
+    other = LocalFileKeyring(tmp_path / "other" / "keyring.json", create=True)
+    other.current_kek_id()
+    settings.WELLKEPT_KEYRING_FILE = other.path
     reset_keyring()
     with pytest.raises(CommandError, match="not with this installation's key"):
         call_command("receipt", "verify", str(receipt_file))

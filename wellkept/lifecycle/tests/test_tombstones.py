@@ -20,7 +20,7 @@ from wellkept.lifecycle.tombstones import (
     tombstone_digest,
     tombstones_since,
 )
-from wellkept.vault.keyring import reset_keyring
+from wellkept.vault.keyring import LocalFileKeyring, reset_keyring
 
 T0 = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 
@@ -56,6 +56,7 @@ def test_it_gives_one_token_one_digest_and_different_tokens_different_ones() -> 
 
 def test_it_keys_the_digest_so_another_keyring_cannot_match_it(settings, tmp_path: Path) -> None:
     digest = tombstone_digest("tok")
+    LocalFileKeyring(tmp_path / "other-keyring.json", create=True).current_kek_id()
     settings.WELLKEPT_KEYRING_FILE = tmp_path / "other-keyring.json"
     reset_keyring()
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from wellkept.orgs import pseudonyms
-from wellkept.vault.keyring import reset_keyring
+from wellkept.vault.keyring import LocalFileKeyring, reset_keyring
 
 
 def test_it_makes_tokens_of_192_random_bits() -> None:
@@ -40,6 +40,7 @@ def test_it_gives_a_login_different_links_in_different_organisations() -> None:
 
 def test_it_cannot_compute_the_link_without_the_key_file(tmp_path: Path) -> None:
     link = pseudonyms.login_link_for(user_pk="u-1", organisation_pk="o-1")
+    LocalFileKeyring(tmp_path / "another-keyring.json", create=True).current_kek_id()
     with override_settings(WELLKEPT_KEYRING_FILE=tmp_path / "another-keyring.json"):
         reset_keyring()
         assert pseudonyms.login_link_for(user_pk="u-1", organisation_pk="o-1") != link

@@ -25,7 +25,7 @@ from wellkept.assessments.models import (
     today,
 )
 from wellkept.assessments.selectors import open_programme
-from wellkept.audit.models import AuditEntry
+from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.consent.models import ConsentRecord, Notice
 from wellkept.consent.selectors import consent_state
 from wellkept.followup.models import Case
@@ -134,12 +134,13 @@ def test_it_opens_follow_up_cases_for_the_latest_safety_alerts_once() -> None:
         assert case.opened_on == latest.raised_on
         if newest_without_case is not None:
             assert case.opened_on >= newest_without_case
-    opened = AuditEntry.objects.filter(event="followup.case_opened").count()
+    # Opened under the participant's token: the pseudonymous chain.
+    opened = PseudonymousEntry.objects.filter(event="followup.case_opened").count()
     assert opened == cases.count()
 
     seed(participants=60)
     assert Case.objects.filter(organisation=org).count() == cases.count()
-    assert AuditEntry.objects.filter(event="followup.case_opened").count() == opened
+    assert PseudonymousEntry.objects.filter(event="followup.case_opened").count() == opened
 
 
 def test_it_opens_a_programme_with_both_check_ins_and_fictional_support() -> None:

@@ -18,7 +18,7 @@ from wellkept.orgs.selectors import (
     user_roles,
 )
 from wellkept.orgs.services import participant_enrol, unit_create
-from wellkept.vault.keyring import reset_keyring
+from wellkept.vault.keyring import LocalFileKeyring, reset_keyring
 
 from .conftest import SYSTEM, Hospital
 
@@ -101,6 +101,8 @@ def test_it_cannot_find_the_token_from_the_database_alone(
     participant = enrol(st_annes, nina)
     # Someone holding the database but not the key file: every other key
     # file computes links that match no row.
+    # Another installation's key file (never made while data keys exist here).
+    LocalFileKeyring(tmp_path / "stolen-db-only.json", create=True).current_kek_id()
     with override_settings(WELLKEPT_KEYRING_FILE=tmp_path / "stolen-db-only.json"):
         reset_keyring()
         assert participant_for_user(user=nina, organisation=st_annes.org) is None

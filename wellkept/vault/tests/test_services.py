@@ -195,11 +195,21 @@ def test_unwrap_falls_back_to_other_keys_when_the_recorded_id_is_wrong() -> None
 
 
 def test_a_foreign_keyring_cannot_open_the_data(settings, tmp_path) -> None:
+    LocalFileKeyring(tmp_path / "other.json", create=True).current_kek_id()
     nia = make_user("nia@example.org")
     settings.WELLKEPT_KEYRING_FILE = tmp_path / "other.json"
     reset_keyring()
     with pytest.raises(services.VaultError, match="cannot be unwrapped"):
         _ = reload(nia).email
+
+
+def test_a_lost_key_file_is_not_replaced_while_data_keys_exist(settings, tmp_path) -> None:
+    nia = make_user("nia@example.org")
+    settings.WELLKEPT_KEYRING_FILE = tmp_path / "lost.json"
+    reset_keyring()
+    with pytest.raises(KeyringError, match="is missing, but the database holds 1 data keys"):
+        _ = reload(nia).email
+    assert not (tmp_path / "lost.json").exists()
 
 
 def test_a_missing_key_file_gives_a_clear_error_when_creation_is_off(settings, tmp_path) -> None:

@@ -153,9 +153,10 @@ class Command(BaseCommand):
                 f"tombstone loss accepted: {problem}. People erased since the backup may be "
                 "back: erase them again as soon as you know who they are."
             )
-        if result.archived_checkpoints is not None:
+        if result.rewind_checkpoint is not None:
             self.stdout.write(
-                f"audit checkpoints from before the restore kept in {result.archived_checkpoints}."
+                f"audit checkpoint {result.rewind_checkpoint} records the restore; the "
+                "checkpoints from before it are kept and still checked."
             )
         for problem in result.restored_problems:
             self.stderr.write(f"audit problem in the restored chain: {problem}")

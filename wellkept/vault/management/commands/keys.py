@@ -23,6 +23,9 @@ from wellkept.vault.models import DataKey
 )
 class Command(BaseCommand):
     help = "Manage encryption keys: status, init, rotate, retire, shred."
+    # The key file is what the checks would refuse: this command must still
+    # run to create it (`init`) or to say what is wrong with it (`status`).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -55,6 +58,19 @@ class Command(BaseCommand):
             self.stdout.write(f"{kek_id}{marker}: {used} data keys")
         shredded = DataKey.objects.filter(shredded_at__isnull=False).count()
         self.stdout.write(f"shredded subjects: {shredded}")
+        held = set(keyring.kek_ids())
+        foreign = (
+            DataKey.objects.filter(shredded_at__isnull=True)
+            .exclude(kek_id__in=held)
+            .exclude(kek_id="")
+        )
+        if foreign.exists():
+            ids = sorted(set(foreign.values_list("kek_id", flat=True)))
+            raise CommandError(
+                f"{foreign.count()} data keys are wrapped by key-encryption keys this key file "
+                f"does not hold ({', '.join(ids)}): it is not this database's key file. "
+                "Restore the matching one from your key escrow."
+            )
 
     def _init(self, actor: SystemActor, options: dict[str, Any]) -> None:
         keyring = get_keyring()
@@ -62,7 +78,7 @@ class Command(BaseCommand):
             raise CommandError("`keys init` only creates local key files; use your KMS's tools.")
         if keyring.exists():
             raise CommandError(f"{keyring.path} already exists; refusing to replace a keyring.")
-        created = LocalFileKeyring(keyring.path, create=True)
+        created = LocalFileKeyring(keyring.path, create=True, guard_database=True)
         kek_id = created.current_kek_id()
         reset_keyring()
         self.stdout.write(f"Created {keyring.path} with key {kek_id}. Escrow a copy now.")
