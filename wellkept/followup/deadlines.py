@@ -140,9 +140,7 @@ def deadlines_set(
     if not can(actor, Action.UPDATE, settings_resource(organisation), purpose, request=request):
         raise PermissionDenied("Only the organisation's privacy officer sets these deadlines.")
     with transaction.atomic():
-        row, _ = lock_rows(FollowUpSettings.objects.all()).get_or_create(
-            organisation=organisation
-        )
+        row, _ = lock_rows(FollowUpSettings.objects.all()).get_or_create(organisation=organisation)
         before = (row.alert_wait_days, row.request_wait_days)
         row.alert_wait_days, row.request_wait_days = alert, asked
         row.changed_at = clock.now()
