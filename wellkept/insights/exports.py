@@ -21,7 +21,6 @@ HEADER = (
     "People",
     "Responses",
     "Mean",
-    "SD",
     "Mean 95% low",
     "Mean 95% high",
     "Participation %",
@@ -50,7 +49,7 @@ def cells(line: Line, k: int) -> list[str]:
     """One exported row: figures if shown, otherwise "hidden" and why."""
     f = line.figure
     if not f.shown:
-        return [line.section, line.group, line.period, "hidden", "hidden", "", "", "", "", "",
+        return [line.section, line.group, line.period, "hidden", "hidden", "", "", "", "",
                 f.reason(k)]  # fmt: skip
     note = "Includes differential-privacy noise." if f.noisy else ""
     return [
@@ -60,7 +59,6 @@ def cells(line: Line, k: int) -> list[str]:
         _number(f.people),
         _number(f.responses),
         _number(f.mean),
-        _number(f.sd),
         _number(f.mean_low) if f.noisy else "",
         _number(f.mean_high) if f.noisy else "",
         _number(line.participation, 0),
@@ -149,7 +147,7 @@ def _latin1(text: str) -> str:
     )
 
 
-PDF_WIDTHS = (22, 48, 30, 16, 20, 14, 12, 18, 18, 22, 57)
+PDF_WIDTHS = (22, 52, 32, 16, 20, 16, 20, 20, 22, 57)
 
 
 def as_pdf(dashboard: Dashboard) -> bytes:

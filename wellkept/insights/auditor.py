@@ -1,0 +1,942 @@
+"""The auditor: no combination of released figures may single out a person.
+
+Every released figure is a linear equation over the people it describes:
+the answers counted, the scores added up and the answers per severity
+band of each cell (one week, one unit, one shift type, one role category).
+An attacker may combine any released figures, over every output, role and
+dimension, with any coefficients, and knows that scores are whole numbers
+within the questionnaire's range. Before a new group is released the
+auditor checks the whole window (one questionnaire's quarter, or one
+quarter's participation denominators) with the group added, and refuses it
+if any of these would then hold:
+
+1. **A small set can be worked out.** Some set of cells holding fewer than
+   k people (none included: an empty set is small too, so that a hidden
+   cell can never be shown to be empty) has its count or its sum in the
+   linear span of the released figures. Exact rational arithmetic
+   (``fractions``) decides the span; the search for such a set is a walk
+   over the reduced rows and, past ``SEARCH_LIMIT`` steps, an integer
+   program.
+2. **A person's value is pinned or narrowed.** For some person, everything
+   released together with the bounds (each score a whole number of the
+   questionnaire's steps between its minimum and maximum, each answer in
+   exactly one band) leaves their score inside an interval narrower than
+   the configured share of the range, or leaves them only one possible
+   band. This is the bounded part: an integer program (HiGHS) finds the
+   extreme scores and the possible bands of one person of each at-risk
+   class. The attacker is assumed to know every count exactly (who
+   answered where and when), which only makes the check stricter.
+3. **A hidden cell is not hidden.** For some hidden group, the released
+   counts and sums, the bounds, and the reasons shown (hidden for being
+   small means at most k - 1 people; hidden to protect another means at
+   least k) rule out that it is empty, or rule out that it is not.
+
+Whatever the solver reports, a check passes only on a certificate that
+is verified in exact integer arithmetic: the extreme scores, the second
+band and the other side of each hidden cell are all points that satisfy
+every equation and bound exactly. A solver failure, a limit reached, or a
+point that does not verify, refuses the release: the check fails closed.
+
+People are interchangeable within a class (cells that every released
+figure treats alike), so the auditor reasons about one person per class;
+erased people stay in the equations of figures released before their
+erasure as anonymous cells whose scores are unknown, so an erasure never
+opens a difference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+# The subset walk of check 1 gives way to an integer program past this many steps.
+SEARCH_LIMIT = 20_000
+# Integer programs per check; beyond it the check refuses (fails closed).
+SOLVE_LIMIT = 5_000
+# Seconds the solver may spend on one integer program before the check refuses.
+SOLVE_SECONDS = 5.0
+# Class labels grow by one bit per row; they are renumbered before they overflow.
+_RELABEL_EVERY = 48
+
+SHOWN = "shown"
+SMALL = "small"
+COMPLEMENT = "complement"
+
+
+class Reason:
+    """Why a check refused: for the ledger and the tests, never shown with a count."""
+
+    SMALL_SET = "small-set"
+    NARROWED = "narrowed"
+    BAND = "band"
+    EMPTY = "empty"
+    GAVE_UP = "gave-up"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An instrument's scores in whole steps (total / multiplier), and its bands in steps."""
+
+    low: int
+    high: int
+    bands: tuple[tuple[int, int], ...]
+
+    @property
+    def span(self) -> int:
+        return self.high - self.low
+
+
+@dataclass(frozen=True)
+class Row:
+    """One group in the window: a product of weeks, units, shift types and role categories.
+
+    ``None`` in a dimension takes every value. ``bands`` marks a row that
+    releases answers per band rather than the group's counts and sum.
+    ``release_id`` orders rows against erasures (a row still to be
+    released is after every erasure). ``total`` and ``band_counts`` are the
+    exact figures stored when the row was released; they are needed only
+    when an erasure has since changed the cells the row adds up.
+    """
+
+    weeks: frozenset[int] | None
+    units: frozenset[int] | None
+    shift: int | None
+    role: int | None
+    bands: bool = False
+    state: str = SHOWN
+    release_id: float = math.inf
+    total: int | None = None
+    band_counts: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Ghost:
+    """Answers erased from one cell after rows up to ``epoch`` were released."""
+
+    atom: int
+    epoch: int
+    responses: int
+    scored: int
+
+
+@dataclass
+class Window:
+    """The cells of one window: counts, sums and bands per atom, as the store keeps them.
+
+    Atoms are numbered ``((week * units + unit) * shifts + shift) * roles + role``.
+    ``blocks`` are month and quarter cells (their atoms and the people
+    counted in them), which give lower bounds on the people of a set of
+    atoms spanning several weeks.
+    """
+
+    shape: tuple[int, int, int, int]
+    responses: np.ndarray
+    scored: np.ndarray
+    total: np.ndarray
+    people: np.ndarray
+    bands: np.ndarray
+    k: int
+    share: float = 0.0
+    scale: Scale | None = None
+    blocks: list[tuple[str, np.ndarray, int]] = field(default_factory=list)
+    ghosts: list[Ghost] = field(default_factory=list)
+    # Answers one person can give in one week (one per schedule asking the questionnaire).
+    per_week: int = 1
+
+    @classmethod
+    def empty(
+        cls, shape: tuple[int, int, int, int], k: int, bands: int = 0, **kwargs: Any
+    ) -> Window:
+        size = int(np.prod(shape))
+        zeros = np.zeros(size, dtype=np.int64)
+        return cls(
+            shape=shape,
+            responses=zeros.copy(),
+            scored=zeros.copy(),
+            total=zeros.copy(),
+            people=zeros.copy(),
+            bands=np.zeros((size, bands), dtype=np.int64),
+            k=k,
+            **kwargs,
+        )
+
+    def atom(self, week: int, unit: int, shift: int, role: int) -> int:
+        _, units, shifts, roles = self.shape
+        return ((week * units + unit) * shifts + shift) * roles + role
+
+
+@dataclass(frozen=True)
+class Verdict:
+    safe: bool
+    reason: str = ""
+
+    @staticmethod
+    def ok() -> Verdict:
+        return Verdict(True)
+
+
+class _Limit(Exception):
+    """The solver could not settle a question in time: the check refuses."""
+
+
+# --- classes --------------------------------------------------------------------
+
+
+def _dimension(size: int, chosen: Iterable[int] | int | None) -> np.ndarray:
+    if chosen is None:
+        return np.ones(size, dtype=bool)
+    mask = np.zeros(size, dtype=bool)
+    if isinstance(chosen, int):
+        mask[chosen] = True
+    else:
+        mask[list(chosen)] = True
+    return mask
+
+
+def row_mask(shape: tuple[int, int, int, int], row: Row) -> np.ndarray:
+    """The atoms a row adds up, as a boolean vector."""
+    weeks, units, shifts, roles = shape
+    w = _dimension(weeks, row.weeks)
+    u = _dimension(units, row.units)
+    s = _dimension(shifts, row.shift)
+    r = _dimension(roles, row.role)
+    return (w[:, None, None, None] & u[None, :, None, None] & s[None, None, :, None] & r).ravel()
+
+
+class Classes:
+    """The window's atoms (and erased answers) merged into classes every row treats alike.
+
+    People in one class are interchangeable: no released figure tells them
+    apart, so what holds for one holds for all. Each class keeps the sums
+    of its atoms; a class holding erased answers has an unknown total.
+    """
+
+    def __init__(self, window: Window, rows: Sequence[Row]) -> None:
+        self.window = window
+        size = int(np.prod(window.shape))
+        ghosts = window.ghosts
+        masks = []
+        labels = np.zeros(size + len(ghosts), dtype=np.int64)
+        ghost_atoms = np.array([g.atom for g in ghosts], dtype=np.int64)
+        ghost_epochs = np.array([g.epoch for g in ghosts], dtype=np.float64)
+        for count, row in enumerate(rows, start=1):
+            mask = row_mask(window.shape, row)
+            if ghosts:
+                # Erased answers were in the rows released before the erasure only.
+                extra = mask[ghost_atoms] & (row.release_id <= ghost_epochs)
+                mask = np.concatenate([mask, extra])
+            masks.append(mask)
+            labels = labels * 2 + mask
+            if count % _RELABEL_EVERY == 0:
+                labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
+        self.labels = np.unique(labels, return_inverse=True)[1].astype(np.int64).ravel()
+        self.count = int(self.labels.max()) + 1 if self.labels.size else 0
+        # One atom per class stands for it: a row holds a class if it holds that atom.
+        representative = np.full(self.count, -1, dtype=np.int64)
+        representative[self.labels[::-1]] = np.arange(self.labels.size)[::-1]
+        self.incidence = (
+            np.array([m[representative] for m in masks], dtype=bool)
+            if masks
+            else np.zeros((0, self.count), dtype=bool)
+        )
+        regular = self.labels[:size]
+        ghost_labels = self.labels[size:]
+        n = self.count
+
+        def add(values: np.ndarray, extra: Sequence[int] = ()) -> np.ndarray:
+            found = np.bincount(regular, weights=values, minlength=n)
+            if len(extra):
+                found += np.bincount(ghost_labels, weights=np.asarray(extra), minlength=n)
+            return np.rint(found).astype(np.int64)
+
+        self.responses = add(window.responses, [g.responses for g in ghosts])
+        self.scored = add(window.scored, [g.scored for g in ghosts])
+        self.total = add(window.total)
+        self.ghost_scored = (
+            add(np.zeros(size), [g.scored for g in ghosts])
+            if ghosts
+            else np.zeros(n, dtype=np.int64)
+        )
+        self.bands = (
+            np.stack([add(window.bands[:, j]) for j in range(window.bands.shape[1])], axis=1)
+            if window.bands.shape[1]
+            else np.zeros((n, 0), dtype=np.int64)
+        )
+        # People per class and week (erased answers count no one: a lower bound).
+        weeks = window.shape[0]
+        per_atom_week = np.arange(size) // (size // weeks if weeks else 1)
+        self.weekly = (
+            np.bincount(regular * weeks + per_atom_week, weights=window.people, minlength=n * weeks)
+            .reshape(n, weeks)
+            .astype(np.int64)
+        )
+        self.blocks = [
+            (name, frozenset(np.unique(regular[atoms]).tolist()), people)
+            for name, atoms, people in window.blocks
+            if people > 0
+        ]
+
+    def known(self, c: int) -> bool:
+        """Whether the class's total score is known (no erased answer in it)."""
+        return int(self.ghost_scored[c]) == 0
+
+    def people_at_least(self, classes: Iterable[int]) -> int:
+        """A lower bound on the people in a set of classes (busiest week, or a month block)."""
+        chosen = set(classes)
+        if not chosen:
+            return 0
+        best = int(self.weekly[sorted(chosen)].sum(axis=0).max(initial=0))
+        per_block: dict[str, int] = {}
+        for name, members, people in self.blocks:
+            if members <= chosen:
+                per_block[name] = per_block.get(name, 0) + people
+        return max([best, *per_block.values()])
+
+
+# --- check 1: a small set in the span ------------------------------------------------
+
+
+def _echelon(
+    rows: Sequence[Sequence[int]], position: dict[int, int]
+) -> dict[int, dict[int, Fraction]]:
+    """Reduced row echelon form in exact arithmetic, keyed by pivot position."""
+    basis: dict[int, dict[int, Fraction]] = {}
+    for row in rows:
+        vector: dict[int, Fraction] = {position[c]: Fraction(1) for c in row}
+        for pivot in [p for p in vector if p in basis]:
+            factor = vector.get(pivot)
+            if not factor:
+                continue
+            for col, value in basis[pivot].items():
+                updated = vector.get(col, Fraction(0)) - factor * value
+                if updated:
+                    vector[col] = updated
+                else:
+                    vector.pop(col, None)
+        if not vector:
+            continue
+        pivot = min(vector)
+        lead = vector[pivot]
+        if lead != 1:
+            vector = {col: value / lead for col, value in vector.items()}
+        for other in basis.values():
+            factor = other.get(pivot)
+            if factor:
+                for col, value in vector.items():
+                    updated = other.get(col, Fraction(0)) - factor * value
+                    if updated:
+                        other[col] = updated
+                    else:
+                        other.pop(col, None)
+        basis[pivot] = vector
+    return basis
+
+
+def small_set(classes: Classes, shown: Sequence[int], k: int) -> bool:
+    """Whether the shown rows' span holds the indicator of a set with fewer than k people."""
+    sizes = [classes.people_at_least([c]) for c in range(classes.count)]
+    involved = np.flatnonzero(classes.incidence[list(shown)].any(axis=0)) if shown else []
+    large = [c for c in involved if sizes[c] >= k]
+    # Small classes busiest first: pivots land on classes with people, the walk stops sooner.
+    small = sorted((c for c in involved if sizes[c] < k), key=lambda c: (-sizes[c], c))
+    if not small:
+        return False
+    position = {c: i for i, c in enumerate([*large, *small])}
+    rows = [np.flatnonzero(classes.incidence[r]).tolist() for r in shown]
+    basis = _echelon(rows, position)
+    offset = len(large)
+    reduced = [
+        {col - offset: value for col, value in vector.items()}
+        for pivot, vector in sorted(basis.items())
+        if pivot >= offset
+    ]
+    if not reduced:
+        return False
+    try:
+        return _walk(classes, reduced, small, k)
+    except _Limit:
+        return _small_set_program(classes, reduced, small, k)
+
+
+def _is_set(vector: dict[int, Fraction]) -> bool:
+    return all(value == 1 for value in vector.values())
+
+
+def _walk(classes: Classes, reduced: list[dict[int, Fraction]], small: list[int], k: int) -> bool:
+    """Depth-first over subsets of the reduced rows: a set's coefficient on a row is its pivot."""
+    pivots = [min(vector) for vector in reduced]
+    steps = 0
+    stack: list[tuple[int, dict[int, Fraction], list[int]]] = [(0, {}, [])]
+    while stack:
+        start, total, chosen = stack.pop()
+        for i in range(start, len(reduced)):
+            steps += 1
+            if steps > SEARCH_LIMIT:
+                raise _Limit
+            pivot_classes = [*chosen, small[pivots[i]]]
+            if classes.people_at_least(pivot_classes) >= k:
+                continue
+            vector = dict(total)
+            for col, value in reduced[i].items():
+                updated = vector.get(col, Fraction(0)) + value
+                if updated:
+                    vector[col] = updated
+                else:
+                    vector.pop(col, None)
+            if _is_set(vector) and classes.people_at_least(small[c] for c in vector) < k:
+                return True
+            stack.append((i + 1, vector, pivot_classes))
+    return False
+
+
+def _small_set_program(
+    classes: Classes, reduced: list[dict[int, Fraction]], small: list[int], k: int
+) -> bool:
+    """The same question as an integer program, for a span too entangled to walk.
+
+    A set in the span has coefficient 1 on the rows whose pivot it holds
+    and 0 on the others: one binary per row, one binary per class it may
+    hold, and the people lower bounds below k. A point found is verified
+    exactly; "infeasible" is HiGHS's proof.
+    """
+    program = _Program()
+    rows = [program.binary() for _ in reduced]
+    columns = sorted({col for vector in reduced for col in vector})
+    member = {col: program.binary() for col in columns}
+    for col in columns:
+        coefficients = {rows[i]: float(v[col]) for i, v in enumerate(reduced) if col in v}
+        coefficients[member[col]] = -1.0
+        program.constrain(coefficients, 0.0, 0.0)
+    program.constrain(dict.fromkeys(member.values(), 1.0), 1.0, math.inf)
+    for week in range(classes.weekly.shape[1]):
+        weights = {member[col]: float(classes.weekly[small[col], week]) for col in columns}
+        program.constrain(weights, -math.inf, k - 1)
+    where = {c: col for col, c in enumerate(small) if col in member}
+    per_period: dict[str, dict[int, float]] = {}
+    for name, members, people in classes.blocks:
+        if not all(c in where for c in members):
+            continue
+        # The block counts once all its classes are in the set.
+        flag = program.binary()
+        inside = [member[where[c]] for c in members]
+        program.constrain({flag: 1.0, **dict.fromkeys(inside, -1.0)}, 1 - len(inside), math.inf)
+        per_period.setdefault(name, {})[flag] = float(people)
+    for weights in per_period.values():
+        program.constrain(weights, -math.inf, k - 1)
+    found = program.solve({})
+    if found is None:
+        return False
+    vector: dict[int, Fraction] = {}
+    for i, var in enumerate(rows):
+        if found[var] == 1:
+            for col, value in reduced[i].items():
+                vector[col] = vector.get(col, Fraction(0)) + value
+    vector = {c: v for c, v in vector.items() if v}
+    if vector and _is_set(vector) and classes.people_at_least(small[c] for c in vector) < k:
+        return True
+    # The solver's point does not verify exactly: fail closed.
+    raise _Limit
+
+
+# --- the integer programs ---------------------------------------------------------------
+
+
+class _Program:
+    """A small integer program for HiGHS, kept in exact form so its points can be verified."""
+
+    def __init__(self) -> None:
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.rows: list[tuple[dict[int, float], float, float]] = []
+
+    def variable(self, lower: float, upper: float) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        return len(self.lower) - 1
+
+    def binary(self) -> int:
+        return self.variable(0, 1)
+
+    def constrain(self, coefficients: dict[int, float], lower: float, upper: float) -> int:
+        self.rows.append(({v: c for v, c in coefficients.items() if c}, lower, upper))
+        return len(self.rows) - 1
+
+    def build(self) -> Any:
+        import highspy
+
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("time_limit", SOLVE_SECONDS)
+        highs.setOptionValue("mip_rel_gap", 0.0)
+        lp = highspy.HighsLp()
+        n = len(self.lower)
+        lp.num_col_ = n
+        lp.num_row_ = len(self.rows)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.array(self.lower, dtype=float)
+        lp.col_upper_ = np.array([u if u != math.inf else highspy.kHighsInf for u in self.upper])
+        inf = highspy.kHighsInf
+        lp.row_lower_ = np.array([lo if lo != -math.inf else -inf for _, lo, _ in self.rows])
+        lp.row_upper_ = np.array([hi if hi != math.inf else inf for _, _, hi in self.rows])
+        starts, index, values = [0], [], []
+        columns: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        for r, (coefficients, _, _) in enumerate(self.rows):
+            for v, c in coefficients.items():
+                columns[v].append((r, c))
+        for column in columns:
+            for r, c in column:
+                index.append(r)
+                values.append(c)
+            starts.append(len(index))
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(values, dtype=float)
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+        highs.passModel(lp)
+        return highs
+
+    def solve(
+        self,
+        objective: dict[int, float],
+        *,
+        highs: Any = None,
+        fixed: dict[int, tuple[float, float]] | None = None,
+        rows: dict[int, tuple[float, float]] | None = None,
+    ) -> list[int] | None:
+        """Return a verified integer point optimising the objective, or None if there is none.
+
+        Raises ``_Limit`` when the solver stops without an answer it proved,
+        or returns a point that does not satisfy the program exactly.
+        """
+        import highspy
+
+        if highs is None:
+            highs = self.build()
+        n = len(self.lower)
+        cost = np.zeros(n)
+        for v, c in objective.items():
+            cost[v] = c
+        highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        for v, (lo, hi) in (fixed or {}).items():
+            highs.changeColBounds(v, lo, hi)
+        for r, (lo, hi) in (rows or {}).items():
+            highs.changeRowBounds(r, lo, hi)
+        try:
+            highs.run()
+            status = highs.getModelStatus()
+            if status == highspy.HighsModelStatus.kInfeasible:
+                return None
+            if status != highspy.HighsModelStatus.kOptimal:
+                raise _Limit
+            values = list(highs.getSolution().col_value)
+        finally:
+            for v in fixed or {}:
+                highs.changeColBounds(v, self.lower[v], _finite(self.upper[v]))
+            for r in rows or {}:
+                _, lo, hi = self.rows[r]
+                highs.changeRowBounds(r, _finite(lo), _finite(hi))
+        point = [round(x) for x in values]
+        if any(abs(x - p) > 1e-6 for x, p in zip(values, point, strict=True)):
+            raise _Limit
+        bounds = {**{v: (self.lower[v], self.upper[v]) for v in range(n)}, **(fixed or {})}
+        for v, (lo, hi) in bounds.items():
+            if not lo <= point[v] <= hi:
+                raise _Limit
+        for r, (coefficients, lo, hi) in enumerate(self.rows):
+            lo, hi = (rows or {}).get(r, (lo, hi))
+            value = sum(
+                Fraction(c).limit_denominator(10**9) * point[v] for v, c in coefficients.items()
+            )
+            if not lo <= value <= hi:
+                raise _Limit
+        return point
+
+
+def _finite(value: float) -> float:
+    import highspy
+
+    if value == math.inf:
+        return float(highspy.kHighsInf)
+    if value == -math.inf:
+        return -float(highspy.kHighsInf)
+    return value
+
+
+# --- check 2: people's values --------------------------------------------------------------
+
+
+def person_range(
+    scale: Scale, members: int, total: int, bands: Sequence[int] | None
+) -> tuple[int, int, set[int]]:
+    """One member's possible scores and bands when the class's total (and bands) are known."""
+    if members <= 0:
+        return scale.low, scale.high, set(range(len(scale.bands)))
+    if bands is None or not scale.bands:
+        low = max(scale.low, total - (members - 1) * scale.high)
+        high = min(scale.high, total - (members - 1) * scale.low)
+        possible = {j for j, (a, b) in enumerate(scale.bands) if a <= high and b >= low}
+        return low, high, possible
+    lows, highs, possible = [], [], set()
+    for j, count in enumerate(bands):
+        if count <= 0:
+            continue
+        rest = list(bands)
+        rest[j] -= 1
+        rest_low = sum(n * scale.bands[i][0] for i, n in enumerate(rest))
+        rest_high = sum(n * scale.bands[i][1] for i, n in enumerate(rest))
+        a = max(scale.bands[j][0], total - rest_high)
+        b = min(scale.bands[j][1], total - rest_low)
+        if a <= b:
+            lows.append(a)
+            highs.append(b)
+            possible.add(j)
+    if not possible:
+        return scale.low, scale.high, set(range(len(scale.bands)))
+    return min(lows), max(highs), possible
+
+
+def too_narrow(scale: Scale, share: float, low: int, high: int, bands: set[int]) -> str:
+    """Why one person's possible values say too much about them, or "" if they do not."""
+    if high <= low:
+        return Reason.NARROWED
+    if high - low < share * scale.span:
+        return Reason.NARROWED
+    if len(scale.bands) > 1 and len(bands) < 2:
+        return Reason.BAND
+    return ""
+
+
+def _row_totals(classes: Classes, rows: Sequence[Row], indices: Sequence[int]) -> dict[int, int]:
+    """The exact sum each row states: stored when released, else the cells' own."""
+    found = {}
+    for r in indices:
+        row = rows[r]
+        members = np.flatnonzero(classes.incidence[r])
+        unknown = any(not classes.known(c) for c in members)
+        if row.total is not None:
+            found[r] = row.total
+        elif unknown:
+            raise _Limit
+        else:
+            found[r] = int(classes.total[members].sum())
+    return found
+
+
+def _row_bands(
+    classes: Classes, rows: Sequence[Row], indices: Sequence[int]
+) -> dict[int, tuple[int, ...]]:
+    found = {}
+    for r in indices:
+        row = rows[r]
+        members = np.flatnonzero(classes.incidence[r])
+        if row.band_counts is not None:
+            found[r] = row.band_counts
+        elif any(not classes.known(c) for c in members):
+            raise _Limit
+        else:
+            found[r] = tuple(int(x) for x in classes.bands[members].sum(axis=0))
+    return found
+
+
+def values_exposed(
+    classes: Classes, rows: Sequence[Row], shown: Sequence[int], scale: Scale, share: float
+) -> str:
+    """Whether some person's score is pinned, narrowed, or left in one band; the reason if so."""
+    core = [r for r in shown if not rows[r].bands]
+    banded = [r for r in shown if rows[r].bands]
+    involved = (
+        set(np.flatnonzero(classes.incidence[list(shown)].any(axis=0)).tolist()) if shown else set()
+    )
+    scored = [c for c in sorted(involved) if classes.scored[c] > 0]
+    if not scored:
+        return ""
+    band_classes = (
+        set(np.flatnonzero(classes.incidence[banded].any(axis=0)).tolist()) & set(scored)
+        if banded
+        else set()
+    )
+    at_risk = []
+    for c in scored:
+        if not classes.known(c):
+            at_risk.append(c)
+            continue
+        # The worst case for the class's members: everything about it known. Its
+        # bands are known only if some released row counts answers per band.
+        bands = classes.bands[c].tolist() if c in band_classes else None
+        low, high, possible = person_range(
+            scale, int(classes.scored[c]), int(classes.total[c]), bands
+        )
+        if too_narrow(scale, share, low, high, possible):
+            at_risk.append(c)
+    if not at_risk:
+        return ""
+    totals = _row_totals(classes, rows, core)
+    band_totals = _row_bands(classes, rows, banded)
+    program = _Program()
+    sums: dict[int, int] = {}
+    for c in scored:
+        n = int(classes.scored[c])
+        sums[c] = program.variable(n * scale.low, n * scale.high)
+    counts: dict[tuple[int, int], int] = {}
+    nbands = len(scale.bands)
+    for c in sorted(band_classes):
+        n = int(classes.scored[c])
+        for j in range(nbands):
+            counts[(c, j)] = program.variable(0, n)
+        program.constrain({counts[(c, j)]: 1.0 for j in range(nbands)}, n, n)
+        program.constrain(
+            {sums[c]: -1.0, **{counts[(c, j)]: float(scale.bands[j][0]) for j in range(nbands)}},
+            -math.inf,
+            0,
+        )
+        program.constrain(
+            {sums[c]: 1.0, **{counts[(c, j)]: -float(scale.bands[j][1]) for j in range(nbands)}},
+            -math.inf,
+            0,
+        )
+    for r in core:
+        members = [c for c in np.flatnonzero(classes.incidence[r]) if c in sums]
+        program.constrain({sums[c]: 1.0 for c in members}, totals[r], totals[r])
+    for r in banded:
+        members = [c for c in np.flatnonzero(classes.incidence[r]) if c in sums]
+        for j in range(nbands):
+            value = band_totals[r][j]
+            program.constrain({counts[(c, j)]: 1.0 for c in members}, value, value)
+    people: dict[int, tuple[int, list[int]]] = {}
+    for c in at_risk:
+        n = int(classes.scored[c])
+        x = program.variable(scale.low, scale.high)
+        ys = [program.binary() for _ in range(nbands)]
+        if nbands:
+            program.constrain(dict.fromkeys(ys, 1.0), 1, 1)
+            program.constrain(
+                {x: 1.0, **{y: -float(scale.bands[j][0]) for j, y in enumerate(ys)}}, 0, math.inf
+            )
+            program.constrain(
+                {x: 1.0, **{y: -float(scale.bands[j][1]) for j, y in enumerate(ys)}}, -math.inf, 0
+            )
+        if c in band_classes:
+            for j, y in enumerate(ys):
+                program.constrain({counts[(c, j)]: 1.0, y: -1.0}, 0, math.inf)
+            program.constrain(
+                {
+                    sums[c]: 1.0,
+                    x: -1.0,
+                    **{counts[(c, j)]: -float(scale.bands[j][0]) for j in range(nbands)},
+                    **{y: float(scale.bands[j][0]) for j, y in enumerate(ys)},
+                },
+                0,
+                math.inf,
+            )
+            program.constrain(
+                {
+                    sums[c]: 1.0,
+                    x: -1.0,
+                    **{counts[(c, j)]: -float(scale.bands[j][1]) for j in range(nbands)},
+                    **{y: float(scale.bands[j][1]) for j, y in enumerate(ys)},
+                },
+                -math.inf,
+                0,
+            )
+        else:
+            program.constrain({sums[c]: 1.0, x: -1.0}, (n - 1) * scale.low, (n - 1) * scale.high)
+        people[c] = (x, ys)
+    highs = program.build()
+    budget = _Budget()
+    for c, (x, ys) in people.items():
+        budget.spend()
+        top = program.solve({x: -1.0}, highs=highs)
+        budget.spend()
+        bottom = program.solve({x: 1.0}, highs=highs)
+        if top is None or bottom is None:
+            # The true values satisfy every equation: "infeasible" is a solver error.
+            raise _Limit
+        possible = {j for j, y in enumerate(ys) if top[y] == 1 or bottom[y] == 1}
+        for j, y in enumerate(ys):
+            if len(possible) >= 2 or not nbands:
+                break
+            if j in possible:
+                continue
+            budget.spend()
+            found = program.solve({}, highs=highs, fixed={y: (1.0, 1.0)})
+            if found is not None:
+                possible.add(j)
+        reason = too_narrow(scale, share, bottom[x], top[x], possible)
+        if reason:
+            return reason
+    return ""
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.used = 0
+
+    def spend(self) -> None:
+        self.used += 1
+        if self.used > SOLVE_LIMIT:
+            raise _Limit
+
+
+# --- check 3: hidden cells --------------------------------------------------------------
+
+
+def hidden_pinned(
+    classes: Classes,
+    rows: Sequence[Row],
+    shown: Sequence[int],
+    hidden: Sequence[int],
+    complement: Sequence[int],
+    k: int,
+    scale: Scale | None,
+    per_week: int,
+) -> bool:
+    """Whether the released counts and sums rule out that a small hidden cell is empty, or not."""
+    small = [r for r in hidden if classes.incidence[r].any()]
+    if not small:
+        return False
+    core = [r for r in shown if not rows[r].bands]
+    involved = np.flatnonzero(classes.incidence[[*core, *small, *complement]].any(axis=0))
+    program = _Program()
+    counts = {c: program.variable(0, math.inf) for c in involved.tolist()}
+    sums: dict[int, int] = {}
+    if scale is not None:
+        for c in involved.tolist():
+            scored = counts[c]
+            if classes.scored[c] != classes.responses[c]:
+                scored = program.variable(0, math.inf)
+                program.constrain({scored: 1.0, counts[c]: -1.0}, -math.inf, 0)
+            sums[c] = program.variable(-math.inf, math.inf)
+            program.constrain({sums[c]: 1.0, scored: -float(scale.low)}, 0, math.inf)
+            program.constrain({sums[c]: 1.0, scored: -float(scale.high)}, -math.inf, 0)
+    totals = _row_totals(classes, rows, core) if scale is not None else {}
+    for r in core:
+        members = np.flatnonzero(classes.incidence[r]).tolist()
+        value = int(classes.responses[members].sum())
+        program.constrain({counts[c]: 1.0 for c in members}, value, value)
+        if scale is not None:
+            program.constrain({sums[c]: 1.0 for c in members}, totals[r], totals[r])
+    for r in complement:
+        members = np.flatnonzero(classes.incidence[r]).tolist()
+        program.constrain({counts[c]: 1.0 for c in members}, k, math.inf)
+    checks = {}
+    for r in small:
+        members = np.flatnonzero(classes.incidence[r]).tolist()
+        weeks = rows[r].weeks
+        span = len(weeks) if weeks is not None else classes.weekly.shape[1]
+        upper = (k - 1) * max(span, 1) * max(per_week, 1)
+        checks[r] = program.constrain({counts[c]: 1.0 for c in members}, 0, upper)
+    highs = program.build()
+    budget = _Budget()
+    for r, index in checks.items():
+        members = np.flatnonzero(classes.incidence[r]).tolist()
+        truth = int(classes.responses[members].sum())
+        _, _, upper = program.rows[index]
+        wanted = (1.0, upper) if truth == 0 else (0.0, 0.0)
+        if truth == 0 and upper < 1:
+            return True
+        budget.spend()
+        if program.solve({}, highs=highs, rows={index: wanted}) is None:
+            return True
+    return False
+
+
+# --- the whole check ---------------------------------------------------------------------
+
+
+class Auditor:
+    """One window's rows, already released or hidden, and the checks of new ones against them."""
+
+    def __init__(self, window: Window, ledger: Sequence[Row]) -> None:
+        self.window = window
+        self.ledger = list(ledger)
+
+    def decide(self, candidates: Sequence[Row]) -> list[tuple[bool, str]]:
+        """Release each candidate in order if it is safe with everything before it.
+
+        Candidates hidden already (``state`` small) are only protected, never
+        released. The batch is first checked whole; if that fails, the
+        longest safe prefix is found by halving and the candidate after it
+        refused, exactly as checking one by one would decide.
+        """
+        rows = [*self.ledger, *candidates]
+        classes = Classes(self.window, rows)
+        base = len(self.ledger)
+        shown = [i for i, r in enumerate(self.ledger) if r.state == SHOWN]
+        small = [i for i, r in enumerate(rows) if r.state == SMALL]
+        complement = [i for i, r in enumerate(self.ledger) if r.state == COMPLEMENT]
+        wanted = [base + i for i, r in enumerate(candidates) if r.state == SHOWN]
+        decisions: dict[int, tuple[bool, str]] = {
+            base + i: (False, "") for i, r in enumerate(candidates) if r.state != SHOWN
+        }
+        start = 0
+        while start < len(wanted):
+            rest = wanted[start:]
+            verdict = self._verdict(classes, rows, shown + rest, small, complement)
+            # Why each prefix known unsafe is unsafe, by its length.
+            reasons = {len(rest): verdict.reason}
+            if verdict.safe:
+                prefix = len(rest)
+            else:
+                # rest[:low] is known safe, rest[:high + 1] known unsafe.
+                low, high = 0, len(rest) - 1
+                while low < high:
+                    middle = (low + high + 1) // 2
+                    found = self._verdict(classes, rows, shown + rest[:middle], small, complement)
+                    if found.safe:
+                        low = middle
+                    else:
+                        high = middle - 1
+                        reasons[middle] = found.reason
+                prefix = low
+            refusal = reasons.get(prefix + 1, "")
+            for r in rest[:prefix]:
+                decisions[r] = (True, "")
+                shown.append(r)
+            if prefix < len(rest):
+                decisions[rest[prefix]] = (False, refusal or Reason.GAVE_UP)
+                complement.append(rest[prefix])
+            start += prefix + 1
+        return [decisions[base + i] for i in range(len(candidates))]
+
+    def verdict(self, candidates: Sequence[Row]) -> Verdict:
+        """Whether the ledger with all the candidates shown keeps everyone hidden."""
+        rows = [*self.ledger, *candidates]
+        classes = Classes(self.window, rows)
+        shown = [i for i, r in enumerate(rows) if r.state == SHOWN]
+        small = [i for i, r in enumerate(rows) if r.state == SMALL]
+        complement = [i for i, r in enumerate(rows) if r.state == COMPLEMENT]
+        return self._verdict(classes, rows, shown, small, complement)
+
+    def _verdict(
+        self,
+        classes: Classes,
+        rows: Sequence[Row],
+        shown: list[int],
+        small: list[int],
+        complement: list[int],
+    ) -> Verdict:
+        window = self.window
+        core = [r for r in shown if not rows[r].bands]
+        try:
+            if core and small_set(classes, core, window.k):
+                return Verdict(False, Reason.SMALL_SET)
+            banded = [r for r in shown if rows[r].bands]
+            if banded and small_set(classes, banded, window.k):
+                return Verdict(False, Reason.SMALL_SET)
+            if window.scale is not None and shown:
+                reason = values_exposed(classes, rows, shown, window.scale, window.share)
+                if reason:
+                    return Verdict(False, reason)
+            if small and hidden_pinned(
+                classes, rows, shown, small, complement, window.k, window.scale, window.per_week
+            ):
+                return Verdict(False, Reason.EMPTY)
+        except _Limit:
+            return Verdict(False, Reason.GAVE_UP)
+        return Verdict.ok()
