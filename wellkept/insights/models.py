@@ -47,12 +47,12 @@ class InsightsSettings(models.Model):
         help_text="Add calibrated noise (differential privacy) to every released figure.",
     )
     epsilon_per_quarter = models.FloatField(
-        default=2.0,
+        default=18.0,
         validators=[MinValueValidator(0.01), MaxValueValidator(20.0)],
         help_text="Privacy budget (epsilon) for everything released about one quarter's data.",
     )
     epsilon_per_release = models.FloatField(
-        default=0.1,
+        default=1.0,
         validators=[MinValueValidator(0.001), MaxValueValidator(5.0)],
         help_text="Epsilon spent by the one release of each period's figures.",
     )

@@ -211,6 +211,3 @@ def _score_range(family: str) -> tuple[int, int]:
     instrument = instruments().get(family)
     return (instrument.minimum, instrument.maximum) if instrument is not None else (0, 0)
 
-
-# Periods one quarter's budget must pay for: up to 14 weeks, 3 months and the quarter.
-PERIODS_PER_QUARTER = 18

@@ -217,7 +217,13 @@ def export_pdf(request: HttpRequest) -> HttpResponse:
 # ---- The privacy officer's settings ------------------------------------------------
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
-SETTINGS_FIELDS = ("min_group_size", "dp_enabled", "epsilon_per_quarter", "epsilon_per_release")
+SETTINGS_FIELDS = (
+    "min_group_size",
+    "narrowing_share",
+    "dp_enabled",
+    "epsilon_per_quarter",
+    "epsilon_per_release",
+)
 # Enough quarters to cover every period a dashboard can show (MAX_PERIODS
 # weeks or months), without listing the organisation's whole history.
 BUDGET_QUARTERS = 4
@@ -307,7 +313,8 @@ def disclosure_settings(request: HttpRequest, organisation: Organisation) -> Htt
         else:
             messages.success(
                 request,
-                f"Saved. Minimum group size {saved.min_group_size}; differential privacy "
+                f"Saved. Minimum group size {saved.min_group_size}; scores kept uncertain over "
+                f"{saved.narrowing_share:g} of the range; differential privacy "
                 f"{'on' if saved.dp_enabled else 'off'}. The settings apply to groups "
                 "released from now on.",
             )

@@ -47,6 +47,12 @@ class Command(BaseCommand):
         settings.add_argument("--dp", metavar="on|off")
         settings.add_argument("--epsilon-per-quarter", type=float, metavar="EPS")
         settings.add_argument("--epsilon-per-release", type=float, metavar="EPS")
+        settings.add_argument(
+            "--narrowing-share",
+            type=float,
+            metavar="SHARE",
+            help="keep each person's score uncertain over at least this share of the range",
+        )
 
     def _organisations(self, slug: str | None) -> list[Organisation]:
         if slug is None:
@@ -103,6 +109,7 @@ class Command(BaseCommand):
                 dp_enabled=_on_off(options["dp"]) if options["dp"] is not None else None,
                 epsilon_per_quarter=options["epsilon_per_quarter"],
                 epsilon_per_release=options["epsilon_per_release"],
+                narrowing_share=options["narrowing_share"],
             )
         except ValidationError as exc:
             raise CommandError(" ".join(_messages(exc))) from None
@@ -112,7 +119,8 @@ class Command(BaseCommand):
             f"{organisation.slug}: minimum group size {current.min_group_size}; "
             f"differential privacy {'on' if current.dp_enabled else 'off'} "
             f"(epsilon {current.epsilon_per_release} per release, "
-            f"{current.epsilon_per_quarter} per quarter)."
+            f"{current.epsilon_per_quarter} per quarter); scores kept uncertain over "
+            f"{current.narrowing_share:g} of the range."
         )
 
 
