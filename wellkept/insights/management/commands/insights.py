@@ -14,7 +14,11 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.actors import SystemActor
 from wellkept.assessments.models import Response
-from wellkept.insights.services import insights_rebuild, insights_settings_update
+from wellkept.insights.services import (
+    insights_rebuild,
+    insights_release_periods,
+    insights_settings_update,
+)
 from wellkept.orgs.models import Organisation
 
 
@@ -41,6 +45,11 @@ class Command(BaseCommand):
         )
         rebuild.add_argument("--organisation", metavar="SLUG", help="Only this organisation.")
         rebuild.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        sub.add_parser(
+            "release-periods",
+            help="Differential privacy: noise each closed period once, ahead of viewers "
+            "(idempotent; the scheduler runs it daily).",
+        )
         settings = sub.add_parser("settings", help="Show or change disclosure control.")
         settings.add_argument("--organisation", metavar="SLUG", required=True)
         settings.add_argument("--min-group-size", type=int, metavar="K")
@@ -68,6 +77,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "rebuild":
             self._rebuild(options)
+        elif options["action"] == "release-periods":
+            self.stdout.write(insights_release_periods().summary())
         else:
             self._settings(options)
 

@@ -1,4 +1,4 @@
-"""wellkept scheduler: the embedded default's clock for recurring jobs (retention, daily).
+"""wellkept scheduler: the embedded default's clock for recurring jobs (retention, insights; daily).
 
 Production runs the same jobs from cron or a systemd timer instead (see
 docs/retention-and-erasure.md); each job is idempotent, so running one twice
@@ -37,8 +37,19 @@ def _retention() -> str:
     return retention_run().summary()
 
 
+def _insights_periods() -> str:
+    from wellkept.insights.services import insights_release_periods
+
+    return insights_release_periods().summary()
+
+
 def jobs() -> list[Job]:
-    return [Job("retention", settings.WELLKEPT_RETENTION_HOUR, _retention)]
+    return [
+        Job("retention", settings.WELLKEPT_RETENTION_HOUR, _retention),
+        # Periods close at midnight on Sunday: noise them (differential-privacy
+        # mode only) before the first viewer of the day asks.
+        Job("insights-periods", 0, _insights_periods),
+    ]
 
 
 def _state_path() -> Path:
