@@ -116,7 +116,7 @@ def as_csv(dashboard: Dashboard) -> bytes:
         writer.writerow(_safe(cells(line, dashboard.k)))
     if dashboard.bands:
         writer.writerow([])
-        writer.writerow(["Severity band", "People"])
+        writer.writerow(["Severity band", "Answers (each answer counts once)"])
         for label, count in bands(dashboard):
             writer.writerow(_safe([label, count]))
     return out.getvalue().encode("utf-8")
@@ -180,7 +180,13 @@ def as_pdf(dashboard: Dashboard) -> bytes:
         pdf.ln(4)
         pdf.set_font("Helvetica", "B", 9)
         label = dashboard.latest.label if dashboard.latest else ""
-        pdf.cell(0, 6, _latin1(f"Severity bands, {label}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            6,
+            _latin1(f"Answers per severity band, {label} (each answer counts once)"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_font("Helvetica", "", 8)
         for band, count in bands(dashboard):
             pdf.cell(60, 5, _latin1(band), border=1)
