@@ -275,6 +275,10 @@ class Classes:
             .reshape(n, weeks)
             .astype(np.int64)
         )
+        # Verified worlds found by the solver, kept for the rest of the batch:
+        # a world that satisfies more figures satisfies fewer too.
+        self.value_points: list[_Point] = []
+        self.count_points: list[_Point] = []
         self.blocks = [
             (name, frozenset(np.unique(regular[atoms]).tolist()), people)
             for name, atoms, people in window.blocks
@@ -618,10 +622,10 @@ def _row_totals(classes: Classes, rows: Sequence[Row], indices: Sequence[int]) -
     for r in indices:
         row = rows[r]
         members = np.flatnonzero(classes.incidence[r])
-        unknown = any(not classes.known(c) for c in members)
         if row.total is not None:
-            found[r] = row.total
-        elif unknown:
+            found[r] = int(row.total)
+        elif any(not classes.known(c) for c in members):
+            # A row over erased answers whose total was not kept: nothing to reason with.
             raise _Limit
         else:
             found[r] = int(classes.total[members].sum())
@@ -636,7 +640,7 @@ def _row_bands(
         row = rows[r]
         members = np.flatnonzero(classes.incidence[r])
         if row.band_counts is not None:
-            found[r] = row.band_counts
+            found[r] = tuple(int(x) for x in row.band_counts)
         elif any(not classes.known(c) for c in members):
             raise _Limit
         else:
@@ -644,133 +648,228 @@ def _row_bands(
     return found
 
 
-def values_exposed(
-    classes: Classes, rows: Sequence[Row], shown: Sequence[int], scale: Scale, share: float
-) -> str:
-    """Whether some person's score is pinned, narrowed, or left in one band; the reason if so."""
-    core = [r for r in shown if not rows[r].bands]
-    banded = [r for r in shown if rows[r].bands]
-    involved = (
-        set(np.flatnonzero(classes.incidence[list(shown)].any(axis=0)).tolist()) if shown else set()
-    )
-    scored = [c for c in sorted(involved) if classes.scored[c] > 0]
-    if not scored:
-        return ""
-    band_classes = (
-        set(np.flatnonzero(classes.incidence[banded].any(axis=0)).tolist()) & set(scored)
-        if banded
-        else set()
-    )
-    at_risk = []
-    for c in scored:
-        if not classes.known(c):
-            at_risk.append(c)
-            continue
-        # The worst case for the class's members: everything about it known. Its
-        # bands are known only if some released row counts answers per band.
-        bands = classes.bands[c].tolist() if c in band_classes else None
-        low, high, possible = person_range(
-            scale, int(classes.scored[c]), int(classes.total[c]), bands
+@dataclass
+class _Point:
+    """A whole world of class totals: every released figure holds in it, verified exactly."""
+
+    sums: dict[int, int]
+    counts: dict[int, int] = field(default_factory=dict)
+    scored: dict[int, int] = field(default_factory=dict)
+    bands: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+
+class _ValueModel:
+    """Check 2's equations in class space: each class's total score (and band counts)."""
+
+    def __init__(
+        self, classes: Classes, rows: Sequence[Row], shown: Sequence[int], scale: Scale
+    ) -> None:
+        self.classes = classes
+        self.scale = scale
+        self.core = [r for r in shown if not rows[r].bands]
+        self.banded = [r for r in shown if rows[r].bands]
+        incidence = classes.incidence
+        involved = np.flatnonzero(incidence[list(shown)].any(axis=0)) if shown else []
+        self.scored = [int(c) for c in involved if classes.scored[c] > 0]
+        self.band_classes: set[int] = (
+            set(np.flatnonzero(incidence[self.banded].any(axis=0)).tolist()) & set(self.scored)
+            if self.banded
+            else set()
         )
-        if too_narrow(scale, share, low, high, possible):
-            at_risk.append(c)
-    if not at_risk:
-        return ""
-    totals = _row_totals(classes, rows, core)
-    band_totals = _row_bands(classes, rows, banded)
-    program = _Program()
-    sums: dict[int, int] = {}
-    for c in scored:
-        n = int(classes.scored[c])
-        sums[c] = program.variable(n * scale.low, n * scale.high)
-    counts: dict[tuple[int, int], int] = {}
-    nbands = len(scale.bands)
-    for c in sorted(band_classes):
-        n = int(classes.scored[c])
-        for j in range(nbands):
-            counts[(c, j)] = program.variable(0, n)
-        program.constrain({counts[(c, j)]: 1.0 for j in range(nbands)}, n, n)
-        program.constrain(
-            {sums[c]: -1.0, **{counts[(c, j)]: float(scale.bands[j][0]) for j in range(nbands)}},
-            -math.inf,
-            0,
-        )
-        program.constrain(
-            {sums[c]: 1.0, **{counts[(c, j)]: -float(scale.bands[j][1]) for j in range(nbands)}},
-            -math.inf,
-            0,
-        )
-    for r in core:
-        members = [c for c in np.flatnonzero(classes.incidence[r]) if c in sums]
-        program.constrain({sums[c]: 1.0 for c in members}, totals[r], totals[r])
-    for r in banded:
-        members = [c for c in np.flatnonzero(classes.incidence[r]) if c in sums]
-        for j in range(nbands):
-            value = band_totals[r][j]
-            program.constrain({counts[(c, j)]: 1.0 for c in members}, value, value)
-    people: dict[int, tuple[int, list[int]]] = {}
-    for c in at_risk:
-        n = int(classes.scored[c])
-        x = program.variable(scale.low, scale.high)
-        ys = [program.binary() for _ in range(nbands)]
-        if nbands:
-            program.constrain(dict.fromkeys(ys, 1.0), 1, 1)
-            program.constrain(
-                {x: 1.0, **{y: -float(scale.bands[j][0]) for j, y in enumerate(ys)}}, 0, math.inf
+        self.totals = _row_totals(classes, rows, self.core)
+        self.band_totals = _row_bands(classes, rows, self.banded)
+        scored = set(self.scored)
+        self.members = {
+            r: [int(c) for c in np.flatnonzero(incidence[r]) if c in scored]
+            for r in [*self.core, *self.banded]
+        }
+
+    def holds(self, point: _Point) -> bool:
+        """Whether every equation and bound holds in the point, in exact integers."""
+        scale, n = self.scale, self.classes.scored
+        for c in self.scored:
+            value = point.sums.get(c)
+            if value is None or not n[c] * scale.low <= value <= n[c] * scale.high:
+                return False
+        for c in self.band_classes:
+            counts = point.bands.get(c)
+            if counts is None or sum(counts) != n[c] or min(counts) < 0:
+                return False
+            low = sum(k * b[0] for k, b in zip(counts, scale.bands, strict=True))
+            high = sum(k * b[1] for k, b in zip(counts, scale.bands, strict=True))
+            if not low <= point.sums[c] <= high:
+                return False
+        for r in self.core:
+            if sum(point.sums[c] for c in self.members[r]) != self.totals[r]:
+                return False
+        for r in self.banded:
+            for j, wanted in enumerate(self.band_totals[r]):
+                if sum(point.bands[c][j] for c in self.members[r]) != wanted:
+                    return False
+        return True
+
+    def person(self, point: _Point, c: int) -> tuple[int, int, set[int]]:
+        bands = point.bands.get(c) if c in self.band_classes else None
+        return person_range(self.scale, int(self.classes.scored[c]), point.sums[c], bands)
+
+    def program(self) -> tuple[_Program, dict[int, int], dict[tuple[int, int], int]]:
+        scale = self.scale
+        program = _Program()
+        sums = {
+            c: program.variable(
+                int(self.classes.scored[c]) * scale.low, int(self.classes.scored[c]) * scale.high
             )
+            for c in self.scored
+        }
+        counts: dict[tuple[int, int], int] = {}
+        nbands = len(scale.bands)
+        for c in sorted(self.band_classes):
+            n = int(self.classes.scored[c])
+            for j in range(nbands):
+                counts[(c, j)] = program.variable(0, n)
+            program.constrain({counts[(c, j)]: 1 for j in range(nbands)}, n, n)
             program.constrain(
-                {x: 1.0, **{y: -float(scale.bands[j][1]) for j, y in enumerate(ys)}}, -math.inf, 0
-            )
-        if c in band_classes:
-            for j, y in enumerate(ys):
-                program.constrain({counts[(c, j)]: 1.0, y: -1.0}, 0, math.inf)
-            program.constrain(
-                {
-                    sums[c]: 1.0,
-                    x: -1.0,
-                    **{counts[(c, j)]: -float(scale.bands[j][0]) for j in range(nbands)},
-                    **{y: float(scale.bands[j][0]) for j, y in enumerate(ys)},
-                },
-                0,
-                math.inf,
-            )
-            program.constrain(
-                {
-                    sums[c]: 1.0,
-                    x: -1.0,
-                    **{counts[(c, j)]: -float(scale.bands[j][1]) for j in range(nbands)},
-                    **{y: float(scale.bands[j][1]) for j, y in enumerate(ys)},
-                },
+                {sums[c]: -1, **{counts[(c, j)]: scale.bands[j][0] for j in range(nbands)}},
                 -math.inf,
                 0,
             )
-        else:
-            program.constrain({sums[c]: 1.0, x: -1.0}, (n - 1) * scale.low, (n - 1) * scale.high)
+            program.constrain(
+                {sums[c]: 1, **{counts[(c, j)]: -scale.bands[j][1] for j in range(nbands)}},
+                -math.inf,
+                0,
+            )
+        for r in self.core:
+            program.constrain({sums[c]: 1 for c in self.members[r]}, self.totals[r], self.totals[r])
+        for r in self.banded:
+            for j in range(nbands):
+                value = self.band_totals[r][j]
+                program.constrain({counts[(c, j)]: 1 for c in self.members[r]}, value, value)
+        return program, sums, counts
+
+    def point(
+        self, found: list[int], sums: dict[int, int], counts: dict[tuple[int, int], int]
+    ) -> _Point:
+        nbands = len(self.scale.bands)
+        return _Point(
+            sums={c: found[v] for c, v in sums.items()},
+            bands={c: tuple(found[counts[(c, j)]] for j in range(nbands)) for c in self.band_classes},
+        )
+
+
+def values_exposed(
+    classes: Classes, rows: Sequence[Row], shown: Sequence[int], scale: Scale, share: float
+) -> str:
+    """Whether some person's score is pinned, narrowed, or left in one band; the reason if so.
+
+    One person per class stands for all its members. Their possible scores
+    are the union, over every world of class totals that satisfies the
+    released figures, of what the class total allows one member; the
+    worlds are points found by the solver (extreme totals, or a member in
+    another band) and kept for the rest of the batch, each one verified
+    in exact integers before it is used.
+    """
+    model = _ValueModel(classes, rows, shown, scale)
+    if not model.scored:
+        return ""
+    pool: list[_Point] = classes.value_points
+    if all(classes.known(c) for c in model.scored):
+        pool.append(
+            _Point(
+                sums={c: int(classes.total[c]) for c in model.scored},
+                bands={c: tuple(int(x) for x in classes.bands[c]) for c in model.band_classes},
+            )
+        )
+    valid = [p for p in pool if model.holds(p)]
+    at_risk = [c for c in model.scored if _narrow(model, valid, c, share)]
+    if not at_risk:
+        return ""
+    program, sums, counts = model.program()
+    people: dict[int, tuple[int, list[int]]] = {}
+    nbands = len(scale.bands)
+    for c in at_risk:
+        if c not in model.band_classes:
+            continue
+        # A class whose band counts are released: one member, explicitly.
+        n = int(classes.scored[c])
+        x = program.variable(scale.low, scale.high)
+        ys = [program.binary() for _ in range(nbands)]
+        program.constrain(dict.fromkeys(ys, 1), 1, 1)
+        program.constrain({x: 1, **{y: -scale.bands[j][0] for j, y in enumerate(ys)}}, 0, math.inf)
+        program.constrain({x: 1, **{y: -scale.bands[j][1] for j, y in enumerate(ys)}}, -math.inf, 0)
+        for j, y in enumerate(ys):
+            program.constrain({counts[(c, j)]: 1, y: -1}, 0, math.inf)
+        rest_low = {counts[(c, j)]: -scale.bands[j][0] for j in range(nbands)}
+        rest_high = {counts[(c, j)]: -scale.bands[j][1] for j in range(nbands)}
+        program.constrain(
+            {sums[c]: 1, x: -1, **rest_low, **{y: scale.bands[j][0] for j, y in enumerate(ys)}},
+            0,
+            math.inf,
+        )
+        program.constrain(
+            {sums[c]: 1, x: -1, **rest_high, **{y: scale.bands[j][1] for j, y in enumerate(ys)}},
+            -math.inf,
+            0,
+        )
+        del n
         people[c] = (x, ys)
     highs = program.build()
     budget = _Budget()
-    for c, (x, ys) in people.items():
+
+    def search(objective: dict[int, float], **changes: Any) -> None:
         budget.spend()
-        top = program.solve({x: -1.0}, highs=highs)
-        budget.spend()
-        bottom = program.solve({x: 1.0}, highs=highs)
-        if top is None or bottom is None:
-            # The true values satisfy every equation: "infeasible" is a solver error.
+        found = program.solve(objective, highs=highs, **changes)
+        if found is None:
+            # The true world satisfies every figure: "infeasible" is a solver error.
             raise _Limit
-        possible = {j for j, y in enumerate(ys) if top[y] == 1 or bottom[y] == 1}
-        for j, y in enumerate(ys):
-            if len(possible) >= 2 or not nbands:
-                break
-            if j in possible:
-                continue
-            budget.spend()
-            found = program.solve({}, highs=highs, fixed={y: (1.0, 1.0)})
-            if found is not None:
-                possible.add(j)
-        reason = too_narrow(scale, share, bottom[x], top[x], possible)
+        point = model.point(found, sums, counts)
+        if not model.holds(point):
+            raise _Limit
+        valid.append(point)
+        pool.append(point)
+
+    for c in at_risk:
+        if c in people:
+            x, ys = people[c]
+            for objective in ({x: -1.0}, {x: 1.0}):
+                if _narrow(model, valid, c, share):
+                    search(objective)
+            for j, y in enumerate(ys):
+                if not _narrow(model, valid, c, share):
+                    break
+                if j not in _bands_seen(model, valid, c):
+                    try:
+                        search({}, fixed={y: (1.0, 1.0)})
+                    except _Limit:
+                        continue
+        else:
+            for objective in ({sums[c]: -1.0}, {sums[c]: 1.0}):
+                if _narrow(model, valid, c, share):
+                    search(objective)
+        reason = _narrow(model, valid, c, share)
         if reason:
             return reason
     return ""
+
+
+def _bands_seen(model: _ValueModel, points: Sequence[_Point], c: int) -> set[int]:
+    found: set[int] = set()
+    for point in points:
+        found |= model.person(point, c)[2]
+    return found
+
+
+def _narrow(model: _ValueModel, points: Sequence[_Point], c: int, share: float) -> str:
+    """What the verified points show of one member of class c: too little uncertainty, or ""."""
+    if not points:
+        return Reason.NARROWED
+    low, high, bands = model.scale.high, model.scale.low, set()
+    for point in points:
+        a, b, possible = model.person(point, c)
+        low, high = min(low, a), max(high, b)
+        bands |= possible
+    # Within one world a member takes every score between its extremes (the
+    # others absorb the rest), so the bands that interval meets are all possible.
+    return too_narrow(model.scale, share, low, high, bands)
 
 
 class _Budget:
@@ -786,6 +885,77 @@ class _Budget:
 # --- check 3: hidden cells --------------------------------------------------------------
 
 
+class _CountModel:
+    """Check 3's equations in class space: answers, scored answers and total score per class."""
+
+    def __init__(
+        self,
+        classes: Classes,
+        rows: Sequence[Row],
+        shown: Sequence[int],
+        hidden: Sequence[int],
+        complement: Sequence[int],
+        k: int,
+        scale: Scale | None,
+        per_week: int,
+    ) -> None:
+        self.classes = classes
+        self.scale = scale
+        self.k = k
+        incidence = classes.incidence
+        self.core = [r for r in shown if not rows[r].bands]
+        self.hidden = [r for r in hidden if incidence[r].any()]
+        self.complement = list(complement)
+        involved = np.flatnonzero(incidence[[*self.core, *self.hidden, *self.complement]].any(axis=0))
+        self.involved = [int(c) for c in involved]
+        self.members = {
+            r: [int(c) for c in np.flatnonzero(incidence[r])]
+            for r in [*self.core, *self.hidden, *self.complement]
+        }
+        self.responses = {r: int(classes.responses[self.members[r]].sum()) for r in self.core}
+        self.totals = _row_totals(classes, rows, self.core) if scale is not None else {}
+        self.upper = {}
+        for r in self.hidden:
+            weeks = rows[r].weeks
+            span = len(weeks) if weeks is not None else classes.weekly.shape[1]
+            # Hidden for being small: fewer than k people, each answering at
+            # most once a week per schedule.
+            self.upper[r] = (k - 1) * max(span, 1) * max(per_week, 1)
+        # A class is never larger than a shown row that holds it.
+        self.cap: dict[int, float] = dict.fromkeys(self.involved, math.inf)
+        for r in self.core:
+            for c in self.members[r]:
+                self.cap[c] = min(self.cap[c], self.responses[r])
+        self.split = {
+            c for c in self.involved if classes.scored[c] != classes.responses[c]
+        }
+
+    def holds(self, point: _Point) -> bool:
+        scale = self.scale
+        for c in self.involved:
+            n = point.counts.get(c)
+            if n is None or n < 0 or n > self.cap[c]:
+                return False
+            if scale is not None:
+                m = point.scored.get(c, n)
+                if m < 0 or m > n or (c not in self.split and m != n):
+                    return False
+                if not m * scale.low <= point.sums.get(c, 0) <= m * scale.high:
+                    return False
+        for r in self.core:
+            if sum(point.counts[c] for c in self.members[r]) != self.responses[r]:
+                return False
+            if scale is not None and sum(point.sums[c] for c in self.members[r]) != self.totals[r]:
+                return False
+        for r in self.complement:
+            if sum(point.counts[c] for c in self.members[r]) < self.k:
+                return False
+        for r in self.hidden:
+            if sum(point.counts[c] for c in self.members[r]) > self.upper[r]:
+                return False
+        return True
+
+
 def hidden_pinned(
     classes: Classes,
     rows: Sequence[Row],
@@ -797,53 +967,77 @@ def hidden_pinned(
     per_week: int,
 ) -> bool:
     """Whether the released counts and sums rule out that a small hidden cell is empty, or not."""
-    small = [r for r in hidden if classes.incidence[r].any()]
-    if not small:
+    model = _CountModel(classes, rows, shown, hidden, complement, k, scale, per_week)
+    if not model.hidden:
         return False
-    core = [r for r in shown if not rows[r].bands]
-    involved = np.flatnonzero(classes.incidence[[*core, *small, *complement]].any(axis=0))
+    pool: list[_Point] = classes.count_points
+    if all(classes.known(c) for c in model.involved):
+        pool.append(
+            _Point(
+                sums={c: int(classes.total[c]) for c in model.involved},
+                counts={c: int(classes.responses[c]) for c in model.involved},
+                scored={c: int(classes.scored[c]) for c in model.involved},
+            )
+        )
+    valid = [p for p in pool if model.holds(p)]
+
+    def settled(r: int) -> bool:
+        sizes = {sum(p.counts[c] for c in model.members[r]) for p in valid}
+        return not (0 in sizes and any(n >= 1 for n in sizes))
+
+    waiting = [r for r in model.hidden if settled(r)]
+    if not waiting:
+        return False
     program = _Program()
-    counts = {c: program.variable(0, math.inf) for c in involved.tolist()}
+    counts = {c: program.variable(0, model.cap[c]) for c in model.involved}
+    scored = dict(counts)
     sums: dict[int, int] = {}
     if scale is not None:
-        for c in involved.tolist():
-            scored = counts[c]
-            if classes.scored[c] != classes.responses[c]:
-                scored = program.variable(0, math.inf)
-                program.constrain({scored: 1.0, counts[c]: -1.0}, -math.inf, 0)
-            sums[c] = program.variable(-math.inf, math.inf)
-            program.constrain({sums[c]: 1.0, scored: -float(scale.low)}, 0, math.inf)
-            program.constrain({sums[c]: 1.0, scored: -float(scale.high)}, -math.inf, 0)
-    totals = _row_totals(classes, rows, core) if scale is not None else {}
-    for r in core:
-        members = np.flatnonzero(classes.incidence[r]).tolist()
-        value = int(classes.responses[members].sum())
-        program.constrain({counts[c]: 1.0 for c in members}, value, value)
+        for c in model.involved:
+            if c in model.split:
+                scored[c] = program.variable(0, model.cap[c])
+                program.constrain({scored[c]: 1, counts[c]: -1}, -math.inf, 0)
+            cap = model.cap[c]
+            sums[c] = program.variable(
+                -math.inf if cap == math.inf else min(0, scale.low) * cap,
+                math.inf if cap == math.inf else max(0, scale.high) * cap,
+            )
+            program.constrain({sums[c]: 1, scored[c]: -scale.low}, 0, math.inf)
+            program.constrain({sums[c]: 1, scored[c]: -scale.high}, -math.inf, 0)
+    for r in model.core:
+        members = model.members[r]
+        program.constrain({counts[c]: 1 for c in members}, model.responses[r], model.responses[r])
         if scale is not None:
-            program.constrain({sums[c]: 1.0 for c in members}, totals[r], totals[r])
-    for r in complement:
-        members = np.flatnonzero(classes.incidence[r]).tolist()
-        program.constrain({counts[c]: 1.0 for c in members}, k, math.inf)
-    checks = {}
-    for r in small:
-        members = np.flatnonzero(classes.incidence[r]).tolist()
-        weeks = rows[r].weeks
-        span = len(weeks) if weeks is not None else classes.weekly.shape[1]
-        upper = (k - 1) * max(span, 1) * max(per_week, 1)
-        checks[r] = program.constrain({counts[c]: 1.0 for c in members}, 0, upper)
+            program.constrain({sums[c]: 1 for c in members}, model.totals[r], model.totals[r])
+    for r in model.complement:
+        program.constrain({counts[c]: 1 for c in model.members[r]}, k, math.inf)
+    checks = {
+        r: program.constrain({counts[c]: 1 for c in model.members[r]}, 0, model.upper[r])
+        for r in model.hidden
+    }
     highs = program.build()
     budget = _Budget()
-    for r, index in checks.items():
-        members = np.flatnonzero(classes.incidence[r]).tolist()
-        truth = int(classes.responses[members].sum())
-        _, _, upper = program.rows[index]
-        wanted = (1.0, upper) if truth == 0 else (0.0, 0.0)
-        if truth == 0 and upper < 1:
+    for r in waiting:
+        if not settled(r):
+            continue
+        sizes = {sum(p.counts[c] for c in model.members[r]) for p in valid}
+        wanted = (1.0, float(model.upper[r])) if 0 in sizes else (0.0, 0.0)
+        if wanted[1] < wanted[0]:
             return True
         budget.spend()
-        if program.solve({}, highs=highs, rows={index: wanted}) is None:
+        found = program.solve({}, highs=highs, rows={checks[r]: wanted})
+        if found is None:
             return True
-    return False
+        point = _Point(
+            sums={c: found[v] for c, v in sums.items()},
+            counts={c: found[v] for c, v in counts.items()},
+            scored={c: found[v] for c, v in scored.items()},
+        )
+        if not model.holds(point):
+            raise _Limit
+        valid.append(point)
+        pool.append(point)
+    return any(settled(r) for r in model.hidden)
 
 
 # --- the whole check ---------------------------------------------------------------------
