@@ -988,6 +988,20 @@ def hidden_pinned(
     waiting = [r for r in model.hidden if settled(r)]
     if not waiting:
         return False
+    # Most hidden cells are settled by moving answers between two classes that
+    # every shown figure treats alike: no shown total changes. Only what
+    # that cannot show goes to the solver.
+    for r in waiting:
+        for point in list(valid):
+            if not settled(r):
+                break
+            moved = _moved(model, point, r)
+            if moved is not None and model.holds(moved):
+                valid.append(moved)
+                pool.append(moved)
+    waiting = [r for r in waiting if settled(r)]
+    if not waiting:
+        return False
     program = _Program()
     counts = {c: program.variable(0, model.cap[c]) for c in model.involved}
     scored = dict(counts)
@@ -1038,6 +1052,57 @@ def hidden_pinned(
         valid.append(point)
         pool.append(point)
     return any(settled(r) for r in model.hidden)
+
+
+def _moved(model: _CountModel, point: _Point, r: int) -> _Point | None:
+    """The point with hidden row r emptied, or given one answer, by moves no shown figure sees."""
+    classes = model.classes
+    inside = set(model.members[r])
+    signature = {
+        c: tuple(bool(classes.incidence[q, c]) for q in model.core) for c in model.involved
+    }
+    counts, sums, scored = dict(point.counts), dict(point.sums), dict(point.scored)
+    size = sum(counts[c] for c in inside)
+    partners = {
+        c: [d for d in model.involved if d not in inside and signature[d] == signature[c]]
+        for c in inside
+    }
+    if size > 0:
+        # Empty the row: each class's answers go to a partner outside it.
+        for c in sorted(inside):
+            if not counts[c]:
+                continue
+            if not partners[c]:
+                return None
+            d = partners[c][0]
+            counts[d] += counts[c]
+            sums[d] = sums.get(d, 0) + sums.get(c, 0)
+            scored[d] = scored.get(d, counts[d] - counts[c]) + scored.get(c, counts[c])
+            counts[c], sums[c], scored[c] = 0, 0, 0
+        return _Point(sums=sums, counts=counts, scored=scored)
+    # Give the row one answer, taken from a partner outside it.
+    scale = model.scale
+    for c in sorted(inside):
+        for d in partners[c]:
+            if counts[d] < 1:
+                continue
+            m = scored.get(d, counts[d])
+            counts[d] -= 1
+            counts[c] += 1
+            if scale is not None and m >= 1:
+                # The moved answer's score: whatever keeps both classes in bounds.
+                rest = sums[d]
+                for value in range(scale.low, scale.high + 1):
+                    if (m - 1) * scale.low <= rest - value <= (m - 1) * scale.high:
+                        sums[d] = rest - value
+                        sums[c] = sums.get(c, 0) + value
+                        scored[d] = m - 1
+                        scored[c] = scored.get(c, 0) + 1
+                        break
+            elif scale is not None:
+                scored[d] = m
+            return _Point(sums=sums, counts=counts, scored=scored)
+    return None
 
 
 # --- the whole check ---------------------------------------------------------------------
