@@ -490,7 +490,11 @@ def _one_size(size: int, runs: int, ledgers: tuple[int, ...]) -> list[dict[str, 
     return results
 
 
-def run(sizes: tuple[int, ...] | None = None, ledgers: tuple[int, ...] | None = None) -> None:
+def run(
+    sizes: tuple[int, ...] | None = None,
+    ledgers: tuple[int, ...] | None = None,
+    runs: int = RUNS,
+) -> None:
     if sizes is None:
         raw = os.environ.get("WELLKEPT_BENCH_INSIGHTS_SIZES", "")
         sizes = tuple(int(s) for s in raw.split(",") if s) or DEFAULT_SIZES
@@ -499,7 +503,7 @@ def run(sizes: tuple[int, ...] | None = None, ledgers: tuple[int, ...] | None = 
         ledgers = tuple(int(s) for s in raw.split(",") if s) or DEFAULT_LEDGERS
     print(
         f"insights dashboard: phq9 month view (12 months, overall, {DIVISIONS} divisions, "
-        f"{len(SHIFTS)} shifts, 6 roles, bands, participation), SQLite; median of {RUNS} runs"
+        f"{len(SHIFTS)} shifts, 6 roles, bands, participation), SQLite; median of {runs} runs"
     )
     print(
         f"  organisation: {DIVISIONS} divisions x {DEPARTMENTS} departments, {len(SHIFTS)} shifts, "
@@ -514,7 +518,7 @@ def run(sizes: tuple[int, ...] | None = None, ledgers: tuple[int, ...] | None = 
     print(header)
     results = []
     for size in sizes:
-        for r in _one_size(size, RUNS, ledgers):
+        for r in _one_size(size, runs, ledgers):
             results.append(r)
             print(
                 f"  {r['size']:>12,} {r['ledger']:>7,} {r['first']:>14.1f} {r['repeat']:>10.1f} "
@@ -562,6 +566,7 @@ def main(argv: list[str]) -> int:
         default=",".join(str(s) for s in DEFAULT_LEDGERS),
         help="comma-separated numbers of earlier releases in the ledger",
     )
+    parser.add_argument("--runs", type=int, default=RUNS, help="runs per measurement (median)")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(",") if s)
     ledgers = tuple(int(s) for s in args.ledger.split(",") if s)
@@ -572,7 +577,7 @@ def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory(prefix="wellkept-bench-") as tmp:
         setup_django(Path(tmp))
-        run(sizes, ledgers)
+        run(sizes, ledgers, args.runs)
     return 0
 
 

@@ -27,9 +27,9 @@ if any of these would then hold:
    class. The attacker is assumed to know every count exactly (who
    answered where and when), which only makes the check stricter.
 3. **A hidden cell is not hidden.** For some hidden group, the released
-   counts and sums, the bounds, and the reasons shown (hidden for being
-   small means at most k - 1 people; hidden to protect another means at
-   least k) rule out that it is empty, or rule out that it is not.
+   counts and sums and the bounds rule out that it is empty, or rule out
+   that it is not. (A group hidden for being small and one hidden to
+   protect another show the same reason, so the reasons bound nothing.)
 
 Whatever the solver reports, a check passes only on a certificate that
 is verified in exact integer arithmetic: the extreme scores, the second
@@ -46,8 +46,10 @@ opens a difference.
 
 from __future__ import annotations
 
+import contextvars
 import math
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -59,7 +61,11 @@ SEARCH_LIMIT = 20_000
 # Integer programs per check; beyond it the check refuses (fails closed).
 SOLVE_LIMIT = 5_000
 # Seconds the solver may spend on one integer program before the check refuses.
-SOLVE_SECONDS = 5.0
+SOLVE_SECONDS = 2.0
+# Seconds one batch of groups may spend in the solver; past it, the groups
+# not yet decided are refused (fails closed): a page is never held up for
+# long, whatever the ledger holds.
+BATCH_SECONDS = 20.0
 # Class labels grow by one bit per row; they are renumbered before they overflow.
 _RELABEL_EVERY = 48
 
@@ -284,6 +290,11 @@ class Classes:
             for name, atoms, people in window.blocks
             if people > 0
         ]
+        # Each class's blocks: a set of classes only ever holds blocks of its own classes.
+        self.blocks_of: dict[int, list[int]] = {}
+        for b, (_, members, _) in enumerate(self.blocks):
+            for c in members:
+                self.blocks_of.setdefault(c, []).append(b)
 
     def known(self, c: int) -> bool:
         """Whether the class's total score is known (no erased answer in it)."""
@@ -296,9 +307,15 @@ class Classes:
             return 0
         best = int(self.weekly[sorted(chosen)].sum(axis=0).max(initial=0))
         per_block: dict[str, int] = {}
-        for name, members, people in self.blocks:
-            if members <= chosen:
-                per_block[name] = per_block.get(name, 0) + people
+        seen: set[int] = set()
+        for c in chosen:
+            for b in self.blocks_of.get(c, ()):
+                if b in seen:
+                    continue
+                seen.add(b)
+                name, members, people = self.blocks[b]
+                if members <= chosen:
+                    per_block[name] = per_block.get(name, 0) + people
         return max([best, *per_block.values()])
 
 
@@ -344,7 +361,9 @@ def _echelon(
 def small_set(classes: Classes, shown: Sequence[int], k: int) -> bool:
     """Whether the shown rows' span holds the indicator of a set with fewer than k people."""
     sizes = [classes.people_at_least([c]) for c in range(classes.count)]
-    involved = np.flatnonzero(classes.incidence[list(shown)].any(axis=0)) if shown else []
+    involved: list[int] = (
+        np.flatnonzero(classes.incidence[list(shown)].any(axis=0)).tolist() if shown else []
+    )
     large = [c for c in involved if sizes[c] >= k]
     # Small classes busiest first: pivots land on classes with people, the walk stops sooner.
     small = sorted((c for c in involved if sizes[c] < k), key=lambda c: (-sizes[c], c))
@@ -512,6 +531,7 @@ class _Program:
         highs: Any = None,
         fixed: dict[int, tuple[float, float]] | None = None,
         rows: dict[int, tuple[float, float]] | None = None,
+        relax: bool = False,
     ) -> list[int] | None:
         """Return a verified integer point optimising the objective, or None if there is none.
 
@@ -531,6 +551,12 @@ class _Program:
             highs.changeColBounds(v, lo, hi)
         for r, (lo, hi) in (rows or {}).items():
             highs.changeRowBounds(r, lo, hi)
+        if relax:
+            # The linear relaxation: quick, and its vertices are often whole
+            # numbers already (the caller verifies; a fraction raises _Limit).
+            highs.changeColsIntegrality(
+                n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8)
+            )
         try:
             highs.run()
             status = highs.getModelStatus()
@@ -540,6 +566,10 @@ class _Program:
                 raise _Limit
             values = list(highs.getSolution().col_value)
         finally:
+            if relax:
+                highs.changeColsIntegrality(
+                    n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8)
+                )
             for v in fixed or {}:
                 highs.changeColBounds(v, self.lower[v], _finite(self.upper[v]))
             for r in rows or {}:
@@ -624,7 +654,7 @@ def _row_totals(classes: Classes, rows: Sequence[Row], indices: Sequence[int]) -
         members = np.flatnonzero(classes.incidence[r])
         if row.total is not None:
             found[r] = int(row.total)
-        elif any(not classes.known(c) for c in members):
+        elif any(not classes.known(int(c)) for c in members):
             # A row over erased answers whose total was not kept: nothing to reason with.
             raise _Limit
         else:
@@ -641,7 +671,7 @@ def _row_bands(
         members = np.flatnonzero(classes.incidence[r])
         if row.band_counts is not None:
             found[r] = tuple(int(x) for x in row.band_counts)
-        elif any(not classes.known(c) for c in members):
+        elif any(not classes.known(int(c)) for c in members):
             raise _Limit
         else:
             found[r] = tuple(int(x) for x in classes.bands[members].sum(axis=0))
@@ -669,7 +699,9 @@ class _ValueModel:
         self.core = [r for r in shown if not rows[r].bands]
         self.banded = [r for r in shown if rows[r].bands]
         incidence = classes.incidence
-        involved = np.flatnonzero(incidence[list(shown)].any(axis=0)) if shown else []
+        involved: list[int] = (
+            np.flatnonzero(incidence[list(shown)].any(axis=0)).tolist() if shown else []
+        )
         self.scored = [int(c) for c in involved if classes.scored[c] > 0]
         self.band_classes: set[int] = (
             set(np.flatnonzero(incidence[self.banded].any(axis=0)).tolist()) & set(self.scored)
@@ -752,7 +784,9 @@ class _ValueModel:
         nbands = len(self.scale.bands)
         return _Point(
             sums={c: found[v] for c, v in sums.items()},
-            bands={c: tuple(found[counts[(c, j)]] for j in range(nbands)) for c in self.band_classes},
+            bands={
+                c: tuple(found[counts[(c, j)]] for j in range(nbands)) for c in self.band_classes
+            },
         )
 
 
@@ -763,26 +797,42 @@ def values_exposed(
 
     One person per class stands for all its members. Their possible scores
     are the union, over every world of class totals that satisfies the
-    released figures, of what the class total allows one member; the
-    worlds are points found by the solver (extreme totals, or a member in
-    another band) and kept for the rest of the batch, each one verified
-    in exact integers before it is used.
+    released figures, of what the class total allows one member. The
+    worlds are the truth, walks from it along directions that change no
+    released total, and points found by the solver (extreme totals, or a
+    member in another band); each is verified in exact integers, and what
+    they show of each class (its least and greatest total) is kept.
     """
     model = _ValueModel(classes, rows, shown, scale)
     if not model.scored:
         return ""
+    seen = _Extremes(model)
     pool: list[_Point] = classes.value_points
+    start = None
     if all(classes.known(c) for c in model.scored):
-        pool.append(
-            _Point(
-                sums={c: int(classes.total[c]) for c in model.scored},
-                bands={c: tuple(int(x) for x in classes.bands[c]) for c in model.band_classes},
-            )
+        start = _Point(
+            sums={c: int(classes.total[c]) for c in model.scored},
+            bands={c: tuple(int(x) for x in classes.bands[c]) for c in model.band_classes},
         )
-    valid = [p for p in pool if model.holds(p)]
-    at_risk = [c for c in model.scored if _narrow(model, valid, c, share)]
+        seen.add(start)
+    for point in pool:
+        if model.holds(point):
+            seen.add(point)
+    at_risk = [c for c in model.scored if seen.narrow(c, share)]
     if not at_risk:
         return ""
+    if start is not None and not model.band_classes:
+        # Most at-risk classes are settled by walking from the truth along
+        # single directions that leave every released total as it is.
+        walker = _Walker(model, start)
+        for c in at_risk:
+            for direction, t in walker.steps(c):
+                seen.walk(start, walker, direction, t)
+                if not seen.narrow(c, share):
+                    break
+        at_risk = [c for c in at_risk if seen.narrow(c, share)]
+        if not at_risk:
+            return ""
     program, sums, counts = model.program()
     people: dict[int, tuple[int, list[int]]] = {}
     nbands = len(scale.bands)
@@ -790,7 +840,6 @@ def values_exposed(
         if c not in model.band_classes:
             continue
         # A class whose band counts are released: one member, explicitly.
-        n = int(classes.scored[c])
         x = program.variable(scale.low, scale.high)
         ys = [program.binary() for _ in range(nbands)]
         program.constrain(dict.fromkeys(ys, 1), 1, 1)
@@ -810,66 +859,159 @@ def values_exposed(
             -math.inf,
             0,
         )
-        del n
         people[c] = (x, ys)
     highs = program.build()
     budget = _Budget()
 
     def search(objective: dict[int, float], **changes: Any) -> None:
         budget.spend()
-        found = program.solve(objective, highs=highs, **changes)
+        try:
+            found = program.solve(objective, highs=highs, relax=True, **changes)
+        except _Limit:
+            # The relaxation's optimum is not a whole-number world: search for one.
+            found = program.solve(objective, highs=highs, **changes)
         if found is None:
             # The true world satisfies every figure: "infeasible" is a solver error.
             raise _Limit
         point = model.point(found, sums, counts)
         if not model.holds(point):
             raise _Limit
-        valid.append(point)
+        seen.add(point)
         pool.append(point)
 
     for c in at_risk:
         if c in people:
             x, ys = people[c]
             for objective in ({x: -1.0}, {x: 1.0}):
-                if _narrow(model, valid, c, share):
+                if seen.narrow(c, share):
                     search(objective)
             for j, y in enumerate(ys):
-                if not _narrow(model, valid, c, share):
+                if not seen.narrow(c, share):
                     break
-                if j not in _bands_seen(model, valid, c):
+                if j not in seen.bands(c):
                     try:
                         search({}, fixed={y: (1.0, 1.0)})
                     except _Limit:
                         continue
         else:
             for objective in ({sums[c]: -1.0}, {sums[c]: 1.0}):
-                if _narrow(model, valid, c, share):
+                if seen.narrow(c, share):
                     search(objective)
-        reason = _narrow(model, valid, c, share)
+        reason = seen.narrow(c, share)
         if reason:
             return reason
     return ""
 
 
-def _bands_seen(model: _ValueModel, points: Sequence[_Point], c: int) -> set[int]:
-    found: set[int] = set()
-    for point in points:
-        found |= model.person(point, c)[2]
-    return found
+class _Extremes:
+    """What the verified worlds show of each class: its least and greatest total, its bands."""
+
+    def __init__(self, model: _ValueModel) -> None:
+        self.model = model
+        self.low: dict[int, int] = {}
+        self.high: dict[int, int] = {}
+        # Classes with released band counts keep what each world allows one member.
+        self.members: dict[int, tuple[int, int, set[int]]] = {}
+
+    def _total(self, c: int, value: int) -> None:
+        if c not in self.low or value < self.low[c]:
+            self.low[c] = value
+        if c not in self.high or value > self.high[c]:
+            self.high[c] = value
+
+    def add(self, point: _Point) -> None:
+        for c, value in point.sums.items():
+            self._total(c, value)
+        for c in self.model.band_classes:
+            a, b, bands = self.model.person(point, c)
+            old = self.members.get(c)
+            if old is None:
+                self.members[c] = (a, b, set(bands))
+            else:
+                self.members[c] = (min(old[0], a), max(old[1], b), old[2] | bands)
+
+    def walk(self, start: _Point, walker: _Walker, direction: int, t: int) -> None:
+        for col, d in walker.directions[direction].items():
+            c = walker.columns[col]
+            self._total(c, start.sums[c] + t * d)
+
+    def range(self, c: int) -> tuple[int, int, set[int]]:
+        if c in self.members:
+            return self.members[c]
+        scale, n = self.model.scale, int(self.model.classes.scored[c])
+        if c not in self.low:
+            return scale.high, scale.low, set()
+        low = max(scale.low, self.low[c] - (n - 1) * scale.high)
+        high = min(scale.high, self.high[c] - (n - 1) * scale.low)
+        # Each end is a score some member really takes in some world; between
+        # the ends, all lie in one band if both ends do.
+        bands = {j for j, (a, b) in enumerate(scale.bands) if a <= low <= b or a <= high <= b}
+        return low, high, bands
+
+    def bands(self, c: int) -> set[int]:
+        return self.range(c)[2]
+
+    def narrow(self, c: int, share: float) -> str:
+        low, high, bands = self.range(c)
+        if high < low:
+            return Reason.NARROWED
+        return too_narrow(self.model.scale, share, low, high, bands)
 
 
-def _narrow(model: _ValueModel, points: Sequence[_Point], c: int, share: float) -> str:
-    """What the verified points show of one member of class c: too little uncertainty, or ""."""
-    if not points:
-        return Reason.NARROWED
-    low, high, bands = model.scale.high, model.scale.low, set()
-    for point in points:
-        a, b, possible = model.person(point, c)
-        low, high = min(low, a), max(high, b)
-        bands |= possible
-    # Within one world a member takes every score between its extremes (the
-    # others absorb the rest), so the bands that interval meets are all possible.
-    return too_narrow(model.scale, share, low, high, bands)
+class _Walker:
+    """Directions of the equations' null space, from their reduced row echelon form (exact).
+
+    For each column that is not a pivot: +1 on that class, minus its
+    coefficients on the pivot classes; moving along it changes no released
+    total. A class is walked from the truth as far as every class's bounds
+    allow, both ways, along each direction that moves it, until settled.
+    """
+
+    def __init__(self, model: _ValueModel, start: _Point) -> None:
+        self.model = model
+        self.start = start
+        self.columns = list(model.scored)
+        self.position = {c: i for i, c in enumerate(self.columns)}
+        basis = _echelon([model.members[r] for r in model.core], self.position)
+        self.directions: dict[int, dict[int, int]] = {}
+        self.moving: dict[int, list[int]] = {}
+        for free in range(len(self.columns)):
+            if free in basis:
+                continue
+            vector = {free: Fraction(1)}
+            for pivot, row in basis.items():
+                value = row.get(free)
+                if value:
+                    vector[pivot] = -value
+            by = math.lcm(*(v.denominator for v in vector.values()))
+            self.directions[free] = {col: int(v * by) for col, v in vector.items()}
+            for col in vector:
+                self.moving.setdefault(col, []).append(free)
+        # Each direction changes no released total: checked once, exactly.
+        for r in model.core:
+            members = {self.position[c] for c in model.members[r]}
+            for direction in self.directions.values():
+                if sum(d for col, d in direction.items() if col in members):
+                    raise _Limit
+
+    def steps(self, c: int) -> Iterator[tuple[int, int]]:
+        scale, n = self.model.scale, self.model.classes.scored
+        for free in self.moving.get(self.position[c], []):
+            vector = self.directions[free]
+            low_t, high_t = -math.inf, math.inf
+            for col, d in vector.items():
+                cls = self.columns[col]
+                value = self.start.sums[cls]
+                lo, hi = int(n[cls]) * scale.low - value, int(n[cls]) * scale.high - value
+                a, b = (lo / d, hi / d) if d > 0 else (hi / d, lo / d)
+                low_t, high_t = max(low_t, math.ceil(a)), min(high_t, math.floor(b))
+            for t in (low_t, high_t):
+                if t != 0 and low_t <= t <= high_t:
+                    yield free, int(t)
+
+
+# The deadline of the batch being decided (``Auditor.decide`` sets it), per thread.
+_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("deadline", default=math.inf)
 
 
 class _Budget:
@@ -878,7 +1020,7 @@ class _Budget:
 
     def spend(self) -> None:
         self.used += 1
-        if self.used > SOLVE_LIMIT:
+        if self.used > SOLVE_LIMIT or time.monotonic() > _DEADLINE.get():
             raise _Limit
 
 
@@ -906,7 +1048,9 @@ class _CountModel:
         self.core = [r for r in shown if not rows[r].bands]
         self.hidden = [r for r in hidden if incidence[r].any()]
         self.complement = list(complement)
-        involved = np.flatnonzero(incidence[[*self.core, *self.hidden, *self.complement]].any(axis=0))
+        involved = np.flatnonzero(
+            incidence[[*self.core, *self.hidden, *self.complement]].any(axis=0)
+        )
         self.involved = [int(c) for c in involved]
         self.members = {
             r: [int(c) for c in np.flatnonzero(incidence[r])]
@@ -914,21 +1058,25 @@ class _CountModel:
         }
         self.responses = {r: int(classes.responses[self.members[r]].sum()) for r in self.core}
         self.totals = _row_totals(classes, rows, self.core) if scale is not None else {}
-        self.upper = {}
-        for r in self.hidden:
-            weeks = rows[r].weeks
-            span = len(weeks) if weeks is not None else classes.weekly.shape[1]
-            # Hidden for being small: fewer than k people, each answering at
-            # most once a week per schedule.
-            self.upper[r] = (k - 1) * max(span, 1) * max(per_week, 1)
+        # Both kinds of hidden group show the same reason: nothing bounds them.
+        self.upper: dict[int, float] = dict.fromkeys(self.hidden, math.inf)
+        del per_week
         # A class is never larger than a shown row that holds it.
         self.cap: dict[int, float] = dict.fromkeys(self.involved, math.inf)
         for r in self.core:
             for c in self.members[r]:
                 self.cap[c] = min(self.cap[c], self.responses[r])
-        self.split = {
-            c for c in self.involved if classes.scored[c] != classes.responses[c]
-        }
+        self.split = {c for c in self.involved if classes.scored[c] != classes.responses[c]}
+        # Classes every shown figure treats alike: moving answers between them shows nowhere.
+        shown_rows = incidence[self.core][:, self.involved] if self.core else None
+        groups: dict[bytes, list[int]] = {}
+        for i, c in enumerate(self.involved):
+            key = shown_rows[:, i].tobytes() if shown_rows is not None else b""
+            groups.setdefault(key, []).append(c)
+        self._alike = {c: group for group in groups.values() for c in group}
+
+    def alike(self, c: int) -> list[int]:
+        return self._alike.get(c, [])
 
     def holds(self, point: _Point) -> bool:
         scale = self.scale
@@ -946,12 +1094,6 @@ class _CountModel:
             if sum(point.counts[c] for c in self.members[r]) != self.responses[r]:
                 return False
             if scale is not None and sum(point.sums[c] for c in self.members[r]) != self.totals[r]:
-                return False
-        for r in self.complement:
-            if sum(point.counts[c] for c in self.members[r]) < self.k:
-                return False
-        for r in self.hidden:
-            if sum(point.counts[c] for c in self.members[r]) > self.upper[r]:
                 return False
         return True
 
@@ -1023,8 +1165,6 @@ def hidden_pinned(
         program.constrain({counts[c]: 1 for c in members}, model.responses[r], model.responses[r])
         if scale is not None:
             program.constrain({sums[c]: 1 for c in members}, model.totals[r], model.totals[r])
-    for r in model.complement:
-        program.constrain({counts[c]: 1 for c in model.members[r]}, k, math.inf)
     checks = {
         r: program.constrain({counts[c]: 1 for c in model.members[r]}, 0, model.upper[r])
         for r in model.hidden
@@ -1039,14 +1179,15 @@ def hidden_pinned(
         if wanted[1] < wanted[0]:
             return True
         budget.spend()
-        found = program.solve({}, highs=highs, rows={checks[r]: wanted})
+        try:
+            found = program.solve({}, highs=highs, rows={checks[r]: wanted}, relax=True)
+            if found is not None and not model.holds(_count_point(found, sums, counts, scored)):
+                raise _Limit
+        except _Limit:
+            found = program.solve({}, highs=highs, rows={checks[r]: wanted})
         if found is None:
             return True
-        point = _Point(
-            sums={c: found[v] for c, v in sums.items()},
-            counts={c: found[v] for c, v in counts.items()},
-            scored={c: found[v] for c, v in scored.items()},
-        )
+        point = _count_point(found, sums, counts, scored)
         if not model.holds(point):
             raise _Limit
         valid.append(point)
@@ -1054,19 +1195,22 @@ def hidden_pinned(
     return any(settled(r) for r in model.hidden)
 
 
+def _count_point(
+    found: list[int], sums: dict[int, int], counts: dict[int, int], scored: dict[int, int]
+) -> _Point:
+    return _Point(
+        sums={c: found[v] for c, v in sums.items()},
+        counts={c: found[v] for c, v in counts.items()},
+        scored={c: found[v] for c, v in scored.items()},
+    )
+
+
 def _moved(model: _CountModel, point: _Point, r: int) -> _Point | None:
     """The point with hidden row r emptied, or given one answer, by moves no shown figure sees."""
-    classes = model.classes
     inside = set(model.members[r])
-    signature = {
-        c: tuple(bool(classes.incidence[q, c]) for q in model.core) for c in model.involved
-    }
     counts, sums, scored = dict(point.counts), dict(point.sums), dict(point.scored)
     size = sum(counts[c] for c in inside)
-    partners = {
-        c: [d for d in model.involved if d not in inside and signature[d] == signature[c]]
-        for c in inside
-    }
+    partners = {c: [d for d in model.alike(c) if d not in inside] for c in inside}
     if size > 0:
         # Empty the row: each class's answers go to a partner outside it.
         for c in sorted(inside):
@@ -1126,6 +1270,15 @@ class Auditor:
         rows = [*self.ledger, *candidates]
         classes = Classes(self.window, rows)
         base = len(self.ledger)
+        token = _DEADLINE.set(time.monotonic() + BATCH_SECONDS)
+        try:
+            return self._decide(classes, rows, candidates, base)
+        finally:
+            _DEADLINE.reset(token)
+
+    def _decide(
+        self, classes: Classes, rows: list[Row], candidates: Sequence[Row], base: int
+    ) -> list[tuple[bool, str]]:
         shown = [i for i, r in enumerate(self.ledger) if r.state == SHOWN]
         small = [i for i, r in enumerate(rows) if r.state == SMALL]
         complement = [i for i, r in enumerate(self.ledger) if r.state == COMPLEMENT]

@@ -30,6 +30,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 
 from wellkept import clock
@@ -40,7 +41,6 @@ from wellkept.insights.models import (
     EnrolmentSnapshot,
     ErasedAnswers,
     InsightsSettings,
-    NoisyRelease,
     PrivacyBudget,
     Release,
 )
@@ -83,12 +83,17 @@ class Hidden:
 
     @staticmethod
     def explain(code: str, k: int) -> str:
+        # One text for a group too small and for one hidden to protect another,
+        # as statistical offices mark both suppressions alike: two texts would
+        # say that the second kind holds k people or more, and with a shown
+        # total that can show a small neighbour to be empty.
+        protected = (
+            f"Hidden: fewer than {k} people, or with figures already shown it would give away "
+            "a hidden group or someone's answers."
+        )
         return {
-            Hidden.SMALL: f"Hidden: fewer than {k} people.",
-            Hidden.COMPLEMENT: (
-                "Hidden because, with figures already shown, it would say too much about "
-                "someone's answers or about a hidden group."
-            ),
+            Hidden.SMALL: protected,
+            Hidden.COMPLEMENT: protected,
             Hidden.BUDGET: "Hidden: this quarter's privacy budget is spent.",
             Hidden.OPEN: "Not yet: figures appear once the period has ended.",
         }[code]
@@ -248,20 +253,33 @@ class _Universe:
         self.unit_index = {u: i for i, u in enumerate(self.units)}
         self.shift_index = {s: i for i, s in enumerate(self.shifts)}
         self.role_index = {r: i for i, r in enumerate(self.roles)}
+        self._bases: dict[str, int | None] = {}
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
         return (len(self.weeks), len(self.units), len(self.shifts), len(self.roles))
 
     def atom(self, week: int, atom: str) -> int | None:
-        unit, shift, role = _split(atom)
-        u = self.unit_index.get(unit)
-        s = self.shift_index.get(shift)
-        r = self.role_index.get(role)
-        if u is None or s is None or r is None:
-            return None
+        base = self.base(atom)
+        return None if base is None else week * self.stride + base
+
+    @property
+    def stride(self) -> int:
         _, units, shifts, roles = self.shape
-        return ((week * units + u) * shifts + s) * roles + r
+        return units * shifts * roles
+
+    def base(self, atom: str) -> int | None:
+        """The atom's number within its week; the same atoms recur week after week."""
+        if atom not in self._bases:
+            unit, shift, role = _split(atom)
+            u = self.unit_index.get(unit)
+            s = self.shift_index.get(shift)
+            r = self.role_index.get(role)
+            _, _, shifts, roles = self.shape
+            self._bases[atom] = (
+                None if u is None or s is None or r is None else (u * shifts + s) * roles + r
+            )
+        return self._bases[atom]
 
 
 class Releaser:
@@ -540,7 +558,6 @@ class Releaser:
         """Run one window's auditor over the ledger and the new groups, in order."""
         from wellkept.insights import auditor
 
-        family, quarter = scope
         universe = self._universe_of(scope)
         candidates = []
         for group in groups:
@@ -591,8 +608,9 @@ class Releaser:
         if family == ENROLMENT:
             weeks: list[dt.date] = [quarter or dt.date.min]
             named = list(self.enrolment(quarter))
+        elif quarter is None:
+            raise ValueError(f"{family}: a questionnaire's window is a quarter.")
         else:
-            assert quarter is not None
             weeks = weeks_in(Grain.QUARTER, quarter)
             self._prefetch([Group(family, Grain.QUARTER, quarter)])
             named = [atom for w in weeks for atom in self._atoms(family, Grain.WEEK, w)]
@@ -688,7 +706,7 @@ class Releaser:
         return rows
 
     def parse_key(self, key: str) -> Group | None:
-        """The group a ledger key describes, with its units as they stand (units are never moved)."""
+        """The group a ledger key describes, its units as they stand (units are never moved)."""
         parts = key.split("|")
         if len(parts) not in (6, 7):
             return None
@@ -726,14 +744,17 @@ class Releaser:
                     window.responses[index] = count
                     window.people[index] = count
             return window
-        assert quarter is not None
+        if quarter is None:
+            raise ValueError(f"{family}: a questionnaire's window is a quarter.")
         step = _step(family)
         band_index = {code: j for j, code in enumerate(codes)}
+        stride = universe.stride
         for w, monday in enumerate(universe.weeks):
             for atom, stats in self._atoms(family, Grain.WEEK, monday).items():
-                index = universe.atom(w, atom)
-                if index is None:
+                base = universe.base(atom)
+                if base is None:
                     continue
+                index = w * stride + base
                 window.responses[index] = stats[RESPONSES]
                 window.scored[index] = stats[SCORED]
                 window.total[index] = stats[TOTAL] // step
@@ -749,15 +770,14 @@ class Releaser:
             weeks = [
                 universe.week_index[m] for m in weeks_in(grain, start) if m in universe.week_index
             ]
+            offsets = np.array(weeks, dtype=np.int64) * stride
             for atom, stats in self._atoms(family, grain, start).items():
                 if stats[PEOPLE] <= 0:
                     continue
-                members = [universe.atom(w, atom) for w in weeks]
-                if any(m is None for m in members):
+                base = universe.base(atom)
+                if base is None:
                     continue
-                window.blocks.append(
-                    (f"{grain.value}:{start}", np.array(members, dtype=np.int64), stats[PEOPLE])
-                )
+                window.blocks.append((f"{grain.value}:{start}", offsets + base, stats[PEOPLE]))
         for erased in ErasedAnswers.objects.filter(
             organisation=self.organisation, instrument=family, week__in=universe.weeks
         ):

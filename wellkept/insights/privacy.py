@@ -153,7 +153,8 @@ def period_release(
     releaser: Releaser, family: str, grain: Grain | None, period: dt.date | None
 ) -> NoisyRelease:
     """Return the period's one noisy release, making it (and spending once) if it is the first."""
-    assert period is not None
+    if period is None:
+        raise ValueError("A noisy release is about one period.")
     organisation = releaser.organisation
     found = NoisyRelease.objects.filter(
         organisation=organisation,
@@ -210,4 +211,3 @@ def _score_range(family: str) -> tuple[int, int]:
 
     instrument = instruments().get(family)
     return (instrument.minimum, instrument.maximum) if instrument is not None else (0, 0)
-

@@ -10,8 +10,9 @@ with every bound the rules give away). Two questions are asked:
   released, whole-number scores between the questionnaire's bounds, and
   the bands? (The attacker is assumed to know who answered where.)
 * **hidden cells**: could each hidden group be empty, and could it not be,
-  given the released counts and what the reasons shown say (hidden for
-  being small: at most k - 1 people; hidden to protect another: at least k)?
+  given the released counts? (Both kinds of hidden group show the same
+  reason, so the reasons bound nothing; an attacker who could tell them
+  apart is tried in ``pinned_hidden_cells(..., reasons=True)``.)
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Seen:
     reason: str = ""
     # Which atoms (unit, shift, role, week) the group covers: the count side's unknowns.
     cells: frozenset[tuple[str, str, str, str]] = frozenset()
+    # Hidden and, in truth, holding fewer than k people: what must stay undecided.
+    small: bool = False
 
     @property
     def shown(self) -> bool:
@@ -162,8 +165,12 @@ def solve_people(
     y = {(a, j): solver.var(0, 1) for a in answers for j in range(len(bands))}
     for a in answers:
         solver.add({y[(a, j)]: 1.0 for j in range(len(bands))}, 1, 1)
-        solver.add({x[a]: 1.0, **{y[(a, j)]: -float(b[0]) for j, b in enumerate(bands)}}, 0, math.inf)
-        solver.add({x[a]: 1.0, **{y[(a, j)]: -float(b[1]) for j, b in enumerate(bands)}}, -math.inf, 0)
+        solver.add(
+            {x[a]: 1.0, **{y[(a, j)]: -float(b[0]) for j, b in enumerate(bands)}}, 0, math.inf
+        )
+        solver.add(
+            {x[a]: 1.0, **{y[(a, j)]: -float(b[1]) for j, b in enumerate(bands)}}, -math.inf, 0
+        )
     for s in shown:
         if s.bands is not None:
             for j, count in enumerate(s.bands):
@@ -178,7 +185,8 @@ def solve_people(
     for target in targets:
         top = solver.optimum({x[target]: -1.0})
         bottom = solver.optimum({x[target]: 1.0})
-        assert top is not None and bottom is not None, "the true scores satisfy every figure"
+        assert top is not None, "the true scores satisfy every figure"
+        assert bottom is not None, "the true scores satisfy every figure"
         possible = frozenset(
             j
             for j in range(len(bands))
@@ -188,8 +196,12 @@ def solve_people(
     return found
 
 
-def pinned_hidden_cells(seen: Iterable[Seen], k: int) -> list[str]:
-    """The hidden groups whose emptiness the released counts settle, one way or the other."""
+def pinned_hidden_cells(seen: Iterable[Seen], k: int, *, reasons: bool = False) -> list[str]:
+    """The hidden groups whose emptiness the released counts settle, one way or the other.
+
+    With ``reasons``, the attacker also reads "fewer than k" as at most k - 1
+    people and any other hidden reason as at least k.
+    """
     solver = Solver()
     figures = [s for s in seen if s.cells and s.bands is None]
     cells = sorted({c for s in figures for c in s.cells})
@@ -197,17 +209,21 @@ def pinned_hidden_cells(seen: Iterable[Seen], k: int) -> list[str]:
     for s in figures:
         if s.shown and s.responses is not None:
             solver.add({n[c]: 1.0 for c in s.cells}, s.responses, s.responses)
-        elif not s.shown and "fewer than" in s.reason:
+        elif reasons and not s.shown and s.reason.startswith("small"):
             weeks = len({c[3] for c in s.cells})
             solver.add({n[c]: 1.0 for c in s.cells}, 0, (k - 1) * weeks)
-        elif not s.shown:
+        elif reasons and not s.shown:
             solver.add({n[c]: 1.0 for c in s.cells}, k, math.inf)
     # The same hidden group read through several views is asked about once.
     hidden: dict[frozenset[tuple[str, str, str, str]], str] = {}
     for s in figures:
-        if not s.shown and "fewer than" in s.reason:
+        # A hidden group that holds a shown one is plainly not empty; what must
+        # not be told is whether a group that is in truth small is empty.
+        if not s.shown and s.small:
             hidden.setdefault(s.cells, f"{s.channel}: {s.what}")
-    probes = {cells: solver.add({n[c]: 1.0 for c in cells}, -math.inf, math.inf) for cells in hidden}
+    probes = {
+        cells: solver.add({n[c]: 1.0 for c in cells}, -math.inf, math.inf) for cells in hidden
+    }
     pinned = []
     for cells, name in hidden.items():
         empty = solver.optimum({}, rows={probes[cells]: (0, 0)})
@@ -229,7 +245,9 @@ def pdf_rows(data: bytes) -> list[list[str]]:
         except zlib.error:
             text = stream
         for x, y, body in re.findall(rb"([\d.]+) ([\d.]+) Td\s*\((.*?)\) Tj", text, re.S):
-            runs.append((float(y), float(x), body.decode("latin-1").replace("\\(", "(").replace("\\)", ")")))
+            runs.append(
+                (float(y), float(x), body.decode("latin-1").replace("\\(", "(").replace("\\)", ")"))
+            )
     lines: dict[float, list[tuple[float, str]]] = {}
     for y, x, body in runs:
         lines.setdefault(round(y, 1), []).append((x, body))

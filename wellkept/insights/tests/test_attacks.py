@@ -25,7 +25,8 @@ WEEK = period_of(Grain.WEEK, ANSWER_DAY)
 
 def _units(unit: Unit) -> frozenset[str]:
     return frozenset(
-        str(pk) for pk in Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
+        str(pk)
+        for pk in Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
     )
 
 

@@ -156,8 +156,10 @@ def _seen(org: Org, decided: list[tuple[Row, bool, str]]) -> list[Seen]:
         answers = frozenset((str(i), "w") for i in members)
         cells = org.cells(row)
         if not shown:
-            reason = "Hidden: fewer than" if row.state == SMALL else "Hidden because"
-            seen.append(Seen("auditor", "row", answers, reason=reason, cells=cells))
+            seen.append(
+                Seen("auditor", "row", answers, reason="Hidden", cells=cells,
+                     small=row.state == SMALL)
+            )  # fmt: skip
         elif row.bands:
             counts = (
                 sum(org.people[i][4] <= 2 for i in members),
@@ -173,9 +175,7 @@ def _seen(org: Org, decided: list[tuple[Row, bool, str]]) -> list[Seen]:
     return seen
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_nothing_released_pins_or_narrows_anyone(data: st.DataObject) -> None:
     org = data.draw(organisations())

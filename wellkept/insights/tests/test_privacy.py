@@ -122,7 +122,7 @@ def test_it_answers_the_same_question_with_the_same_figures_and_spends_once(
 def test_no_viewer_can_spend_the_budget_for_others(
     ward_world: WardWorld, staffed_hospital: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every filter, grain and channel a leader can try about the same periods spends nothing more."""
+    """Every filter and channel a leader can try about the same periods spends nothing more."""
     dp_on(ward_world)
     w = ward_world
     with on_day(monkeypatch, VIEW_DAY):
@@ -157,7 +157,10 @@ def test_it_releases_a_closed_period_once_from_the_scheduler(
     assert again.released == 0
     assert spent(ward_world) == before
     week = NoisyRelease.objects.get(
-        organisation=ward_world.h.organisation, family="phq2", grain="week", period_start=ANSWER_WEEK
+        organisation=ward_world.h.organisation,
+        family="phq2",
+        grain="week",
+        period_start=ANSWER_WEEK,
     )
     assert week.epsilon_spent > 0
 

@@ -114,7 +114,10 @@ def test_a_bad_export_query_gets_the_normal_page_with_its_message_and_a_way_back
     # The input is shown escaped, never run; and the way back keeps the filters.
     assert hostile not in page
     assert "&lt;script&gt;" in page
-    assert f'href="{DASHBOARD}?instrument=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;grain=week"' in page
+    assert (
+        f'href="{DASHBOARD}?instrument=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;grain=week"'
+        in page
+    )
     assert "Start again with no filters" in page
 
 
@@ -141,7 +144,9 @@ def test_its_band_panel_counts_answers_and_says_so(client, insights_hospital):
     assert "Answers per severity band" in page
     assert "People per severity band" not in page
     panel = page[page.index('id="bands-title"') :]
-    counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td></tr>', panel.split("</table>")[0])]
+    counts = [
+        int(n) for n in re.findall(r'<td class="num">(\d+)</td></tr>', panel.split("</table>")[0])
+    ]
     # What the heading says is what is counted: the answers of the period, in full.
     assert sum(counts) == 11
     assert "11 people gave 11 answers" in panel
