@@ -92,7 +92,6 @@ class FigureOut(Schema):
     people: int | None = None
     responses: int | None = None
     mean: float | None = None
-    sd: float | None = None
     bands: dict[str, int] | None = None
     noisy: bool = False
     mean_low: float | None = None

@@ -255,7 +255,7 @@ def band_chart(dashboard: Dashboard) -> BandChart | None:
         bar_left=BAR_LEFT,
         bars=bars,
         description=(
-            f"People per severity band in {dashboard.latest.label}. "
+            f"Answers per severity band in {dashboard.latest.label} (each answer counts once). "
             "The same figures are in the table below."
         ),
     )

@@ -5,36 +5,41 @@ below it, a shift type, a role category) is released only if:
 
 1. it holds at least k people (the organisation's minimum group size,
    never below 3); a hidden group says why but not how many it holds;
-2. together with every group already released about the same quarter's
-   data, to anyone in the organisation, it does not let a group of fewer
-   than k people be worked out by adding and subtracting (``ledger``).
-   Checked group by group in the order a page asks for them, largest
-   first, this is also the complementary suppression of a table: the
-   cell that would give a hidden neighbour away is hidden in its turn;
-3. in differential-privacy mode, the quarter's privacy budget can pay for
-   it; its figures then carry calibrated noise (OpenDP).
+2. the auditor (``auditor``) finds that, together with every figure
+   already released about the same quarter's data, to anyone in the
+   organisation, through any channel, it lets nobody's score be pinned or
+   narrowed, no set of fewer than k people be worked out, and no hidden
+   group be shown to be empty or not. Checked group by group in the order
+   a page asks for them, largest first, this is also the complementary
+   suppression of a table: the cell that would give a hidden neighbour
+   away is hidden in its turn;
+3. in differential-privacy mode, instead of 2, each period's figures are
+   noised once for everyone (``privacy``) and the budget spent once.
 
 A released group is remembered with its figures: asked again, by anyone,
-it gets the same answer, and spends nothing more.
+it gets the same answer, and spends nothing more. No standard deviation,
+variance or sum of squares is ever released.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from wellkept import clock
 from wellkept.assessments.instruments import instruments as shipped_instruments
-from wellkept.insights import ledger
 from wellkept.insights.models import (
     Cell,
     EnrolmentCell,
+    EnrolmentSnapshot,
+    ErasedAnswers,
     InsightsSettings,
     PrivacyBudget,
     Release,
@@ -46,13 +51,18 @@ from wellkept.insights.store import (
     RESPONSES,
     SCORED,
     TOTAL,
-    TOTAL_SQ,
     Atoms,
     read_atoms,
     read_enrolment,
+    read_erased,
     split_atom,
 )
-from wellkept.orgs.models import Organisation
+from wellkept.orgs.models import Organisation, RoleCategory, ShiftType, Unit
+
+if TYPE_CHECKING:
+    # The auditor loads numpy and the solver: only a request that releases
+    # something new pays for them, not one answered from the ledger.
+    from wellkept.insights import auditor
 
 ENROLMENT = "enrolment"
 
@@ -73,12 +83,17 @@ class Hidden:
 
     @staticmethod
     def explain(code: str, k: int) -> str:
+        # One text for a group too small and for one hidden to protect another,
+        # as statistical offices mark both suppressions alike: two texts would
+        # say that the second kind holds k people or more, and with a shown
+        # total that can show a small neighbour to be empty.
+        protected = (
+            f"Hidden: fewer than {k} people, or with figures already shown it would give away "
+            "a hidden group or someone's answers."
+        )
         return {
-            Hidden.SMALL: f"Hidden: fewer than {k} people.",
-            Hidden.COMPLEMENT: (
-                "Hidden so that a hidden group cannot be worked out by subtraction from "
-                "figures already shown."
-            ),
+            Hidden.SMALL: protected,
+            Hidden.COMPLEMENT: protected,
             Hidden.BUDGET: "Hidden: this quarter's privacy budget is spent.",
             Hidden.OPEN: "Not yet: figures appear once the period has ended.",
         }[code]
@@ -86,7 +101,11 @@ class Hidden:
 
 @dataclass(frozen=True)
 class Group:
-    """A set of people and a period whose figures someone asked for."""
+    """A set of people and a period whose figures someone asked for.
+
+    ``bands`` asks for the group's answers per severity band rather than
+    its counts and mean: a separate figure, released (or not) on its own.
+    """
 
     family: str
     grain: Grain | None = None
@@ -95,19 +114,29 @@ class Group:
     unit_ids: frozenset[str] | None = None
     shift_id: str | None = None
     role: str | None = None
+    bands: bool = False
 
     @property
     def key(self) -> str:
-        return "|".join(
-            [
-                self.family,
-                self.grain.value if self.grain else "-",
-                self.period.isoformat() if self.period else "-",
-                f"u:{self.unit_path or '*'}",
-                f"s:{self.shift_id or '*'}",
-                f"r:{self.role or '*'}",
-            ]
-        )
+        parts = [
+            self.family,
+            self.grain.value if self.grain else "-",
+            self.period.isoformat() if self.period else "-",
+            f"u:{self.unit_path or '*'}",
+            f"s:{self.shift_id or '*'}",
+            f"r:{self.role or '*'}",
+        ]
+        if self.bands:
+            parts.append("bands")
+        return "|".join(parts)
+
+    @property
+    def core(self) -> Group:
+        """The group's counts and mean, for a band group."""
+        return Group(
+            self.family, self.grain, self.period, self.unit_path, self.unit_ids,
+            self.shift_id, self.role,
+        )  # fmt: skip
 
     @property
     def everything(self) -> bool:
@@ -135,7 +164,6 @@ class Figure:
     people: int | None = None
     responses: int | None = None
     mean: float | None = None
-    sd: float | None = None
     bands: dict[str, int] = field(default_factory=dict)
     # Differential privacy: the noise added and an approximate 95% interval.
     noisy: bool = False
@@ -151,7 +179,6 @@ class Figure:
             "people": self.people,
             "responses": self.responses,
             "mean": self.mean,
-            "sd": self.sd,
             "bands": self.bands,
             "noisy": self.noisy,
             "mean_low": self.mean_low,
@@ -160,10 +187,22 @@ class Figure:
         }
 
     @classmethod
+    def from_json(cls, group: Group, figures: dict[str, Any] | None, reason: str) -> Figure:
+        if figures is None:
+            return cls(group=group, shown=False, hidden=reason or Hidden.COMPLEMENT)
+        # Only the fields figures have now: a standard deviation stored by an
+        # older version is never shown again.
+        known = {name: figures[name] for name in FIGURE_FIELDS if name in figures}
+        return cls(group=group, shown=True, **known)
+
+    @classmethod
     def from_release(cls, group: Group, release: Release) -> Figure:
-        if release.figures is None:
-            return cls(group=group, shown=False, hidden=release.suppressed_reason)
-        return cls(group=group, shown=True, **release.figures)
+        return cls.from_json(group, release.figures, release.suppressed_reason)
+
+
+FIGURE_FIELDS = (
+    "people", "responses", "mean", "bands", "noisy", "mean_low", "mean_high", "people_margin",
+)  # fmt: skip
 
 
 @dataclass
@@ -172,7 +211,6 @@ class _Raw:
     responses: int = 0
     scored: int = 0
     total: int = 0
-    total_sq: int = 0
     bands: dict[str, int] = field(default_factory=dict)
 
 
@@ -181,27 +219,67 @@ def settings_for(organisation: Organisation) -> InsightsSettings:
     return found if found is not None else InsightsSettings(organisation=organisation)
 
 
-class _People(Mapping[str, int]):
-    """People per week-level atom, read from the week cells when first asked for."""
+def scale_of(family: str) -> auditor.Scale | None:
+    """An instrument's scores in whole steps (WHO-5 moves in fours), or None for enrolment."""
+    from wellkept.insights import auditor
 
-    def __init__(self, releaser: Releaser, family: str) -> None:
-        self._releaser = releaser
-        self._family = family
-        self._found: dict[str, int] = {}
+    instrument = shipped_instruments().get(family)
+    if instrument is None:
+        return None
+    step = max(instrument.multiplier, 1)
+    return auditor.Scale(
+        low=-(-instrument.minimum // step),
+        high=instrument.maximum // step,
+        bands=tuple((-(-b.minimum // step), b.maximum // step) for b in instrument.bands),
+    )
 
-    def note(self, people: Mapping[str, int]) -> None:
-        self._found.update(people)
 
-    def __getitem__(self, name: str) -> int:
-        if name not in self._found:
-            self._found[name] = self._releaser.people_in_atom(self._family, name)
-        return self._found[name]
+def band_codes(family: str) -> list[str]:
+    instrument = shipped_instruments().get(family)
+    return [b.code for b in instrument.bands] if instrument is not None else []
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._found)
 
-    def __len__(self) -> int:
-        return len(self._found)
+@dataclass
+class _Universe:
+    """The window's weeks, units, shift types and role categories, numbered for the auditor."""
+
+    weeks: list[dt.date]
+    units: list[str]
+    shifts: list[str]
+    roles: list[str]
+
+    def __post_init__(self) -> None:
+        self.week_index = {w: i for i, w in enumerate(self.weeks)}
+        self.unit_index = {u: i for i, u in enumerate(self.units)}
+        self.shift_index = {s: i for i, s in enumerate(self.shifts)}
+        self.role_index = {r: i for i, r in enumerate(self.roles)}
+        self._bases: dict[str, int | None] = {}
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        return (len(self.weeks), len(self.units), len(self.shifts), len(self.roles))
+
+    def atom(self, week: int, atom: str) -> int | None:
+        base = self.base(atom)
+        return None if base is None else week * self.stride + base
+
+    @property
+    def stride(self) -> int:
+        _, units, shifts, roles = self.shape
+        return units * shifts * roles
+
+    def base(self, atom: str) -> int | None:
+        """The atom's number within its week; the same atoms recur week after week."""
+        if atom not in self._bases:
+            unit, shift, role = _split(atom)
+            u = self.unit_index.get(unit)
+            s = self.shift_index.get(shift)
+            r = self.role_index.get(role)
+            _, _, shifts, roles = self.shape
+            self._bases[atom] = (
+                None if u is None or s is None or r is None else (u * shifts + s) * roles + r
+            )
+        return self._bases[atom]
 
 
 class Releaser:
@@ -213,16 +291,13 @@ class Releaser:
         self.k = self.settings.min_group_size
         self.today = today or clock.now().astimezone(dt.UTC).date()
         self._cells: dict[tuple[str, str, dt.date], Atoms] = {}
-        self._enrolment: dict[str, int] | None = None
+        self._enrolment: dict[dt.date | None, dict[str, int]] = {}
         # Releases already made, by group key: a release never changes, so
         # what was read once holds for the length of the request.
         self._known: dict[str, Release] = {}
-        # Per (family, quarter), for the length of one request: the groups
-        # already out (new releases are added) and the people per atom, so
-        # each group is not re-read from the database.
-        self._ledgers: dict[tuple[str, dt.date | None], tuple[ledger.Ledger, _People]] = {}
-        self._weeks: dict[str, dt.date] = {}
         self._raws: dict[str, _Raw] = {}
+        self._units: list[tuple[str, str, int]] | None = None
+        self._universe: dict[tuple[str, dt.date | None], _Universe] = {}
 
     # -- reading cells ------------------------------------------------------
 
@@ -261,24 +336,53 @@ class Releaser:
             for grain, start in missing:
                 self._cells.setdefault((family, grain, start), {})
 
-    def enrolment(self) -> dict[str, int]:
-        if self._enrolment is None:
-            self._enrolment = read_enrolment(
-                EnrolmentCell.objects.filter(organisation=self.organisation).first()
+    def enrolment(self, quarter: dt.date | None = None) -> dict[str, int]:
+        """Enrolment counts: the quarter's frozen snapshot once one exists, else as they stand."""
+        if quarter not in self._enrolment:
+            snapshot = (
+                EnrolmentSnapshot.objects.filter(
+                    organisation=self.organisation, quarter=quarter
+                ).first()
+                if quarter is not None
+                else None
             )
-        return self._enrolment
+            if snapshot is not None:
+                self._enrolment[quarter] = _read_counts(snapshot.payload)
+            else:
+                self._enrolment[quarter] = read_enrolment(
+                    EnrolmentCell.objects.filter(organisation=self.organisation).first()
+                )
+        return self._enrolment[quarter]
+
+    def _freeze_enrolment(self, quarter: dt.date | None) -> None:
+        """Freeze the quarter's enrolment at its first participation figure; inside the lock."""
+        if quarter is None:
+            return
+        if EnrolmentSnapshot.objects.filter(
+            organisation=self.organisation, quarter=quarter
+        ).exists():
+            self._enrolment.pop(quarter, None)
+            return
+        counts = read_enrolment(
+            EnrolmentCell.objects.filter(organisation=self.organisation).first()
+        )
+        snapshot = EnrolmentSnapshot(organisation=self.organisation, quarter=quarter)
+        snapshot.payload = json.dumps(counts, sort_keys=True, separators=(",", ":"))
+        snapshot.save(force_insert=True)
+        self._enrolment[quarter] = counts
 
     def _raw(self, group: Group) -> _Raw:
         if group.key not in self._raws:
-            self._raws[group.key] = self._add_up(group)
+            self._raws[group.key] = self._add_up(group.core if group.bands else group)
         return self._raws[group.key]
 
     def _add_up(self, group: Group) -> _Raw:
         raw = _Raw()
         if group.family == ENROLMENT:
-            for atom, count in self.enrolment().items():
+            for atom, count in self.enrolment(group.period).items():
                 if group.matches(atom):
                     raw.people += count
+                    raw.responses += count
             return raw
         if group.grain is None or group.period is None:
             return raw
@@ -289,45 +393,9 @@ class Releaser:
             raw.responses += stats[RESPONSES]
             raw.scored += stats[SCORED]
             raw.total += stats[TOTAL]
-            raw.total_sq += stats[TOTAL_SQ]
             for band, n in stats[BANDS].items():
                 raw.bands[band] = raw.bands.get(band, 0) + n
         return raw
-
-    def _week_atoms(self, group: Group) -> tuple[frozenset[str], dict[str, int]]:
-        """Return the group as week-level atoms, with each atom's people."""
-        people: dict[str, int] = {}
-        if group.family == ENROLMENT:
-            for atom, count in self.enrolment().items():
-                if group.matches(atom):
-                    people[f"-|{atom}"] = count
-            return frozenset(people), people
-        if group.grain is None or group.period is None:
-            return frozenset(), people
-        matching: dict[str, bool] = {}
-        for monday in weeks_in(group.grain, group.period):
-            prefix = monday.isoformat() + "|"
-            week = self._atoms(group.family, Grain.WEEK, monday)
-            if group.everything:
-                people.update({prefix + atom: stats[PEOPLE] for atom, stats in week.items()})
-                continue
-            for atom, stats in week.items():
-                # The same atoms recur week after week: test each once.
-                if atom not in matching:
-                    matching[atom] = group.matches(atom)
-                if matching[atom]:
-                    people[prefix + atom] = stats[PEOPLE]
-        return frozenset(people), people
-
-    def people_in_atom(self, family: str, name: str) -> int:
-        """People in one week-level atom named in an earlier release (0 if gone since)."""
-        week, atom = name.split("|", 1)
-        if family == ENROLMENT:
-            return self.enrolment().get(atom, 0)
-        if week not in self._weeks:
-            self._weeks[week] = dt.date.fromisoformat(week)
-        stats = self._atoms(family, Grain.WEEK, self._weeks[week]).get(atom)
-        return int(stats[PEOPLE]) if stats else 0
 
     def largest_first(self, groups: Sequence[Group]) -> list[Group]:
         """Order a table's rows by how many people they hold, largest first.
@@ -349,10 +417,10 @@ class Releaser:
         """Read, in one query, the releases already made for any of these groups."""
         keys = {g.key for g in groups} - set(self._known)
         if keys:
-            # Answering needs the figures, not the atoms (a large list).
+            # Answering needs the figures, not the exact totals behind them.
             for release in Release.objects.filter(
                 organisation=self.organisation, group_key__in=keys
-            ).defer("atoms"):
+            ).defer("exact"):
                 self._known[release.group_key] = release
 
     def release(self, groups: Sequence[Group]) -> dict[str, Figure]:
@@ -373,9 +441,9 @@ class Releaser:
         unknown = [g for g in pending if g.key not in self._known]
         if unknown:
             # Cells are read before the lock: those of closed periods only
-            # change by erasure, which the ledger cannot undo anyway (see
-            # docs/disclosure-control.md), and outside a transaction the
-            # vault keeps the aggregate key it unwraps for the next cell.
+            # change by erasure, which the auditor accounts for, and outside
+            # a transaction the vault keeps the aggregate key it unwraps for
+            # the next cell.
             self._prefetch(unknown)
             with transaction.atomic():
                 self._lock_ledger()
@@ -406,8 +474,6 @@ class Releaser:
         )
         # Decide with the settings as they stand under the lock.
         self.k = self.settings.min_group_size
-        # What this request read of the ledger before the lock may be stale.
-        self._ledgers.clear()
 
     def _closed(self, group: Group) -> bool:
         if group.grain is None or group.period is None:
@@ -418,7 +484,7 @@ class Releaser:
     def _quarter(self, group: Group) -> dt.date | None:
         if group.family == ENROLMENT:
             # Enrolment changes as people join and leave: its figures are
-            # released afresh each quarter, each quarter its own ledger.
+            # released afresh each quarter, each quarter its own window.
             return group.period
         if group.grain is None or group.period is None:
             return None
@@ -426,36 +492,36 @@ class Releaser:
 
     def _release_fresh(self, fresh: Sequence[Group]) -> dict[str, Figure]:
         """Decide and record groups never released before, in order; inside the lock."""
-        self._prefetch(fresh)
-        raws: dict[str, _Raw] = {}
-        atoms_of: dict[str, frozenset[str]] = {}
-        checked: dict[tuple[str, dt.date | None], list[Group]] = {}
         for group in fresh:
-            raws[group.key] = raw = self._raw(group)
-            atoms, people = self._week_atoms(group)
-            atoms_of[group.key] = atoms
-            if raw.people >= self.k:
-                scope = (group.family, self._quarter(group))
-                self._ledger(scope)[1].note(people)
-                checked.setdefault(scope, []).append(group)
-        # Each quarter's ledger decides its groups together, as checking them
-        # one by one in this order would (see ``ledger``).
-        allowed: set[str] = set()
-        for scope, groups in checked.items():
-            decisions = self._ledger(scope)[0].decide([atoms_of[g.key] for g in groups])
-            allowed |= {g.key for g, ok in zip(groups, decisions, strict=True) if ok}
+            # The ledger knows a group by its key: the key must say exactly
+            # which units it adds up, or later checks would reason about
+            # another group than the one released.
+            if group.unit_path is not None and group.unit_ids != self.subtree(group.unit_path):
+                raise ValueError(f"{group.key}: a unit filter is a unit with everything below it.")
+        for quarter in {g.period for g in fresh if g.family == ENROLMENT}:
+            self._freeze_enrolment(quarter)
+            self._raws = {k: v for k, v in self._raws.items() if not k.startswith(ENROLMENT)}
+        if self.settings.dp_enabled:
+            return self._release_noisy(fresh)
+        self._prefetch(fresh)
+        scopes: dict[tuple[str, dt.date | None], list[Group]] = {}
+        for group in fresh:
+            scopes.setdefault((group.family, self._quarter(group)), []).append(group)
+        decisions: dict[str, tuple[bool, str]] = {}
+        for scope, groups in scopes.items():
+            decisions.update(self._decide(scope, groups))
         figures: dict[str, Figure] = {}
         releases = []
         for group in fresh:
-            raw = raws[group.key]
-            quarter = self._quarter(group)
+            raw = self._raw(group)
+            shown, because = decisions[group.key]
             figure: Figure
             if raw.people < self.k:
                 figure = Figure(group=group, shown=False, hidden=Hidden.SMALL)
-            elif group.key not in allowed:
+            elif not shown:
                 figure = Figure(group=group, shown=False, hidden=Hidden.COMPLEMENT)
-            elif self.settings.dp_enabled:
-                figure = self._noisy(group, raw, quarter)
+            elif group.bands:
+                figure = Figure(group=group, shown=True, bands=dict(sorted(raw.bands.items())))
             else:
                 figure = _exact(group, raw)
             figures[group.key] = figure
@@ -463,108 +529,361 @@ class Releaser:
                 Release(
                     organisation=self.organisation,
                     family=group.family,
-                    quarter=quarter,
+                    quarter=self._quarter(group),
                     group_key=group.key,
-                    atoms=sorted(atoms_of[group.key]),
                     figures=figure.as_json() if figure.shown else None,
+                    exact=self._exact_totals(group, raw) if figure.shown else None,
                     suppressed_reason="" if figure.shown else figure.hidden,
-                    epsilon_spent=self.settings.epsilon_per_release if figure.noisy else 0.0,
+                    refused_because=because if not figure.shown else "",
                 )
             )
         for release in Release.objects.bulk_create(releases):
             self._known[release.group_key] = release
         return figures
 
-    def _ledger(self, scope: tuple[str, dt.date | None]) -> tuple[ledger.Ledger, _People]:
-        """The groups already out about one family and quarter, and the people per atom."""
-        if scope not in self._ledgers:
-            family, quarter = scope
-            released = [
-                frozenset(atoms)
-                for atoms in Release.objects.filter(
-                    organisation=self.organisation,
-                    family=family,
-                    quarter=quarter,
-                    figures__isnull=False,
-                ).values_list("atoms", flat=True)
+    def _exact_totals(self, group: Group, raw: _Raw) -> dict[str, Any]:
+        scale_step = _step(group.family)
+        return {
+            "responses": raw.responses,
+            "scored": raw.scored,
+            "total": raw.total // scale_step,
+            "bands": [raw.bands.get(code, 0) for code in band_codes(group.family)],
+        }
+
+    # -- the auditor ------------------------------------------------------------
+
+    def _decide(
+        self, scope: tuple[str, dt.date | None], groups: Sequence[Group]
+    ) -> dict[str, tuple[bool, str]]:
+        """Run one window's auditor over the ledger and the new groups, in order."""
+        from wellkept.insights import auditor
+
+        universe = self._universe_of(scope)
+        candidates = []
+        for group in groups:
+            state = auditor.SMALL if self._raw(group).people < self.k else auditor.SHOWN
+            candidates.append(self._row(universe, group, state=state))
+        window = self._window(scope, universe)
+        ledger = self._ledger_rows(scope, universe, exact=bool(window.ghosts))
+        decided = auditor.Auditor(window, ledger).decide(candidates)
+        return {g.key: d for g, d in zip(groups, decided, strict=True)}
+
+    def _unit_paths(self) -> list[tuple[str, str, int]]:
+        """(id, path, depth) of every unit of the organisation, read once."""
+        if self._units is None:
+            self._units = [
+                (str(pk), path, path.count("/") - 1)
+                for pk, path in Unit.objects.filter(organisation=self.organisation).values_list(
+                    "pk", "path"
+                )
             ]
-            has_blocks = quarter is not None and family != ENROLMENT
-            if released and has_blocks:
-                # Earlier releases name atoms of any week of the quarter.
-                self._prefetch([Group(family, Grain.QUARTER, quarter)])
+        return self._units
 
-            def blocks() -> list[ledger.Block]:
-                return self._blocks(family, quarter) if has_blocks and quarter else []
+    def subtree(self, path: str) -> frozenset[str]:
+        return frozenset(pk for pk, p, _ in self._unit_paths() if p.startswith(path))
 
-            people = _People(self, family)
-            self._ledgers[scope] = (ledger.Ledger(released, people, self.k, blocks), people)
-        return self._ledgers[scope]
+    def _universe_of(self, scope: tuple[str, dt.date | None]) -> _Universe:
+        """Every cell a person could be counted in, empty or not: hidden must not mean empty.
 
-    def _blocks(self, family: str, quarter: dt.date) -> list[ledger.Block]:
-        """The quarter's month and quarter atoms, as sets of week-level atoms with their people."""
+        Units are those anyone can join (the programmes' units and all below
+        them) and any unit the cells name; shift types are the
+        organisation's; role categories are all of them.
+        """
+        if scope in self._universe:
+            return self._universe[scope]
+        from wellkept.assessments.models import Programme
+        from wellkept.assessments.selectors import programme_units
+
+        family, quarter = scope
+        units: set[str] = set()
+        for programme in Programme.objects.filter(organisation=self.organisation):
+            units |= {str(pk) for pk in programme_units(programme).values_list("pk", flat=True)}
+        shifts = {
+            str(pk)
+            for pk in ShiftType.objects.filter(organisation=self.organisation).values_list(
+                "pk", flat=True
+            )
+        }
+        roles = set(RoleCategory.values)
+        if family == ENROLMENT:
+            weeks: list[dt.date] = [quarter or dt.date.min]
+            named = list(self.enrolment(quarter))
+        elif quarter is None:
+            raise ValueError(f"{family}: a questionnaire's window is a quarter.")
+        else:
+            weeks = weeks_in(Grain.QUARTER, quarter)
+            self._prefetch([Group(family, Grain.QUARTER, quarter)])
+            named = [atom for w in weeks for atom in self._atoms(family, Grain.WEEK, w)]
+        for atom in named:
+            unit, shift, role = _split(atom)
+            units.add(unit)
+            shifts.add(shift)
+            roles.add(role)
+        universe = _Universe(weeks, sorted(units), sorted(shifts), sorted(roles))
+        self._universe[scope] = universe
+        return universe
+
+    def _row(
+        self,
+        universe: _Universe,
+        group: Group,
+        *,
+        state: str = "shown",
+        release_id: float = math.inf,
+        exact: dict[str, Any] | None = None,
+    ) -> auditor.Row:
+        from wellkept.insights import auditor
+
+        if group.family == ENROLMENT or group.grain is None or group.period is None:
+            weeks = None
+        else:
+            weeks = frozenset(
+                universe.week_index[w]
+                for w in weeks_in(group.grain, group.period)
+                if w in universe.week_index
+            )
+        units = (
+            None
+            if group.unit_ids is None
+            else frozenset(
+                universe.unit_index[u] for u in group.unit_ids if u in universe.unit_index
+            )
+        )
+        # A filter on a value outside the universe selects nobody.
+        shift: int | None = None
+        role: int | None = None
+        empty = False
+        if group.shift_id is not None:
+            found = universe.shift_index.get(group.shift_id)
+            empty |= found is None
+            shift = found
+        if group.role is not None:
+            found = universe.role_index.get(group.role)
+            empty |= found is None
+            role = found
+        if empty:
+            units = frozenset()
+        return auditor.Row(
+            weeks=weeks,
+            units=units,
+            shift=shift,
+            role=role,
+            bands=group.bands,
+            state=state,
+            release_id=release_id,
+            total=exact.get("total") if exact else None,
+            band_counts=tuple(exact["bands"]) if exact and exact.get("bands") is not None else None,
+        )
+
+    def _ledger_rows(
+        self, scope: tuple[str, dt.date | None], universe: _Universe, *, exact: bool
+    ) -> list[auditor.Row]:
+        """Every group already decided in the window, as rows: released, or hidden and why."""
+        from wellkept.insights import auditor
+
+        family, quarter = scope
+        found = Release.objects.filter(
+            organisation=self.organisation, family=family, quarter=quarter
+        ).order_by("id")
+        fields = ["id", "group_key", "figures", "suppressed_reason"] + (["exact"] if exact else [])
+        rows = []
+        for release_id, key, figures, reason, *more in found.values_list(*fields):
+            group = self.parse_key(key)
+            if group is None:
+                continue
+            if figures is not None:
+                state = auditor.SHOWN
+            elif reason == Hidden.SMALL:
+                state = auditor.SMALL
+            else:
+                state = auditor.COMPLEMENT
+            totals = more[0] if more else None
+            if totals is None and exact and figures is not None:
+                totals = _legacy_totals(figures, family)
+            rows.append(
+                self._row(universe, group, state=state, release_id=release_id, exact=totals)
+            )
+        return rows
+
+    def parse_key(self, key: str) -> Group | None:
+        """The group a ledger key describes, its units as they stand (units are never moved)."""
+        parts = key.split("|")
+        if len(parts) not in (6, 7):
+            return None
+        family, grain, period, unit, shift, role = parts[:6]
+        unit_path = unit[2:] if unit != "u:*" else None
+        return Group(
+            family=family,
+            grain=Grain(grain) if grain != "-" else None,
+            period=dt.date.fromisoformat(period) if period != "-" else None,
+            unit_path=unit_path,
+            unit_ids=self.subtree(unit_path) if unit_path else None,
+            shift_id=shift[2:] if shift != "s:*" else None,
+            role=role[2:] if role != "r:*" else None,
+            bands=len(parts) == 7 and parts[6] == "bands",
+        )
+
+    def _window(self, scope: tuple[str, dt.date | None], universe: _Universe) -> auditor.Window:
+        import numpy as np
+
+        from wellkept.insights import auditor
+
+        family, quarter = scope
+        codes = band_codes(family)
+        window = auditor.Window.empty(
+            universe.shape,
+            self.k,
+            bands=len(codes),
+            share=self.settings.narrowing_share,
+            scale=scale_of(family),
+        )
+        if family == ENROLMENT:
+            for atom, count in self.enrolment(quarter).items():
+                index = universe.atom(0, atom)
+                if index is not None:
+                    window.responses[index] = count
+                    window.people[index] = count
+            return window
+        if quarter is None:
+            raise ValueError(f"{family}: a questionnaire's window is a quarter.")
+        step = _step(family)
+        band_index = {code: j for j, code in enumerate(codes)}
+        stride = universe.stride
+        for w, monday in enumerate(universe.weeks):
+            for atom, stats in self._atoms(family, Grain.WEEK, monday).items():
+                base = universe.base(atom)
+                if base is None:
+                    continue
+                index = w * stride + base
+                window.responses[index] = stats[RESPONSES]
+                window.scored[index] = stats[SCORED]
+                window.total[index] = stats[TOTAL] // step
+                window.people[index] = stats[PEOPLE]
+                for band, n in stats[BANDS].items():
+                    if band in band_index:
+                        window.bands[index, band_index[band]] = n
         starts = [(Grain.QUARTER, quarter)] + [
             (Grain.MONTH, dt.date(quarter.year, quarter.month + i, 1)) for i in range(3)
         ]
         self._prefetch(Group(family, grain, start) for grain, start in starts)
-        blocks = []
         for grain, start in starts:
-            weeks = weeks_in(grain, start)
-            week_atoms = {w: self._atoms(family, Grain.WEEK, w) for w in weeks}
+            weeks = [
+                universe.week_index[m] for m in weeks_in(grain, start) if m in universe.week_index
+            ]
+            offsets = np.array(weeks, dtype=np.int64) * stride
             for atom, stats in self._atoms(family, grain, start).items():
                 if stats[PEOPLE] <= 0:
                     continue
-                members = frozenset(
-                    f"{w.isoformat()}|{atom}" for w in weeks if atom in week_atoms[w]
-                )
-                blocks.append(ledger.Block(f"{grain.value}:{start}", members, stats[PEOPLE]))
-        return blocks
+                base = universe.base(atom)
+                if base is None:
+                    continue
+                window.blocks.append((f"{grain.value}:{start}", offsets + base, stats[PEOPLE]))
+        for erased in ErasedAnswers.objects.filter(
+            organisation=self.organisation, instrument=family, week__in=universe.weeks
+        ):
+            w = universe.week_index[erased.week]
+            for atom, entries in read_erased(erased).items():
+                index = universe.atom(w, atom)
+                if index is None:
+                    continue
+                for epoch, responses, scored in entries:
+                    window.ghosts.append(auditor.Ghost(index, epoch, responses, scored))
+        window.per_week = self._answers_per_week(family)
+        return window
+
+    def _answers_per_week(self, family: str) -> int:
+        """How many answers to one questionnaire a person can give in a week: one per schedule."""
+        from wellkept.assessments.models import Schedule
+
+        return max(
+            1,
+            sum(
+                family in (schedule.instruments or [])
+                for schedule in Schedule.objects.filter(programme__organisation=self.organisation)
+            ),
+        )
 
     # -- differential privacy -------------------------------------------------
 
-    def _noisy(self, group: Group, raw: _Raw, quarter: dt.date | None) -> Figure:
-        epsilon = self.settings.epsilon_per_release
+    def _release_noisy(self, fresh: Sequence[Group]) -> dict[str, Figure]:
+        """Answer from each period's one noisy release, making it first if need be (``privacy``)."""
+        from wellkept.insights.privacy import period_release
+
+        figures: dict[str, Figure] = {}
+        releases = []
+        for group in fresh:
+            noisy = period_release(self, group.family, group.grain, group.period)
+            stored = noisy.figures.get(group.core.key if group.bands else group.key)
+            figure = _noisy_figure(group, stored)
+            figures[group.key] = figure
+            releases.append(
+                Release(
+                    organisation=self.organisation,
+                    family=group.family,
+                    quarter=self._quarter(group),
+                    group_key=group.key,
+                    figures=figure.as_json() if figure.shown else None,
+                    suppressed_reason="" if figure.shown else figure.hidden,
+                )
+            )
+        for release in Release.objects.bulk_create(releases):
+            self._known[release.group_key] = release
+        return figures
+
+    def spend(self, family: str, quarter: dt.date | None, epsilon: float) -> bool:
+        """Spend epsilon of the quarter's budget if it can pay; inside the lock."""
         budget, _ = PrivacyBudget.objects.select_for_update().get_or_create(
-            organisation=self.organisation, family=group.family, quarter=quarter
+            organisation=self.organisation, family=family, quarter=quarter
         )
         if budget.spent + epsilon > self.settings.epsilon_per_quarter + 1e-12:
-            return Figure(group=group, shown=False, hidden=Hidden.BUDGET)
+            return False
         budget.spent += epsilon
         budget.save(update_fields=["spent"])
-        from wellkept.insights.privacy import noisy_figure
+        return True
 
-        return noisy_figure(
-            group=group,
-            people=raw.people,
-            responses=raw.responses,
-            scored=raw.scored,
-            total=raw.total,
-            bands=raw.bands,
-            epsilon=epsilon,
-            weeks=len(weeks_in(group.grain, group.period)) if group.grain and group.period else 1,
-            score_range=_score_range(group.family),
-        )
+    def raw(self, group: Group) -> _Raw:
+        return self._raw(group)
 
 
-def _score_range(family: str) -> tuple[int, int]:
+def _noisy_figure(group: Group, stored: dict[str, Any] | None) -> Figure:
+    if stored is None or stored.get("hidden"):
+        reason = stored.get("hidden") if stored else Hidden.COMPLEMENT
+        return Figure(group=group, shown=False, hidden=str(reason))
+    figure = Figure.from_json(group.core, stored, "")
+    if group.bands:
+        return Figure(group=group, shown=True, bands=figure.bands, noisy=True)
+    return Figure(**{**figure.__dict__, "group": group, "bands": {}})
+
+
+def _step(family: str) -> int:
     instrument = shipped_instruments().get(family)
-    if instrument is None:
-        return (0, 0)
-    return (instrument.minimum, instrument.maximum)
+    return max(instrument.multiplier, 1) if instrument is not None else 1
+
+
+def _legacy_totals(figures: dict[str, Any], family: str) -> dict[str, Any]:
+    """The totals of a group released before exact totals were kept, from its rounded mean."""
+    responses = int(figures.get("responses") or 0)
+    mean = figures.get("mean")
+    total = round(mean * responses) if mean is not None else 0
+    return {"responses": responses, "scored": responses, "total": total // _step(family)}
+
+
+def _read_counts(value: Any) -> dict[str, int]:
+    from wellkept.vault.services import is_erased
+
+    if is_erased(value) or not value:
+        return {}
+    counts: dict[str, int] = json.loads(str(value))
+    return counts
 
 
 def _exact(group: Group, raw: _Raw) -> Figure:
-    mean = sd = None
-    if raw.scored:
-        mean = raw.total / raw.scored
-        variance = max(raw.total_sq / raw.scored - mean * mean, 0.0)
-        sd = math.sqrt(variance * raw.scored / (raw.scored - 1)) if raw.scored > 1 else 0.0
-        mean, sd = round(mean, 2), round(sd, 2)
+    """A group's exact figures: people, answers and mean. Never a spread: see the module doc."""
+    mean = round(raw.total / raw.scored, 2) if raw.scored else None
     return Figure(
         group=group,
         shown=True,
         people=raw.people,
         responses=raw.responses,
         mean=mean,
-        sd=sd,
-        bands=dict(sorted(raw.bands.items())),
     )

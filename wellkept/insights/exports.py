@@ -21,7 +21,6 @@ HEADER = (
     "People",
     "Responses",
     "Mean",
-    "SD",
     "Mean 95% low",
     "Mean 95% high",
     "Participation %",
@@ -50,7 +49,7 @@ def cells(line: Line, k: int) -> list[str]:
     """One exported row: figures if shown, otherwise "hidden" and why."""
     f = line.figure
     if not f.shown:
-        return [line.section, line.group, line.period, "hidden", "hidden", "", "", "", "", "",
+        return [line.section, line.group, line.period, "hidden", "hidden", "", "", "", "",
                 f.reason(k)]  # fmt: skip
     note = "Includes differential-privacy noise." if f.noisy else ""
     return [
@@ -60,7 +59,6 @@ def cells(line: Line, k: int) -> list[str]:
         _number(f.people),
         _number(f.responses),
         _number(f.mean),
-        _number(f.sd),
         _number(f.mean_low) if f.noisy else "",
         _number(f.mean_high) if f.noisy else "",
         _number(line.participation, 0),
@@ -118,7 +116,7 @@ def as_csv(dashboard: Dashboard) -> bytes:
         writer.writerow(_safe(cells(line, dashboard.k)))
     if dashboard.bands:
         writer.writerow([])
-        writer.writerow(["Severity band", "People"])
+        writer.writerow(["Severity band", "Answers (each answer counts once)"])
         for label, count in bands(dashboard):
             writer.writerow(_safe([label, count]))
     return out.getvalue().encode("utf-8")
@@ -149,7 +147,7 @@ def _latin1(text: str) -> str:
     )
 
 
-PDF_WIDTHS = (22, 48, 30, 16, 20, 14, 12, 18, 18, 22, 57)
+PDF_WIDTHS = (22, 52, 32, 16, 20, 16, 20, 20, 22, 57)
 
 
 def as_pdf(dashboard: Dashboard) -> bytes:
@@ -182,7 +180,13 @@ def as_pdf(dashboard: Dashboard) -> bytes:
         pdf.ln(4)
         pdf.set_font("Helvetica", "B", 9)
         label = dashboard.latest.label if dashboard.latest else ""
-        pdf.cell(0, 6, _latin1(f"Severity bands, {label}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            6,
+            _latin1(f"Answers per severity band, {label} (each answer counts once)"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_font("Helvetica", "", 8)
         for band, count in bands(dashboard):
             pdf.cell(60, 5, _latin1(band), border=1)

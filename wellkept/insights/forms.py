@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 
-from wellkept.insights.models import MIN_GROUP_SIZE_FLOOR
+from wellkept.insights.models import MAX_NARROWING_SHARE, MIN_GROUP_SIZE_FLOOR
+from wellkept.insights.periods import PERIODS_PER_QUARTER
 
 # The same bounds as the model's validators, said in words a privacy officer
 # can act on; the service and the database check them again.
@@ -45,13 +46,25 @@ class InsightsSettingsForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+    narrowing_share = forms.FloatField(
+        label="Keep each person's score uncertain over at least this share of the range",
+        min_value=0.0,
+        max_value=MAX_NARROWING_SHARE,
+        help_text=(
+            "A figure is hidden if, with everything already shown, it would leave someone's "
+            "score inside a narrower interval. 0.5 means half the questionnaire's range (0 to 3 "
+            "of PHQ-2's 0 to 6 is too narrow). 0 hides only figures that pin a score exactly."
+        ),
+        error_messages=_between("the share as a number", 0.0, MAX_NARROWING_SHARE),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
     dp_enabled = forms.BooleanField(
         label="Add differential-privacy noise to every released figure",
         required=False,
         help_text=(
             "Counts and means get calibrated random noise (OpenDP), shown with a 95% range. "
-            "Each new group released spends part of the quarter's privacy budget; when it is "
-            "spent, new groups about that quarter stay hidden."
+            "Each period's figures are noised once, for everyone, when first needed; each "
+            "release spends the amount below of its quarter's budget."
         ),
     )
     epsilon_per_quarter = forms.FloatField(
@@ -67,7 +80,10 @@ class InsightsSettingsForm(forms.Form):
         label="Spent per new group released (\u03b5)",
         min_value=RELEASE_EPSILON[0],
         max_value=RELEASE_EPSILON[1],
-        help_text="Smaller adds more noise to each figure and lets more groups be released.",
+        help_text=(
+            f"Spent once per period released (a quarter has up to {PERIODS_PER_QUARTER}: weeks, "
+            "months and the quarter itself). Smaller adds more noise."
+        ),
         error_messages=_between("the amount per release as a number", *RELEASE_EPSILON),
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
@@ -80,15 +96,21 @@ class InsightsSettingsForm(forms.Form):
         cleaned = super().clean() or {}
         per_quarter = cleaned.get("epsilon_per_quarter")
         per_release = cleaned.get("epsilon_per_release")
-        # A single release larger than the whole budget could never be made:
-        # every group would be hidden, which is a setting nobody means.
-        if per_quarter is not None and per_release is not None and per_release > per_quarter:
+        # Every period of a quarter is released once: a budget that cannot
+        # pay for all of them would leave the last ones hidden for everyone.
+        if (
+            per_quarter is not None
+            and per_release is not None
+            and per_release * PERIODS_PER_QUARTER > per_quarter + 1e-9
+        ):
             self.add_error(
                 "epsilon_per_release",
                 forms.ValidationError(
-                    f"The amount per release ({per_release:g}) cannot be more than the budget "
-                    f"per quarter ({per_quarter:g}): no group could ever be released. Lower it, "
-                    "or raise the budget per quarter.",
+                    f"The amount per release ({per_release:g}) times the {PERIODS_PER_QUARTER} "
+                    f"periods of a quarter cannot be more than the budget per quarter "
+                    f"({per_quarter:g}): the last periods could never be released. Lower it to "
+                    f"{per_quarter / PERIODS_PER_QUARTER:.3g} or less, or raise the budget per "
+                    "quarter.",
                     code="release_over_budget",
                 ),
             )

@@ -21,6 +21,9 @@ from wellkept.vault.fields import EncryptedTextField
 # Never below 3, whatever an organisation sets (DESIGN.md, invariant 5).
 MIN_GROUP_SIZE_FLOOR = 3
 DEFAULT_MIN_GROUP_SIZE = 5
+# A person's score must stay uncertain over at least this share of the range.
+DEFAULT_NARROWING_SHARE = 0.5
+MAX_NARROWING_SHARE = 0.9
 
 
 def aggregate_subject(organisation_id: object) -> str:
@@ -44,14 +47,22 @@ class InsightsSettings(models.Model):
         help_text="Add calibrated noise (differential privacy) to every released figure.",
     )
     epsilon_per_quarter = models.FloatField(
-        default=2.0,
+        default=18.0,
         validators=[MinValueValidator(0.01), MaxValueValidator(20.0)],
         help_text="Privacy budget (epsilon) for everything released about one quarter's data.",
     )
     epsilon_per_release = models.FloatField(
-        default=0.1,
+        default=1.0,
         validators=[MinValueValidator(0.001), MaxValueValidator(5.0)],
-        help_text="Epsilon spent by each new group released (count and mean together).",
+        help_text="Epsilon spent by the one release of each period's figures.",
+    )
+    narrowing_share = models.FloatField(
+        default=DEFAULT_NARROWING_SHARE,
+        validators=[MinValueValidator(0.0), MaxValueValidator(MAX_NARROWING_SHARE)],
+        help_text=(
+            "Hide a figure that would leave someone's score inside an interval narrower than "
+            "this share of the questionnaire's range."
+        ),
     )
     updated_at = models.DateTimeField(default=clock.now)
 
@@ -61,6 +72,12 @@ class InsightsSettings(models.Model):
             models.CheckConstraint(
                 name="insights_min_group_size_floor",
                 condition=models.Q(min_group_size__gte=MIN_GROUP_SIZE_FLOOR),
+            ),
+            models.CheckConstraint(
+                name="insights_narrowing_share_range",
+                condition=models.Q(
+                    narrowing_share__gte=0, narrowing_share__lte=MAX_NARROWING_SHARE
+                ),
             ),
             models.CheckConstraint(
                 name="insights_epsilons_positive",
@@ -173,13 +190,18 @@ class Release(models.Model):
     family = models.CharField(max_length=32)
     quarter = models.DateField(null=True, blank=True)
     group_key = models.CharField(max_length=400)
-    # The week-level atoms the group adds up, as "<monday>|<atom>" strings.
-    atoms = models.JSONField()
     # The released figures (already past disclosure control), or null when
     # the group was refused: a refusal is remembered too, so that it stays
     # refused instead of being reconsidered against a different ledger.
     figures = models.JSONField(null=True, blank=True)
+    # The exact totals behind the figures (answers, scored answers, total
+    # score, answers per band): the right-hand sides of the auditor's
+    # equations once an erasure has changed the cells. The auditor already
+    # treats them as known to every viewer, so they are no more than released.
+    exact = models.JSONField(null=True, blank=True)
     suppressed_reason = models.CharField(max_length=40, blank=True)
+    # Which of the auditor's checks refused the group (``auditor.Reason``), for the record.
+    refused_because = models.CharField(max_length=20, blank=True)
     epsilon_spent = models.FloatField(default=0.0)
     released_at = models.DateTimeField(default=clock.now)
 
@@ -193,6 +215,100 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return self.group_key
+
+
+class ErasedAnswers(models.Model):
+    """Answers taken out of one week's cells by an erasure or a retention purge.
+
+    Figures released before stay frozen with those answers in them, so the
+    auditor keeps each such answer as an unknown in the equations of the
+    figures released before it went (``epoch``: the last release then), and
+    an erasure never opens a difference. ``payload`` maps "<atom>" to a list
+    of ``[epoch, answers, scored answers]``; it is encrypted like a cell,
+    because a small count of erased answers in a small atom is a fact about
+    a person. No score is kept: it went with the person's key.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=32)
+    week = models.DateField()
+    payload = EncryptedTextField()
+
+    class Meta:
+        verbose_name_plural = "erased answers"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "instrument", "week"], name="erased_once_per_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"erased {self.instrument} {self.week}"
+
+    @property
+    def dek_subject(self) -> str:
+        return aggregate_subject(self.organisation_id)
+
+
+class EnrolmentSnapshot(models.Model):
+    """The enrolment counts frozen at a quarter's first participation figure.
+
+    Every participation figure of the quarter is computed from this copy, so
+    two of them never describe enrolment at two moments: people joining or
+    leaving in between cannot be seen by subtracting one from the other.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    quarter = models.DateField()
+    payload = EncryptedTextField()
+    taken_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "quarter"], name="enrolment_snapshot_once_per_quarter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"enrolment of {self.organisation_id} in {self.quarter}"
+
+    @property
+    def dek_subject(self) -> str:
+        return aggregate_subject(self.organisation_id)
+
+
+class NoisyRelease(models.Model):
+    """Differential-privacy mode: one period's noisy figures, computed once for everyone.
+
+    When a period closes (or is first asked for), every group any dashboard
+    can show about it is noised at once and stored here; the budget is spent
+    once for the whole period, and every viewer is answered from this row.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    family = models.CharField(max_length=32)
+    grain = models.CharField(max_length=8, blank=True)
+    period_start = models.DateField()
+    quarter = models.DateField()
+    # {group key: figure as JSON, or null when hidden}
+    figures = models.JSONField()
+    epsilon_spent = models.FloatField(default=0.0)
+    released_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "family", "grain", "period_start"],
+                name="noisy_release_once_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"noisy {self.family} {self.grain} {self.period_start}"
 
 
 class PrivacyBudget(models.Model):

@@ -24,6 +24,9 @@ class Grain(models.TextChoices):
 
 GRAINS: tuple[Grain, ...] = (Grain.WEEK, Grain.MONTH, Grain.QUARTER)
 
+# The periods one quarter's data is released in at most: 14 weeks, 3 months, the quarter.
+PERIODS_PER_QUARTER = 18
+
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December",

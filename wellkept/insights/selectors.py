@@ -157,19 +157,23 @@ class Dashboard:
     by_shift: list[Row] = field(default_factory=list)
     by_role: list[Row] = field(default_factory=list)
     participation: Row | None = None
+    # Answers per severity band of the latest period's view: a figure of its own.
+    band_figure: Figure | None = None
 
     @property
     def bands(self) -> list[tuple[str, str, int | None]]:
-        """(code, label, count) per severity band of the latest shown period, in order."""
-        if self.latest is None or not self.latest.figure.shown:
+        """(code, label, answers) per severity band of the latest period, in order, if shown."""
+        if self.band_figure is None or not self.band_figure.shown:
             return []
-        counts = self.latest.figure.bands
+        counts = self.band_figure.bands
         return [(b.code, b.label, counts.get(b.code, 0)) for b in self.instrument.bands]
 
     def figures(self) -> list[Figure]:
         found = [p.figure for p in self.trend] + [p.overall for p in self.trend]
         for rows in (self.by_unit, self.by_shift, self.by_role):
             found += [r.figure for r in rows]
+        if self.band_figure is not None:
+            found.append(self.band_figure)
         return found
 
 
@@ -265,6 +269,7 @@ def build(organisation: Organisation, query: Query, *, today: dt.date | None = N
         return dashboard
     start = latest.period
     total = Group(query.instrument, query.grain, start, **base)
+    total_bands = Group(query.instrument, query.grain, start, bands=True, **base)
     # Participation denominators are counted as they stand this quarter.
     this_quarter = periods.period_of(Grain.QUARTER, today)
     total_enrolled = Group(ENROLMENT, period=this_quarter, **base)
@@ -307,6 +312,7 @@ def build(organisation: Organisation, query: Query, *, today: dt.date | None = N
     releaser.lookup(
         [
             total,
+            total_bands,
             total_enrolled,
             *(g for _, g in unit_groups),
             *(g for _, g in shift_groups),
@@ -318,6 +324,7 @@ def build(organisation: Organisation, query: Query, *, today: dt.date | None = N
     released = releaser.release(
         [
             total,
+            total_bands,
             *order([g for _, g in unit_groups]),
             *order([g for _, g in shift_groups]),
             *order([g for _, _, g in role_groups]),
@@ -325,6 +332,8 @@ def build(organisation: Organisation, query: Query, *, today: dt.date | None = N
             *order(enrolled_groups),
         ]
     )
+    if released[total.key].shown:
+        dashboard.band_figure = released[total_bands.key]
     dashboard.participation = Row(
         label="All people in this view",
         figure=released[total.key],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +20,7 @@ from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
 from wellkept.insights import store
 from wellkept.insights.models import MIN_GROUP_SIZE_FLOOR, InsightsSettings
+from wellkept.insights.periods import GRAINS, PERIODS_PER_QUARTER, Grain, period_of, recent
 from wellkept.orgs.models import Organisation
 
 
@@ -67,6 +70,7 @@ def insights_settings_update(
     dp_enabled: bool | None = None,
     epsilon_per_quarter: float | None = None,
     epsilon_per_release: float | None = None,
+    narrowing_share: float | None = None,
 ) -> InsightsSettings:
     """Change the organisation's disclosure-control parameters; audited as config.changed."""
     resource = Resource(
@@ -85,6 +89,7 @@ def insights_settings_update(
     for name, value in (
         ("epsilon_per_quarter", epsilon_per_quarter),
         ("epsilon_per_release", epsilon_per_release),
+        ("narrowing_share", narrowing_share),
     ):
         # NaN passes every comparison the validators and the database check
         # make, and a NaN budget would never run out: refuse it here.
@@ -101,6 +106,7 @@ def insights_settings_update(
             "dp_enabled": dp_enabled,
             "epsilon_per_quarter": epsilon_per_quarter,
             "epsilon_per_release": epsilon_per_release,
+            "narrowing_share": narrowing_share,
         }
         changed = []
         for name, value in changes.items():
@@ -111,16 +117,18 @@ def insights_settings_update(
             return current
         current.updated_at = clock.now()
         current.full_clean(exclude=["organisation"])
-        if current.epsilon_per_release > current.epsilon_per_quarter:
+        if current.epsilon_per_release * PERIODS_PER_QUARTER > current.epsilon_per_quarter + 1e-9:
             # Checked on the values that would result, once each is valid
-            # alone, so the command line cannot set a release that no
-            # quarter's budget can pay for.
+            # alone. Each period (up to 14 weeks, 3 months and the quarter)
+            # is released once: the quarter's budget must pay for all of
+            # them, or the last periods asked for would find it spent.
             raise ValidationError(
                 {
                     "epsilon_per_release": (
-                        f"ε per release ({current.epsilon_per_release:g}) cannot exceed ε per "
-                        f"quarter ({current.epsilon_per_quarter:g}): every figure would be "
-                        "hidden. Lower ε per release or raise the quarter's budget."
+                        f"ε per release ({current.epsilon_per_release:g}) times the "
+                        f"{PERIODS_PER_QUARTER} periods of a quarter cannot exceed ε per quarter "
+                        f"({current.epsilon_per_quarter:g}): the last periods would stay hidden. "
+                        "Lower ε per release or raise the quarter's budget."
                     )
                 },
                 code="release_over_budget",
@@ -147,3 +155,67 @@ def _purpose(actor: Any) -> Purpose:
         if isinstance(actor, SystemActor)
         else Purpose.AUDIT_OVERSIGHT
     )
+
+
+@dataclass(frozen=True)
+class PeriodsReleased:
+    organisations: int
+    released: int
+
+    def summary(self) -> str:
+        return (
+            f"Differential privacy: {self.released} closed periods released once for everyone "
+            f"in {self.organisations} organisations."
+        )
+
+
+def insights_release_periods(*, today: dt.date | None = None) -> PeriodsReleased:
+    """Noise each closed period once, ahead of any viewer, where differential privacy is on.
+
+    Idempotent: a period already released is left as it is, so the job can
+    run on several hosts or twice a day and spends each period's budget once.
+    Looks back two periods per grain, so a day the job missed is caught up.
+    """
+    from wellkept.assessments.models import Schedule
+    from wellkept.insights.disclosure import ENROLMENT, Releaser
+    from wellkept.insights.models import NoisyRelease
+    from wellkept.insights.privacy import period_release
+
+    today = today or clock.now().astimezone(dt.UTC).date()
+    organisations = released = 0
+    for found in InsightsSettings.objects.filter(dp_enabled=True).select_related("organisation"):
+        organisation = found.organisation
+        organisations += 1
+        families = sorted(
+            {
+                str(code)
+                for schedule in Schedule.objects.filter(programme__organisation=organisation)
+                for code in schedule.instruments or []
+            }
+        )
+        wanted: list[tuple[str, Grain | None, dt.date]] = [
+            (family, grain, start)
+            for family in families
+            for grain in GRAINS
+            for start in recent(grain, 2, today)
+        ]
+        wanted.append((ENROLMENT, None, period_of(Grain.QUARTER, today)))
+        for family, grain, start in wanted:
+            exists = NoisyRelease.objects.filter(
+                organisation=organisation,
+                family=family,
+                grain=grain.value if grain else "",
+                period_start=start,
+            ).exists()
+            if exists:
+                continue
+            releaser = Releaser(organisation, today=today)
+            with transaction.atomic():
+                releaser._lock_ledger()
+                if not releaser.settings.dp_enabled:
+                    break
+                if family == ENROLMENT:
+                    releaser._freeze_enrolment(start)
+                period_release(releaser, family, grain, start)
+            released += 1
+    return PeriodsReleased(organisations=organisations, released=released)

@@ -22,8 +22,8 @@ from django.db import IntegrityError, transaction
 
 from wellkept.assessments.models import Response
 from wellkept.consent.models import ConsentRecord
-from wellkept.insights.models import Cell, Contribution, EnrolmentCell
-from wellkept.insights.periods import GRAINS, Grain, period_of
+from wellkept.insights.models import Cell, Contribution, EnrolmentCell, ErasedAnswers, Release
+from wellkept.insights.periods import GRAINS, Grain, period_of, week_of
 from wellkept.orgs.models import Organisation, Participant
 from wellkept.vault.services import is_erased
 
@@ -257,6 +257,64 @@ def responses_removed(
                 ):
                     _move_person(atoms, found, left[0].atom, left[0].day, left[0].response_id)
             _write(cell, atoms)
+        _remember_erased(items)
+
+
+def _remember_erased(items: list[Scored]) -> None:
+    """Keep the removed answers as unknowns for the figures released before (``ErasedAnswers``).
+
+    Nothing is kept if nothing about the questionnaire was ever released:
+    no frozen figure holds the answers, so no difference can open.
+    """
+    by_week: dict[tuple[Any, str, Any], list[Scored]] = defaultdict(list)
+    for item in items:
+        by_week[(item.organisation_id, item.instrument, week_of(item.day))].append(item)
+    epochs: dict[tuple[Any, str], int | None] = {}
+    for (organisation_id, instrument, week), removed in sorted(
+        by_week.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2])
+    ):
+        scope = (organisation_id, instrument)
+        if scope not in epochs:
+            last = (
+                Release.objects.filter(organisation_id=organisation_id, family=instrument)
+                .order_by("-id")
+                .values_list("id", flat=True)
+                .first()
+            )
+            epochs[scope] = last
+        epoch = epochs[scope]
+        if epoch is None:
+            continue
+        row = (
+            ErasedAnswers.objects.select_for_update()
+            .filter(organisation_id=organisation_id, instrument=instrument, week=week)
+            .first()
+        )
+        if row is None:
+            row = ErasedAnswers(organisation_id=organisation_id, instrument=instrument, week=week)
+            found: dict[str, list[list[int]]] = {}
+        else:
+            found = read_erased(row)
+        for item in removed:
+            entries = found.setdefault(item.atom, [])
+            if entries and entries[-1][0] == epoch:
+                entries[-1][1] += 1
+                entries[-1][2] += int(item.total is not None)
+            else:
+                entries.append([epoch, 1, int(item.total is not None)])
+        row.payload = json.dumps(found, sort_keys=True, separators=(",", ":"))
+        if row._state.adding:
+            row.save(force_insert=True)
+        else:
+            row.save(update_fields=["payload"])
+
+
+def read_erased(row: ErasedAnswers) -> dict[str, list[list[int]]]:
+    value = row.payload
+    if is_erased(value) or not value:
+        return {}
+    found: dict[str, list[list[int]]] = json.loads(str(value))
+    return found
 
 
 # --- enrolment -------------------------------------------------------------

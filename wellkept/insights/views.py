@@ -4,7 +4,8 @@ Every figure comes from ``dashboard_for``, which passes disclosure control
 and writes the audit entry (``aggregate.view`` on screen, ``record.export``
 for a download). Anyone else gets the same 404 as for a page that does not
 exist, and the refusal is audited too. The filters are the ones
-``parse_query`` accepts; a bad one is a 400 with its message, never a 500.
+``parse_query`` accepts; a bad one is a 400 page with its message and a
+way back (the dashboard's own form, or an export's error page), never a 500.
 
 The settings page (minimum group size, differential privacy and its
 budget) is the privacy officer's alone, chosen like their other pages;
@@ -191,7 +192,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _export(request: HttpRequest, render_file: Any, content_type: str, suffix: str) -> HttpResponse:
     organisation, board, error = _load(request, Action.EXPORT)
     if board is None:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+        # The normal page with the message and a way back, never a bare text answer.
+        return render(
+            request,
+            "insights/export_error.html",
+            {"error": error, "query_string": _params(request), "org": request.GET.get("org", "")},
+            status=400,
+        )
     response = HttpResponse(render_file(board), content_type=content_type)
     filename = f"insights-{organisation.slug}-{board.query.instrument}-{board.query.grain.value}"
     response["Content-Disposition"] = f'attachment; filename="{filename}.{suffix}"'
@@ -217,7 +224,13 @@ def export_pdf(request: HttpRequest) -> HttpResponse:
 # ---- The privacy officer's settings ------------------------------------------------
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
-SETTINGS_FIELDS = ("min_group_size", "dp_enabled", "epsilon_per_quarter", "epsilon_per_release")
+SETTINGS_FIELDS = (
+    "min_group_size",
+    "narrowing_share",
+    "dp_enabled",
+    "epsilon_per_quarter",
+    "epsilon_per_release",
+)
 # Enough quarters to cover every period a dashboard can show (MAX_PERIODS
 # weeks or months), without listing the organisation's whole history.
 BUDGET_QUARTERS = 4
@@ -307,7 +320,8 @@ def disclosure_settings(request: HttpRequest, organisation: Organisation) -> Htt
         else:
             messages.success(
                 request,
-                f"Saved. Minimum group size {saved.min_group_size}; differential privacy "
+                f"Saved. Minimum group size {saved.min_group_size}; scores kept uncertain over "
+                f"{saved.narrowing_share:g} of the range; differential privacy "
                 f"{'on' if saved.dp_enabled else 'off'}. The settings apply to groups "
                 "released from now on.",
             )

@@ -22,11 +22,11 @@ from django.test import Client
 
 from wellkept.actors import SystemActor
 from wellkept.insights.api_tokens import api_token_create
-from wellkept.insights.disclosure import Group, settings_for
-from wellkept.insights.models import PrivacyBudget, Release
+from wellkept.insights.disclosure import Group, Releaser, settings_for
+from wellkept.insights.models import NoisyRelease, PrivacyBudget, Release
 from wellkept.insights.periods import Grain, period_of
-from wellkept.insights.privacy import noisy_figure
-from wellkept.insights.services import insights_settings_update
+from wellkept.insights.privacy import noisy_figure, period_release
+from wellkept.insights.services import insights_release_periods, insights_settings_update
 from wellkept.insights.tests.builders import ANSWER_DAY, WardWorld, on_day
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,12 @@ def figures(body: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def noisy_periods(world: WardWorld) -> int:
+    return NoisyRelease.objects.filter(
+        organisation=world.h.organisation, family="phq2", epsilon_spent__gt=0
+    ).count()
+
+
 def test_it_answers_the_same_question_with_the_same_figures_and_spends_once(
     ward_world: WardWorld, staffed_hospital: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,56 +111,109 @@ def test_it_answers_the_same_question_with_the_same_figures_and_spends_once(
         page = leader_session(ward_world).get("/insights/", PULSE)
     assert first.status_code == again.status_code == page.status_code == 200
     assert first.json() == again.json()
-    assert after_first > 0
+    # One release per week shown, each paid for once.
+    per_release = settings_for(ward_world.h.organisation).epsilon_per_release
+    assert noisy_periods(ward_world) == 4
+    assert math.isclose(after_first, 4 * per_release)
     assert spent(ward_world) == after_first
-    overall = answer_week(first.json())
-    assert overall["noisy"] is True
-    assert f'<td class="num">{overall["people"]}</td>' in page.content.decode()
+    assert all(f["noisy"] for f in figures(first.json()) if not f["hidden"])
 
 
-def test_it_spends_again_for_a_different_question(
+def test_no_viewer_can_spend_the_budget_for_others(
     ward_world: WardWorld, staffed_hospital: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Every filter and channel a leader can try about the same periods spends nothing more."""
+    dp_on(ward_world)
+    w = ward_world
+    with on_day(monkeypatch, VIEW_DAY):
+        client = leader_api(w)
+        client.get(API, PULSE)
+        before = spent(w)
+        for filters in (
+            {"unit": str(w.medicine.pk)},
+            {"unit": str(w.night_team.pk)},
+            {"shift": "night"},
+            {"role": "resident"},
+            {"unit": str(w.medicine.pk), "shift": "day"},
+        ):
+            for _ in range(3):
+                assert client.get(API, {**PULSE, **filters}).status_code == 200
+            leader_session(w).get("/insights/export.csv", {**PULSE, **filters})
+    assert spent(w) == before
+    assert noisy_periods(w) == 4
+
+
+def test_it_releases_a_closed_period_once_from_the_scheduler(
+    ward_world: WardWorld, staffed_hospital: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daily job noises each closed period once; viewers then only read."""
     dp_on(ward_world)
     with on_day(monkeypatch, VIEW_DAY):
-        client = leader_api(ward_world)
-        client.get(API, PULSE)
-        before, released_before = spent(ward_world), shown_releases(ward_world)
-        response = client.get(API, {**PULSE, "unit": str(ward_world.medicine.pk)})
-    assert response.status_code == 200
-    assert shown_releases(ward_world) > released_before
-    assert spent(ward_world) > before
-    # Every distinct group shown has paid once, and only once.
-    per_release = settings_for(ward_world.h.organisation).epsilon_per_release
-    assert math.isclose(spent(ward_world), per_release * shown_releases(ward_world))
+        first = insights_release_periods()
+        again = insights_release_periods()
+        before = spent(ward_world)
+        leader_api(ward_world).get(API, {**PULSE, "periods": "1"})
+    assert first.released > 0
+    assert again.released == 0
+    assert spent(ward_world) == before
+    week = NoisyRelease.objects.get(
+        organisation=ward_world.h.organisation,
+        family="phq2",
+        grain="week",
+        period_start=ANSWER_WEEK,
+    )
+    assert week.epsilon_spent > 0
 
 
-def test_it_hides_new_figures_once_the_budget_is_spent_and_says_so(
+def test_it_hides_a_period_its_quarters_spent_budget_cannot_pay_for_and_says_so(
     ward_world: WardWorld, staffed_hospital: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Room for three releases about the quarter's PHQ-2 answers, no more.
-    dp_on(ward_world, epsilon_per_quarter=0.3, epsilon_per_release=0.1)
+    # The quarter's budget was used up before (for instance under older settings).
+    dp_on(ward_world)
+    quarter = period_of(Grain.QUARTER, ANSWER_WEEK)
+    PrivacyBudget.objects.create(
+        organisation=ward_world.h.organisation, family="phq2", quarter=quarter, spent=18.0
+    )
     with on_day(monkeypatch, VIEW_DAY):
         client = leader_api(ward_world)
         body = client.get(API, PULSE).json()
         page = leader_session(ward_world).get("/insights/", PULSE).content.decode()
-        drilled = client.get(API, {**PULSE, "unit": str(ward_world.medicine.pk)}).json()
-    spent_out = [f for f in figures(body) + figures(drilled) if f.get("reason") == BUDGET_REASON]
-    assert shown_releases(ward_world) == 3
-    assert spent_out, "a group past the budget must be hidden for that reason"
-    for figure in spent_out:
-        assert set(figure) == {"hidden", "reason"} or figure["people"] is None
-    assert math.isclose(spent(ward_world), 0.3)
+    overall = answer_week(body)
+    assert overall["hidden"] is True
+    assert overall["reason"] == BUDGET_REASON
+    assert overall["people"] is None
     assert BUDGET_REASON.replace("'", "&#x27;") in page
-    # What was released before the budget ran out is still answered, unchanged.
-    with on_day(monkeypatch, VIEW_DAY):
-        assert answer_week(client.get(API, PULSE).json()) == answer_week(body)
+    assert math.isclose(
+        PrivacyBudget.objects.get(
+            organisation=ward_world.h.organisation, family="phq2", quarter=quarter
+        ).spent,
+        18.0,
+    )
 
 
 def test_it_shows_noisy_figures_with_their_uncertainty_band(
     ward_world: WardWorld, staffed_hospital: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dp_on(ward_world, epsilon_per_release=2.0)
+    """What a period's noisy release holds is shown alike on the page, in the CSV and the API."""
+    dp_on(ward_world)
+    releaser = Releaser(ward_world.h.organisation, today=VIEW_DAY)
+    overall_group = Group("phq2", Grain.WEEK, ANSWER_WEEK)
+    shown = noisy_figure(
+        group=overall_group,
+        people=PEOPLE,
+        responses=PEOPLE,
+        scored=PEOPLE,
+        total=TOTAL,
+        bands={},
+        epsilon=5.0,
+        weeks=1,
+        score_range=(0, 6),
+    )
+    # The week's release, made ahead by the job with a figure the test controls.
+    period_release(releaser, "phq2", Grain.WEEK, ANSWER_WEEK)
+    stored = NoisyRelease.objects.get(family="phq2", grain="week", period_start=ANSWER_WEEK)
+    stored.figures[overall_group.key] = shown.as_json()
+    stored.save(update_fields=["figures"])
     with on_day(monkeypatch, VIEW_DAY):
         body = leader_api(ward_world).get(API, PULSE).json()
         session = leader_session(ward_world)
@@ -171,8 +230,8 @@ def test_it_shows_noisy_figures_with_their_uncertainty_band(
     band = f"({overall['mean_low']:.1f}&ndash;{overall['mean_high']:.1f})"
     assert band in page.replace("\u2013", "&ndash;")
     rows = [r for r in csv.reader(io.StringIO(export)) if r[:2] == ["Trend", "Whole organisation"]]
-    (week,) = [r for r in rows if r[3] != "hidden" and r[7]]
-    assert (float(week[7]), float(week[8])) == (
+    (week,) = [r for r in rows if r[3] != "hidden" and r[6]]
+    assert (float(week[6]), float(week[7])) == (
         pytest.approx(overall["mean_low"], abs=0.05),
         pytest.approx(overall["mean_high"], abs=0.05),
     )
@@ -270,16 +329,19 @@ def test_it_refuses_an_epsilon_that_is_not_a_number(staffed_hospital: Any, field
     assert math.isfinite(stored.epsilon_per_release)
 
 
-def test_it_refuses_a_release_larger_than_the_quarters_budget(staffed_hospital: Any) -> None:
+def test_it_refuses_a_release_the_quarters_budget_cannot_pay_for_every_period(
+    staffed_hospital: Any,
+) -> None:
     h = staffed_hospital
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         insights_settings_update(
             actor=h.people["priya"],
             organisation=h.organisation,
             dp_enabled=True,
-            epsilon_per_quarter=0.5,
-            epsilon_per_release=1.0,
+            epsilon_per_quarter=1.0,
+            epsilon_per_release=0.1,
         )
+    assert "18 periods" in refused.value.message_dict["epsilon_per_release"][0]
     assert settings_for(h.organisation).dp_enabled is False
 
 

@@ -24,9 +24,10 @@ pytestmark = pytest.mark.django_db
 SETTINGS = reverse("insights:settings")
 VALID = {
     "min_group_size": "7",
+    "narrowing_share": "0.4",
     "dp_enabled": "on",
-    "epsilon_per_quarter": "3",
-    "epsilon_per_release": "0.25",
+    "epsilon_per_quarter": "9",
+    "epsilon_per_release": "0.5",
 }
 # Everyone at St Anne's but the privacy officer: dashboard viewers too.
 OTHERS = ["lena", "wendy", "amira", "sam", "fran", "joe", "nadia"]
@@ -62,7 +63,8 @@ def test_it_shows_the_current_settings_to_the_privacy_officer(client, staffed_ho
     page = response.content.decode()
     assert "Disclosure control" in page
     assert 'name="min_group_size" value="5"' in page
-    assert 'name="epsilon_per_quarter" value="2.0"' in page
+    assert 'name="epsilon_per_quarter" value="18.0"' in page
+    assert 'name="narrowing_share" value="0.5"' in page
     assert "Differential privacy is <strong>off</strong>" in page
     reads = [e for e in entries_after(mark) if "insights-settings" in e.target]
     assert [(e.event, e.outcome) for e in reads] == [("record.read", "allowed")]
@@ -92,22 +94,27 @@ def test_it_saves_the_settings_and_audits_the_change(client, staffed_hospital):
         saved.dp_enabled,
         saved.epsilon_per_quarter,
         saved.epsilon_per_release,
-    ) == (7, True, 3.0, 0.25)
+        saved.narrowing_share,
+    ) == (7, True, 9.0, 0.5, 0.4)
     (change,) = [e for e in entries_after(mark) if e.event == "config.changed"]
     assert change.target == (f"organisation:{staffed_hospital.organisation.pk}/insights-settings")
     assert change.actor_id == str(staffed_hospital.people["priya"].pk)
     assert "min_group_size=7" in change.reason
     assert "dp_enabled=True" in change.reason
     after = client.get(response["Location"]).content.decode()
-    assert "Saved. Minimum group size 7; differential privacy on." in after
+    assert (
+        "Saved. Minimum group size 7; scores kept uncertain over 0.4 of the range; "
+        "differential privacy on." in after
+    )
 
 
 def test_it_records_no_change_when_nothing_changed(client, staffed_hospital):
     sign_in(client, staffed_hospital.people["priya"])
     unchanged = {
         "min_group_size": "5",
-        "epsilon_per_quarter": "2",
-        "epsilon_per_release": "0.1",
+        "narrowing_share": "0.5",
+        "epsilon_per_quarter": "18",
+        "epsilon_per_release": "1",
     }
     mark = head()
 
@@ -143,7 +150,9 @@ def test_it_turns_differential_privacy_off_when_the_box_is_cleared(client, staff
         ("epsilon_per_quarter", "nan", "Enter the budget per quarter as a number from 0.01 to 20."),
         ("epsilon_per_quarter", "inf", "Enter the budget per quarter as a number from 0.01 to 20."),
         ("epsilon_per_release", "-1", "Enter the amount per release as a number from 0.001 to 5."),
-        ("epsilon_per_release", "3.5", "(3.5) cannot be more than the budget per quarter (3)"),
+        ("epsilon_per_release", "3.5", "(3.5) times the 18 periods of a quarter cannot be more"),
+        ("narrowing_share", "0.95", "Enter the share as a number from 0 to 0.9."),
+        ("narrowing_share", "-0.1", "Enter the share as a number from 0 to 0.9."),
     ],
 )
 def test_it_refuses_bad_input_with_a_clear_message(client, staffed_hospital, field, value, message):
@@ -202,7 +211,7 @@ def test_it_shows_the_budget_spent_this_quarter(client, staffed_hospital):
     insights_settings_update(actor=SystemActor("test"), organisation=org, dp_enabled=True)
     today = clock.now().astimezone(dt.UTC).date()
     quarter = period_of(Grain.QUARTER, today)
-    PrivacyBudget.objects.create(organisation=org, family="phq2", quarter=quarter, spent=0.5)
+    PrivacyBudget.objects.create(organisation=org, family="phq2", quarter=quarter, spent=4.5)
     PrivacyBudget.objects.create(organisation=org, family="enrolment", quarter=None, spent=0.2)
     sign_in(client, staffed_hospital.people["priya"])
 
@@ -211,6 +220,6 @@ def test_it_shows_the_budget_spent_this_quarter(client, staffed_hospital):
     assert "Differential privacy is <strong>on</strong>" in page
     assert "(this quarter)" in page
     assert "PHQ-2" in page
-    assert "0.500" in page
-    assert "25%" in page  # 0.5 of the default 2.0 per quarter
+    assert "4.500" in page
+    assert "25%" in page  # 4.5 of the default 18 per quarter
     assert "Participation (people taking part)" in page

@@ -54,7 +54,7 @@ def test_it_shows_the_latest_week_and_its_breakdowns(client, insights_hospital):
     assert re.search(r'<td class="num">11</td>', page)
     assert "By shift type" in page
     assert "By role" in page
-    assert "Severity bands" in page
+    assert "Answers per severity band" in page
 
 
 @pytest.mark.parametrize("persona", OTHERS)
@@ -97,6 +97,59 @@ def test_it_answers_a_bad_query_with_its_message(client, staffed_hospital, param
     assert response.status_code == 400
     assert message in response.content.decode()
     assert client.get(CSV, params).status_code == 400
+
+
+@pytest.mark.parametrize("export", [CSV, PDF])
+def test_a_bad_export_query_gets_the_normal_page_with_its_message_and_a_way_back(
+    client, staffed_hospital, export
+):
+    client.force_login(staffed_hospital.people["wendy"])
+    hostile = "<script>alert(1)</script>"
+    response = client.get(export, {"instrument": hostile, "grain": "week"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "The download could not be made" in page
+    assert "There is no questionnaire" in page
+    # The input is shown escaped, never run; and the way back keeps the filters.
+    assert hostile not in page
+    assert "&lt;script&gt;" in page
+    assert (
+        f'href="{DASHBOARD}?instrument=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;grain=week"'
+        in page
+    )
+    assert "Start again with no filters" in page
+
+
+@pytest.mark.parametrize(
+    ("grain", "said", "not_said"),
+    [
+        ("week", "Each period is one week", "whole weeks"),
+        ("month", "a month holds the weeks whose Thursday falls in it", "Each period is one week"),
+        ("quarter", "a quarter holds the weeks whose Thursday", "Each period is one week"),
+    ],
+)
+def test_it_says_how_periods_are_cut_for_the_grain_shown(
+    client, insights_hospital, grain, said, not_said
+):
+    client.force_login(insights_hospital.people["lena"])
+    page = client.get(DASHBOARD, {"instrument": "phq2", "grain": grain}).content.decode()
+    assert said in page
+    assert not_said not in page
+
+
+def test_its_band_panel_counts_answers_and_says_so(client, insights_hospital):
+    client.force_login(insights_hospital.people["lena"])
+    page = client.get(DASHBOARD, PULSE).content.decode()
+    assert "Answers per severity band" in page
+    assert "People per severity band" not in page
+    panel = page[page.index('id="bands-title"') :]
+    counts = [
+        int(n) for n in re.findall(r'<td class="num">(\d+)</td></tr>', panel.split("</table>")[0])
+    ]
+    # What the heading says is what is counted: the answers of the period, in full.
+    assert sum(counts) == 11
+    assert "11 people gave 11 answers" in panel
 
 
 def test_it_hides_a_small_unit_with_its_reason_and_no_count(client, insights_hospital):

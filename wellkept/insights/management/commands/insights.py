@@ -14,7 +14,11 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.actors import SystemActor
 from wellkept.assessments.models import Response
-from wellkept.insights.services import insights_rebuild, insights_settings_update
+from wellkept.insights.services import (
+    insights_rebuild,
+    insights_release_periods,
+    insights_settings_update,
+)
 from wellkept.orgs.models import Organisation
 
 
@@ -41,12 +45,23 @@ class Command(BaseCommand):
         )
         rebuild.add_argument("--organisation", metavar="SLUG", help="Only this organisation.")
         rebuild.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        sub.add_parser(
+            "release-periods",
+            help="Differential privacy: noise each closed period once, ahead of viewers "
+            "(idempotent; the scheduler runs it daily).",
+        )
         settings = sub.add_parser("settings", help="Show or change disclosure control.")
         settings.add_argument("--organisation", metavar="SLUG", required=True)
         settings.add_argument("--min-group-size", type=int, metavar="K")
         settings.add_argument("--dp", metavar="on|off")
         settings.add_argument("--epsilon-per-quarter", type=float, metavar="EPS")
         settings.add_argument("--epsilon-per-release", type=float, metavar="EPS")
+        settings.add_argument(
+            "--narrowing-share",
+            type=float,
+            metavar="SHARE",
+            help="keep each person's score uncertain over at least this share of the range",
+        )
 
     def _organisations(self, slug: str | None) -> list[Organisation]:
         if slug is None:
@@ -62,6 +77,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "rebuild":
             self._rebuild(options)
+        elif options["action"] == "release-periods":
+            self.stdout.write(insights_release_periods().summary())
         else:
             self._settings(options)
 
@@ -103,6 +120,7 @@ class Command(BaseCommand):
                 dp_enabled=_on_off(options["dp"]) if options["dp"] is not None else None,
                 epsilon_per_quarter=options["epsilon_per_quarter"],
                 epsilon_per_release=options["epsilon_per_release"],
+                narrowing_share=options["narrowing_share"],
             )
         except ValidationError as exc:
             raise CommandError(" ".join(_messages(exc))) from None
@@ -112,7 +130,8 @@ class Command(BaseCommand):
             f"{organisation.slug}: minimum group size {current.min_group_size}; "
             f"differential privacy {'on' if current.dp_enabled else 'off'} "
             f"(epsilon {current.epsilon_per_release} per release, "
-            f"{current.epsilon_per_quarter} per quarter)."
+            f"{current.epsilon_per_quarter} per quarter); scores kept uncertain over "
+            f"{current.narrowing_share:g} of the range."
         )
 
 

@@ -1,4 +1,4 @@
-"""wellkept scheduler: the embedded default's clock for recurring jobs (retention, deadlines).
+"""wellkept scheduler: the embedded default's clock for recurring daily jobs.
 
 Production runs the same jobs from cron or a systemd timer instead (see
 docs/retention-and-erasure.md); each job is idempotent, so running one twice
@@ -43,12 +43,21 @@ def _followup_overdue() -> str:
     return overdue_tell(actor=SystemActor("followup-deadlines")).summary()
 
 
+def _insights_periods() -> str:
+    from wellkept.insights.services import insights_release_periods
+
+    return insights_release_periods().summary()
+
+
 def jobs() -> list[Job]:
     return [
         Job("retention", settings.WELLKEPT_RETENTION_HOUR, _retention),
         # Cases are dated by the day, so once a day is as often as a case
         # can newly pass its deadline.
         Job("followup-overdue", OVERDUE_HOUR_UTC, _followup_overdue),
+        # Periods close at midnight on Sunday: noise them (differential-privacy
+        # mode only) before the first viewer of the day asks.
+        Job("insights-periods", 0, _insights_periods),
     ]
 
 

@@ -27,7 +27,7 @@ def revoke_all_but_the_newest_open_invitation(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_remove_invitation_invitation_role_valid_and_more'),
+        ('accounts', '0004_hash_stored_session_keys'),
         ('orgs', '0002_clinician'),
     ]
 
