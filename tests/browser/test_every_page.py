@@ -31,7 +31,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from playwright.sync_api import BrowserContext, Page, expect
@@ -39,6 +38,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.browser.support import Audit, current_code, submit_password
 from wellkept.accounts.models import User
 from wellkept.accounts.services import invitation_create
+from wellkept.accounts.sessions import SessionStore
 from wellkept.actors import SystemActor
 from wellkept.assessments.models import SupportKind, SupportResource
 from wellkept.assessments.reminders import unsubscribe_url
@@ -120,6 +120,8 @@ NOT_PAGES = {
     "followup:privacy_approve": "POST",
     "followup:privacy_refuse": "POST",
     "followup:privacy_review": "POST",
+    "followup:privacy_breakglass_allow": "POST",
+    "followup:privacy_exception_end": "POST",
     "accounts:invitation_new": "POST from the invitations page",
     "accounts:invitation_revoke": "POST",
     "mfa_download_recovery_codes": "a text download",

@@ -348,8 +348,11 @@ def _end_other_sessions_after_removal(request: HttpRequest, kind: str) -> None:
     from allauth.usersessions.internal.flows.sessions import end_other_sessions
     from allauth.usersessions.models import UserSession
 
+    from wellkept.accounts.sessions import stored_key
+
     user = _signed_in_user(request)
-    current = request.session.session_key
+    # Sessions are stored under a digest of their cookie key (accounts.sessions).
+    current = stored_key(request.session.session_key or "")
     others = UserSession.objects.filter(user_id=user.pk).exclude(session_key=current).count()
     end_other_sessions(request, user)
     audit_record(
