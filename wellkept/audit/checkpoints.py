@@ -111,6 +111,16 @@ def checkpoint_soon() -> None:
     transaction.on_commit(commit_seen)
 
 
+def latest_head(name: str) -> Head | None:
+    """The head ``name`` has in the newest authentic checkpoint any sink holds; None if none.
+
+    Reads one line of each sink, so it is cheap enough to ask before every
+    write that must not run behind what the checkpoints saw.
+    """
+    newest, _ = _newest(configured_sinks())
+    return None if newest is None else newest.head(name)
+
+
 class NotInitialised(SinkError):
     """No sink holds a checkpoint: `wellkept audit init` has not been run."""
 

@@ -25,9 +25,11 @@ can find (``tombstone_heads_recorded`` plus the backup's), unless the
 operator overrides it, audited. docs/backups.md says how to ship the
 journal elsewhere against the rest.
 
-A second place for the head (outside the database and this host) plugs in
-at two calls: ``tombstone_head_checkpoint`` writes every head, and
-``tombstone_heads_recorded`` reads every head back.
+The head is also in every audit checkpoint (``register_checkpoint_head``,
+from ``LifecycleConfig.ready``), so it reaches the checkpoint sinks outside
+the database and this host within a second of each erasure, and `wellkept
+audit verify` checks the journal against them. ``tombstone_heads_recorded``
+reads back both places.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +47,18 @@ from typing import Any
 
 from django.conf import settings
 
+from wellkept.audit import checkpoints
 from wellkept.vault.keyring import get_keyring
+
+logger = logging.getLogger(__name__)
 
 DIGEST_LABEL = b"wellkept-tombstone-v1\x00"
 LINE_KEY_LABEL = b"wellkept-tombstone-journal-key-v1"
 FORMAT = "wk-tombstone-v1"
 # A line is about 250 bytes; reading this much of the tail always holds the last one.
 _TAIL_BYTES = 4096
+# The journal's name among the heads every audit checkpoint records.
+CHECKPOINT_HEAD = "tombstones"
 
 
 class TombstoneJournalError(Exception):
@@ -272,10 +280,12 @@ def tombstone_head_checkpoint(position: JournalPosition, at: dt.datetime | None)
     """Record the journal's head wherever heads are kept; call inside the erasure's transaction.
 
     The database row only ever moves forward: two erasures committing in
-    either order leave the higher head. (Issue 14's multi-sink checkpoints
-    add their call here, after the row, for a copy outside this host.)
+    either order leave the higher head. The audit checkpoints read the
+    journal itself: one follows within the second once this commits.
     """
     from wellkept.lifecycle.models import TombstoneHead
+
+    checkpoints.checkpoint_soon()
 
     moved = TombstoneHead.objects.filter(pk=1, lines__lt=position.lines).update(
         lines=position.lines, mac=position.mac, last_at=at
@@ -297,9 +307,13 @@ def tombstone_head_reset(position: JournalPosition, at: dt.datetime | None) -> N
 def tombstone_heads_recorded() -> list[RecordedHead]:
     """Every head of the journal recorded outside the journal itself, as found now.
 
-    Today the database's row (of the database currently installed). A second
-    sink's heads are read here too once there is one.
+    The database's row (of the database currently installed), and the head
+    in the newest audit checkpoint, which no database restore reaches.
     """
+    return [h for h in (_database_head(), _checkpointed_head()) if h is not None]
+
+
+def _database_head() -> RecordedHead | None:
     from django.db import connection
 
     from wellkept.lifecycle.models import TombstoneHead
@@ -307,17 +321,83 @@ def tombstone_heads_recorded() -> list[RecordedHead]:
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
     if TombstoneHead._meta.db_table not in tables:
-        return []
+        return None
     row = TombstoneHead.objects.filter(pk=1).first()
     if row is None or row.lines == 0:
-        return []
-    return [
-        RecordedHead(
-            source="this installation's database",
-            position=JournalPosition(row.lines, row.mac),
-            last_at=row.last_at,
-        )
-    ]
+        return None
+    return RecordedHead(
+        source="this installation's database",
+        position=JournalPosition(row.lines, row.mac),
+        last_at=row.last_at,
+    )
+
+
+def _checkpointed_head() -> RecordedHead | None:
+    try:
+        head = checkpoints.latest_head(CHECKPOINT_HEAD)
+    except checkpoints.SinkError as exc:
+        # `wellkept audit verify` reports an unreadable sink; the other heads still count.
+        logger.error("the audit checkpoints could not be read for the tombstone head: %s", exc)
+        return None
+    if head is None or head.position == 0:
+        return None
+    return RecordedHead(
+        source="the audit checkpoints", position=JournalPosition(head.position, head.mac)
+    )
+
+
+def journal_head() -> checkpoints.Head:
+    """Where the journal ends now, for the audit checkpoints: its last complete line.
+
+    Not verified here (``audit verify`` checks the MACs it vouched for
+    against the journal); a missing or unreadable journal is an empty head,
+    which the next checkpoint records, and verify reports as the end put back.
+    """
+    path = journal_path()
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - _TAIL_BYTES))
+            tail = handle.read()
+    except FileNotFoundError:
+        return checkpoints.Head.empty()
+    except OSError as exc:
+        logger.error("the tombstone journal %s cannot be read: %s", path, exc)
+        return checkpoints.Head.empty()
+    complete = tail[: tail.rfind(b"\n")].rsplit(b"\n", 1)[-1] if b"\n" in tail else b""
+    if not complete:
+        return checkpoints.Head.empty()
+    try:
+        fields = _parse_line(complete.decode("ascii", errors="replace"), 0)
+    except TombstoneJournalError:
+        logger.error("the last line of the tombstone journal %s is unreadable", path)
+        return checkpoints.Head.empty()
+    return checkpoints.Head(fields["n"], fields["mac"], fields["n"])
+
+
+def journal_macs_at(positions: set[int]) -> dict[int, str]:
+    """The MAC the journal holds on each of the given lines (those it has)."""
+    found: dict[int, str] = {}
+    path = journal_path()
+    if not positions or not path.exists():
+        return found
+    last = max(positions)
+    with path.open("rb") as handle:
+        for number, raw_line in enumerate(handle, start=1):
+            if number > last:
+                break
+            if number in positions:
+                try:
+                    fields = _parse_line(raw_line.decode("ascii", errors="replace"), number)
+                except TombstoneJournalError:
+                    continue
+                found[number] = fields["mac"]
+    return found
+
+
+def register_checkpoint_head() -> None:
+    """Every audit checkpoint from now on records where the journal ends."""
+    checkpoints.register_head(CHECKPOINT_HEAD, current=journal_head, macs_at=journal_macs_at)
 
 
 def journal_exists() -> bool:

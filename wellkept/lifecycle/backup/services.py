@@ -687,6 +687,15 @@ def backup_restore(
             tombstones.tombstone_head_reset(position, journal[-1].at if journal else None)
         else:
             tombstones.tombstone_head_checkpoint(position, journal[-1].at if journal else None)
+    if check.problems:
+        # The journal's end was put back (the loss accepted above): the
+        # checkpoints record that as a restore, not as a cut.
+        checkpoints.checkpoint_rewind(
+            note=(
+                f"tombstone journal restarted at line {position.lines} after restoring backup "
+                f"{manifest.backup_id} with its loss accepted"
+            )
+        )
     audit_record(
         actor=actor,
         event=EventType.BACKUP_RESTORED,

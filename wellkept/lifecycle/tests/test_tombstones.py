@@ -231,3 +231,107 @@ def test_the_head_only_moves_forward():
     TombstoneHead.objects.all().delete()
     tombstone_head_checkpoint(JournalPosition(6, "d" * 64), T0)
     assert TombstoneHead.objects.get().lines == 6
+
+
+# ---- The head, in the audit checkpoints too: outside the database and this host -------------
+
+
+@pytest.fixture
+def checkpointed(hospital) -> None:
+    """The checkpoint chain started over the hospital's existing trail."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("audit", "init", "--adopt", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_every_checkpoint_records_where_the_journal_ends(hospital, checkpointed):
+    from wellkept.assessments.tests.fixtures import SYSTEM
+    from wellkept.audit import checkpoints
+    from wellkept.lifecycle.services import participant_erase
+    from wellkept.lifecycle.tombstones import CHECKPOINT_HEAD, journal_head
+
+    assert checkpoints.latest_head(CHECKPOINT_HEAD) == checkpoints.Head.empty()
+    participant_erase(actor=SYSTEM, participant=hospital.participants["joe"])
+    participant_erase(actor=SYSTEM, participant=hospital.participants["sara"])
+    checkpoints.checkpoint_write()
+
+    end = journal_position()
+    assert journal_head() == checkpoints.Head(2, end.mac, 2)
+    assert checkpoints.latest_head(CHECKPOINT_HEAD) == checkpoints.Head(2, end.mac, 2)
+
+
+@pytest.mark.django_db
+def test_audit_verify_fails_when_the_journal_is_cut_back_after_a_checkpoint(hospital, checkpointed):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from wellkept.assessments.tests.fixtures import SYSTEM
+    from wellkept.audit import checkpoints
+    from wellkept.lifecycle.services import participant_erase
+
+    participant_erase(actor=SYSTEM, participant=hospital.participants["joe"])
+    participant_erase(actor=SYSTEM, participant=hospital.participants["sara"])
+    checkpoints.checkpoint_write()
+    out = StringIO()
+    call_command("audit", "verify", stdout=out, stderr=out)
+    assert "intact" in out.getvalue()
+
+    # Keep only the first line: a consistent, shorter journal.
+    first = journal_path().read_text().splitlines()[0]
+    journal_path().write_text(first + "\n")
+    out = StringIO()
+    with pytest.raises((SystemExit, Exception)):
+        call_command("audit", "verify", stdout=out, stderr=out)
+    assert "tombstones: checkpoint" in out.getvalue()
+    assert "vouches for entry 2, but the chain ends at 1" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_journal_and_database_put_back_together_are_refused_against_the_checkpoints(
+    hospital, checkpointed
+):
+    """Both on-host heads lost (an old database and an old journal): the checkpoints remain."""
+    from wellkept.assessments.tests.fixtures import SYSTEM
+    from wellkept.audit import checkpoints
+    from wellkept.lifecycle.models import TombstoneHead
+    from wellkept.lifecycle.services import participant_erase
+    from wellkept.lifecycle.tombstones import tombstone_heads_recorded
+    from wellkept.orgs.models import Participant
+
+    tombstone_append(token="someone-erased-earlier", at=T0)
+    old_journal = journal_path().read_bytes()
+    participant_erase(actor=SYSTEM, participant=hospital.participants["joe"])
+    checkpoints.checkpoint_write()
+    journal_path().write_bytes(old_journal)
+    TombstoneHead.objects.update(lines=1, mac=journal_position().mac)
+
+    assert [(h.source, h.position.lines) for h in tombstone_heads_recorded()] == [
+        ("this installation's database", 1),
+        ("the audit checkpoints", 2),
+    ]
+    sara = hospital.participants["sara"]
+    with pytest.raises(TombstoneJournalError, match="the audit checkpoints recorded"):
+        participant_erase(actor=SYSTEM, participant=sara)
+    assert Participant.objects.filter(pk=sara.pk).exists()
+
+
+def test_an_unreadable_or_missing_journal_is_an_empty_head_and_a_torn_line_is_skipped(
+    journal: Path,
+) -> None:
+    from wellkept.audit.checkpoints import Head
+    from wellkept.lifecycle.tombstones import journal_head, journal_macs_at
+
+    assert journal_head() == Head.empty()
+    first = tombstone_append(token="a", at=T0)
+    second = tombstone_append(token="b", at=T0)
+    assert journal_head() == Head(2, second.mac, 2)
+    assert journal_macs_at({1, 2, 7}) == {1: first.mac, 2: second.mac}
+    with journal.open("ab") as handle:
+        handle.write(b'{"n":3,"dig')  # a crash mid-write
+    assert journal_head() == Head(2, second.mac, 2)
+    journal.write_text("not json\n")
+    assert journal_head() == Head.empty()
