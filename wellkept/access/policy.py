@@ -150,13 +150,24 @@ def decide_for_roles(
     )
 
 
+# Whether a participant consents to collection now is the consent app's to
+# say; it sits above this module, so it registers its check here at ready()
+# instead of being imported.
+ConsentCheck = Callable[[Any], bool]
+_CONSENT_CHECK: list[ConsentCheck] = []
+
+
+def register_consent_check(check: ConsentCheck) -> None:
+    """Set the check that says whether a participant consents now (from consent's ready())."""
+    _CONSENT_CHECK[:] = [check]
+
+
 def _subject_consents(resource: Resource) -> bool:
     """Look up whether the resource's participant currently consents to collection."""
     if resource.kind not in SUBJECT_KINDS or resource.participant_id is None:
         return True
-    from wellkept.consent.selectors import may_collect_from
-
-    return may_collect_from(resource.participant_id)
+    # Deny by default: with no consent app to ask, nothing needing consent passes.
+    return bool(_CONSENT_CHECK) and _CONSENT_CHECK[0](resource.participant_id)
 
 
 def _is_user(actor: Any) -> bool:
