@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "wellkept.lifecycle",
     "wellkept.followup",
     "wellkept.insights",
+    # Synthetic data only (seed_demo, seed, demo_totp); never writes on its own.
+    "wellkept.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
