@@ -49,7 +49,6 @@ from wellkept.assessments.models import (
     Schedule,
     today,
 )
-from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.selectors import open_programme, programme_units
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
@@ -59,6 +58,7 @@ from wellkept.consent.selectors import consent_state
 from wellkept.consent.services import consent_record
 from wellkept.orgs import services as org_services
 from wellkept.orgs.models import Organisation, Participant, RoleCategory, ShiftType, Unit
+from wellkept.orgs.scopes import participant_resource
 
 NOT_COLLECTING = (
     "Your answers are not being collected because you are not taking part at the moment. "

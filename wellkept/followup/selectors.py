@@ -16,7 +16,6 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.assessments.instruments import get_instrument
 from wellkept.assessments.models import Response, today
-from wellkept.assessments.scopes import own_through_participant
 from wellkept.assessments.selectors import decode_payload
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
@@ -34,6 +33,7 @@ from wellkept.followup.models import (
 )
 from wellkept.followup.scopes import case_record_resource
 from wellkept.orgs.models import Organisation, Participant, StaffMembership
+from wellkept.orgs.scopes import own_through_participant
 from wellkept.vault.services import is_erased
 
 TEAM_PURPOSE = Purpose.BURNOUT_FOLLOW_UP

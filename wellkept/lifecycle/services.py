@@ -27,7 +27,6 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.actors import PseudonymousActor, SystemActor
 from wellkept.assessments.models import CheckIn, ReminderOptOut, ReminderSent, Response, SafetyAlert
-from wellkept.assessments.scopes import participant_resource
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.models import ConsentRecord
@@ -55,6 +54,7 @@ from wellkept.lifecycle.tombstones import (
     tombstone_heads_recorded,
 )
 from wellkept.orgs.models import Organisation, Participant
+from wellkept.orgs.scopes import participant_resource
 from wellkept.reasons import reason_text
 from wellkept.vault.services import datakey_shred
 

@@ -25,7 +25,6 @@ from wellkept.accounts.decorators import reauth_required
 from wellkept.assessments import selectors as assessment_selectors
 from wellkept.assessments.instruments import get_instrument
 from wellkept.assessments.models import CheckIn, ReminderOptOut, Response
-from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.services import reminders_set
 from wellkept.assessments.views import own_participant
 from wellkept.consent.selectors import consent_history, consent_state
@@ -34,6 +33,7 @@ from wellkept.lifecycle import exports, selectors
 from wellkept.lifecycle.services import participant_erase
 from wellkept.lifecycle.tombstones import TombstoneJournalError
 from wellkept.orgs.models import Participant
+from wellkept.orgs.scopes import participant_resource
 
 OWN = {"resource": ResourceKind.PARTICIPANT_RECORD, "purpose": Purpose.SELF_SERVICE}
 logger = logging.getLogger(__name__)
