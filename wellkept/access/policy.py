@@ -33,6 +33,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from wellkept.access.actions import Action
+from wellkept.access.decorators import check_declared
 from wellkept.access.purposes import PROHIBITED, Purpose, parse_purpose
 from wellkept.access.resources import (
     SUBJECT_KINDS,
@@ -254,6 +255,8 @@ def decide(
     consent_ok: bool | None = None,
 ) -> Decision:
     """Decide whether ``actor`` may do ``action`` on ``resource`` for ``purpose``, purely."""
+    # Inside a guarded view, the action checked must be the one declared.
+    check_declared(action, resource.kind)
     purpose = parse_purpose(purpose)
     consents: bool | Callable[[], bool] = (
         (lambda: _subject_consents(resource)) if consent_ok is None else consent_ok
