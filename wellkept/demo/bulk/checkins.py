@@ -43,6 +43,7 @@ from wellkept.demo.bulk.model import (
     season_effect,
     unit_effect,
 )
+from wellkept.insights.store import rebuild
 from wellkept.orgs.models import Organisation, Participant, RoleCategory, ShiftType, Unit
 from wellkept.vault.services import Binding, datakey_get_or_create, encrypt_text
 
@@ -418,7 +419,6 @@ def seed_checkins(
                 _seed_group(seeder, group, notice, organisation, counts, progress)
         # Seeding writes rows directly, past checkin_submit: the aggregate
         # store is recomputed from them, exactly as `insights rebuild` does.
-        from wellkept.insights.store import rebuild
 
         rebuild(organisation)
         counts.seconds = time.perf_counter() - started
