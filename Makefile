@@ -12,7 +12,7 @@ PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 help:
 	@echo "make demo    build the environment, seed synthetic data, serve http://127.0.0.1:8000"
 	@echo "make test    build the environment and run the test suite (SQLite)"
-	@echo "make lint    ruff and mypy"
+	@echo "make lint    ruff, mypy and the declared layers (import-linter)"
 	@echo "make bench   run the benchmarks in bench/"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -45,6 +45,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy wellkept
+	$(BIN)/lint-imports --no-logo
 
 format: venv
 	$(BIN)/ruff format .

@@ -45,9 +45,9 @@ def _seed(participants: int, base: int, target: int) -> int:
 
     from django.db import connection, transaction
 
-    from wellkept.assessments import seeding
     from wellkept.assessments.models import CheckIn, Response, today
-    from wellkept.assessments.seeding.checkins import CHECKIN_COLUMNS, RESPONSE_COLUMNS, _insert
+    from wellkept.demo import bulk as seeding
+    from wellkept.demo.bulk.checkins import CHECKIN_COLUMNS, RESPONSE_COLUMNS, _insert
 
     org, _ = seeding.synthetic_organisation(slug="bench-backup")
     programme = seeding.programme_ensure(actor=seeding.SEED_ACTOR, organisation=org)

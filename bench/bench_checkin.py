@@ -88,7 +88,7 @@ def _plain_models() -> tuple[type[Any], type[Any]]:
 
 
 def _hospital() -> tuple[Any, Any, Any]:
-    from wellkept.assessments import seeding
+    from wellkept.demo import bulk as seeding
 
     org, _ = seeding.synthetic_organisation(slug="bench")
     programme = seeding.programme_ensure(actor=seeding.SEED_ACTOR, organisation=org)
@@ -193,8 +193,8 @@ def _plain_path(people: list[tuple[Any, Any]], pulse: Any, models: tuple[Any, An
 def run() -> None:
     from django.db import connection
 
-    from wellkept.assessments import seeding
     from wellkept.assessments.models import today
+    from wellkept.demo import bulk as seeding
 
     org, programme, notice = _hospital()
     pulse = programme.schedules.get(slug="weekly-pulse")

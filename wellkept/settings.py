@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "wellkept.lifecycle",
     "wellkept.followup",
     "wellkept.insights",
+    # Synthetic data only (seed_demo, seed, demo_totp); never writes on its own.
+    "wellkept.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -373,7 +375,7 @@ MFA_FORMS = {
     "activate_totp": "wellkept.accounts.forms.ActivateTOTPForm",
     "deactivate_totp": "wellkept.accounts.forms.DeactivateTOTPForm",
 }
-# wellkept.accounts.decorators.reauth_required guards the MFA pages instead
+# wellkept.access.guards.reauth_required guards the MFA pages instead
 # (see wellkept/accounts/urls.py), so people are not asked twice.
 MFA_REAUTHENTICATION_REQUIRED = False
 USERSESSIONS_TRACK_ACTIVITY = True

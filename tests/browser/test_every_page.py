@@ -43,10 +43,7 @@ from wellkept.actors import SystemActor
 from wellkept.assessments.models import SupportKind, SupportResource
 from wellkept.assessments.reminders import unsubscribe_url
 from wellkept.assessments.selectors import open_programme
-from wellkept.followup import reidentification
-from wellkept.followup import services as followup
-from wellkept.lifecycle import subject_requests
-from wellkept.orgs.demo import (
+from wellkept.demo.hospital import (
     PARTICIPANT_PASSWORD,
     STAFF_PASSWORD,
     demo_email,
@@ -54,6 +51,9 @@ from wellkept.orgs.demo import (
     demo_seed,
     demo_totp_secret,
 )
+from wellkept.followup import reidentification
+from wellkept.followup import services as followup
+from wellkept.lifecycle import subject_requests
 from wellkept.orgs.models import Clinician, InviteeRole, Organisation
 from wellkept.orgs.selectors import participant_for_user
 

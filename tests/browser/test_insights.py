@@ -28,9 +28,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from tests.browser.support import current_code, submit_password
 from wellkept.audit.models import AuditEntry
+from wellkept.demo.hospital import demo_seed
+from wellkept.demo.people import STAFF_PASSWORD, demo_email, demo_totp_secret
 from wellkept.followup.models import Case
-from wellkept.orgs.demo import demo_seed
-from wellkept.orgs.demo.people import STAFF_PASSWORD, demo_email, demo_totp_secret
 from wellkept.orgs.models import Organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

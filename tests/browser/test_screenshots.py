@@ -30,7 +30,7 @@ from tests.browser.support import current_code, submit_password
 from wellkept import clock
 from wellkept.assessments import services
 from wellkept.assessments.tests import fixtures
-from wellkept.orgs.demo import PARTICIPANT_PASSWORD, demo_people, demo_seed, demo_totp_secret
+from wellkept.demo.hospital import PARTICIPANT_PASSWORD, demo_people, demo_seed, demo_totp_secret
 from wellkept.orgs.selectors import participant_for_user
 
 pytestmark = [

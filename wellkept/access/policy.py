@@ -33,6 +33,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from wellkept.access.actions import Action
+from wellkept.access.decorators import check_declared
 from wellkept.access.purposes import PROHIBITED, Purpose, parse_purpose
 from wellkept.access.resources import (
     SUBJECT_KINDS,
@@ -150,13 +151,24 @@ def decide_for_roles(
     )
 
 
+# Whether a participant consents to collection now is the consent app's to
+# say; it sits above this module, so it registers its check here at ready()
+# instead of being imported.
+ConsentCheck = Callable[[Any], bool]
+_CONSENT_CHECK: list[ConsentCheck] = []
+
+
+def register_consent_check(check: ConsentCheck) -> None:
+    """Set the check that says whether a participant consents now (from consent's ready())."""
+    _CONSENT_CHECK[:] = [check]
+
+
 def _subject_consents(resource: Resource) -> bool:
     """Look up whether the resource's participant currently consents to collection."""
     if resource.kind not in SUBJECT_KINDS or resource.participant_id is None:
         return True
-    from wellkept.consent.selectors import may_collect_from
-
-    return may_collect_from(resource.participant_id)
+    # Deny by default: with no consent app to ask, nothing needing consent passes.
+    return bool(_CONSENT_CHECK) and _CONSENT_CHECK[0](resource.participant_id)
 
 
 def _is_user(actor: Any) -> bool:
@@ -243,6 +255,8 @@ def decide(
     consent_ok: bool | None = None,
 ) -> Decision:
     """Decide whether ``actor`` may do ``action`` on ``resource`` for ``purpose``, purely."""
+    # Inside a guarded view, the action checked must be the one declared.
+    check_declared(action, resource.kind)
     purpose = parse_purpose(purpose)
     consents: bool | Callable[[], bool] = (
         (lambda: _subject_consents(resource)) if consent_ok is None else consent_ok

@@ -11,6 +11,13 @@ class AccountsConfig(AppConfig):
 
         audit_signals.connect()
 
+        from wellkept.access.guards import register_second_factor_types
+        from wellkept.accounts.selectors import user_second_factor_types
+
+        # The view guards (access, a layer below) learn a person's second
+        # factors from here.
+        register_second_factor_types(user_second_factor_types)
+
         from allauth.usersessions.models import UserSession, UserSessionManager
 
         from wellkept.accounts.sessions import is_current_session, record_user_session

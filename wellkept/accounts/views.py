@@ -28,11 +28,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy, public, self_service
+from wellkept.access.guards import reauth_required
 from wellkept.access.policy import can, get_for, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts import session_secrets, totp
-from wellkept.accounts.decorators import reauth_required
 from wellkept.accounts.forms import AcceptInvitationForm, InvitationForm
 from wellkept.accounts.models import User
 from wellkept.accounts.selectors import (

@@ -83,14 +83,6 @@ class JoinForm(forms.Form):
         self.fields["shift_type"].queryset = shift_types  # type: ignore[attr-defined]
 
 
-class ConsentChoicesForm(forms.Form):
-    """The optional choices, changed while taking part, or given again for a new notice."""
-
-    follow_up_contact = forms.BooleanField(required=False)
-    safety_alert = forms.BooleanField(required=False)
-    notice_version = forms.IntegerField(widget=forms.HiddenInput)
-
-
 def instrument_form_class(instrument: Instrument) -> type[forms.Form]:
     """Build a form with one radio group per item of the instrument."""
     fields: dict[str, forms.Field] = {}

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
+from wellkept.access.guards import reauthentication_url, recently_authenticated
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.accounts.decorators import reauthentication_url, recently_authenticated
 from wellkept.accounts.selectors import administered_organisations
 from wellkept.assessments import programmes
 from wellkept.assessments.models import Programme, ProgrammeStatus, Schedule, SupportResource

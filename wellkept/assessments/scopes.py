@@ -4,29 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
-
 from wellkept.access.resources import Resource, ResourceKind, Scope, register_scope
-from wellkept.orgs.models import Participant
-from wellkept.orgs.pseudonyms import login_link_for
-
-
-def participant_resource(
-    participant: Participant, reference: str, kind: ResourceKind = ResourceKind.PARTICIPANT_RECORD
-) -> Resource:
-    """Describe one thing filed under a participant's token, for the policy and the trail."""
-    return Resource(
-        kind=kind,
-        reference=f"participant:{participant.token}/{reference}",
-        organisation_id=participant.organisation_id,
-        participant_id=participant.pk,
-    )
-
-
-def own_through_participant(user: Any, organisation_ids: list[Any]) -> Q:
-    """Rows whose participant is the user's own in one of the organisations (keyed link)."""
-    links = [login_link_for(user_pk=user.pk, organisation_pk=o) for o in organisation_ids]
-    return Q(participant__login_link__in=links)
+from wellkept.orgs.scopes import own_through_participant, participant_resource
 
 
 def _describe(prefix: str, kind: ResourceKind = ResourceKind.PARTICIPANT_RECORD) -> Any:

@@ -23,6 +23,13 @@ from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.actors import Actor, PseudonymousActor, SystemActor
 from wellkept.assessments import periods
+from wellkept.assessments.hooks import (
+    RESPONSES_STORED,
+    SAFETY_ALERT_RAISED,
+    ResponsesStored,
+    SafetyAlertRaised,
+    StoredResponse,
+)
 from wellkept.assessments.instruments import (
     Instrument,
     Score,
@@ -42,16 +49,16 @@ from wellkept.assessments.models import (
     Schedule,
     today,
 )
-from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.selectors import open_programme, programme_units
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
+from wellkept.consent.hooks import ConsentWithdrawn
 from wellkept.consent.models import Notice
 from wellkept.consent.selectors import consent_state
 from wellkept.consent.services import consent_record
-from wellkept.insights.store import Scored, atom_of, responses_added
 from wellkept.orgs import services as org_services
 from wellkept.orgs.models import Organisation, Participant, RoleCategory, ShiftType, Unit
+from wellkept.orgs.scopes import participant_resource
 
 NOT_COLLECTING = (
     "Your answers are not being collected because you are not taking part at the moment. "
@@ -344,7 +351,7 @@ def _store_results(
     participant = locked.participant
     day = today()
     wants_alert = consent_state(participant).safety_alert
-    scored: list[Scored] = []
+    stored: list[StoredResponse] = []
     for instrument in instruments:
         answers = draft[instrument.code]
         result = score(instrument, answers)
@@ -360,16 +367,16 @@ def _store_results(
         )
         response.payload = _payload(instrument, answers, result)
         response.save(force_insert=True)
-        scored.append(
-            Scored(
+        stored.append(
+            StoredResponse(
                 response_id=str(response.pk),
                 participant_id=participant.pk,
                 organisation_id=participant.organisation_id,
                 instrument=instrument.code,
                 day=day,
-                atom=atom_of(
-                    participant.unit_id, participant.shift_type_id, participant.role_category
-                ),
+                unit_id=participant.unit_id,
+                shift_type_id=participant.shift_type_id,
+                role_category=participant.role_category,
                 total=result.total,
                 band=result.band.code if result.band else None,
             )
@@ -385,12 +392,12 @@ def _store_results(
                 target=f"participant:{participant.token}/alert:{alert.pk}",
                 purpose=Purpose.SAFETY_EMERGENCY.value,
             )
-            # The alert joins the follow-up queue in the same transaction.
-            from wellkept.followup.services import case_open_for_alert
-
-            case_open_for_alert(actor=actor, alert=alert)
-    # The aggregates move with the answers, in the same transaction.
-    responses_added(scored)
+            # The alert joins the follow-up queue (followup connects), in
+            # the same transaction: a failure there refuses the check-in.
+            SAFETY_ALERT_RAISED.emit(SafetyAlertRaised(actor=actor, alert=alert))
+    # The aggregates (insights connects) move with the answers, in the same
+    # transaction, so they never count a response that was not stored.
+    RESPONSES_STORED.emit(ResponsesStored(responses=tuple(stored)))
     locked.status = CheckInStatus.SUBMITTED
     locked.submitted_on = day
     locked.draft = None
@@ -464,6 +471,13 @@ def drafts_discard_all(*, participant: Participant) -> int:
         participant=participant, status=CheckInStatus.IN_PROGRESS
     ).delete()
     return deleted
+
+
+def on_consent_withdrawn(event: ConsentWithdrawn) -> None:
+    """Unfinished check-ins are collection in progress: they stop with the consent."""
+    discarded = drafts_discard_all(participant=event.participant)
+    if discarded:
+        event.done.append(f"unfinished check-ins discarded: {discarded}")
 
 
 def reminders_set(

@@ -18,10 +18,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
-from wellkept.access.decorators import policy
-from wellkept.access.policy import can, get_for, visible
+from wellkept.access.decorators import PolicyArgs, policy
+from wellkept.access.guards import own_participant
+from wellkept.access.policy import get_for, visible
 from wellkept.access.purposes import Purpose
-from wellkept.access.resources import ResourceKind, resource_of
+from wellkept.access.resources import ResourceKind
 from wellkept.assessments import selectors, services
 from wellkept.assessments.charts import trend_chart
 from wellkept.assessments.forms import JoinForm, SubmitForm, instrument_form_class
@@ -33,33 +34,16 @@ from wellkept.consent.selectors import consent_state, current_notice
 from wellkept.orgs.models import Participant
 from wellkept.orgs.selectors import shift_types_for_org, user_roles
 
-READ_OWN = {
+READ_OWN: PolicyArgs = {
     "action": Action.READ,
     "resource": ResourceKind.PARTICIPANT_RECORD,
     "purpose": Purpose.SELF_SERVICE,
 }
-WRITE_OWN = {
+WRITE_OWN: PolicyArgs = {
     "action": Action.CREATE,
     "resource": ResourceKind.PARTICIPANT_RECORD,
     "purpose": Purpose.SELF_SERVICE,
 }
-
-
-def own_participant(request: HttpRequest, membership: selectors.Membership) -> Participant | None:
-    """Return the signed-in person's participant row of a membership, through the policy.
-
-    ``memberships`` found the row by the keyed link; here it is decided and
-    audited under the token. Someone not enrolled leaves no entry at all: an
-    entry under their user id on every visit would tell the trail's readers
-    who declined.
-    """
-    participant = membership.participant
-    if participant is None:
-        return None
-    resource = resource_of(participant)
-    if not can(request.user, Action.READ, resource, Purpose.SELF_SERVICE, request=request):
-        return None
-    return participant
 
 
 def _membership(request: HttpRequest) -> selectors.Membership | None:

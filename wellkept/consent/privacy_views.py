@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -29,20 +28,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy, self_service
-from wellkept.access.policy import can, decide, visible
+from wellkept.access.guards import organisation_resource, privacy_officer_only, reauth_required
+from wellkept.access.policy import can, visible
 from wellkept.access.purposes import Purpose
-from wellkept.access.resources import Resource, ResourceKind
-from wellkept.accounts.decorators import reauth_required
-from wellkept.accounts.selectors import user_has_mfa
+from wellkept.access.resources import ResourceKind
 from wellkept.assessments.selectors import affiliated_organisations
-from wellkept.audit.events import EventType, Outcome
-from wellkept.audit.services import audit_record
 from wellkept.consent import inventory, notices
 from wellkept.consent.models import ConsentRecord, Notice
 from wellkept.consent.privacy_forms import NoticePublishForm
 from wellkept.consent.selectors import current_notice, notice_is_out_of_date
 from wellkept.consent.services import notice_publish
 from wellkept.orgs.models import Organisation, Role
+from wellkept.orgs.selectors import organisations_where
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -54,74 +51,12 @@ CONFIG = ResourceKind.CONSENT_CONFIG
 RECORDS = ResourceKind.CONSENT_RECORD
 
 
-# ---- Which organisation, and may this person see its privacy pages? ------------------
+# ---- The privacy officer's organisations (the guard is access.guards') ---------------
 
 
 def _privacy_organisations(user: Any) -> QuerySet[Organisation]:
     """Organisations in which the user is privacy officer."""
-    return (
-        Organisation.objects.filter(
-            memberships__user_id=user.pk, memberships__role=Role.PRIVACY_OFFICER
-        )
-        .distinct()
-        .order_by("name")
-    )
-
-
-def _chosen_organisation(request: HttpRequest) -> Organisation | None:
-    slug = request.GET.get("org")
-    if slug:
-        return Organisation.objects.filter(slug=slug).first()
-    return _privacy_organisations(request.user).first()
-
-
-def _resource(kind: ResourceKind, organisation: Organisation | None, what: str) -> Resource:
-    if organisation is None:
-        # Nothing to name: the refusal is recorded against the page alone.
-        return Resource(kind=kind, reference=f"{kind.value}:{what}")
-    return Resource(
-        kind=kind, reference=f"{what}:{organisation.pk}", organisation_id=organisation.pk
-    )
-
-
-def privacy_officer_only(
-    *, action: Action, kind: ResourceKind, purpose: Purpose, what: str
-) -> Callable[[View], View]:
-    """Pass the organisation to the view, or answer 404 to anyone but its privacy officer.
-
-    The decision here is the policy's, made without writing: on the allowed
-    path the view makes the one audited access for what it shows; a refusal
-    is audited here, before the view (or a re-authentication prompt, which
-    would tell that the page exists) is reached.
-    """
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            organisation = _chosen_organisation(request)
-            resource = _resource(kind, organisation, what)
-            if not user_has_mfa(request.user):
-                # The enrolment middleware sends staff without a second factor
-                # elsewhere first; this holds should it ever be bypassed.
-                audit_record(
-                    actor=request.user,  # type: ignore[arg-type]
-                    event=EventType.ACCESS_DENIED,
-                    target=resource.reference,
-                    outcome=Outcome.DENIED,
-                    reason="privacy pages need a second factor",
-                    purpose=purpose.value,
-                    request=request,
-                )
-                raise Http404
-            decision = decide(actor=request.user, action=action, resource=resource, purpose=purpose)
-            if organisation is None or not decision.allowed:
-                can(request.user, action, resource, purpose, request=request)
-                raise Http404
-            return view(request, organisation, *args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    return organisations_where(user, Role.PRIVACY_OFFICER)
 
 
 def _with_org(name: str, organisation: Organisation) -> str:
@@ -215,14 +150,12 @@ def processing_record(organisation: Organisation) -> dict[str, Any]:
 
 
 @policy(action=Action.READ, resource=CONFIG, purpose=Purpose.AUDIT_OVERSIGHT)
-@privacy_officer_only(
-    action=Action.READ, kind=CONFIG, purpose=Purpose.AUDIT_OVERSIGHT, what="processing"
-)
+@privacy_officer_only(what="processing")
 @never_cache
 @require_GET
 def processing(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     """Show the record of processing for the organisation."""
-    resource = _resource(CONFIG, organisation, "processing")
+    resource = organisation_resource(CONFIG, organisation, "processing")
     if not can(request.user, Action.READ, resource, Purpose.AUDIT_OVERSIGHT, request=request):
         raise Http404
     return render(
@@ -233,14 +166,12 @@ def processing(request: HttpRequest, organisation: Organisation) -> HttpResponse
 
 
 @policy(action=Action.READ, resource=CONFIG, purpose=Purpose.AUDIT_OVERSIGHT)
-@privacy_officer_only(
-    action=Action.READ, kind=CONFIG, purpose=Purpose.AUDIT_OVERSIGHT, what="processing"
-)
+@privacy_officer_only(what="processing")
 @never_cache
 @require_GET
 def processing_json(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     """Download the record of processing as JSON."""
-    resource = _resource(CONFIG, organisation, "processing-json")
+    resource = organisation_resource(CONFIG, organisation, "processing-json")
     if not can(request.user, Action.READ, resource, Purpose.AUDIT_OVERSIGHT, request=request):
         raise Http404
     response = JsonResponse(processing_record(organisation), json_dumps_params={"indent": 2})
@@ -277,9 +208,7 @@ def _counts(rows: QuerySet[ConsentRecord]) -> list[dict[str, Any]]:
 
 
 @policy(action=Action.READ, resource=RECORDS, purpose=Purpose.AUDIT_OVERSIGHT)
-@privacy_officer_only(
-    action=Action.READ, kind=RECORDS, purpose=Purpose.AUDIT_OVERSIGHT, what="consents"
-)
+@privacy_officer_only(what="consents")
 @never_cache
 @require_GET
 def consents(request: HttpRequest, organisation: Organisation) -> HttpResponse:
@@ -365,14 +294,12 @@ def _notices_context(organisation: Organisation) -> dict[str, Any]:
 
 
 @policy(action=Action.READ, resource=CONFIG, purpose=Purpose.AUDIT_OVERSIGHT)
-@privacy_officer_only(
-    action=Action.READ, kind=CONFIG, purpose=Purpose.AUDIT_OVERSIGHT, what="notices"
-)
+@privacy_officer_only(what="notices")
 @never_cache
 @require_GET
 def notice_list(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     """List the published notices, say whether the current one is out of date, preview the next."""
-    resource = _resource(CONFIG, organisation, "notices")
+    resource = organisation_resource(CONFIG, organisation, "notices")
     if not can(request.user, Action.READ, resource, Purpose.AUDIT_OVERSIGHT, request=request):
         raise Http404
     return render(
@@ -382,10 +309,13 @@ def notice_list(request: HttpRequest, organisation: Organisation) -> HttpRespons
     )
 
 
-@policy(action=Action.CREATE, resource=CONFIG, purpose=Purpose.LEGAL_OBLIGATION)
-@privacy_officer_only(
-    action=Action.CREATE, kind=CONFIG, purpose=Purpose.LEGAL_OBLIGATION, what="notices"
+@policy(
+    action=Action.CREATE,
+    resource=CONFIG,
+    purpose=Purpose.LEGAL_OBLIGATION,
+    also=(Action.READ,),  # the confirmation page shows the current notice
 )
+@privacy_officer_only(what="notices")
 @reauth_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -417,7 +347,7 @@ def notice_publish_view(request: HttpRequest, organisation: Organisation) -> Htt
             )
             return HttpResponseRedirect(_with_org("privacy:notices", organisation))
     # Showing the form reads the current notice: recorded like the list page.
-    resource = _resource(CONFIG, organisation, "notices")
+    resource = organisation_resource(CONFIG, organisation, "notices")
     if not can(request.user, Action.READ, resource, Purpose.LEGAL_OBLIGATION, request=request):
         raise Http404
     return render(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from wellkept.access.resources import ResourceKind, Scope, register_scope
+from wellkept.orgs.scopes import own_through_participant, participant_resource
 
 
 def register() -> None:
-    from wellkept.assessments.scopes import own_through_participant, participant_resource
     from wellkept.consent.models import ConsentRecord
 
     register_scope(

@@ -17,6 +17,12 @@ from wellkept.actors import Actor, PseudonymousActor, SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent import inventory, notices
+from wellkept.consent.hooks import (
+    CONSENT_WITHDRAWN,
+    TAKING_PART_CHANGED,
+    ConsentWithdrawn,
+    TakingPartChanged,
+)
 from wellkept.consent.models import ConsentEvent, ConsentRecord, Notice, decision_day
 from wellkept.consent.selectors import current_notice, latest_consent
 from wellkept.orgs.models import Organisation, Participant
@@ -161,13 +167,13 @@ def consent_record(
             return previous
         if previous is None and not take_part:
             raise ValidationError("There is no consent to withdraw.", code="nothing_to_withdraw")
-        discarded = 0
+        stopped: list[str] = []
         if event == ConsentEvent.WITHDRAWN:
-            # Unfinished check-ins are collection in progress: they stop with
-            # the consent, in the same transaction.
-            from wellkept.assessments.services import drafts_discard_all
-
-            discarded = drafts_discard_all(participant=participant)
+            # Collection in progress (unfinished check-ins) stops with the
+            # consent, in the same transaction; the apps that collect connect.
+            withdrawn = ConsentWithdrawn(participant=participant)
+            CONSENT_WITHDRAWN.emit(withdrawn)
+            stopped = withdrawn.done
         record = ConsentRecord.objects.create(
             participant=participant,
             notice=notice,
@@ -181,14 +187,11 @@ def consent_record(
         )
         was_taking_part = previous is not None and previous.take_part
         if was_taking_part != take_part:
-            # Participation rates count who takes part now: kept with the decision.
-            from wellkept.insights.store import enrolment_changed, participant_atom
-
-            atom = participant_atom(participant)
-            enrolment_changed(
-                organisation_id=participant.organisation_id,
-                left=atom if was_taking_part else None,
-                joined=atom if take_part else None,
+            # Participation rates count who takes part now (insights connects).
+            TAKING_PART_CHANGED.emit(
+                TakingPartChanged(
+                    participant=participant, was_taking_part=was_taking_part, takes_part=take_part
+                )
             )
         choices = ",".join(
             name
@@ -206,7 +209,7 @@ def consent_record(
             purpose=purpose.value,
             reason=(
                 f"notice v{notice.version}; {event.value}; choices: {choices or 'none'}"
-                + (f"; unfinished check-ins discarded: {discarded}" if discarded else "")
+                + "".join(f"; {line}" for line in stopped)
             ),
         )
     return record

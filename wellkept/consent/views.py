@@ -14,20 +14,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
-from wellkept.access.decorators import policy
+from wellkept.access.decorators import PolicyScope, policy
+from wellkept.access.guards import own_participant
 from wellkept.access.policy import get_for
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.assessments.forms import ConsentChoicesForm
 from wellkept.assessments.selectors import memberships
-from wellkept.assessments.views import own_participant
 from wellkept.consent import services
+from wellkept.consent.forms import ConsentChoicesForm
 from wellkept.consent.models import ConsentRecord
 from wellkept.consent.receipts import consent_receipt
 from wellkept.consent.selectors import consent_history, consent_state
 from wellkept.orgs.models import Participant
 
-OWN_CONSENT = {"resource": ResourceKind.CONSENT_RECORD, "purpose": Purpose.SELF_SERVICE}
+OWN_CONSENT: PolicyScope = {
+    "resource": ResourceKind.CONSENT_RECORD,
+    "purpose": Purpose.SELF_SERVICE,
+}
 
 
 def _participant(request: HttpRequest) -> Participant:

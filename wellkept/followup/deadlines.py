@@ -33,6 +33,7 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import can, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
+from wellkept.accounts.models import User, readable_email
 from wellkept.actors import SystemActor
 from wellkept.assessments.models import today
 from wellkept.audit.events import EventType
@@ -198,7 +199,6 @@ def _overdue_cases(actor: SystemActor, organisation: Organisation, on: dt.date) 
 
 
 def _officer_addresses(organisation_id: Any) -> list[str]:
-    from wellkept.accounts.models import User, readable_email
 
     officers = User.objects.filter(
         Q(memberships__organisation_id=organisation_id)

@@ -22,13 +22,13 @@ from wellkept.access.policy import Decision
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.access.rules import AccessRole
+from wellkept.orgs.models import StaffMembership
 
 TEAM_ROLES = (AccessRole.WELLBEING_OFFICER, AccessRole.SPECIALIST)
 
 
 def team_role_since(*, user_id: Any, organisation_id: Any, since: dt.datetime) -> str | None:
     """Return a follow-up role the user has held in the organisation since ``since``, or None."""
-    from wellkept.orgs.models import StaffMembership
 
     return (
         StaffMembership.objects.filter(

@@ -18,17 +18,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from wellkept.access.actions import Action
-from wellkept.access.decorators import policy, self_service
+from wellkept.access.decorators import PolicyScope, policy, self_service
+from wellkept.access.guards import own_participant
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.assessments import selectors as assessment_selectors
-from wellkept.assessments.views import own_participant
 from wellkept.followup import selectors, services
 from wellkept.followup.forms import ConversationForm, ReplyForm, ShareForm
 from wellkept.followup.models import Case, Sender
 from wellkept.orgs.models import Participant
 
-OWN = {"resource": ResourceKind.FOLLOW_UP_CASE, "purpose": Purpose.SELF_SERVICE}
+OWN: PolicyScope = {"resource": ResourceKind.FOLLOW_UP_CASE, "purpose": Purpose.SELF_SERVICE}
 
 
 def _participant(request: HttpRequest) -> Participant | None:

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
+from wellkept.access.guards import fresh, privacy_officer_only, reauthenticate_then
 from wellkept.access.policy import get_for
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.consent.privacy_views import privacy_officer_only
 from wellkept.followup import deadlines, reidentification, selectors
 from wellkept.followup.forms import (
     AllowanceForm,
@@ -33,7 +33,6 @@ from wellkept.followup.forms import (
     ReviewForm,
 )
 from wellkept.followup.models import GrantKind, GrantStatus, IdentityGrant
-from wellkept.followup.reauth import fresh, reauthenticate_then
 from wellkept.orgs.models import Organisation
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
@@ -62,7 +61,7 @@ def _error(request: HttpRequest, exc: Exception) -> None:
 
 
 @policy(action=Action.READ, resource=GRANTS, purpose=OVERSIGHT)
-@privacy_officer_only(action=Action.READ, kind=GRANTS, purpose=OVERSIGHT, what="grants")
+@privacy_officer_only(what="grants")
 @never_cache
 @require_GET
 def requests(request: HttpRequest, organisation: Organisation) -> HttpResponse:
@@ -221,9 +220,7 @@ def exception_end(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @policy(action=Action.UPDATE, resource=ResourceKind.CONSENT_CONFIG, purpose=OVERSIGHT)
-@privacy_officer_only(
-    action=Action.UPDATE, kind=ResourceKind.CONSENT_CONFIG, purpose=OVERSIGHT, what="deadlines"
-)
+@privacy_officer_only(what="deadlines")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def deadlines_page(request: HttpRequest, organisation: Organisation) -> HttpResponse:
@@ -266,9 +263,7 @@ def deadlines_page(request: HttpRequest, organisation: Organisation) -> HttpResp
 
 
 @policy(action=Action.READ, resource=ResourceKind.AUDIT_TRAIL, purpose=OVERSIGHT)
-@privacy_officer_only(
-    action=Action.READ, kind=ResourceKind.AUDIT_TRAIL, purpose=OVERSIGHT, what="purpose-refused"
-)
+@privacy_officer_only(what="purpose-refused")
 @never_cache
 @require_GET
 def refused(request: HttpRequest, organisation: Organisation) -> HttpResponse:

@@ -37,9 +37,10 @@ from django.urls import reverse
 
 from wellkept import clock
 from wellkept.access.actions import Action
+from wellkept.access.guards import recently_authenticated
 from wellkept.access.policy import Decision, can, decide, decide_break_glass
 from wellkept.access.purposes import PROHIBITED, Purpose, UnknownPurpose, parse_purpose
-from wellkept.accounts.decorators import recently_authenticated
+from wellkept.accounts.models import User
 from wellkept.accounts.selectors import user_has_mfa
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
@@ -521,7 +522,6 @@ def breakglass_open(
     privacy officer's allowance (``BreakGlassLimit`` otherwise, audited, and
     the privacy officers are alerted so that they can review or allow).
     """
-    from wellkept.accounts.models import User
 
     participant = case.participant
     resource = case_resource(case, "break-glass")

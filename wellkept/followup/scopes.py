@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import Q
 
 from wellkept.access.resources import Resource, ResourceKind, Scope, register_scope
-from wellkept.assessments.scopes import own_through_participant
 from wellkept.orgs.models import Participant
+from wellkept.orgs.scopes import own_through_participant
 
 
 def case_resource(case: Any, reference: str = "") -> Resource:

@@ -11,15 +11,16 @@ from django.http import HttpRequest
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.policy import can, decide, visible
+from wellkept.access.policy import can, decide, roles_in, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
+from wellkept.accounts.models import User
 from wellkept.assessments.instruments import get_instrument
 from wellkept.assessments.models import Response, today
-from wellkept.assessments.scopes import own_through_participant
 from wellkept.assessments.selectors import decode_payload
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
+from wellkept.consent.models import ConsentRecord
 from wellkept.consent.selectors import consent_state, latest_consent
 from wellkept.followup.models import (
     Case,
@@ -33,7 +34,8 @@ from wellkept.followup.models import (
     Trigger,
 )
 from wellkept.followup.scopes import case_record_resource
-from wellkept.orgs.models import Organisation, Participant, StaffMembership
+from wellkept.orgs.models import Organisation, Participant, Role, StaffMembership
+from wellkept.orgs.scopes import own_through_participant
 from wellkept.vault.services import is_erased
 
 TEAM_PURPOSE = Purpose.BURNOUT_FOLLOW_UP
@@ -100,7 +102,6 @@ class QueueRow:
 def consenting_ids(participant_ids: list[Any]) -> set[Any]:
     """The participants among ``participant_ids`` whose latest decision is to take part."""
     latest: dict[Any, bool] = {}
-    from wellkept.consent.models import ConsentRecord
 
     rows = ConsentRecord.objects.filter(participant_id__in=participant_ids).order_by(
         "participant_id", "-sequence"
@@ -112,7 +113,6 @@ def consenting_ids(participant_ids: list[Any]) -> set[Any]:
 
 def team_organisations(user: Any) -> QuerySet[Organisation]:
     """Organisations where the user is on the follow-up team."""
-    from wellkept.orgs.models import Role
 
     ids = StaffMembership.objects.filter(
         user_id=user.pk, role__in=[Role.WELLBEING_OFFICER, Role.SPECIALIST]
@@ -317,7 +317,6 @@ def lookups_told(
         .select_related("requested_by")
         .order_by("-first_used_at")
     )
-    from wellkept.access.policy import roles_in
 
     looked = []
     for g in grants:
@@ -474,7 +473,6 @@ def refused_purposes(
         ]
         if ours(e)
     ]
-    from wellkept.accounts.models import User
 
     names = {str(u.pk): staff_name(u) for u in User.objects.filter(pk__in=list(people))}
     return [

@@ -26,6 +26,7 @@ from wellkept.access.policy import can, roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.rules import AccessRole
 from wellkept.actors import PseudonymousActor
+from wellkept.assessments.hooks import SafetyAlertRaised
 from wellkept.assessments.models import Response, SafetyAlert, today
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
@@ -182,6 +183,11 @@ def case_open_for_alert(*, actor: Any, alert: SafetyAlert) -> Case:
         reason=f"safety alert; signals {case.signals}",
     )
     return case
+
+
+def on_safety_alert_raised(event: SafetyAlertRaised) -> None:
+    """A safety alert joins the follow-up queue, in the check-in's transaction."""
+    case_open_for_alert(actor=event.actor, alert=event.alert)
 
 
 def case_request(

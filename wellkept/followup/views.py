@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
+from wellkept.access.guards import fresh, reauthenticate_then
 from wellkept.access.policy import can, get_for, roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
@@ -36,7 +37,6 @@ from wellkept.followup.forms import (
     NoteForm,
 )
 from wellkept.followup.models import Case, IdentityGrant, Sender
-from wellkept.followup.reauth import fresh, reauthenticate_then
 from wellkept.followup.scopes import case_resource
 from wellkept.orgs.models import Organisation, Role, StaffMembership
 

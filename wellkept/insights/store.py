@@ -20,10 +20,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from wellkept.assessments.hooks import ResponsesStored
 from wellkept.assessments.models import Response
+from wellkept.consent.hooks import TakingPartChanged
 from wellkept.consent.models import ConsentRecord
+from wellkept.consent.selectors import latest_consent
 from wellkept.insights.models import Cell, Contribution, EnrolmentCell, ErasedAnswers, Release
 from wellkept.insights.periods import GRAINS, Grain, period_of, week_of
+from wellkept.orgs.hooks import ParticipantMoved
 from wellkept.orgs.models import Organisation, Participant
 from wellkept.vault.services import is_erased
 
@@ -366,10 +370,53 @@ def participant_atom(participant: Participant) -> str:
 
 def takes_part(participant: Participant) -> bool:
     """Whether the person's latest decision was to take part (whatever the notice version)."""
-    from wellkept.consent.selectors import latest_consent
-
     latest = latest_consent(participant)
     return bool(latest and latest.take_part)
+
+
+# --- receivers of the lower apps' hooks (connected in apps.py) ---------------
+
+
+def on_responses_stored(event: ResponsesStored) -> None:
+    """A check-in was stored: its responses join their cells, in its transaction."""
+    responses_added(
+        [
+            Scored(
+                response_id=r.response_id,
+                participant_id=r.participant_id,
+                organisation_id=r.organisation_id,
+                instrument=r.instrument,
+                day=r.day,
+                atom=atom_of(r.unit_id, r.shift_type_id, r.role_category),
+                total=r.total,
+                band=r.band,
+            )
+            for r in event.responses
+        ]
+    )
+
+
+def on_taking_part_changed(event: TakingPartChanged) -> None:
+    """Participation rates count who takes part now: kept with the decision."""
+    atom = participant_atom(event.participant)
+    enrolment_changed(
+        organisation_id=event.participant.organisation_id,
+        left=atom if event.was_taking_part else None,
+        joined=atom if event.takes_part else None,
+    )
+
+
+def on_participant_moved(event: ParticipantMoved) -> None:
+    """A person who takes part moved: their enrolment count moves between atoms."""
+    participant = event.participant
+    if takes_part(participant):
+        enrolment_changed(
+            organisation_id=participant.organisation_id,
+            left=atom_of(
+                event.before_unit_id, event.before_shift_type_id, event.before_role_category
+            ),
+            joined=participant_atom(participant),
+        )
 
 
 # --- rebuild ---------------------------------------------------------------

@@ -31,13 +31,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
+from wellkept.access.guards import privacy_officer_only, reauth_required
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
-from wellkept.accounts.decorators import reauth_required
 from wellkept.assessments.instruments import instruments as shipped_instruments
 from wellkept.assessments.selectors import affiliated_organisations
-from wellkept.consent.privacy_views import privacy_officer_only
 from wellkept.insights import charts, exports
 from wellkept.insights.disclosure import ENROLMENT, settings_for
 from wellkept.insights.forms import InsightsSettingsForm
@@ -289,13 +288,13 @@ def _budget_rows(organisation: Organisation, per_quarter: float) -> list[BudgetR
     return rows
 
 
-@policy(action=Action.UPDATE, resource=ResourceKind.CONSENT_CONFIG, purpose=OVERSIGHT)
-@privacy_officer_only(
+@policy(
     action=Action.UPDATE,
-    kind=ResourceKind.CONSENT_CONFIG,
+    resource=ResourceKind.CONSENT_CONFIG,
     purpose=OVERSIGHT,
-    what="insights-settings",
+    also=(Action.READ,),  # the form shows the settings it changes
 )
+@privacy_officer_only(what="insights-settings")
 @reauth_required
 @never_cache
 @require_http_methods(["GET", "POST"])

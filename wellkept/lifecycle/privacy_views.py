@@ -26,12 +26,11 @@ from django.views.decorators.http import require_GET, require_POST
 from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy, public
+from wellkept.access.guards import fresh, privacy_officer_only, reauthenticate_then
 from wellkept.access.policy import NOT_FOUND_MESSAGE, can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.consent.privacy_views import privacy_officer_only
 from wellkept.followup.models import Case
-from wellkept.followup.reauth import fresh, reauthenticate_then
 from wellkept.lifecycle import exports, receipts, selectors, subject_requests
 from wellkept.lifecycle.forms import (
     EraseForm,
@@ -89,7 +88,7 @@ def _retention_page(
 
 
 @policy(action=Action.READ, resource=RETENTION, purpose=OVERSIGHT)
-@privacy_officer_only(action=Action.READ, kind=RETENTION, purpose=OVERSIGHT, what="retention")
+@privacy_officer_only(what="retention")
 @never_cache
 @require_GET
 def retention(request: HttpRequest, organisation: Organisation) -> HttpResponse:
@@ -106,7 +105,7 @@ def retention(request: HttpRequest, organisation: Organisation) -> HttpResponse:
 
 
 @policy(action=Action.UPDATE, resource=RETENTION, purpose=OVERSIGHT)
-@privacy_officer_only(action=Action.UPDATE, kind=RETENTION, purpose=OVERSIGHT, what="retention")
+@privacy_officer_only(what="retention")
 @require_POST
 def retention_update(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     """Change one category's retention period."""
@@ -131,7 +130,7 @@ def retention_update(request: HttpRequest, organisation: Organisation) -> HttpRe
 
 
 @policy(action=Action.CREATE, resource=RETENTION, purpose=OVERSIGHT)
-@privacy_officer_only(action=Action.CREATE, kind=RETENTION, purpose=OVERSIGHT, what="holds")
+@privacy_officer_only(what="holds")
 @require_POST
 def hold_set(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     """Put a legal hold on a participant (by token) or on one follow-up case."""
@@ -167,7 +166,7 @@ def hold_set(request: HttpRequest, organisation: Organisation) -> HttpResponse:
 
 
 @policy(action=Action.UPDATE, resource=RETENTION, purpose=OVERSIGHT)
-@privacy_officer_only(action=Action.UPDATE, kind=RETENTION, purpose=OVERSIGHT, what="holds")
+@privacy_officer_only(what="holds")
 @require_POST
 def hold_lift(request: HttpRequest, organisation: Organisation, pk: Any) -> HttpResponse:
     """Lift a legal hold."""
@@ -206,7 +205,7 @@ def _receipt_download(document: Any, receipt_id: Any) -> HttpResponse:
 
 
 @policy(action=Action.READ, resource=RETENTION, purpose=OVERSIGHT)
-@privacy_officer_only(action=Action.READ, kind=RETENTION, purpose=OVERSIGHT, what="receipts")
+@privacy_officer_only(what="receipts")
 @never_cache
 @require_GET
 def receipt_download(request: HttpRequest, organisation: Organisation, pk: Any) -> HttpResponse:
@@ -255,9 +254,7 @@ def _request_url(name: str, organisation: Organisation, pk: Any) -> str:
 
 
 @policy(action=Action.READ, resource=REQUESTS, purpose=REQUEST_PURPOSE)
-@privacy_officer_only(
-    action=Action.READ, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
-)
+@privacy_officer_only(what="subject-requests")
 @never_cache
 @require_GET
 def subject_request(request: HttpRequest, organisation: Organisation) -> HttpResponse:
@@ -269,9 +266,7 @@ def subject_request(request: HttpRequest, organisation: Organisation) -> HttpRes
 
 
 @policy(action=Action.CREATE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
-@privacy_officer_only(
-    action=Action.CREATE, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
-)
+@privacy_officer_only(what="subject-requests")
 @sensitive_post_parameters("email", "reason")
 @require_POST
 def subject_request_new(request: HttpRequest, organisation: Organisation) -> HttpResponse:
@@ -330,9 +325,7 @@ def _decide(
 
 
 @policy(action=Action.UPDATE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
-@privacy_officer_only(
-    action=Action.UPDATE, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
-)
+@privacy_officer_only(what="subject-requests")
 @require_POST
 def subject_request_approve(
     request: HttpRequest, organisation: Organisation, pk: str
@@ -345,9 +338,7 @@ def subject_request_approve(
 
 
 @policy(action=Action.UPDATE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
-@privacy_officer_only(
-    action=Action.UPDATE, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
-)
+@privacy_officer_only(what="subject-requests")
 @require_POST
 def subject_request_refuse(
     request: HttpRequest, organisation: Organisation, pk: str
@@ -357,9 +348,7 @@ def subject_request_refuse(
 
 
 @policy(action=Action.READ, resource=REQUESTS, purpose=REQUEST_PURPOSE)
-@privacy_officer_only(
-    action=Action.READ, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
-)
+@privacy_officer_only(what="subject-requests")
 @never_cache
 @require_GET
 def subject_request_detail(
@@ -420,9 +409,7 @@ def _stale(request: HttpRequest, then: str | None = None) -> HttpResponse | None
 
 
 @policy(action=Action.EXPORT, resource=REQUESTS, purpose=REQUEST_PURPOSE)
-@privacy_officer_only(
-    action=Action.EXPORT, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
-)
+@privacy_officer_only(what="subject-requests")
 @never_cache
 @require_GET
 def subject_export_json(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
@@ -440,9 +427,7 @@ def subject_export_json(request: HttpRequest, organisation: Organisation, pk: st
 
 
 @policy(action=Action.EXPORT, resource=REQUESTS, purpose=REQUEST_PURPOSE)
-@privacy_officer_only(
-    action=Action.EXPORT, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
-)
+@privacy_officer_only(what="subject-requests")
 @never_cache
 @require_GET
 def subject_export_fhir(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
@@ -460,16 +445,14 @@ def subject_export_fhir(request: HttpRequest, organisation: Organisation, pk: st
 
 
 @policy(action=Action.DELETE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
-@privacy_officer_only(
-    action=Action.DELETE, kind=REQUESTS, purpose=REQUEST_PURPOSE, what="subject-requests"
-)
+@privacy_officer_only(what="subject-requests")
 @require_POST
 def subject_erase(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
     """Erase the person an approved erasure request reaches, with a fresh second factor."""
     found = subject_requests.get_subject_request_for(
         actor=request.user,
         id=pk,
-        action=Action.READ,
+        action=Action.DELETE,
         what="erase",
         organisation=organisation,
         kinds=subject_requests.ERASE_KINDS,

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
+from wellkept.followup.models import Case
 from wellkept.followup.selectors import lookups_not_told
 from wellkept.lifecycle.models import (
     BOUNDS,
@@ -156,7 +157,6 @@ def held_participant_ids(organisation: Organisation) -> set[Any]:
 
 def held_case_ids(organisation: Organisation) -> set[Any]:
     """Cases with a hold in force on them, or on their participant."""
-    from wellkept.followup.models import Case
 
     people = held_participant_ids(organisation)
     direct = set(

@@ -27,7 +27,6 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.actors import PseudonymousActor, SystemActor
 from wellkept.assessments.models import CheckIn, ReminderOptOut, ReminderSent, Response, SafetyAlert
-from wellkept.assessments.scopes import participant_resource
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.models import ConsentRecord
@@ -54,7 +53,8 @@ from wellkept.lifecycle.tombstones import (
     tombstone_head_checkpoint,
     tombstone_heads_recorded,
 )
-from wellkept.orgs.models import Organisation, Participant
+from wellkept.orgs.models import Clinician, Organisation, Participant, StaffMembership
+from wellkept.orgs.scopes import participant_resource
 from wellkept.reasons import reason_text
 from wellkept.vault.services import datakey_shred
 
@@ -272,8 +272,6 @@ def _account_close(*, actor: Any, user: Any) -> dict[str, int]:
     from allauth.mfa.models import Authenticator
     from allauth.usersessions.models import UserSession
     from django.contrib.sessions.models import Session
-
-    from wellkept.orgs.models import Clinician, StaffMembership
 
     if StaffMembership.objects.filter(user_id=user.pk).exists():
         return {"sign-in account kept (staff)": 0}

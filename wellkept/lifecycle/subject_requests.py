@@ -34,13 +34,13 @@ from django.http import Http404, HttpRequest
 
 from wellkept import clock
 from wellkept.access.actions import Action
+from wellkept.access.guards import fresh
 from wellkept.access.policy import NOT_FOUND_MESSAGE, can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User, email_index_for
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
-from wellkept.followup.reauth import fresh
 from wellkept.lifecycle.models import (
     SUBJECT_REQUEST_HOURS,
     SubjectRequest,

@@ -17,25 +17,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.decorators import policy
+from wellkept.access.decorators import PolicyScope, policy
+from wellkept.access.guards import own_participant, reauth_required
 from wellkept.access.policy import can, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.accounts.decorators import reauth_required
 from wellkept.assessments import selectors as assessment_selectors
 from wellkept.assessments.instruments import get_instrument
 from wellkept.assessments.models import CheckIn, ReminderOptOut, Response
-from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.services import reminders_set
-from wellkept.assessments.views import own_participant
 from wellkept.consent.selectors import consent_history, consent_state
 from wellkept.followup.selectors import lookups_told
 from wellkept.lifecycle import exports, selectors
 from wellkept.lifecycle.services import participant_erase
 from wellkept.lifecycle.tombstones import TombstoneJournalError
 from wellkept.orgs.models import Participant
+from wellkept.orgs.scopes import participant_resource
 
-OWN = {"resource": ResourceKind.PARTICIPANT_RECORD, "purpose": Purpose.SELF_SERVICE}
+OWN: PolicyScope = {"resource": ResourceKind.PARTICIPANT_RECORD, "purpose": Purpose.SELF_SERVICE}
 logger = logging.getLogger(__name__)
 JOURNAL_BROKEN = (
     "Erasure is paused on this installation: its record of erased people needs repair by "

@@ -33,6 +33,28 @@ def user_has_role(user: Any, *, organisation: Organisation, role: Role) -> bool:
     return StaffMembership.objects.filter(user=user, organisation=organisation, role=role).exists()
 
 
+def organisations_where(user: Any, role: Role | str) -> QuerySet[Organisation]:
+    """Organisations in which the user holds ``role``, by name."""
+    return (
+        Organisation.objects.filter(memberships__user_id=user.pk, memberships__role=Role(role))
+        .distinct()
+        .order_by("name")
+    )
+
+
+def organisation_choice(user: Any, slug: str | None, role: Role | str) -> Organisation | None:
+    """The organisation a page is for: the one ``slug`` names, else the user's first with ``role``.
+
+    A slug is looked up whoever asks: the policy decides next whether this
+    person may see that organisation's page, and audits a refusal.
+    """
+    if slug:
+        return Organisation.objects.filter(slug=slug).first()
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return organisations_where(user, role).first()
+
+
 def participant_for_user(*, user: Any, organisation: Organisation) -> Participant | None:
     """Return the user's participant row in the organisation, or None when not enrolled.
 

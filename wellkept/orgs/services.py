@@ -21,6 +21,7 @@ from wellkept.accounts.models import User
 from wellkept.actors import Actor, PseudonymousActor, SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
+from wellkept.orgs.hooks import PARTICIPANT_MOVED, ParticipantMoved
 from wellkept.orgs.models import (
     Organisation,
     Participant,
@@ -422,9 +423,12 @@ def participant_move(
         if not hmac.compare_digest(own.encode(), participant.login_link.encode()):
             raise PermissionDenied("Only the participant can change their own enrolment.")
     _validate_placement(organisation=participant.organisation, unit=unit, shift_type=shift_type)
-    from wellkept.insights.store import enrolment_changed, participant_atom, takes_part
-
-    before = participant_atom(participant)
+    moved = ParticipantMoved(
+        participant=participant,
+        before_unit_id=participant.unit_id,
+        before_shift_type_id=participant.shift_type_id,
+        before_role_category=participant.role_category,
+    )
     changed: list[str] = []
     if unit is not None and unit.pk != participant.unit_id:
         participant.unit = unit
@@ -443,12 +447,8 @@ def participant_move(
             code="no_change",
         )
     participant.save(update_fields=changed)
-    if takes_part(participant):
-        enrolment_changed(
-            organisation_id=participant.organisation_id,
-            left=before,
-            joined=participant_atom(participant),
-        )
+    # The enrolment counts (insights connects) move in the same transaction.
+    PARTICIPANT_MOVED.emit(moved)
     audit_record(
         actor=_as_participant(actor, participant),
         event=EventType.RECORD_UPDATE,

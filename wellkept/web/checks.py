@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from wellkept.audit.sinks import local_paths
+
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -111,7 +113,6 @@ _SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 def private_paths(database: Mapping[str, Any] | None = None) -> list[Path]:
     """Every file and folder Wellkept keeps on this host that must be the service's alone."""
-    from wellkept.audit.sinks import local_paths
 
     candidates: list[Path] = [Path(settings.VAR_DIR)]
     database = settings.DATABASES["default"] if database is None else database

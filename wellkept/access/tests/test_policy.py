@@ -224,3 +224,33 @@ def test_it_raises_on_an_unknown_purpose_without_deciding(world):
     with pytest.raises(UnknownPurpose):
         can(world.people["pia"], Action.READ, own_record(world), "curiosity")
     assert AuditEntry.objects.count() == before
+
+
+def test_it_asks_the_consent_app_through_the_check_it_registered(world, monkeypatch):
+    from wellkept.access import policy
+    from wellkept.consent.selectors import may_collect_from
+
+    # consent registers its check at ready(); access never imports consent.
+    assert policy._CONSENT_CHECK[0] is may_collect_from
+    args = {
+        "actor": world.people["pia"],
+        "action": Action.CREATE,
+        "resource": own_record(world),
+        "purpose": Purpose.SELF_SERVICE,
+    }
+    assert decide(**args).allowed
+    monkeypatch.setattr(policy, "_CONSENT_CHECK", [lambda participant_id: False])
+    assert not decide(**args).allowed
+
+
+def test_it_refuses_what_needs_consent_when_no_consent_check_is_registered(world, monkeypatch):
+    from wellkept.access import policy
+
+    monkeypatch.setattr(policy, "_CONSENT_CHECK", [])
+    refused = decide(
+        actor=world.people["pia"],
+        action=Action.CREATE,
+        resource=own_record(world),
+        purpose=Purpose.SELF_SERVICE,
+    )
+    assert not refused.allowed

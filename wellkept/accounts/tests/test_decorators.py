@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from wellkept import clock
-from wellkept.accounts.decorators import reauth_required
+from wellkept.access.guards import reauth_required
 from wellkept.accounts.tests.conftest import enrol_totp, record_authentication, totp_code
 
 pytestmark = pytest.mark.django_db

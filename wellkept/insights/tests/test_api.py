@@ -14,10 +14,10 @@ from django.test import Client
 from wellkept import clock
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
-from wellkept.assessments.seeding.checkins import seed_checkins
 from wellkept.assessments.services import programme_join
 from wellkept.assessments.tests.fixtures import Hospital, make_clinician
 from wellkept.audit.models import AuditEntry
+from wellkept.demo.bulk.checkins import seed_checkins
 from wellkept.insights.api_tokens import api_token_create, api_token_revoke
 from wellkept.insights.models import ApiToken
 from wellkept.orgs.models import RoleCategory

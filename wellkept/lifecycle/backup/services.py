@@ -37,6 +37,7 @@ from django.utils.connection import ConnectionDoesNotExist
 
 from wellkept import clock
 from wellkept.access.purposes import Purpose
+from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
 from wellkept.audit import chain, checkpoints, heads
 from wellkept.audit.dbroles import as_owner, grant_application_role
@@ -54,6 +55,8 @@ from wellkept.lifecycle.backup.manifest import (
     manifest_write,
 )
 from wellkept.lifecycle.backup.stream import BackupFormatError
+from wellkept.orgs.models import Organisation, Participant
+from wellkept.vault.services import dek_cache
 
 Progress = Callable[[int], object] | None
 SUFFIX = ".wkbackup"
@@ -345,8 +348,6 @@ def backup_verify(*, path: Path, progress: Progress = None) -> VerifyReport:
 
 def installation_is_empty() -> bool:
     """True when no organisation, account, participant or audit entry exists yet."""
-    from wellkept.accounts.models import User
-    from wellkept.orgs.models import Organisation, Participant
 
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
@@ -602,7 +603,6 @@ def _restored_chain(manifest: Manifest, result: RestoreResult) -> None:
 def _reapply(journal: list[tombstones.Tombstone], actor: SystemActor) -> int:
     from wellkept.lifecycle.models import ErasureRule
     from wellkept.lifecycle.services import participant_erase
-    from wellkept.orgs.models import Participant
 
     wanted = {t.digest for t in journal}
     erased = 0
@@ -651,7 +651,6 @@ def backup_restore(
             pass
         return result
     _replace_database(path, manifest, progress)
-    from wellkept.vault.services import dek_cache
 
     # Data keys cached from the database that was just replaced.
     dek_cache.clear()
@@ -815,7 +814,6 @@ def _close_scratch() -> None:
 
 def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = None) -> DrillResult:
     """Restore the latest backup into a scratch database, check it, time it, audit it."""
-    from wellkept.orgs.models import Participant
 
     started = time.monotonic()
     backup = latest_backup(Path(directory))

@@ -14,11 +14,11 @@ from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.assessments import services
 from wellkept.assessments.models import CheckIn, Response
-from wellkept.assessments.scopes import participant_resource
 from wellkept.assessments.tests.fixtures import BURNOUT_OK, PHQ2_LOW
 from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.consent.models import ConsentRecord
 from wellkept.orgs.models import Participant
+from wellkept.orgs.scopes import participant_resource
 from wellkept.vault.models import DataKey
 
 pytestmark = pytest.mark.django_db

@@ -25,6 +25,7 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.actors import SystemActor
 from wellkept.followup.deadlines import OVERDUE_HOUR_UTC, overdue_tell
+from wellkept.insights.services import insights_release_periods
 from wellkept.lifecycle.retention import retention_run
 
 
@@ -44,7 +45,6 @@ def _followup_overdue() -> str:
 
 
 def _insights_periods() -> str:
-    from wellkept.insights.services import insights_release_periods
 
     return insights_release_periods().summary()
 

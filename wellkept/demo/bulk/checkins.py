@@ -28,8 +28,14 @@ from wellkept.assessments.models import (
     new_idempotency_key,
     today,
 )
-from wellkept.assessments.seeding.base import SEED_ACTOR, SeedError, refuse_in_production
-from wellkept.assessments.seeding.model import (
+from wellkept.assessments.services import _payload
+from wellkept.audit.events import EventType
+from wellkept.audit.models import AuditEntry
+from wellkept.audit.services import audit_record
+from wellkept.consent.models import ConsentRecord, Notice
+from wellkept.consent.selectors import current_notice
+from wellkept.demo.bulk.base import SEED_ACTOR, SeedError, refuse_in_production
+from wellkept.demo.bulk.model import (
     ROLE_EFFECT,
     SHIFT_EFFECT,
     Person,
@@ -37,12 +43,7 @@ from wellkept.assessments.seeding.model import (
     season_effect,
     unit_effect,
 )
-from wellkept.assessments.services import _payload
-from wellkept.audit.events import EventType
-from wellkept.audit.models import AuditEntry
-from wellkept.audit.services import audit_record
-from wellkept.consent.models import ConsentRecord, Notice
-from wellkept.consent.selectors import current_notice
+from wellkept.insights.store import rebuild
 from wellkept.orgs.models import Organisation, Participant, RoleCategory, ShiftType, Unit
 from wellkept.vault.services import Binding, datakey_get_or_create, encrypt_text
 
@@ -206,7 +207,7 @@ def _insert(model: type[Model], columns: tuple[str, ...], rows: list[tuple[Any, 
         # not left to a database default (or, for an encrypted one, in clear).
         raise SeedError(
             f"{opts.label} has fields the seeding does not fill: {', '.join(sorted(unknown))}. "
-            "Add them to wellkept/assessments/seeding/checkins.py."
+            "Add them to wellkept/demo/bulk/checkins.py."
         )
     quote = connection.ops.quote_name
     names = ", ".join(quote(stored_as[column]) for column in columns)
@@ -418,7 +419,6 @@ def seed_checkins(
                 _seed_group(seeder, group, notice, organisation, counts, progress)
         # Seeding writes rows directly, past checkin_submit: the aggregate
         # store is recomputed from them, exactly as `insights rebuild` does.
-        from wellkept.insights.store import rebuild
 
         rebuild(organisation)
         counts.seconds = time.perf_counter() - started

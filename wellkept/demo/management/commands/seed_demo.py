@@ -15,7 +15,7 @@ from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.orgs.demo import (
+from wellkept.demo.hospital import (
     DEFAULT_PARTICIPANTS,
     EMAIL_DOMAIN,
     PARTICIPANT_PASSWORD,

@@ -14,7 +14,6 @@ from django.db import transaction
 from wellkept.actors import SystemActor
 from wellkept.assessments import programmes
 from wellkept.assessments.models import Frequency, Programme, SupportKind
-from wellkept.assessments.seeding.base import SEED_ACTOR, SeedError, refuse_in_production
 from wellkept.assessments.selectors import open_programme
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
@@ -22,8 +21,9 @@ from wellkept.audit.services import audit_record
 from wellkept.consent.models import ConsentEvent, ConsentRecord, Notice
 from wellkept.consent.selectors import current_notice
 from wellkept.consent.services import decision_day, notice_publish
+from wellkept.demo.bulk.base import SEED_ACTOR, SeedError, refuse_in_production
+from wellkept.demo.people import DIVISIONS, SHIFT_MIX, SHIFT_TYPES, STAFFING_MIX, UNIT_BOUND
 from wellkept.orgs import services as org_services
-from wellkept.orgs.demo.people import DIVISIONS, SHIFT_MIX, SHIFT_TYPES, STAFFING_MIX, UNIT_BOUND
 from wellkept.orgs.models import Organisation, Participant, RoleCategory, ShiftType, Unit, UnitKind
 
 # --- The programme every synthetic organisation runs ----------------------------

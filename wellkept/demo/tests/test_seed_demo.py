@@ -28,9 +28,9 @@ from wellkept.assessments.selectors import open_programme
 from wellkept.audit.models import AuditEntry, PseudonymousEntry
 from wellkept.consent.models import ConsentRecord, Notice
 from wellkept.consent.selectors import consent_state
+from wellkept.demo import hospital as demo
+from wellkept.demo import people, seeding
 from wellkept.followup.models import Case
-from wellkept.orgs import demo
-from wellkept.orgs.demo import seeding
 from wellkept.orgs.models import (
     Clinician,
     Organisation,
@@ -198,7 +198,7 @@ def test_it_sums_up_in_one_line_and_prints_each_staff_login_under_its_own_name()
     assert "check-ins and" in first
     assert first.endswith("s.")
     table = output.split("\n\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
-    staff = [row.split("  ", 1)[0] for row in table[: len(demo.people.STAFF)]]
+    staff = [row.split("  ", 1)[0] for row in table[: len(people.STAFF)]]
     assert len(set(staff)) == len(staff), staff
     assert {"Privacy officer", "Second privacy officer"} <= set(staff)
     again = seed(participants=4).splitlines()[0]
@@ -235,7 +235,7 @@ def test_it_reports_progress_through_every_stage() -> None:
 def test_it_draws_the_bar_only_on_a_terminal(monkeypatch, terminal) -> None:
     drawn: list[dict[str, object]] = []
     monkeypatch.setattr(
-        "wellkept.orgs.management.commands.seed_demo.tqdm",
+        "wellkept.demo.management.commands.seed_demo.tqdm",
         lambda **kwargs: drawn.append(kwargs) or mock.MagicMock(),
     )
     monkeypatch.setattr("sys.stderr", mock.MagicMock(isatty=lambda: terminal))
@@ -359,7 +359,7 @@ def test_it_leaves_an_existing_demo_alone_and_prints_the_logins_again() -> None:
 def test_it_finishes_an_interrupted_history_on_the_next_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from wellkept.assessments.seeding import checkins as bulk
+    from wellkept.demo.bulk import checkins as bulk
 
     monkeypatch.setattr(bulk, "BATCH_RESPONSES", 200)  # two people a batch
     real_insert = bulk._insert

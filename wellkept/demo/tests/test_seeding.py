@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from wellkept.actors import SystemActor
-from wellkept.assessments import periods, seeding
+from wellkept.assessments import periods
 from wellkept.assessments.instruments import check_answers, get_instrument, score
 from wellkept.assessments.models import (
     CheckIn,
@@ -31,13 +31,14 @@ from wellkept.assessments.models import (
     SafetyAlert,
     today,
 )
-from wellkept.assessments.seeding import checkins as bulk
-from wellkept.assessments.seeding import model
 from wellkept.assessments.selectors import decode_payload
 from wellkept.audit.models import AuditEntry
 from wellkept.consent.models import ConsentEvent, ConsentRecord, Notice
 from wellkept.consent.selectors import consent_state
 from wellkept.consent.services import notice_publish
+from wellkept.demo import bulk as seeding
+from wellkept.demo.bulk import checkins as bulk
+from wellkept.demo.bulk import model
 from wellkept.orgs import services as org_services
 from wellkept.orgs.models import Organisation, Participant, RoleCategory, ShiftType, UnitKind
 from wellkept.vault.crypto import DecryptionError

@@ -16,8 +16,9 @@ from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.assessments import periods, seeding
+from wellkept.assessments import periods
 from wellkept.assessments.models import Frequency, today
+from wellkept.demo import bulk as seeding
 
 DEFAULT_PARTICIPANTS = 1000
 DEFAULT_WEEKS = 52

@@ -3,7 +3,7 @@
 Organisation, logins, programme, notice, enrolments and consents go through
 the accounts, orgs, assessments and consent services and allauth's MFA API,
 so the demo exercises the same code paths as a real installation. Only the
-year of past check-ins takes the bulk path (``assessments.seeding``), which
+year of past check-ins takes the bulk path (``demo.bulk``), which
 stores them exactly as a check-in would, minus one audit event per row; and
 the dates of the programme, its notice, the enrolments and their consents
 are then moved back to the year the history covers (the audit trail keeps
@@ -28,19 +28,16 @@ from django.db import transaction
 
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
-
-# A module import, not a name: assessments.seeding reads the demo's hospital
-# layout from this package, so each may be imported first.
 from wellkept.assessments import periods
-from wellkept.assessments import seeding as checkin_seeding
 from wellkept.assessments.models import Frequency, Programme, SafetyAlert, today
 from wellkept.assessments.selectors import open_programme
 from wellkept.assessments.services import programme_join
 from wellkept.consent.models import ConsentRecord, Notice
-from wellkept.followup.models import Case
-from wellkept.followup.services import case_open_for_alert
-from wellkept.orgs import services
-from wellkept.orgs.demo.people import (
+
+# A module import, not a name: demo.bulk reads the demo's hospital
+# layout from this package, so each may be imported first.
+from wellkept.demo import bulk as checkin_seeding
+from wellkept.demo.people import (
     DEFAULT_PARTICIPANTS,
     DIVISIONS,
     ORGANISATION_NAME,
@@ -55,6 +52,9 @@ from wellkept.orgs.demo.people import (
     demo_people,
     demo_totp_secret,
 )
+from wellkept.followup.models import Case
+from wellkept.followup.services import case_open_for_alert
+from wellkept.orgs import services
 from wellkept.orgs.models import Clinician, Organisation, Participant, ShiftType, Unit, UnitKind
 from wellkept.orgs.selectors import demo_organisation, participant_for_user
 
@@ -177,7 +177,7 @@ def _check_password(password: str, user: User) -> None:
     except ValidationError as exc:
         raise DemoError(
             f"The demo password {password!r} no longer passes the password rules "
-            f"({' '.join(exc.messages)}). Change it in wellkept/orgs/demo.py."
+            f"({' '.join(exc.messages)}). Change it in wellkept/demo/people.py."
         ) from None
 
 

@@ -12,9 +12,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import CommandError, call_command
 
 from wellkept.accounts.models import User
-from wellkept.orgs import demo
-
-from .conftest import make_user
+from wellkept.demo import hospital as demo
+from wellkept.orgs.tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from wellkept.access.resources import ResourceKind
 from wellkept.actors import SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
-from wellkept.orgs.demo import DemoError, demo_account
+from wellkept.demo.hospital import DemoError, demo_account
 
 
 # Declared like a view: this command prints second factors of demo accounts only.

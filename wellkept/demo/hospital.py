@@ -1,11 +1,13 @@
 """The demo organisation: a synthetic hospital, its clinicians and one account per staff role.
 
 ``people`` holds the invented data (no database); ``seeding`` writes it
-through the ordinary services. Used by `wellkept seed_demo` and
-`wellkept demo_totp`; never in production.
+through the ordinary services; ``bulk`` adds synthetic check-ins fast. Used
+by `wellkept seed_demo`, `wellkept seed`, `wellkept demo_totp` and the
+benchmarks; never in production. The app sits on the top layer, so it may
+use every other app's services (docs/architecture.md).
 """
 
-from wellkept.orgs.demo.people import (
+from wellkept.demo.people import (
     DEFAULT_PARTICIPANTS,
     EMAIL_DOMAIN,
     PARTICIPANT_PASSWORD,
@@ -14,7 +16,7 @@ from wellkept.orgs.demo.people import (
     demo_people,
     demo_totp_secret,
 )
-from wellkept.orgs.demo.seeding import DemoError, DemoSummary, demo_account, demo_seed
+from wellkept.demo.seeding import DemoError, DemoSummary, demo_account, demo_seed
 
 __all__ = [
     "DEFAULT_PARTICIPANTS",

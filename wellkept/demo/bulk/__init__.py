@@ -22,27 +22,27 @@ bury the real ones.
 notice, and participants who consented.
 """
 
-from wellkept.assessments.seeding.base import (
+from wellkept.demo.bulk.base import (
     MAX_PARTICIPANTS,
     MAX_WEEKS,
     SEED_ACTOR,
     SeedError,
     refuse_in_production,
 )
-from wellkept.assessments.seeding.checkins import (
+from wellkept.demo.bulk.checkins import (
     SeedCounts,
     payload_binding,
     seed_checkins,
     seeded_before,
 )
-from wellkept.assessments.seeding.model import (
+from wellkept.demo.bulk.model import (
     SHIFT_EFFECT,
     Person,
     answers_for,
     season_effect,
     unit_effect,
 )
-from wellkept.assessments.seeding.setup import (
+from wellkept.demo.bulk.setup import (
     RESOURCES,
     SCHEDULES,
     SYNTHETIC_CONTACT,
