@@ -11,7 +11,7 @@ PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
 help:
 	@echo "make demo    build the environment, seed synthetic data, serve http://127.0.0.1:8000"
-	@echo "make test    build the environment and run the test suite (SQLite)"
+	@echo "make test    build the environment and run the test suite (SQLite, one worker per core)"
 	@echo "make lint    ruff, mypy and the declared layers (import-linter)"
 	@echo "make bench   run the benchmarks in bench/"
 
@@ -35,11 +35,16 @@ demo: venv
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/wellkept runserver 127.0.0.1:8000
 
+# pytest-xdist workers: one per core by default, each with its own test
+# database; PYTEST_WORKERS=0 runs everything in this one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal
+
 test: venv
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: venv
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/wellkept} $(BIN)/pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/wellkept} $(PYTEST) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

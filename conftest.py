@@ -5,6 +5,11 @@ scheduler state and audit checkpoint sinks) in a temporary folder, so tests
 never read or write the developer's demo keys or var/ files, and the
 in-process key cache is emptied.
 
+Passwords are hashed with Argon2id at its lowest cost
+(wellkept.accounts.tests.hashers): the same code and format as production at
+a thousandth of the price. Tests about hashing, its cost or its timing carry
+the ``argon2`` marker and get the production hasher.
+
 On PostgreSQL with WELLKEPT_DATABASE_OWNER_URL (as `.ci/run` runs it), the
 test database is created, migrated and flushed as the owner, and every test
 runs as the application role, which may only append to the audit trail.
@@ -19,6 +24,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from wellkept import settings as wellkept_settings
 from wellkept.audit import dbroles
 from wellkept.audit.checkpointer import checkpointer
 from wellkept.audit.sinks import reset_sinks
@@ -32,7 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
     # Live-server threads would otherwise keep persistent PostgreSQL
     # connections open after the test, and dropping the test database fails.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    settings.PASSWORD_HASHERS = [CHEAP_HASHER]
     _allow_flushing_the_audit_table()
+
+
+CHEAP_HASHER = "wellkept.accounts.tests.hashers.CheapArgon2PasswordHasher"
+
+
+@pytest.fixture(autouse=True)
+def _password_hasher(request: pytest.FixtureRequest, settings) -> None:  # type: ignore[no-untyped-def]
+    """Give tests marked ``argon2`` the production hashers, set before any fixture hashes."""
+    if request.node.get_closest_marker("argon2"):
+        settings.PASSWORD_HASHERS = list(wellkept_settings.PASSWORD_HASHERS)
 
 
 def _allow_flushing_the_audit_table() -> None:

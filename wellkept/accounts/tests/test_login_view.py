@@ -60,6 +60,7 @@ def test_it_gives_the_same_answer_for_an_unknown_address_and_a_wrong_password(cl
     assert form_errors(wrong) == form_errors(unknown) != ""
 
 
+@pytest.mark.argon2
 def test_it_spends_a_password_hash_on_unknown_addresses_too(client, monkeypatch, db):
     calls = []
     original = Argon2PasswordHasher.encode

@@ -519,6 +519,7 @@ def test_recording_does_the_same_work_for_any_address(world, monkeypatch):
     assert participant[1]["pseudonym"] >= 1  # the keyed link is computed every time
 
 
+@pytest.mark.timing
 def test_recording_takes_the_same_time_for_any_address(world):
     """A statistical check of timing, built not to be flaky on a busy machine.
 
