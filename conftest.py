@@ -31,6 +31,23 @@ from wellkept.audit.sinks import reset_sinks
 from wellkept.vault.keyring import LocalFileKeyring, reset_keyring
 from wellkept.vault.services import dek_cache
 
+# The longest tests, started first: with the suite spread over workers, a
+# three-minute test that is picked up last makes every other worker wait
+# for it at the end. (pytest-django has grouped the tests by database use
+# before this runs; xdist's work stealing mixes those groups anyway.)
+SLOW_FIRST = (
+    "tests/crash/",
+    "wellkept/demo/tests/test_seed_demo.py",
+    "wellkept/demo/tests/test_seeding.py",
+    "tests/browser/",
+    "wellkept/access/tests/test_matrix.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+
 
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
