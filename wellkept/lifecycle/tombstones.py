@@ -118,12 +118,17 @@ def _line_mac(key: bytes, *, number: int, digest: str, at: str, prev: str) -> st
     return hmac.new(key, payload.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def _last_line(fd: int) -> str | None:
+def _tail(fd: int) -> bytes:
+    """The journal's last bytes: always the whole last line, and the one before if complete."""
     size = os.fstat(fd).st_size
-    if size == 0:
-        return None
     start = max(0, size - _TAIL_BYTES)
-    tail = os.pread(fd, size - start, start)
+    return os.pread(fd, size - start, start)
+
+
+def _last_line(fd: int) -> str | None:
+    tail = _tail(fd)
+    if not tail:
+        return None
     if not tail.endswith(b"\n"):
         raise TombstoneJournalError(
             f"The tombstone journal {journal_path()} ends in an incomplete line (a crash "
@@ -355,10 +360,11 @@ def journal_head() -> checkpoints.Head:
     """
     path = journal_path()
     try:
-        with path.open("rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - _TAIL_BYTES))
-            tail = handle.read()
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            tail = _tail(fd)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         return checkpoints.Head.empty()
     except OSError as exc:
