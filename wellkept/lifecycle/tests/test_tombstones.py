@@ -9,6 +9,9 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from wellkept.lifecycle.tombstones import (
     Tombstone,
@@ -336,3 +339,73 @@ def test_an_unreadable_or_missing_journal_is_an_empty_head_and_a_torn_line_is_sk
     assert journal_head() == Head(2, second.mac, 2)
     journal.write_text("not json\n")
     assert journal_head() == Head.empty()
+
+
+# ---- Every way to cut, fork or reorder the journal, searched --------------------------
+
+
+def _tampered(raw: list[bytes], how: str, at: int) -> list[bytes]:
+    """The journal's lines after one kind of tampering; ``at`` picks the line it starts at."""
+    k = at % len(raw)
+    if how == "cut":  # a consistent, shorter journal: an old copy
+        return raw[:k]
+    if how == "drop":
+        return raw[:k] + raw[k + 1 :]
+    if how == "swap" and len(raw) > 1:
+        j = (k + 1) % len(raw)
+        swapped = list(raw)
+        swapped[k], swapped[j] = swapped[j], swapped[k]
+        return swapped
+    if how == "edit":
+        row = json.loads(raw[k])
+        row["digest"] = "0" * 64
+        return [*raw[:k], json.dumps(row, separators=(",", ":")).encode(), *raw[k + 1 :]]
+    # "fork": an old copy that went on to record other erasures, as long as
+    # the real journal or longer.
+    return raw[:k]
+
+
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    erasures=st.integers(min_value=1, max_value=9),
+    how=st.sampled_from(["cut", "drop", "swap", "edit", "fork"]),
+    at=st.integers(min_value=0, max_value=100),
+    fork=st.integers(min_value=0, max_value=4),
+)
+def test_no_cut_fork_or_reordering_of_the_journal_still_reaches_its_head(
+    tmp_path: Path, erasures: int, how: str, at: int, fork: int
+) -> None:
+    """Whatever an attacker does to the journal, it either fails to verify or misses the head."""
+    from django.test import override_settings
+
+    from wellkept.lifecycle.tombstones import JournalPosition
+
+    path = tmp_path / f"{erasures}-{how}-{at}-{fork}" / "tombstones.jsonl"
+    with override_settings(WELLKEPT_TOMBSTONE_FILE=path):
+        head = JournalPosition(0, "")
+        for n in range(erasures):
+            head = tombstone_append(token=f"erased-{n}", at=T0)
+        # The untouched journal holds every tombstone in order and reaches its head.
+        assert [t.digest for t in tombstones_since(None)] == [
+            tombstone_digest(f"erased-{n}") for n in range(erasures)
+        ]
+        assert journal_reaches(head)
+        assert journal_position() == head
+
+        raw = path.read_bytes().splitlines()
+        changed = _tampered(raw, how, at)
+        path.write_bytes(b"".join(line + b"\n" for line in changed))
+        if how == "fork":
+            for n in range(erasures - len(changed) + fork):
+                tombstone_append(token=f"someone-else-{n}", at=T0)
+        if path.read_bytes().splitlines() == raw:
+            return  # a swap of one line with itself changes nothing
+        try:
+            tombstones_since(None)
+        except TombstoneJournalError:
+            return  # caught when read: every restore and erasure reads it first
+        assert not journal_reaches(head), (how, at, fork)
