@@ -40,8 +40,17 @@ from wellkept.access.actions import Action
 from wellkept.access.guards import recently_authenticated
 from wellkept.access.policy import Decision, can, decide, decide_break_glass
 from wellkept.access.purposes import PROHIBITED, Purpose, UnknownPurpose, parse_purpose
+from wellkept.access.twoperson import (
+    Approving,
+    ReauthenticationNeeded,
+    request_approve,
+    request_authorise,
+    request_open,
+    request_refuse,
+)
 from wellkept.accounts.models import User
 from wellkept.accounts.selectors import user_has_mfa
+from wellkept.actors import Caller
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.selectors import current_notice
@@ -83,10 +92,6 @@ OVERSIGHT = Purpose.AUDIT_OVERSIGHT
 
 class CaseClosed(ValidationError):
     """The case is closed: nothing more can be asked or opened for it."""
-
-
-class ReauthenticationNeeded(PermissionDenied):
-    """The identity is behind a fresh second-factor check, which is missing or too old."""
 
 
 class BreakGlassLimit(PermissionDenied):
@@ -219,18 +224,15 @@ def reidentification_request(
             participant=participant,
             case=locked,
             kind=GrantKind.TWO_PERSON,
-            requested_by=actor,
             purpose=chosen.value,
-            requested_at=clock.now(),
         )
         grant.reason = text
-        grant.save(force_insert=True)
-        audit_record(
+        request_open(
             actor=actor,
+            row=grant,
             event=EventType.REIDENTIFICATION_REQUESTED,
             target=f"participant:{participant.token}/grant:{grant.pk}",
-            purpose=chosen.value,
-            role="",
+            purpose=chosen,
             request=request,
         )
         notify.privacy_officers_alerted(
@@ -244,7 +246,7 @@ def reidentification_request(
 
 def reidentification_decide(
     *,
-    actor: Any,
+    actor: Caller,
     grant: IdentityGrant,
     approve: bool,
     note: str = "",
@@ -255,29 +257,24 @@ def reidentification_decide(
 ) -> IdentityGrant:
     """Approve (for ``hours``) or refuse a request; never the requester's own."""
     resource = grant_resource(grant)
-    if not can(actor, Action.UPDATE, resource, OVERSIGHT, request=request):
-        raise PermissionDenied(
-            "Only someone with the privacy role, other than the requester, can decide."
-        )
-    if grant.requested_by_id is not None and str(grant.requested_by_id) == str(actor.pk):
-        # The policy already refused (OWN is not the privacy role's); kept
-        # here too so that no change to the table can make one person two.
-        raise PermissionDenied("Nobody can decide their own request.")
+    # The policy refuses the requester (OWN is not the privacy role's), the
+    # two-person step refuses them again, and the database a third time.
+    decider = request_authorise(
+        actor=actor,
+        row=grant,
+        approving=Approving(
+            resource=resource,
+            purpose=OVERSIGHT,
+            refused="Only someone with the privacy role, other than the requester, can decide.",
+            own_refused="Nobody can decide their own request.",
+            fresh_reason="approving a re-identification needs a second-factor check just now",
+        ),
+        approve=approve,
+        fresh=approve and _fresh_second_factor(actor, request),
+        request=request,
+    )
     if approve and not 1 <= hours <= MAX_GRANT_HOURS:
         raise ValidationError(f"A grant lasts between 1 and {MAX_GRANT_HOURS} hours.", code="hours")
-    if approve and not _fresh_second_factor(actor, request):
-        # Checked here, not only in the view: a stolen session whose second
-        # factor is hours old must not mint grants through any caller.
-        audit_record(
-            actor=actor,
-            event=EventType.ACCESS_DENIED,
-            target=resource.reference,
-            outcome=Outcome.DENIED,
-            reason="approving a re-identification needs a second-factor check just now",
-            purpose=OVERSIGHT.value,
-            request=request,
-        )
-        raise ReauthenticationNeeded("Prove your second factor again, then approve.")
     exception = ""
     if approve and not notify_participant:
         exception = _reason(exception_reason, what="why the participant is not told")
@@ -290,7 +287,7 @@ def reidentification_decide(
         void = grant_void_reason(current) if current.status == GrantStatus.PENDING else None
         if void is not None:
             _refuse(
-                actor=actor,
+                actor=decider,
                 target=resource.reference,
                 reason=f"approving refused: {void}",
                 purpose=OVERSIGHT,
@@ -300,36 +297,26 @@ def reidentification_decide(
                 f"This request cannot be approved any more: {void}. Refuse it instead.",
                 code="no_longer_approvable",
             )
-    with transaction.atomic():
-        locked = (
-            lock_rows(IdentityGrant.objects.all())
-            .select_related("participant", "case")
-            .get(pk=grant.pk)
-        )
-        if locked.status != GrantStatus.PENDING:
-            raise ValidationError(
-                "This request was decided already; see the list of grants.", code="decided"
-            )
-        if approve and grant_void_reason(locked) is not None:
+
+    def still_approvable(locked: IdentityGrant) -> None:
+        if grant_void_reason(locked) is not None:
             raise ValidationError(
                 "This request cannot be approved any more. Refuse it instead.",
                 code="no_longer_approvable",
             )
-        now = clock.now()
-        locked.status = GrantStatus.APPROVED if approve else GrantStatus.REFUSED
-        locked.decided_by = actor
-        locked.decided_at = now
+
+    def noted(locked: IdentityGrant) -> list[str]:
         locked.decision_note = clean_note
-        fields = ["status", "decided_by", "decided_at", "decision_note"]
-        if approve:
-            locked.expires_at = now + dt.timedelta(hours=hours)
-            locked.notify_participant = notify_participant
-            locked.exception_reason = exception
-            fields += ["expires_at", "notify_participant", "exception_reason"]
-        locked.save(update_fields=fields)
+        if not approve:
+            return ["decision_note"]
+        locked.notify_participant = notify_participant
+        locked.exception_reason = exception
+        return ["decision_note", "notify_participant", "exception_reason"]
+
+    def recorded(locked: IdentityGrant) -> None:
         target = f"participant:{locked.participant.token}/grant:{locked.pk}"
         audit_record(
-            actor=actor,
+            actor=decider,
             event=(
                 EventType.REIDENTIFICATION_APPROVED
                 if approve
@@ -342,14 +329,30 @@ def reidentification_decide(
         )
         if approve and not notify_participant:
             audit_record(
-                actor=actor,
+                actor=decider,
                 event=EventType.REIDENTIFICATION_EXCEPTION,
                 target=target,
                 purpose=OVERSIGHT.value,
                 reason="participant not told; reason recorded on the grant",
                 request=request,
             )
-    return locked
+
+    grants = IdentityGrant.objects.select_related("participant", "case")
+    closed = "This request was decided already; see the list of grants."
+    if approve:
+        return request_approve(
+            actor=decider,
+            row=grant,
+            queryset=grants,
+            lasts=dt.timedelta(hours=hours),
+            closed=closed,
+            check=still_approvable,
+            change=noted,
+            audit=recorded,
+        )
+    return request_refuse(
+        actor=decider, row=grant, queryset=grants, closed=closed, change=noted, audit=recorded
+    )
 
 
 def _fresh_second_factor(actor: Any, request: HttpRequest | None) -> bool:

@@ -25,7 +25,8 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
-from wellkept.actors import PseudonymousActor, SystemActor
+from wellkept.access.twoperson import decide_once
+from wellkept.actors import Caller, PseudonymousActor, SystemActor, person
 from wellkept.assessments.models import CheckIn, ReminderOptOut, ReminderSent, Response, SafetyAlert
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
@@ -392,7 +393,7 @@ def hold_resource(organisation: Organisation, participant: Participant, what: st
 
 def legal_hold_set(
     *,
-    actor: Any,
+    actor: Caller,
     organisation: Organisation,
     token: str = "",
     case: Case | None = None,
@@ -442,6 +443,7 @@ def legal_hold_set(
         request=request,
     ):
         raise PermissionDenied("Only the privacy officer can set a legal hold.")
+    setter = person(actor)
     with transaction.atomic():
         # The lock participant_erase takes: a hold and an erasure never cross.
         if not lock_rows(Participant.objects.all()).filter(pk=participant.pk).exists():
@@ -461,13 +463,13 @@ def legal_hold_set(
             organisation=organisation,
             participant=participant,
             case=case,
-            set_by=actor,
+            set_by=setter,
             set_at=clock.now(),
         )
         hold.reason = text
         hold.save(force_insert=True)
         audit_record(
-            actor=actor,
+            actor=setter,
             event=EventType.LEGAL_HOLD_SET,
             target=f"participant:{participant.token}/hold:{hold.pk}",
             purpose=OVERSIGHT.value,
@@ -478,7 +480,7 @@ def legal_hold_set(
 
 
 def legal_hold_lift(
-    *, actor: Any, hold: LegalHold, reason: str, request: HttpRequest | None = None
+    *, actor: Caller, hold: LegalHold, reason: str, request: HttpRequest | None = None
 ) -> LegalHold:
     """Lift a hold: retention then deletes what expired under it at its next run."""
     text = _hold_reason(reason, what="why the hold ends")
@@ -486,18 +488,30 @@ def legal_hold_lift(
     resource = hold_resource(hold.organisation, participant, f"hold:{hold.pk}")
     if not can(actor, Action.UPDATE, resource, OVERSIGHT, request=request):
         raise PermissionDenied("Only the privacy officer can lift a legal hold.")
-    with transaction.atomic():
-        locked = lock_rows(LegalHold.objects.all()).get(pk=hold.pk)
-        if locked.lifted_at is not None:
-            raise ValidationError("This hold was lifted already.", code="lifted")
-        locked.lifted_at, locked.lifted_by = clock.now(), actor
+    lifter = person(actor)
+
+    def lifted(locked: LegalHold) -> list[str]:
+        locked.lifted_at, locked.lifted_by = clock.now(), lifter
         locked.lift_reason = text
-        locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        return ["lifted_at", "lifted_by", "lift_reason"]
+
+    def recorded(locked: LegalHold) -> None:
         audit_record(
-            actor=actor,
+            actor=lifter,
             event=EventType.LEGAL_HOLD_LIFTED,
             target=f"participant:{participant.token}/hold:{locked.pk}",
             purpose=OVERSIGHT.value,
             request=request,
         )
-    return locked
+
+    # Ended once, under a lock, like a two-person request's decision; a hold
+    # needs no second person, since lifting it only lets retention run.
+    return decide_once(
+        LegalHold.objects.all(),
+        hold.pk,
+        is_open=lambda locked: locked.in_force,
+        closed="This hold was lifted already.",
+        code="lifted",
+        change=lifted,
+        audit=recorded,
+    )
