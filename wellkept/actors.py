@@ -63,6 +63,19 @@ class NotAPerson(PermissionDenied):
     """The action needs a signed-in person, and the actor is a command, a token or nobody."""
 
 
+def acting(actor: Caller) -> Actor:
+    """Return ``actor`` as one the audit trail names, or refuse an anonymous caller.
+
+    For use once the policy has decided: it refuses (and records) an
+    anonymous caller first, so this fails only for a caller that skipped it.
+    """
+    from django.contrib.auth.models import AnonymousUser
+
+    if isinstance(actor, AnonymousUser):
+        raise NotAPerson("Only a signed-in person can do this.")
+    return actor
+
+
 def person(actor: Caller) -> User:
     """Return the signed-in user behind ``actor``, or refuse anyone else.
 

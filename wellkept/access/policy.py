@@ -51,7 +51,7 @@ from wellkept.access.rules import (
     AccessRole,
     Rule,
 )
-from wellkept.actors import PseudonymousActor, SystemActor
+from wellkept.actors import Caller, PseudonymousActor, SystemActor
 
 M = TypeVar("M", bound=models.Model)
 
@@ -170,7 +170,7 @@ def _subject_consents(resource: Resource) -> bool:
     return bool(_CONSENT_CHECK) and _CONSENT_CHECK[0](resource.participant_id)
 
 
-def _is_user(actor: Any) -> bool:
+def _is_user(actor: Caller) -> bool:
     return not isinstance(actor, SystemActor) and bool(getattr(actor, "is_authenticated", False))
 
 
@@ -235,7 +235,7 @@ def register_identity_grant_check(check: IdentityGrantCheck) -> None:
         _IDENTITY_GRANT_CHECKS.append(check)
 
 
-def _identity_grant(actor: Any, resource: Resource, purpose: Purpose) -> Decision | None:
+def _identity_grant(actor: Caller, resource: Resource, purpose: Purpose) -> Decision | None:
     for check in _IDENTITY_GRANT_CHECKS:
         found = check(actor, resource, purpose)
         if found is not None and found.allowed:
@@ -245,7 +245,7 @@ def _identity_grant(actor: Any, resource: Resource, purpose: Purpose) -> Decisio
 
 def decide(
     *,
-    actor: Any,
+    actor: Caller,
     action: Action | str,
     resource: Resource,
     purpose: Purpose | str,
@@ -294,7 +294,7 @@ def decide(
     return decision
 
 
-def decide_break_glass(*, actor: Any, resource: Resource, purpose: Purpose | str) -> Decision:
+def decide_break_glass(*, actor: Caller, resource: Resource, purpose: Purpose | str) -> Decision:
     """Decide whether ``actor`` may open one identity at once, without a second person.
 
     Only a break-glass role (the specialist) who may read the case, and only
@@ -325,7 +325,7 @@ def decide_break_glass(*, actor: Any, resource: Resource, purpose: Purpose | str
 
 def _record(
     *,
-    actor: Any,
+    actor: Caller,
     action: Action,
     target: str,
     purpose: Purpose,
@@ -381,7 +381,7 @@ ALLOWED_EVENTS: dict[Action, str] = {
 
 
 def can(
-    actor: Any,
+    actor: Caller,
     action: Action | str,
     resource: Resource,
     purpose: Purpose | str,
@@ -494,7 +494,7 @@ def _allowed_rows(
 
 
 def visible(
-    actor: Any,
+    actor: Caller,
     action: Action | str,
     queryset: QuerySet[M] | type[M],
     purpose: Purpose | str,
@@ -583,7 +583,7 @@ def _as_own_participant_listing(
 
 def get_for(
     *,
-    actor: Any,
+    actor: Caller,
     queryset: QuerySet[M] | type[M],
     pk: Any,
     action: Action | str,

@@ -50,7 +50,7 @@ from wellkept.access.twoperson import (
 )
 from wellkept.accounts.models import User
 from wellkept.accounts.selectors import user_has_mfa
-from wellkept.actors import Caller
+from wellkept.actors import Caller, person
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.selectors import current_notice
@@ -113,7 +113,7 @@ def _reason(value: str, *, what: str = "the reason", previous: str | None = None
 
 
 def _refuse(
-    *, actor: Any, target: str, reason: str, purpose: Purpose, request: HttpRequest | None
+    *, actor: Caller, target: str, reason: str, purpose: Purpose, request: HttpRequest | None
 ) -> None:
     """Record a refusal that the policy table cannot express (state, role history)."""
     audit_record(
@@ -147,7 +147,7 @@ def parse_request_purpose(value: str) -> Purpose:
 
 def reidentification_request(
     *,
-    actor: Any,
+    actor: Caller,
     case: Case,
     purpose: Purpose | str,
     reason: str,
@@ -355,11 +355,13 @@ def reidentification_decide(
     )
 
 
-def _fresh_second_factor(actor: Any, request: HttpRequest | None) -> bool:
+def _fresh_second_factor(actor: Caller, request: HttpRequest | None) -> bool:
     return request is not None and user_has_mfa(actor) and recently_authenticated(request)
 
 
-def identity_reveal(*, actor: Any, grant: IdentityGrant, request: HttpRequest | None) -> Identity:
+def identity_reveal(
+    *, actor: Caller, grant: IdentityGrant, request: HttpRequest | None
+) -> Identity:
     """Return the name behind the grant's token, to its requester, with a fresh second factor.
 
     Each reading is audited. The first one tells the participant (in the app
@@ -424,7 +426,7 @@ def identity_reveal(*, actor: Any, grant: IdentityGrant, request: HttpRequest | 
     return identity
 
 
-def _tell(*, actor: Any, grant: IdentityGrant, request: HttpRequest | None) -> None:
+def _tell(*, actor: Caller, grant: IdentityGrant, request: HttpRequest | None) -> None:
     """Record that the participant is told of a look-up, and e-mail them after the commit."""
     participant = grant.participant
     purpose = Purpose(grant.purpose)
@@ -450,7 +452,7 @@ def _tell(*, actor: Any, grant: IdentityGrant, request: HttpRequest | None) -> N
     )
 
 
-def _breakglass_case_check(actor: Any, case: Case, decision: Decision) -> Decision:
+def _breakglass_case_check(actor: Caller, case: Case, decision: Decision) -> Decision:
     """Narrow break-glass to the specialist working this open safety-alert case.
 
     The policy lets any specialist of the organisation read the queue; one
@@ -469,14 +471,14 @@ def _breakglass_case_check(actor: Any, case: Case, decision: Decision) -> Decisi
     return decision
 
 
-def breakglass_decision(*, actor: Any, case: Case) -> Decision:
+def breakglass_decision(*, actor: Caller, case: Case) -> Decision:
     """Decide (purely) whether ``actor`` may break the glass on this case now."""
     resource = case_resource(case, "break-glass")
     decision = decide_break_glass(actor=actor, resource=resource, purpose=Purpose.SAFETY_EMERGENCY)
     return _breakglass_case_check(actor, case, decision) if decision.allowed else decision
 
 
-def unreviewed_breakglass(actor: Any) -> IdentityGrant | None:
+def unreviewed_breakglass(actor: Caller) -> IdentityGrant | None:
     """The specialist's oldest break-glass opening still waiting for review, if any."""
     return (
         IdentityGrant.objects.filter(
@@ -488,7 +490,7 @@ def unreviewed_breakglass(actor: Any) -> IdentityGrant | None:
     )
 
 
-def _last_breakglass_reason(actor: Any) -> str:
+def _last_breakglass_reason(actor: Caller) -> str:
     last = (
         IdentityGrant.objects.filter(
             kind=GrantKind.BREAK_GLASS, requested_by_id=getattr(actor, "pk", None)
@@ -500,11 +502,13 @@ def _last_breakglass_reason(actor: Any) -> str:
     return plain(last.reason) if last is not None else ""
 
 
-def _usable_allowance(actor: Any, organisation_id: Any, now: dt.datetime) -> Any:
+def _usable_allowance(
+    specialist_id: uuid.UUID | None, organisation_id: Any, now: dt.datetime
+) -> BreakGlassAllowance | None:
     return (
         lock_rows(BreakGlassAllowance.objects.all())
         .filter(
-            specialist_id=actor.pk,
+            specialist_id=specialist_id,
             organisation_id=organisation_id,
             used_by__isnull=True,
             expires_at__gt=now,
@@ -515,7 +519,7 @@ def _usable_allowance(actor: Any, organisation_id: Any, now: dt.datetime) -> Any
 
 
 def breakglass_open(
-    *, actor: Any, case: Case, reason: str, request: HttpRequest | None
+    *, actor: Caller, case: Case, reason: str, request: HttpRequest | None
 ) -> tuple[IdentityGrant, Identity]:
     """Open the identity behind one case's token at once, in a safety emergency.
 
@@ -542,11 +546,12 @@ def breakglass_open(
             request=request,
         )
         raise PermissionDenied("Break-glass is for a specialist in a safety emergency only.")
+    specialist = person(actor)
     blocking: IdentityGrant | None = None
     with transaction.atomic():
         # The specialist's own row is the lock: two openings at once by one
         # person queue here, so both cannot find "nothing waits for review".
-        lock_rows(User.objects.filter(pk=actor.pk)).exists()
+        lock_rows(User.objects.filter(pk=specialist.pk)).exists()
         locked_case = lock_rows(Case.objects.all()).get(pk=case.pk)
         if not breakglass_decision(actor=actor, case=locked_case).allowed:
             # Closed or handed over between the page and this step.
@@ -555,14 +560,14 @@ def breakglass_open(
         blocking = unreviewed_breakglass(actor)
         allowance = None
         if blocking is not None:
-            allowance = _usable_allowance(actor, participant.organisation_id, now)
+            allowance = _usable_allowance(specialist.pk, participant.organisation_id, now)
         if blocking is None or allowance is not None:
             grant = IdentityGrant(
                 organisation_id=participant.organisation_id,
                 participant=participant,
                 case=locked_case,
                 kind=GrantKind.BREAK_GLASS,
-                requested_by=actor,
+                requested_by=specialist,
                 purpose=purpose.value,
                 requested_at=now,
                 status=GrantStatus.APPROVED,
@@ -621,7 +626,7 @@ def breakglass_open(
 
 def breakglass_allowance_grant(
     *,
-    actor: Any,
+    actor: Caller,
     grant: IdentityGrant,
     reason: str,
     request: HttpRequest | None = None,
@@ -656,7 +661,7 @@ def breakglass_allowance_grant(
         raise ReauthenticationNeeded("Prove your second factor again, then allow it.")
     with transaction.atomic():
         now = clock.now()
-        if _usable_allowance(grant.requested_by, grant.organisation_id, now) is not None:
+        if _usable_allowance(grant.requested_by_id, grant.organisation_id, now) is not None:
             raise ValidationError(
                 "This specialist already has an unused allowance for another opening.",
                 code="already_allowed",
@@ -664,7 +669,7 @@ def breakglass_allowance_grant(
         allowance = BreakGlassAllowance(
             organisation_id=grant.organisation_id,
             specialist_id=grant.requested_by_id,
-            granted_by=actor,
+            granted_by=person(actor),
             granted_at=now,
             expires_at=now + dt.timedelta(hours=BREAK_GLASS_ALLOWANCE_HOURS),
         )
@@ -687,7 +692,7 @@ def breakglass_allowance_grant(
 
 
 def reidentification_exception_end(
-    *, actor: Any, grant: IdentityGrant, request: HttpRequest | None = None
+    *, actor: Caller, grant: IdentityGrant, request: HttpRequest | None = None
 ) -> IdentityGrant:
     """End a recorded exception: the participant is told now (or at the first use).
 
@@ -713,7 +718,7 @@ def reidentification_exception_end(
             )
         now = clock.now()
         locked.notify_participant = True
-        locked.exception_ended_by = actor
+        locked.exception_ended_by = person(actor)
         locked.exception_ended_at = now
         fields = ["notify_participant", "exception_ended_by", "exception_ended_at"]
         tell = locked.first_used_at is not None and locked.participant_told_on is None
@@ -735,7 +740,7 @@ def reidentification_exception_end(
 
 
 def grant_review(
-    *, actor: Any, grant: IdentityGrant, note: str, request: HttpRequest | None = None
+    *, actor: Caller, grant: IdentityGrant, note: str, request: HttpRequest | None = None
 ) -> IdentityGrant:
     """Record that someone with the privacy role reviewed a used, expired or break-glass grant."""
     text = _reason(note, what="your review")
@@ -765,7 +770,7 @@ def grant_review(
                 "This grant is still live and unused: review it once it is used or expired.",
                 code="still_live",
             )
-        locked.reviewed_by = actor
+        locked.reviewed_by = person(actor)
         locked.reviewed_at = clock.now()
         locked.review_note = text
         locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])

@@ -26,7 +26,7 @@ from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.access.twoperson import decide_once
-from wellkept.actors import Caller, PseudonymousActor, SystemActor, person
+from wellkept.actors import Actor, Caller, PseudonymousActor, SystemActor, acting, person
 from wellkept.assessments.models import CheckIn, ReminderOptOut, ReminderSent, Response, SafetyAlert
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
@@ -88,7 +88,7 @@ def held(participant: Participant) -> bool:
 
 def _authorise_erasure(
     *,
-    actor: Any,
+    actor: Caller,
     participant: Participant,
     rule: ErasureRule,
     subject_request: Any,
@@ -132,7 +132,7 @@ def _authorise_erasure(
 
 def participant_erase(
     *,
-    actor: Any,
+    actor: Caller,
     participant: Participant,
     request: HttpRequest | None = None,
     rule: ErasureRule | str | None = None,
@@ -188,10 +188,10 @@ def participant_erase(
         }
         # Found before the participant row goes: the keyed link needs it.
         login = login_for_participant(participant) if close_account else None
-        recorded_as = actor if isinstance(actor, SystemActor) else PseudonymousActor(token)
+        recorded_as: Actor = actor if isinstance(actor, SystemActor) else PseudonymousActor(token)
         if rule == ErasureRule.OUTSIDE_REQUEST:
             # The privacy officer acts as themselves, not as the participant.
-            recorded_as = actor
+            recorded_as = acting(actor)
         # The aggregates lose this person first, while their answers can
         # still be read; after the shred nothing could subtract them.
         participant_leaves_aggregates(participant)
@@ -260,7 +260,7 @@ def participant_erase(
     )
 
 
-def _account_close(*, actor: Any, user: Any) -> dict[str, int]:
+def _account_close(*, actor: Caller, user: Any) -> dict[str, int]:
     """Delete a participant-only login with its second factors, e-mail rows and sessions.
 
     allauth's MFA secrets are encrypted under one service key, not the
@@ -283,7 +283,7 @@ def _account_close(*, actor: Any, user: Any) -> dict[str, int]:
     EmailAddress.objects.filter(user=user).delete()
     UserSession.objects.filter(user=user).delete()
     Session.objects.filter(session_key__in=sessions).delete()
-    datakey_shred(actor=actor, subject=user.dek_subject)
+    datakey_shred(actor=acting(actor), subject=user.dek_subject)
     type(user).objects.filter(pk=user.pk).delete()
     return {"sign-in account": 1, "second factors": factors}
 
@@ -319,7 +319,7 @@ def validate_months(category: DataCategory | str, months: int) -> None:
 
 def retention_set(
     *,
-    actor: Any,
+    actor: Caller,
     organisation: Organisation,
     category: DataCategory | str,
     months: int,
@@ -339,7 +339,7 @@ def retention_set(
             .first()
         )
         before = row.months if row is not None else BOUNDS[category].default
-        changed_by = None if isinstance(actor, SystemActor) else actor
+        changed_by = None if isinstance(actor, SystemActor) else person(actor)
         if row is None:
             row = RetentionPeriod.objects.create(
                 organisation=organisation,

@@ -147,7 +147,12 @@ def answer_resource(subject_request: SubjectRequest, what: str) -> Resource:
 
 
 def _denied(
-    *, actor: Any, target: str, reason: str, request: HttpRequest | None, purpose: Purpose = PURPOSE
+    *,
+    actor: Caller,
+    target: str,
+    reason: str,
+    request: HttpRequest | None,
+    purpose: Purpose = PURPOSE,
 ) -> None:
     audit_record(
         actor=actor,
@@ -292,7 +297,7 @@ def subject_request_decide(
     )
 
 
-def pending_for(*, actor: Any, organisation: Organisation) -> list[SubjectRequest]:
+def pending_for(*, actor: Caller, organisation: Organisation) -> list[SubjectRequest]:
     """Return the organisation's requests waiting for a decision that ``actor`` did not record."""
     return list(
         SubjectRequest.objects.filter(
@@ -304,7 +309,7 @@ def pending_for(*, actor: Any, organisation: Organisation) -> list[SubjectReques
     )
 
 
-def recorded_by(*, actor: Any, organisation: Organisation) -> list[SubjectRequest]:
+def recorded_by(*, actor: Caller, organisation: Organisation) -> list[SubjectRequest]:
     """Return the requests ``actor`` recorded in the organisation, newest first."""
     return list(
         SubjectRequest.objects.filter(organisation=organisation, requested_by_id=actor.pk)
@@ -314,7 +319,7 @@ def recorded_by(*, actor: Any, organisation: Organisation) -> list[SubjectReques
 
 
 def get_pending_request_for(
-    *, actor: Any, organisation: Organisation, id: Any, request: HttpRequest | None = None
+    *, actor: Caller, organisation: Organisation, id: Any, request: HttpRequest | None = None
 ) -> SubjectRequest:
     """Return a pending request of the organisation to decide; else 404, audited."""
     parsed = parse_reference(id)
@@ -338,7 +343,7 @@ def get_pending_request_for(
 
 def get_subject_request_for(
     *,
-    actor: Any,
+    actor: Caller,
     id: Any,
     action: Action,
     what: str,
