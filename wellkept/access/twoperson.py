@@ -9,7 +9,8 @@ half of the shape: set by one person, ended once. What they share lives here:
 - ``TwoPersonRequest``, an abstract model: who asked and when, the state,
   who decided and when, and when an approval ends; its database constraints
   (``two_person_constraints``) refuse a decider who is the requester and an
-  approval without an end, whatever path the row took.
+  approval without an end, whatever path the row took; ``is_live`` and
+  ``live`` say which approvals have not yet expired.
 - ``request_open``: saves the new request as its requester's, audited in the
   same transaction.
 - ``request_authorise``: the policy's decision on the approving role, the
