@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
+from django.core.exceptions import PermissionDenied
+
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from wellkept.accounts.models import User
 
 
@@ -47,3 +51,40 @@ class PseudonymousActor:
 
 
 Actor: TypeAlias = "User | SystemActor | PseudonymousActor"
+
+Caller: TypeAlias = "Actor | AnonymousUser"
+"""What a view passes as ``actor``: ``request.user``, which the type system
+cannot tell is signed in. The policy refuses an anonymous caller (and audits
+the attempt); a service that must record a person narrows with ``person``.
+Once views carry an authenticated request type, ``Caller`` becomes ``Actor``."""
+
+
+class NotAPerson(PermissionDenied):
+    """The action needs a signed-in person, and the actor is a command, a token or nobody."""
+
+
+def acting(actor: Caller) -> Actor:
+    """Return ``actor`` as one the audit trail names, or refuse an anonymous caller.
+
+    For use once the policy has decided: it refuses (and records) an
+    anonymous caller first, so this fails only for a caller that skipped it.
+    """
+    from django.contrib.auth.models import AnonymousUser
+
+    if isinstance(actor, AnonymousUser):
+        raise NotAPerson("Only a signed-in person can do this.")
+    return actor
+
+
+def person(actor: Caller) -> User:
+    """Return the signed-in user behind ``actor``, or refuse anyone else.
+
+    For services that record who acted in a foreign key (a requester, a
+    decider): a command, a participant's token or an anonymous caller is no
+    row to point at.
+    """
+    from django.contrib.auth.models import AnonymousUser
+
+    if isinstance(actor, SystemActor | PseudonymousActor | AnonymousUser):
+        raise NotAPerson("Only a signed-in person can do this.")
+    return actor

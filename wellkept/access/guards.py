@@ -166,7 +166,7 @@ def privacy_officer_only(*, what: str) -> Callable[[View], View]:
                 # The enrolment middleware sends staff without a second factor
                 # elsewhere first; this holds should it ever be bypassed.
                 audit_record(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     event=EventType.ACCESS_DENIED,
                     target=resource.reference,
                     outcome=Outcome.DENIED,

@@ -34,6 +34,7 @@ from django.http import Http404, HttpRequest
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import check_declared
+from wellkept.access.people import people, registered
 from wellkept.access.purposes import PROHIBITED, Purpose, parse_purpose
 from wellkept.access.resources import (
     SUBJECT_KINDS,
@@ -50,9 +51,7 @@ from wellkept.access.rules import (
     AccessRole,
     Rule,
 )
-from wellkept.actors import PseudonymousActor, SystemActor
-from wellkept.orgs.models import Organisation, Participant, StaffMembership
-from wellkept.orgs.pseudonyms import login_link_for
+from wellkept.actors import Caller, PseudonymousActor, SystemActor
 
 M = TypeVar("M", bound=models.Model)
 
@@ -171,13 +170,8 @@ def _subject_consents(resource: Resource) -> bool:
     return bool(_CONSENT_CHECK) and _CONSENT_CHECK[0](resource.participant_id)
 
 
-def _is_user(actor: Any) -> bool:
+def _is_user(actor: Caller) -> bool:
     return not isinstance(actor, SystemActor) and bool(getattr(actor, "is_authenticated", False))
-
-
-def _enrolled(user: Any, organisation_id: Any) -> bool:
-    link = login_link_for(user_pk=user.pk, organisation_pk=organisation_id)
-    return Participant.objects.filter(organisation_id=organisation_id, login_link=link).exists()
 
 
 def roles_in(user: Any, organisation_id: Any) -> frozenset[AccessRole]:
@@ -187,18 +181,19 @@ def roles_in(user: Any, organisation_id: Any) -> frozenset[AccessRole]:
     administrator of one hospital is nobody at another. Enrolment in the
     programme makes a participant of that organisation; a signed-in person
     with no staff role is a participant for their own, organisation-less
-    resources (their account).
+    resources (their account). Roles come from the source ``orgs``
+    registers (``access.people``); without one, nobody holds any.
     """
-    from wellkept.orgs.selectors import user_roles
-
+    if not registered():
+        # Deny by default: without orgs to ask, not even the participant role.
+        return frozenset()
+    source = people()
+    staff = {AccessRole(r) for r in source.staff_roles(user.pk, organisation_id)}
     if organisation_id is None:
-        staff = {AccessRole(r.value) for r in user_roles(user)}
         return frozenset(staff or {AccessRole.PARTICIPANT})
-    held = StaffMembership.objects.filter(user_id=user.pk, organisation_id=organisation_id)
-    roles = {AccessRole(r) for r in held.values_list("role", flat=True)}
-    if _enrolled(user, organisation_id):
-        roles.add(AccessRole.PARTICIPANT)
-    return frozenset(roles)
+    if source.is_enrolled(user.pk, organisation_id):
+        staff.add(AccessRole.PARTICIPANT)
+    return frozenset(staff)
 
 
 def relationship_of(
@@ -211,10 +206,12 @@ def relationship_of(
     """
     if resource.owner_user_id is not None and str(resource.owner_user_id) == str(user.pk):
         return Relationship.OWN
-    if resource.participant_id is not None and resource.organisation_id is not None:
-        link = login_link_for(user_pk=user.pk, organisation_pk=resource.organisation_id)
-        if Participant.objects.filter(pk=resource.participant_id, login_link=link).exists():
-            return Relationship.OWN
+    if (
+        resource.participant_id is not None
+        and resource.organisation_id is not None
+        and people().owns_participant(user.pk, resource.organisation_id, resource.participant_id)
+    ):
+        return Relationship.OWN
     if str(user.pk) in {str(u) for u in resource.assignee_user_ids}:
         return Relationship.ASSIGNED
     if resource.organisation_id is None:
@@ -238,7 +235,7 @@ def register_identity_grant_check(check: IdentityGrantCheck) -> None:
         _IDENTITY_GRANT_CHECKS.append(check)
 
 
-def _identity_grant(actor: Any, resource: Resource, purpose: Purpose) -> Decision | None:
+def _identity_grant(actor: Caller, resource: Resource, purpose: Purpose) -> Decision | None:
     for check in _IDENTITY_GRANT_CHECKS:
         found = check(actor, resource, purpose)
         if found is not None and found.allowed:
@@ -248,7 +245,7 @@ def _identity_grant(actor: Any, resource: Resource, purpose: Purpose) -> Decisio
 
 def decide(
     *,
-    actor: Any,
+    actor: Caller,
     action: Action | str,
     resource: Resource,
     purpose: Purpose | str,
@@ -297,7 +294,7 @@ def decide(
     return decision
 
 
-def decide_break_glass(*, actor: Any, resource: Resource, purpose: Purpose | str) -> Decision:
+def decide_break_glass(*, actor: Caller, resource: Resource, purpose: Purpose | str) -> Decision:
     """Decide whether ``actor`` may open one identity at once, without a second person.
 
     Only a break-glass role (the specialist) who may read the case, and only
@@ -328,7 +325,7 @@ def decide_break_glass(*, actor: Any, resource: Resource, purpose: Purpose | str
 
 def _record(
     *,
-    actor: Any,
+    actor: Caller,
     action: Action,
     target: str,
     purpose: Purpose,
@@ -384,7 +381,7 @@ ALLOWED_EVENTS: dict[Action, str] = {
 
 
 def can(
-    actor: Any,
+    actor: Caller,
     action: Action | str,
     resource: Resource,
     purpose: Purpose | str,
@@ -422,15 +419,7 @@ def _as_queryset(source: QuerySet[M] | type[M]) -> QuerySet[M]:
 
 def _connected_organisations(user: Any) -> list[Any]:
     """Organisations the user is staff in or enrolled in (the latter found by keyed link)."""
-    staff = set(
-        StaffMembership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True)
-    )
-    everyone = list(Organisation.objects.values_list("pk", flat=True))
-    links = [login_link_for(user_pk=user.pk, organisation_pk=o) for o in everyone]
-    enrolled = set(
-        Participant.objects.filter(login_link__in=links).values_list("organisation_id", flat=True)
-    )
-    return sorted(staff | enrolled, key=str)
+    return people().organisations(user.pk)
 
 
 def _allowed_rows(
@@ -505,7 +494,7 @@ def _allowed_rows(
 
 
 def visible(
-    actor: Any,
+    actor: Caller,
     action: Action | str,
     queryset: QuerySet[M] | type[M],
     purpose: Purpose | str,
@@ -578,14 +567,7 @@ def _as_own_participant_listing(
         # Whatever the rows are (the participant row, responses, consent
         # records), the listing went through the person's own token: find it
         # by the keyed link, so the entry never carries the user id.
-        orgs = _connected_organisations(user)
-        links = [login_link_for(user_pk=user.pk, organisation_pk=o) for o in orgs]
-        token = (
-            Participant.objects.filter(login_link__in=links)
-            .order_by("token")
-            .values_list("token", flat=True)
-            .first()
-        )
+        token = people().own_token(user.pk)
     staff_roles = [r for r in decision.role.split(",") if r and r != AccessRole.PARTICIPANT]
     if token is not None and not staff_roles:
         return PseudonymousActor(token), target, decision, None
@@ -601,7 +583,7 @@ def _as_own_participant_listing(
 
 def get_for(
     *,
-    actor: Any,
+    actor: Caller,
     queryset: QuerySet[M] | type[M],
     pk: Any,
     action: Action | str,

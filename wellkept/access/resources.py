@@ -1,9 +1,10 @@
 """What a policy decision is about: a resource kind, and one resource described by references.
 
 A ``Resource`` holds only references (ids, never content), so the same
-description feeds the decision and the audit entry. Models that exist today
-are described by ``resource_of``; kinds that are still to come (follow-up
-cases, client records, notes, ...) are described directly by their apps.
+description feeds the decision and the audit entry. Each app registers
+the scopes of its own models at ``ready()`` (``register_scope``), so that
+``resource_of`` can describe them; with none registered, ``scope_for``
+refuses, so no model is ever visible by accident.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-
-from wellkept.orgs.pseudonyms import login_link_for
 
 
 class ResourceKind(models.TextChoices):
@@ -111,70 +110,10 @@ def scope_for(model: type[models.Model]) -> Scope:
         return _SCOPES[model]
     except KeyError:
         raise LookupError(
-            f"{model._meta.label} has no access scope; register one in wellkept.access.resources."
+            f"{model._meta.label} has no access scope; register one from its app's ready()."
         ) from None
 
 
 def resource_of(obj: models.Model) -> Resource:
     """Describe a model instance for the policy."""
     return scope_for(type(obj)).describe(obj)
-
-
-def _register_builtin_scopes() -> None:
-    from wellkept.accounts.models import Invitation, User
-    from wellkept.orgs.models import Organisation, Participant
-
-    def own_participants(user: Any, organisation_ids: list[Any]) -> Q:
-        links = [login_link_for(user_pk=user.pk, organisation_pk=o) for o in organisation_ids]
-        return Q(login_link__in=links)
-
-    register_scope(
-        Participant,
-        Scope(
-            kind=ResourceKind.PARTICIPANT_RECORD,
-            organisation_field="organisation_id",
-            describe=lambda p: Resource(
-                kind=ResourceKind.PARTICIPANT_RECORD,
-                # The token, like every other audit target for participant data.
-                reference=f"participant:{p.token}",
-                organisation_id=p.organisation_id,
-                participant_id=p.pk,
-            ),
-            own=own_participants,
-            # Assigned follow-up cases come with the followup app.
-            assigned=None,
-        ),
-    )
-    register_scope(
-        Organisation,
-        Scope(
-            kind=ResourceKind.ORG_CONFIG,
-            organisation_field="pk",
-            describe=lambda o: Resource(
-                kind=ResourceKind.ORG_CONFIG, reference=f"organisation:{o.pk}", organisation_id=o.pk
-            ),
-        ),
-    )
-    register_scope(
-        Invitation,
-        Scope(
-            kind=ResourceKind.ORG_CONFIG,
-            organisation_field="organisation_id",
-            describe=lambda i: Resource(
-                kind=ResourceKind.ORG_CONFIG,
-                reference=f"invitation:{i.pk}",
-                organisation_id=i.organisation_id,
-            ),
-        ),
-    )
-    register_scope(
-        User,
-        Scope(
-            kind=ResourceKind.ACCOUNT,
-            organisation_field="memberships__organisation_id",
-            describe=lambda u: Resource(
-                kind=ResourceKind.ACCOUNT, reference=f"user:{u.pk}", owner_user_id=u.pk
-            ),
-            own=lambda user, _orgs: Q(pk=user.pk),
-        ),
-    )

@@ -32,7 +32,7 @@ def _audit_login_failed(request: HttpRequest, *, reason: str) -> None:
     # No target: the typed address is content, and looking the account up
     # here would make a failure slower for known addresses than for unknown.
     audit_record(
-        actor=AnonymousUser(),  # type: ignore[arg-type]
+        actor=AnonymousUser(),
         event=EventType.AUTH_LOGIN_FAILED,
         outcome=Outcome.DENIED,
         reason=reason,

@@ -18,6 +18,10 @@ class AccountsConfig(AppConfig):
         # factors from here.
         register_second_factor_types(user_second_factor_types)
 
+        from wellkept.accounts import scopes
+
+        scopes.register()
+
         from allauth.usersessions.models import UserSession, UserSessionManager
 
         from wellkept.accounts.sessions import is_current_session, record_user_session

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.db import IntegrityError, connection, models, transaction
 from django.http import HttpRequest
 
 from wellkept import clock
-from wellkept.actors import Actor, PseudonymousActor, SystemActor
+from wellkept.actors import Caller, PseudonymousActor, SystemActor
 from wellkept.audit import chain, checkpointer
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.heads import HEAD_CONTEXT, link_context, pseudonymous_head
@@ -40,7 +40,7 @@ ID_SPACE = 2**62
 M = TypeVar("M", bound=models.Model)
 
 
-def _actor_fields(actor: Actor | Any) -> tuple[str, str]:
+def _actor_fields(actor: Caller) -> tuple[str, str]:
     if isinstance(actor, SystemActor):
         return "", f"system:{actor.name}"[:128]
     if isinstance(actor, PseudonymousActor):
@@ -96,7 +96,7 @@ def lock_rows(queryset: models.QuerySet[M]) -> models.QuerySet[M]:
 
 def audit_record(
     *,
-    actor: Actor,
+    actor: Caller,
     event: EventType,
     target: str = "",
     outcome: Outcome = Outcome.ALLOWED,

@@ -34,7 +34,7 @@ from wellkept.access.policy import can, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User, readable_email
-from wellkept.actors import SystemActor
+from wellkept.actors import Caller, SystemActor, person
 from wellkept.assessments.models import today
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
@@ -127,7 +127,7 @@ def _days(value: Any, bounds: tuple[int, int, int], what: str) -> int:
 
 def deadlines_set(
     *,
-    actor: Any,
+    actor: Caller,
     organisation: Organisation,
     alert_wait_days: int,
     request_wait_days: int,
@@ -146,7 +146,7 @@ def deadlines_set(
         row.alert_wait_days, row.request_wait_days = alert, asked
         row.changed_at = clock.now()
         # A command changes it as the system: no login to name.
-        row.changed_by = None if isinstance(actor, SystemActor) else actor
+        row.changed_by = None if isinstance(actor, SystemActor) else person(actor)
         row.save(update_fields=["alert_wait_days", "request_wait_days", "changed_at", "changed_by"])
         audit_record(
             actor=actor,

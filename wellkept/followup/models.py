@@ -13,7 +13,6 @@ times and link the token to the person without a grant.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.db.models import F, Q
 
 from wellkept import clock
 from wellkept.access.purposes import PROHIBITED, Purpose
+from wellkept.access.twoperson import TwoPersonRequest, two_person_constraints
 from wellkept.assessments.models import Response, today
 from wellkept.orgs.models import Organisation, Participant
 from wellkept.vault.fields import EncryptedTextField
@@ -221,7 +221,7 @@ MAX_GRANT_HOURS = 72
 BREAK_GLASS_MINUTES = 60
 
 
-class IdentityGrant(models.Model):
+class IdentityGrant(TwoPersonRequest):
     """A request to learn the name behind one token, its decision, its use and its review.
 
     A two-person grant is asked for by a follow-up team member and decided
@@ -241,21 +241,14 @@ class IdentityGrant(models.Model):
         Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="identity_grants"
     )
     kind = models.CharField(max_length=16, choices=GrantKind.choices)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    # requested_by, requested_at, decided_by, decided_at and expires_at come
+    # from TwoPersonRequest; the status keeps this workflow's labels.
     purpose = models.CharField(max_length=64)
     reason = EncryptedTextField()
-    requested_at = models.DateTimeField(default=clock.now)
     status = models.CharField(
         max_length=16, choices=GrantStatus.choices, default=GrantStatus.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = EncryptedTextField(blank=True, default="")
-    expires_at = models.DateTimeField(null=True, blank=True)
     first_used_at = models.DateTimeField(null=True, blank=True)
     uses = models.PositiveSmallIntegerField(default=0)
     # The participant is told unless the privacy officer records why not.
@@ -279,26 +272,16 @@ class IdentityGrant(models.Model):
             models.CheckConstraint(
                 name="identity_grant_kind_valid", condition=Q(kind__in=GrantKind.values)
             ),
-            models.CheckConstraint(
-                name="identity_grant_status_valid", condition=Q(status__in=GrantStatus.values)
-            ),
+            # Valid states, two people, an approval that ends.
+            *two_person_constraints("identity_grant"),
             # Prohibited purposes cannot be stored, whatever reached the model.
             models.CheckConstraint(
                 name="identity_grant_purpose_lawful",
                 condition=~Q(purpose__in=sorted(p.value for p in PROHIBITED)),
             ),
-            # Two people: the decider is never the requester.
-            models.CheckConstraint(
-                name="identity_grant_two_people",
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
-            ),
             models.CheckConstraint(
                 name="identity_grant_reviewer_not_requester",
                 condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=F("requested_by")),
-            ),
-            models.CheckConstraint(
-                name="identity_grant_approved_expires",
-                condition=~Q(status="approved") | Q(expires_at__isnull=False),
             ),
             models.CheckConstraint(
                 name="identity_grant_exception_ender_not_requester",
@@ -320,15 +303,6 @@ class IdentityGrant(models.Model):
             return str(Purpose(self.purpose).label)
         except ValueError:
             return self.purpose
-
-    def is_live(self, at: dt.datetime | None = None) -> bool:
-        """Approved and not yet expired."""
-        at = at or clock.now()
-        return (
-            self.status == GrantStatus.APPROVED
-            and self.expires_at is not None
-            and at < self.expires_at
-        )
 
     def state(self) -> str:
         """A word for lists: pending, live, expired, refused."""

@@ -40,8 +40,17 @@ from wellkept.access.actions import Action
 from wellkept.access.guards import recently_authenticated
 from wellkept.access.policy import Decision, can, decide, decide_break_glass
 from wellkept.access.purposes import PROHIBITED, Purpose, UnknownPurpose, parse_purpose
+from wellkept.access.twoperson import (
+    Approving,
+    ReauthenticationNeeded,
+    request_approve,
+    request_authorise,
+    request_open,
+    request_refuse,
+)
 from wellkept.accounts.models import User
 from wellkept.accounts.selectors import user_has_mfa
+from wellkept.actors import Caller, person
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.selectors import current_notice
@@ -85,10 +94,6 @@ class CaseClosed(ValidationError):
     """The case is closed: nothing more can be asked or opened for it."""
 
 
-class ReauthenticationNeeded(PermissionDenied):
-    """The identity is behind a fresh second-factor check, which is missing or too old."""
-
-
 class BreakGlassLimit(PermissionDenied):
     """An earlier break-glass opening waits for review, and no allowance covers another."""
 
@@ -108,7 +113,7 @@ def _reason(value: str, *, what: str = "the reason", previous: str | None = None
 
 
 def _refuse(
-    *, actor: Any, target: str, reason: str, purpose: Purpose, request: HttpRequest | None
+    *, actor: Caller, target: str, reason: str, purpose: Purpose, request: HttpRequest | None
 ) -> None:
     """Record a refusal that the policy table cannot express (state, role history)."""
     audit_record(
@@ -142,7 +147,7 @@ def parse_request_purpose(value: str) -> Purpose:
 
 def reidentification_request(
     *,
-    actor: Any,
+    actor: Caller,
     case: Case,
     purpose: Purpose | str,
     reason: str,
@@ -219,18 +224,15 @@ def reidentification_request(
             participant=participant,
             case=locked,
             kind=GrantKind.TWO_PERSON,
-            requested_by=actor,
             purpose=chosen.value,
-            requested_at=clock.now(),
         )
         grant.reason = text
-        grant.save(force_insert=True)
-        audit_record(
+        request_open(
             actor=actor,
+            row=grant,
             event=EventType.REIDENTIFICATION_REQUESTED,
             target=f"participant:{participant.token}/grant:{grant.pk}",
-            purpose=chosen.value,
-            role="",
+            purpose=chosen,
             request=request,
         )
         notify.privacy_officers_alerted(
@@ -244,7 +246,7 @@ def reidentification_request(
 
 def reidentification_decide(
     *,
-    actor: Any,
+    actor: Caller,
     grant: IdentityGrant,
     approve: bool,
     note: str = "",
@@ -255,29 +257,24 @@ def reidentification_decide(
 ) -> IdentityGrant:
     """Approve (for ``hours``) or refuse a request; never the requester's own."""
     resource = grant_resource(grant)
-    if not can(actor, Action.UPDATE, resource, OVERSIGHT, request=request):
-        raise PermissionDenied(
-            "Only someone with the privacy role, other than the requester, can decide."
-        )
-    if grant.requested_by_id is not None and str(grant.requested_by_id) == str(actor.pk):
-        # The policy already refused (OWN is not the privacy role's); kept
-        # here too so that no change to the table can make one person two.
-        raise PermissionDenied("Nobody can decide their own request.")
+    # The policy refuses the requester (OWN is not the privacy role's), the
+    # two-person step refuses them again, and the database a third time.
+    decider = request_authorise(
+        actor=actor,
+        row=grant,
+        approving=Approving(
+            resource=resource,
+            purpose=OVERSIGHT,
+            refused="Only someone with the privacy role, other than the requester, can decide.",
+            own_refused="Nobody can decide their own request.",
+            fresh_reason="approving a re-identification needs a second-factor check just now",
+        ),
+        approve=approve,
+        fresh=approve and _fresh_second_factor(actor, request),
+        request=request,
+    )
     if approve and not 1 <= hours <= MAX_GRANT_HOURS:
         raise ValidationError(f"A grant lasts between 1 and {MAX_GRANT_HOURS} hours.", code="hours")
-    if approve and not _fresh_second_factor(actor, request):
-        # Checked here, not only in the view: a stolen session whose second
-        # factor is hours old must not mint grants through any caller.
-        audit_record(
-            actor=actor,
-            event=EventType.ACCESS_DENIED,
-            target=resource.reference,
-            outcome=Outcome.DENIED,
-            reason="approving a re-identification needs a second-factor check just now",
-            purpose=OVERSIGHT.value,
-            request=request,
-        )
-        raise ReauthenticationNeeded("Prove your second factor again, then approve.")
     exception = ""
     if approve and not notify_participant:
         exception = _reason(exception_reason, what="why the participant is not told")
@@ -290,7 +287,7 @@ def reidentification_decide(
         void = grant_void_reason(current) if current.status == GrantStatus.PENDING else None
         if void is not None:
             _refuse(
-                actor=actor,
+                actor=decider,
                 target=resource.reference,
                 reason=f"approving refused: {void}",
                 purpose=OVERSIGHT,
@@ -300,36 +297,26 @@ def reidentification_decide(
                 f"This request cannot be approved any more: {void}. Refuse it instead.",
                 code="no_longer_approvable",
             )
-    with transaction.atomic():
-        locked = (
-            lock_rows(IdentityGrant.objects.all())
-            .select_related("participant", "case")
-            .get(pk=grant.pk)
-        )
-        if locked.status != GrantStatus.PENDING:
-            raise ValidationError(
-                "This request was decided already; see the list of grants.", code="decided"
-            )
-        if approve and grant_void_reason(locked) is not None:
+
+    def still_approvable(locked: IdentityGrant) -> None:
+        if grant_void_reason(locked) is not None:
             raise ValidationError(
                 "This request cannot be approved any more. Refuse it instead.",
                 code="no_longer_approvable",
             )
-        now = clock.now()
-        locked.status = GrantStatus.APPROVED if approve else GrantStatus.REFUSED
-        locked.decided_by = actor
-        locked.decided_at = now
+
+    def noted(locked: IdentityGrant) -> list[str]:
         locked.decision_note = clean_note
-        fields = ["status", "decided_by", "decided_at", "decision_note"]
-        if approve:
-            locked.expires_at = now + dt.timedelta(hours=hours)
-            locked.notify_participant = notify_participant
-            locked.exception_reason = exception
-            fields += ["expires_at", "notify_participant", "exception_reason"]
-        locked.save(update_fields=fields)
+        if not approve:
+            return ["decision_note"]
+        locked.notify_participant = notify_participant
+        locked.exception_reason = exception
+        return ["decision_note", "notify_participant", "exception_reason"]
+
+    def recorded(locked: IdentityGrant) -> None:
         target = f"participant:{locked.participant.token}/grant:{locked.pk}"
         audit_record(
-            actor=actor,
+            actor=decider,
             event=(
                 EventType.REIDENTIFICATION_APPROVED
                 if approve
@@ -342,21 +329,39 @@ def reidentification_decide(
         )
         if approve and not notify_participant:
             audit_record(
-                actor=actor,
+                actor=decider,
                 event=EventType.REIDENTIFICATION_EXCEPTION,
                 target=target,
                 purpose=OVERSIGHT.value,
                 reason="participant not told; reason recorded on the grant",
                 request=request,
             )
-    return locked
+
+    grants = IdentityGrant.objects.select_related("participant", "case")
+    closed = "This request was decided already; see the list of grants."
+    if approve:
+        return request_approve(
+            actor=decider,
+            row=grant,
+            queryset=grants,
+            lasts=dt.timedelta(hours=hours),
+            closed=closed,
+            check=still_approvable,
+            change=noted,
+            audit=recorded,
+        )
+    return request_refuse(
+        actor=decider, row=grant, queryset=grants, closed=closed, change=noted, audit=recorded
+    )
 
 
-def _fresh_second_factor(actor: Any, request: HttpRequest | None) -> bool:
+def _fresh_second_factor(actor: Caller, request: HttpRequest | None) -> bool:
     return request is not None and user_has_mfa(actor) and recently_authenticated(request)
 
 
-def identity_reveal(*, actor: Any, grant: IdentityGrant, request: HttpRequest | None) -> Identity:
+def identity_reveal(
+    *, actor: Caller, grant: IdentityGrant, request: HttpRequest | None
+) -> Identity:
     """Return the name behind the grant's token, to its requester, with a fresh second factor.
 
     Each reading is audited. The first one tells the participant (in the app
@@ -421,7 +426,7 @@ def identity_reveal(*, actor: Any, grant: IdentityGrant, request: HttpRequest | 
     return identity
 
 
-def _tell(*, actor: Any, grant: IdentityGrant, request: HttpRequest | None) -> None:
+def _tell(*, actor: Caller, grant: IdentityGrant, request: HttpRequest | None) -> None:
     """Record that the participant is told of a look-up, and e-mail them after the commit."""
     participant = grant.participant
     purpose = Purpose(grant.purpose)
@@ -447,7 +452,7 @@ def _tell(*, actor: Any, grant: IdentityGrant, request: HttpRequest | None) -> N
     )
 
 
-def _breakglass_case_check(actor: Any, case: Case, decision: Decision) -> Decision:
+def _breakglass_case_check(actor: Caller, case: Case, decision: Decision) -> Decision:
     """Narrow break-glass to the specialist working this open safety-alert case.
 
     The policy lets any specialist of the organisation read the queue; one
@@ -466,14 +471,14 @@ def _breakglass_case_check(actor: Any, case: Case, decision: Decision) -> Decisi
     return decision
 
 
-def breakglass_decision(*, actor: Any, case: Case) -> Decision:
+def breakglass_decision(*, actor: Caller, case: Case) -> Decision:
     """Decide (purely) whether ``actor`` may break the glass on this case now."""
     resource = case_resource(case, "break-glass")
     decision = decide_break_glass(actor=actor, resource=resource, purpose=Purpose.SAFETY_EMERGENCY)
     return _breakglass_case_check(actor, case, decision) if decision.allowed else decision
 
 
-def unreviewed_breakglass(actor: Any) -> IdentityGrant | None:
+def unreviewed_breakglass(actor: Caller) -> IdentityGrant | None:
     """The specialist's oldest break-glass opening still waiting for review, if any."""
     return (
         IdentityGrant.objects.filter(
@@ -485,7 +490,7 @@ def unreviewed_breakglass(actor: Any) -> IdentityGrant | None:
     )
 
 
-def _last_breakglass_reason(actor: Any) -> str:
+def _last_breakglass_reason(actor: Caller) -> str:
     last = (
         IdentityGrant.objects.filter(
             kind=GrantKind.BREAK_GLASS, requested_by_id=getattr(actor, "pk", None)
@@ -497,11 +502,13 @@ def _last_breakglass_reason(actor: Any) -> str:
     return plain(last.reason) if last is not None else ""
 
 
-def _usable_allowance(actor: Any, organisation_id: Any, now: dt.datetime) -> Any:
+def _usable_allowance(
+    specialist_id: uuid.UUID | None, organisation_id: Any, now: dt.datetime
+) -> BreakGlassAllowance | None:
     return (
         lock_rows(BreakGlassAllowance.objects.all())
         .filter(
-            specialist_id=actor.pk,
+            specialist_id=specialist_id,
             organisation_id=organisation_id,
             used_by__isnull=True,
             expires_at__gt=now,
@@ -512,7 +519,7 @@ def _usable_allowance(actor: Any, organisation_id: Any, now: dt.datetime) -> Any
 
 
 def breakglass_open(
-    *, actor: Any, case: Case, reason: str, request: HttpRequest | None
+    *, actor: Caller, case: Case, reason: str, request: HttpRequest | None
 ) -> tuple[IdentityGrant, Identity]:
     """Open the identity behind one case's token at once, in a safety emergency.
 
@@ -539,11 +546,12 @@ def breakglass_open(
             request=request,
         )
         raise PermissionDenied("Break-glass is for a specialist in a safety emergency only.")
+    specialist = person(actor)
     blocking: IdentityGrant | None = None
     with transaction.atomic():
         # The specialist's own row is the lock: two openings at once by one
         # person queue here, so both cannot find "nothing waits for review".
-        lock_rows(User.objects.filter(pk=actor.pk)).exists()
+        lock_rows(User.objects.filter(pk=specialist.pk)).exists()
         locked_case = lock_rows(Case.objects.all()).get(pk=case.pk)
         if not breakglass_decision(actor=actor, case=locked_case).allowed:
             # Closed or handed over between the page and this step.
@@ -552,14 +560,14 @@ def breakglass_open(
         blocking = unreviewed_breakglass(actor)
         allowance = None
         if blocking is not None:
-            allowance = _usable_allowance(actor, participant.organisation_id, now)
+            allowance = _usable_allowance(specialist.pk, participant.organisation_id, now)
         if blocking is None or allowance is not None:
             grant = IdentityGrant(
                 organisation_id=participant.organisation_id,
                 participant=participant,
                 case=locked_case,
                 kind=GrantKind.BREAK_GLASS,
-                requested_by=actor,
+                requested_by=specialist,
                 purpose=purpose.value,
                 requested_at=now,
                 status=GrantStatus.APPROVED,
@@ -618,7 +626,7 @@ def breakglass_open(
 
 def breakglass_allowance_grant(
     *,
-    actor: Any,
+    actor: Caller,
     grant: IdentityGrant,
     reason: str,
     request: HttpRequest | None = None,
@@ -653,7 +661,7 @@ def breakglass_allowance_grant(
         raise ReauthenticationNeeded("Prove your second factor again, then allow it.")
     with transaction.atomic():
         now = clock.now()
-        if _usable_allowance(grant.requested_by, grant.organisation_id, now) is not None:
+        if _usable_allowance(grant.requested_by_id, grant.organisation_id, now) is not None:
             raise ValidationError(
                 "This specialist already has an unused allowance for another opening.",
                 code="already_allowed",
@@ -661,7 +669,7 @@ def breakglass_allowance_grant(
         allowance = BreakGlassAllowance(
             organisation_id=grant.organisation_id,
             specialist_id=grant.requested_by_id,
-            granted_by=actor,
+            granted_by=person(actor),
             granted_at=now,
             expires_at=now + dt.timedelta(hours=BREAK_GLASS_ALLOWANCE_HOURS),
         )
@@ -684,7 +692,7 @@ def breakglass_allowance_grant(
 
 
 def reidentification_exception_end(
-    *, actor: Any, grant: IdentityGrant, request: HttpRequest | None = None
+    *, actor: Caller, grant: IdentityGrant, request: HttpRequest | None = None
 ) -> IdentityGrant:
     """End a recorded exception: the participant is told now (or at the first use).
 
@@ -710,7 +718,7 @@ def reidentification_exception_end(
             )
         now = clock.now()
         locked.notify_participant = True
-        locked.exception_ended_by = actor
+        locked.exception_ended_by = person(actor)
         locked.exception_ended_at = now
         fields = ["notify_participant", "exception_ended_by", "exception_ended_at"]
         tell = locked.first_used_at is not None and locked.participant_told_on is None
@@ -732,7 +740,7 @@ def reidentification_exception_end(
 
 
 def grant_review(
-    *, actor: Any, grant: IdentityGrant, note: str, request: HttpRequest | None = None
+    *, actor: Caller, grant: IdentityGrant, note: str, request: HttpRequest | None = None
 ) -> IdentityGrant:
     """Record that someone with the privacy role reviewed a used, expired or break-glass grant."""
     text = _reason(note, what="your review")
@@ -762,7 +770,7 @@ def grant_review(
                 "This grant is still live and unused: review it once it is used or expired.",
                 code="still_live",
             )
-        locked.reviewed_by = actor
+        locked.reviewed_by = person(actor)
         locked.reviewed_at = clock.now()
         locked.review_note = text
         locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])

@@ -15,6 +15,7 @@ from wellkept.access.policy import can, decide, roles_in, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User
+from wellkept.actors import Caller
 from wellkept.assessments.instruments import get_instrument
 from wellkept.assessments.models import Response, today
 from wellkept.assessments.selectors import decode_payload
@@ -122,7 +123,7 @@ def team_organisations(user: Any) -> QuerySet[Organisation]:
 
 def queue(
     *,
-    actor: Any,
+    actor: Caller,
     organisation: Organisation,
     show: str = "active",
     request: HttpRequest | None = None,
@@ -223,7 +224,7 @@ def notes(case: Case) -> list[tuple[Any, str]]:
 
 
 def score_history(
-    *, actor: Any, case: Case, request: HttpRequest | None = None
+    *, actor: Caller, case: Case, request: HttpRequest | None = None
 ) -> list[dict[str, Any]] | None:
     """Return the participant's score history for the case's assignee; None for anyone else.
 
@@ -258,7 +259,7 @@ def score_history(
     return history
 
 
-def case_grants(*, actor: Any, case: Case) -> list[IdentityGrant]:
+def case_grants(*, actor: Caller, case: Case) -> list[IdentityGrant]:
     """The actor's own identity requests for this case's participant."""
     return list(
         IdentityGrant.objects.filter(
@@ -270,7 +271,7 @@ def case_grants(*, actor: Any, case: Case) -> list[IdentityGrant]:
 # ---- The participant's side ----------------------------------------------------------
 
 
-def own_case(*, actor: Any, participant: Participant) -> Case | None:
+def own_case(*, actor: Caller, participant: Participant) -> Case | None:
     """Return the participant's open case, else their latest closed one; audited under the token."""
     rows = visible(
         actor,
@@ -301,7 +302,7 @@ def staff_name(user: Any) -> str:
 
 
 def lookups_told(
-    *, actor: Any, participant: Participant, request: HttpRequest | None = None
+    *, actor: Caller, participant: Participant, request: HttpRequest | None = None
 ) -> list[Lookup]:
     """Return every look-up of the participant's identity they were told about."""
     resource = Resource(
@@ -404,7 +405,7 @@ class PrivacyQueue:
 
 
 def privacy_queue(
-    *, actor: Any, organisation: Organisation, request: HttpRequest | None = None
+    *, actor: Caller, organisation: Organisation, request: HttpRequest | None = None
 ) -> PrivacyQueue:
     """Requests to decide, break-glass to review, used or expired grants to review."""
     rows = list(
@@ -436,7 +437,7 @@ def privacy_queue(
 
 
 def refused_purposes(
-    *, actor: Any, organisation: Organisation, request: HttpRequest | None = None
+    *, actor: Caller, organisation: Organisation, request: HttpRequest | None = None
 ) -> list[dict[str, Any]] | None:
     """Return every refused attempt to name a prohibited purpose by people of the organisation."""
     resource = Resource(

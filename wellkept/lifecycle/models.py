@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from wellkept import clock
+from wellkept.access.twoperson import TwoPersonRequest, two_person_constraints
 from wellkept.orgs.models import Organisation, Participant
 from wellkept.vault.fields import EncryptedTextField
 
@@ -226,7 +227,7 @@ class SubjectRequestStatus(models.TextChoices):
 SUBJECT_REQUEST_HOURS = 24
 
 
-class SubjectRequest(models.Model):
+class SubjectRequest(TwoPersonRequest):
     """A request received outside the app (a letter, an e-mail), answered by two privacy officers.
 
     One officer records it with the address the person wrote from; the
@@ -245,20 +246,13 @@ class SubjectRequest(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="subject_requests"
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    requested_at = models.DateTimeField(default=clock.now)
+    # requested_by, requested_at, decided_by, decided_at and expires_at come
+    # from TwoPersonRequest; the status keeps this workflow's labels.
     kind = models.CharField(max_length=16, choices=SubjectRequestKind.choices)
     reason = EncryptedTextField()
     status = models.CharField(
         max_length=16, choices=SubjectRequestStatus.choices, default=SubjectRequestStatus.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
     # Emptied when the participant is erased: the receipt then says what happened.
     participant = models.ForeignKey(
         Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -274,23 +268,13 @@ class SubjectRequest(models.Model):
                 name="lifecycle_subject_request_kind_valid",
                 condition=Q(kind__in=SubjectRequestKind.values),
             ),
-            models.CheckConstraint(
-                name="lifecycle_subject_request_status_valid",
-                condition=Q(status__in=SubjectRequestStatus.values),
-            ),
-            # Two people, whatever path the row took: the service refuses
-            # self-approval, and the database refuses it again.
-            models.CheckConstraint(
-                name="lifecycle_subject_request_two_people",
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
-            ),
+            # Valid states; two people, whatever path the row took (the
+            # service refuses self-approval, the database again); an
+            # approval that ends.
+            *two_person_constraints("lifecycle_subject_request"),
             models.CheckConstraint(
                 name="lifecycle_subject_request_decided_when",
                 condition=Q(status=SubjectRequestStatus.PENDING) | Q(decided_at__isnull=False),
-            ),
-            models.CheckConstraint(
-                name="lifecycle_subject_request_approved_expires",
-                condition=~Q(status=SubjectRequestStatus.APPROVED) | Q(expires_at__isnull=False),
             ),
         ]
 
@@ -304,14 +288,6 @@ class SubjectRequest(models.Model):
     @property
     def reference(self) -> str:
         return f"subject_request:{self.pk}"
-
-    def is_live(self) -> bool:
-        """True when approved and not yet expired."""
-        return (
-            self.status == SubjectRequestStatus.APPROVED
-            and self.expires_at is not None
-            and self.expires_at > clock.now()
-        )
 
 
 class TombstoneHead(models.Model):

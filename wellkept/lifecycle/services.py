@@ -25,7 +25,8 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
-from wellkept.actors import PseudonymousActor, SystemActor
+from wellkept.access.twoperson import decide_once
+from wellkept.actors import Actor, Caller, PseudonymousActor, SystemActor, acting, person
 from wellkept.assessments.models import CheckIn, ReminderOptOut, ReminderSent, Response, SafetyAlert
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
@@ -87,7 +88,7 @@ def held(participant: Participant) -> bool:
 
 def _authorise_erasure(
     *,
-    actor: Any,
+    actor: Caller,
     participant: Participant,
     rule: ErasureRule,
     subject_request: Any,
@@ -131,7 +132,7 @@ def _authorise_erasure(
 
 def participant_erase(
     *,
-    actor: Any,
+    actor: Caller,
     participant: Participant,
     request: HttpRequest | None = None,
     rule: ErasureRule | str | None = None,
@@ -187,10 +188,10 @@ def participant_erase(
         }
         # Found before the participant row goes: the keyed link needs it.
         login = login_for_participant(participant) if close_account else None
-        recorded_as = actor if isinstance(actor, SystemActor) else PseudonymousActor(token)
+        recorded_as: Actor = actor if isinstance(actor, SystemActor) else PseudonymousActor(token)
         if rule == ErasureRule.OUTSIDE_REQUEST:
             # The privacy officer acts as themselves, not as the participant.
-            recorded_as = actor
+            recorded_as = acting(actor)
         # The aggregates lose this person first, while their answers can
         # still be read; after the shred nothing could subtract them.
         participant_leaves_aggregates(participant)
@@ -259,7 +260,7 @@ def participant_erase(
     )
 
 
-def _account_close(*, actor: Any, user: Any) -> dict[str, int]:
+def _account_close(*, actor: Caller, user: Any) -> dict[str, int]:
     """Delete a participant-only login with its second factors, e-mail rows and sessions.
 
     allauth's MFA secrets are encrypted under one service key, not the
@@ -282,7 +283,7 @@ def _account_close(*, actor: Any, user: Any) -> dict[str, int]:
     EmailAddress.objects.filter(user=user).delete()
     UserSession.objects.filter(user=user).delete()
     Session.objects.filter(session_key__in=sessions).delete()
-    datakey_shred(actor=actor, subject=user.dek_subject)
+    datakey_shred(actor=acting(actor), subject=user.dek_subject)
     type(user).objects.filter(pk=user.pk).delete()
     return {"sign-in account": 1, "second factors": factors}
 
@@ -318,7 +319,7 @@ def validate_months(category: DataCategory | str, months: int) -> None:
 
 def retention_set(
     *,
-    actor: Any,
+    actor: Caller,
     organisation: Organisation,
     category: DataCategory | str,
     months: int,
@@ -338,7 +339,7 @@ def retention_set(
             .first()
         )
         before = row.months if row is not None else BOUNDS[category].default
-        changed_by = None if isinstance(actor, SystemActor) else actor
+        changed_by = None if isinstance(actor, SystemActor) else person(actor)
         if row is None:
             row = RetentionPeriod.objects.create(
                 organisation=organisation,
@@ -392,7 +393,7 @@ def hold_resource(organisation: Organisation, participant: Participant, what: st
 
 def legal_hold_set(
     *,
-    actor: Any,
+    actor: Caller,
     organisation: Organisation,
     token: str = "",
     case: Case | None = None,
@@ -442,6 +443,7 @@ def legal_hold_set(
         request=request,
     ):
         raise PermissionDenied("Only the privacy officer can set a legal hold.")
+    setter = person(actor)
     with transaction.atomic():
         # The lock participant_erase takes: a hold and an erasure never cross.
         if not lock_rows(Participant.objects.all()).filter(pk=participant.pk).exists():
@@ -461,13 +463,13 @@ def legal_hold_set(
             organisation=organisation,
             participant=participant,
             case=case,
-            set_by=actor,
+            set_by=setter,
             set_at=clock.now(),
         )
         hold.reason = text
         hold.save(force_insert=True)
         audit_record(
-            actor=actor,
+            actor=setter,
             event=EventType.LEGAL_HOLD_SET,
             target=f"participant:{participant.token}/hold:{hold.pk}",
             purpose=OVERSIGHT.value,
@@ -478,7 +480,7 @@ def legal_hold_set(
 
 
 def legal_hold_lift(
-    *, actor: Any, hold: LegalHold, reason: str, request: HttpRequest | None = None
+    *, actor: Caller, hold: LegalHold, reason: str, request: HttpRequest | None = None
 ) -> LegalHold:
     """Lift a hold: retention then deletes what expired under it at its next run."""
     text = _hold_reason(reason, what="why the hold ends")
@@ -486,18 +488,30 @@ def legal_hold_lift(
     resource = hold_resource(hold.organisation, participant, f"hold:{hold.pk}")
     if not can(actor, Action.UPDATE, resource, OVERSIGHT, request=request):
         raise PermissionDenied("Only the privacy officer can lift a legal hold.")
-    with transaction.atomic():
-        locked = lock_rows(LegalHold.objects.all()).get(pk=hold.pk)
-        if locked.lifted_at is not None:
-            raise ValidationError("This hold was lifted already.", code="lifted")
-        locked.lifted_at, locked.lifted_by = clock.now(), actor
+    lifter = person(actor)
+
+    def lifted(locked: LegalHold) -> list[str]:
+        locked.lifted_at, locked.lifted_by = clock.now(), lifter
         locked.lift_reason = text
-        locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        return ["lifted_at", "lifted_by", "lift_reason"]
+
+    def recorded(locked: LegalHold) -> None:
         audit_record(
-            actor=actor,
+            actor=lifter,
             event=EventType.LEGAL_HOLD_LIFTED,
             target=f"participant:{participant.token}/hold:{locked.pk}",
             purpose=OVERSIGHT.value,
             request=request,
         )
-    return locked
+
+    # Ended once, under a lock, like a two-person request's decision; a hold
+    # needs no second person, since lifting it only lets retention run.
+    return decide_once(
+        LegalHold.objects.all(),
+        hold.pk,
+        is_open=lambda locked: locked.in_force,
+        closed="This hold was lifted already.",
+        code="lifted",
+        change=lifted,
+        audit=recorded,
+    )

@@ -29,7 +29,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.http import Http404, HttpRequest
 
 from wellkept import clock
@@ -38,9 +37,21 @@ from wellkept.access.guards import fresh
 from wellkept.access.policy import NOT_FOUND_MESSAGE, can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
+from wellkept.access.twoperson import (
+    Approving,
+    request_approve,
+    request_authorise,
+    request_open,
+    request_refuse,
+)
+from wellkept.access.twoperson import (
+    # Re-exported: the decision page catches subject_requests.ReauthenticationNeeded.
+    ReauthenticationNeeded as ReauthenticationNeeded,
+)
 from wellkept.accounts.models import User, email_index_for
+from wellkept.actors import Caller
 from wellkept.audit.events import EventType, Outcome
-from wellkept.audit.services import audit_record, lock_rows
+from wellkept.audit.services import audit_record
 from wellkept.lifecycle.models import (
     SUBJECT_REQUEST_HOURS,
     SubjectRequest,
@@ -58,10 +69,6 @@ EMAIL_MAX = 254
 # Which answers each kind of request allows.
 EXPORT_KINDS = (SubjectRequestKind.ACCESS.value, SubjectRequestKind.PORTABILITY.value)
 ERASE_KINDS = (SubjectRequestKind.ERASURE.value,)
-
-
-class ReauthenticationNeeded(PermissionDenied):
-    """Approving needs a second-factor check just now."""
 
 
 def parse_reference(value: Any) -> uuid.UUID | None:
@@ -140,7 +147,12 @@ def answer_resource(subject_request: SubjectRequest, what: str) -> Resource:
 
 
 def _denied(
-    *, actor: Any, target: str, reason: str, request: HttpRequest | None, purpose: Purpose = PURPOSE
+    *,
+    actor: Caller,
+    target: str,
+    reason: str,
+    request: HttpRequest | None,
+    purpose: Purpose = PURPOSE,
 ) -> None:
     audit_record(
         actor=actor,
@@ -184,7 +196,7 @@ def _participant_behind(address: str, organisation: Organisation) -> Any:
 
 def subject_request_record(
     *,
-    actor: Any,
+    actor: Caller,
     organisation: Organisation,
     email: str,
     kind: SubjectRequestKind | str,
@@ -205,82 +217,58 @@ def subject_request_record(
     # Resolved now and kept as a foreign key only: the address itself is
     # never stored, and a later change of address cannot redirect the request.
     participant_id = _participant_behind(address, organisation)
-    with transaction.atomic():
-        subject_request = SubjectRequest(
-            organisation=organisation,
-            requested_by=actor,
-            requested_at=clock.now(),
-            kind=SubjectRequestKind(kind).value,
-            participant_id=participant_id,
-        )
-        subject_request.reason = text
-        subject_request.save(force_insert=True)
-        # The same entry whether the address reached anyone: the trail is
-        # read by more people than the two officers.
-        audit_record(
-            actor=actor,
-            event=EventType.SUBJECT_REQUEST_RECORDED,
-            target=subject_request.reference,
-            purpose=PURPOSE.value,
-            reason=subject_request.kind,
-            request=request,
-        )
-    return subject_request
+    subject_request = SubjectRequest(
+        organisation=organisation,
+        kind=SubjectRequestKind(kind).value,
+        participant_id=participant_id,
+    )
+    subject_request.reason = text
+    # The same entry whether the address reached anyone: the trail is read
+    # by more people than the two officers.
+    return request_open(
+        actor=actor,
+        row=subject_request,
+        event=EventType.SUBJECT_REQUEST_RECORDED,
+        target=subject_request.reference,
+        purpose=PURPOSE,
+        reason=subject_request.kind,
+        request=request,
+    )
 
 
 def subject_request_decide(
     *,
-    actor: Any,
+    actor: Caller,
     subject_request: SubjectRequest,
     approve: bool,
     request: HttpRequest | None = None,
 ) -> SubjectRequest:
     """Approve (for 24 hours) or refuse another privacy officer's request."""
-    resource = decision_resource(subject_request)
-    if not can(actor, Action.UPDATE, resource, PURPOSE, request=request):
-        raise PermissionDenied(
-            "Only a privacy officer of this organisation, other than the one who recorded the "
-            "request, can decide it."
-        )
-    if subject_request.requested_by_id is not None and str(subject_request.requested_by_id) == str(
-        actor.pk
-    ):
-        # The policy refused already (owner is not the privacy role's); kept
-        # here too so that no change to the rules can make one person two.
-        _denied(
-            actor=actor,
-            target=resource.reference,
-            reason="nobody decides a request they recorded themselves",
-            request=request,
-        )
-        raise PermissionDenied("Nobody can decide a request they recorded themselves.")
-    if approve and (request is None or not fresh(request)):
-        # Checked here, not only in the view: an abandoned session must not
-        # open someone's data to a colleague through any caller.
-        _denied(
-            actor=actor,
-            target=resource.reference,
-            reason="approving a data-subject request needs a second-factor check just now",
-            request=request,
-        )
-        raise ReauthenticationNeeded("Prove your second factor again, then approve.")
-    with transaction.atomic():
-        locked = lock_rows(SubjectRequest.objects.all()).get(pk=subject_request.pk)
-        if locked.status != SubjectRequestStatus.PENDING:
-            raise ValidationError(
-                "This request was decided already; see the list of requests.", code="decided"
-            )
-        now = clock.now()
-        locked.status = SubjectRequestStatus.APPROVED if approve else SubjectRequestStatus.REFUSED
-        locked.decided_by = actor
-        locked.decided_at = now
-        fields = ["status", "decided_by", "decided_at"]
-        if approve:
-            locked.expires_at = now + dt.timedelta(hours=SUBJECT_REQUEST_HOURS)
-            fields.append("expires_at")
-        locked.save(update_fields=fields)
+    # The policy refuses the officer who recorded it (owner is not the
+    # privacy role's), the two-person step again, audited, and the database
+    # a third time.
+    decider = request_authorise(
+        actor=actor,
+        row=subject_request,
+        approving=Approving(
+            resource=decision_resource(subject_request),
+            purpose=PURPOSE,
+            refused=(
+                "Only a privacy officer of this organisation, other than the one who recorded "
+                "the request, can decide it."
+            ),
+            own_refused="Nobody can decide a request they recorded themselves.",
+            fresh_reason="approving a data-subject request needs a second-factor check just now",
+            audit_self=True,
+        ),
+        approve=approve,
+        fresh=request is not None and fresh(request),
+        request=request,
+    )
+
+    def recorded(locked: SubjectRequest) -> None:
         audit_record(
-            actor=actor,
+            actor=decider,
             event=(
                 EventType.SUBJECT_REQUEST_APPROVED if approve else EventType.SUBJECT_REQUEST_REFUSED
             ),
@@ -289,10 +277,27 @@ def subject_request_decide(
             reason=f"for {SUBJECT_REQUEST_HOURS} h" if approve else "",
             request=request,
         )
-    return locked
+
+    closed = "This request was decided already; see the list of requests."
+    if approve:
+        return request_approve(
+            actor=decider,
+            row=subject_request,
+            queryset=SubjectRequest.objects.all(),
+            lasts=dt.timedelta(hours=SUBJECT_REQUEST_HOURS),
+            closed=closed,
+            audit=recorded,
+        )
+    return request_refuse(
+        actor=decider,
+        row=subject_request,
+        queryset=SubjectRequest.objects.all(),
+        closed=closed,
+        audit=recorded,
+    )
 
 
-def pending_for(*, actor: Any, organisation: Organisation) -> list[SubjectRequest]:
+def pending_for(*, actor: Caller, organisation: Organisation) -> list[SubjectRequest]:
     """Return the organisation's requests waiting for a decision that ``actor`` did not record."""
     return list(
         SubjectRequest.objects.filter(
@@ -304,7 +309,7 @@ def pending_for(*, actor: Any, organisation: Organisation) -> list[SubjectReques
     )
 
 
-def recorded_by(*, actor: Any, organisation: Organisation) -> list[SubjectRequest]:
+def recorded_by(*, actor: Caller, organisation: Organisation) -> list[SubjectRequest]:
     """Return the requests ``actor`` recorded in the organisation, newest first."""
     return list(
         SubjectRequest.objects.filter(organisation=organisation, requested_by_id=actor.pk)
@@ -314,7 +319,7 @@ def recorded_by(*, actor: Any, organisation: Organisation) -> list[SubjectReques
 
 
 def get_pending_request_for(
-    *, actor: Any, organisation: Organisation, id: Any, request: HttpRequest | None = None
+    *, actor: Caller, organisation: Organisation, id: Any, request: HttpRequest | None = None
 ) -> SubjectRequest:
     """Return a pending request of the organisation to decide; else 404, audited."""
     parsed = parse_reference(id)
@@ -338,7 +343,7 @@ def get_pending_request_for(
 
 def get_subject_request_for(
     *,
-    actor: Any,
+    actor: Caller,
     id: Any,
     action: Action,
     what: str,

@@ -107,3 +107,51 @@ def shift_types_for_org(organisation: Organisation) -> QuerySet[ShiftType]:
 def demo_organisation() -> Organisation | None:
     """Return the organisation created by `wellkept seed_demo`, if there is one."""
     return Organisation.objects.filter(is_demo=True).first()
+
+
+class PolicyPeople:
+    """Roles, organisations and own tokens for the policy (``access.people``), read from here.
+
+    Registered in ``OrgsConfig.ready()``: ``access`` sits below ``orgs`` and
+    asks through this instead of importing the models.
+    """
+
+    def staff_roles(self, user_pk: Any, organisation_id: Any) -> frozenset[str]:
+        held = StaffMembership.objects.filter(user_id=user_pk)
+        if organisation_id is not None:
+            held = held.filter(organisation_id=organisation_id)
+        return frozenset(str(r) for r in held.values_list("role", flat=True))
+
+    def is_enrolled(self, user_pk: Any, organisation_id: Any) -> bool:
+        link = login_link_for(user_pk=user_pk, organisation_pk=organisation_id)
+        return Participant.objects.filter(organisation_id=organisation_id, login_link=link).exists()
+
+    def owns_participant(self, user_pk: Any, organisation_id: Any, participant_id: Any) -> bool:
+        link = login_link_for(user_pk=user_pk, organisation_pk=organisation_id)
+        return Participant.objects.filter(pk=participant_id, login_link=link).exists()
+
+    def organisations(self, user_pk: Any) -> list[Any]:
+        staff = set(
+            StaffMembership.objects.filter(user_id=user_pk).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        # Enrolment is found only through the keyed link, one per organisation.
+        everyone = list(Organisation.objects.values_list("pk", flat=True))
+        links = [login_link_for(user_pk=user_pk, organisation_pk=o) for o in everyone]
+        enrolled = set(
+            Participant.objects.filter(login_link__in=links).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        return sorted(staff | enrolled, key=str)
+
+    def own_token(self, user_pk: Any) -> str | None:
+        orgs = self.organisations(user_pk)
+        links = [login_link_for(user_pk=user_pk, organisation_pk=o) for o in orgs]
+        return (
+            Participant.objects.filter(login_link__in=links)
+            .order_by("token")
+            .values_list("token", flat=True)
+            .first()
+        )

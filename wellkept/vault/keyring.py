@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -90,6 +90,22 @@ def _new_kek_id() -> str:
     return f"kek-{stamp}-{secrets.token_hex(3)}"
 
 
+class KeyEntry(TypedDict):
+    """One key-encryption key in the key file: its material and when it was made."""
+
+    material: str
+    created: str
+
+
+class KeyFile(TypedDict):
+    """The key file as JSON: the current key, every key kept, and the MAC secrets."""
+
+    format: int
+    current: str
+    keys: dict[str, KeyEntry]
+    secrets: dict[str, str]
+
+
 class LocalFileKeyring:
     """KEKs and MAC secrets in a JSON file on local disk.
 
@@ -111,7 +127,7 @@ class LocalFileKeyring:
         self._guard_database = guard_database
         # Re-entrant: create_kek() may need _load() to create the file first.
         self._lock = threading.RLock()
-        self._data: dict | None = None
+        self._data: KeyFile | None = None
         self._create = create
         self._signature: tuple[int, int, int] | None = None
         self._checked_at = 0.0
@@ -141,7 +157,7 @@ class LocalFileKeyring:
         self._checked_at = now
         return self._file_signature() != self._signature
 
-    def _load(self) -> dict:
+    def _load(self) -> KeyFile:
         if self._data is not None and not self._is_stale():
             return self._data
         with self._lock:
@@ -164,7 +180,7 @@ class LocalFileKeyring:
             self._data = self._read()
             return self._data
 
-    def _read(self) -> dict:
+    def _read(self) -> KeyFile:
         self._signature = self._file_signature()
         self._checked_at = time.monotonic()
         try:
@@ -177,11 +193,12 @@ class LocalFileKeyring:
             raise KeyringError(f"The key file {self.path} is not a Wellkept keyring.")
         if data.get("current") not in data.get("keys", {}):
             raise KeyringError(f"The key file {self.path} names no current key.")
-        return data
+        # Checked above as far as the code relies on it; the rest is the file's.
+        return cast(KeyFile, data)
 
-    def _initialise(self) -> dict:
+    def _initialise(self) -> KeyFile:
         kek_id = _new_kek_id()
-        data = {
+        data: KeyFile = {
             "format": self.FORMAT,
             "current": kek_id,
             "keys": {kek_id: self._new_key_entry()},
@@ -191,13 +208,13 @@ class LocalFileKeyring:
         return data
 
     @staticmethod
-    def _new_key_entry() -> dict:
+    def _new_key_entry() -> KeyEntry:
         return {
             "material": _b64e(AESGCM.generate_key(bit_length=256)),
             "created": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
         }
 
-    def _write(self, data: dict, *, exclusive: bool = False) -> None:
+    def _write(self, data: KeyFile, *, exclusive: bool = False) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         payload = json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
         if exclusive:

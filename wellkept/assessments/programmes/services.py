@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.resources import Resource
-from wellkept.actors import Actor
+from wellkept.actors import Caller
 from wellkept.assessments.models import (
     CheckIn,
     Frequency,
@@ -56,7 +56,7 @@ from wellkept.orgs.models import Organisation, Unit
 
 
 def _require(
-    actor: Actor | Any, action: Action, resource: Resource, request: HttpRequest | None
+    actor: Caller, action: Action, resource: Resource, request: HttpRequest | None
 ) -> None:
     # Called before the service's transaction opens: a refusal raises, and
     # inside the transaction it would roll its own audit entry back with it.
@@ -64,9 +64,7 @@ def _require(
         raise PermissionDenied("Only a system administrator of the organisation can do this.")
 
 
-def _changed(
-    actor: Actor | Any, programme: Programme, reason: str, request: HttpRequest | None
-) -> None:
+def _changed(actor: Caller, programme: Programme, reason: str, request: HttpRequest | None) -> None:
     audit_record(
         actor=actor,
         event=EventType.CONFIG_CHANGED,
@@ -100,7 +98,7 @@ def _unique_name(organisation: Organisation, name: str, exclude: Any = None) -> 
 
 def programme_create(
     *,
-    actor: Actor | Any,
+    actor: Caller,
     organisation: Organisation,
     name: str,
     welcome: str = "",
@@ -124,7 +122,7 @@ def programme_create(
 
 def programme_update(
     *,
-    actor: Actor | Any,
+    actor: Caller,
     programme: Programme,
     name: str,
     welcome: str,
@@ -169,7 +167,7 @@ def programme_update(
 
 
 def programme_open(
-    *, actor: Actor | Any, programme: Programme, request: HttpRequest | None = None
+    *, actor: Caller, programme: Programme, request: HttpRequest | None = None
 ) -> Programme:
     """Open the programme to clinicians; an organisation runs one programme at a time."""
     _require(actor, Action.UPDATE, programme_resource(programme), request)
@@ -215,7 +213,7 @@ def programme_open(
 
 
 def programme_close(
-    *, actor: Actor | Any, programme: Programme, request: HttpRequest | None = None
+    *, actor: Caller, programme: Programme, request: HttpRequest | None = None
 ) -> Programme:
     """Close an open programme: no new check-ins or reminders; answers already given stay."""
     _require(actor, Action.UPDATE, programme_resource(programme), request)
@@ -236,7 +234,7 @@ def programme_close(
 
 def schedule_add(
     *,
-    actor: Actor | Any,
+    actor: Caller,
     programme: Programme,
     name: str,
     frequency: Frequency | str,
@@ -277,7 +275,7 @@ def schedule_add(
 
 def schedule_update(
     *,
-    actor: Actor | Any,
+    actor: Caller,
     schedule: Schedule,
     name: str,
     frequency: Frequency | str,
@@ -319,7 +317,7 @@ def schedule_update(
 
 
 def schedule_remove(
-    *, actor: Actor | Any, schedule: Schedule, request: HttpRequest | None = None
+    *, actor: Caller, schedule: Schedule, request: HttpRequest | None = None
 ) -> None:
     """Remove a check-in nobody has used yet."""
     programme = schedule.programme
@@ -370,7 +368,7 @@ def _keeps_a_crisis_line(programme: Programme, without: SupportResource) -> None
 
 def support_resource_add(
     *,
-    actor: Actor | Any,
+    actor: Caller,
     programme: Programme,
     kind: SupportKind | str,
     name: str,
@@ -400,7 +398,7 @@ def support_resource_add(
 
 def support_resource_update(
     *,
-    actor: Actor | Any,
+    actor: Caller,
     resource: SupportResource,
     kind: SupportKind | str,
     name: str,
@@ -451,7 +449,7 @@ def support_resource_update(
 
 
 def support_resource_remove(
-    *, actor: Actor | Any, resource: SupportResource, request: HttpRequest | None = None
+    *, actor: Caller, resource: SupportResource, request: HttpRequest | None = None
 ) -> None:
     """Remove a crisis line or support service (an open programme keeps one crisis line)."""
     programme = resource.programme
