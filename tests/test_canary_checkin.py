@@ -118,12 +118,12 @@ def test_answers_scores_and_bands_appear_nowhere_in_clear(
     assert opened.status_code == 302
     accepted = client.post(opened["Location"], {"password1": PASSWORD, "password2": PASSWORD})
     assert accepted.status_code == 302
-    assert accepted["Location"] == "/programme/"
+    assert accepted["Location"] == "/me/programme/"
 
     # Joins with consent, both optional choices on.
-    assert client.get("/programme/join/").status_code == 200
+    assert client.get("/me/programme/join/").status_code == 200
     joined = client.post(
-        "/programme/join/",
+        "/me/programme/join/",
         {
             "unit": str(hospital.ward.pk),
             "shift_type": str(hospital.night.pk),
@@ -136,7 +136,7 @@ def test_answers_scores_and_bands_appear_nowhere_in_clear(
     assert joined.status_code == 302, joined.content[:800]
 
     # The monthly check-in, one questionnaire per page.
-    started = client.post("/programme/check-in/monthly/start/")
+    started = client.post("/me/programme/check-in/monthly/start/")
     assert started.status_code == 302
     step2 = post_answers(client, started["Location"], PHQ9)
     step3 = post_answers(client, step2, GAD7)
@@ -147,17 +147,17 @@ def test_answers_scores_and_bands_appear_nowhere_in_clear(
     assert b"You do not have to handle this alone" in result.content
 
     # The weekly pulse, left after its first page: an encrypted draft.
-    pulse = client.post("/programme/check-in/pulse/start/")
+    pulse = client.post("/me/programme/check-in/pulse/start/")
     post_answers(client, pulse["Location"], PHQ2_DRAFT)
     draft = CheckIn.objects.get(schedule=hospital.pulse, status=CheckInStatus.IN_PROGRESS)
     assert draft.draft  # readable through the vault ...
 
     # My data, both downloads, and a consent receipt.
-    assert client.get("/my-data/").status_code == 200
-    export = client.get("/my-data/download/my-data.json")
-    fhir = client.get("/my-data/download/my-data.fhir.json")
-    consent_page = client.get("/programme/consent/").content.decode()
-    receipt_url = re.search(r'href="(/programme/consent/receipt/[0-9a-f-]+\.json)"', consent_page)
+    assert client.get("/me/data/").status_code == 200
+    export = client.get("/me/data/download/my-data.json")
+    fhir = client.get("/me/data/download/my-data.fhir.json")
+    consent_page = client.get("/me/consent/").content.decode()
+    receipt_url = re.search(r'href="(/me/consent/receipt/[0-9a-f-]+\.json)"', consent_page)
     assert receipt_url is not None
     receipt = client.get(receipt_url.group(1))
     assert (export.status_code, fhir.status_code, receipt.status_code) == (200, 200, 200)

@@ -1,16 +1,73 @@
-from django.urls import include, path
+"""The root URLconf: each audience mounted once, then the addresses pages had before.
 
-urlpatterns = [
+Audiences (docs/architecture.md): the participant (``/me/``), the team of
+leaders, wellbeing officers and specialists (``/team/``), the privacy officer
+(``/privacy/``), the administrators (``/manage/``) and the API
+(``/api/v1/``). Accounts and allauth stay at ``/accounts/``, the home page at
+``/``.
+"""
+
+from django.urls import URLPattern, URLResolver, include, path
+
+from wellkept.assessments import urls as assessments
+from wellkept.consent import urls as consent
+from wellkept.followup import urls as followup
+from wellkept.insights import urls as insights
+from wellkept.lifecycle import urls as lifecycle
+
+Patterns = list[URLPattern | URLResolver]
+# Where within the audience, the app's pattern list, its URL namespace.
+Mount = tuple[str, list[URLPattern], str]
+
+AUDIENCES: dict[str, list[Mount]] = {
+    "me/": [
+        ("programme/", assessments.participant_patterns, "assessments"),
+        ("consent/", consent.participant_patterns, "consent"),
+        ("data/", lifecycle.participant_patterns, "lifecycle"),
+        ("follow-up/", followup.participant_patterns, "followup"),
+        ("reminders/", assessments.reminder_patterns, "reminders"),
+    ],
+    "team/": [
+        ("insights/", insights.team_patterns, "insights"),
+        ("follow-up/", followup.team_patterns, "followup"),
+    ],
+    "privacy/": [
+        ("", consent.privacy_patterns, "privacy"),
+        ("", lifecycle.privacy_patterns, "lifecycle"),
+        ("re-identification/", followup.privacy_patterns, "followup"),
+        ("disclosure/", insights.privacy_patterns, "insights"),
+    ],
+    "manage/": [
+        ("programmes/", assessments.manage_patterns, "programmes"),
+    ],
+    "api/v1/": [
+        ("", insights.api_patterns, insights.api_namespace),
+        ("", followup.api_patterns, "followup"),
+    ],
+}
+
+
+def mount(audiences: dict[str, list[Mount]]) -> Patterns:
+    """Mount every audience's pages, gathered into one resolver per URL namespace.
+
+    Django's reverse() knows one resolver per namespace: the follow-up team's
+    pages under /team/ and the participant's under /me/, each included as
+    "followup", would hide each other's names. So each namespace is included
+    once, at the root, holding its pages under their full audience paths.
+    """
+    by_namespace: dict[str, Patterns] = {}
+    for audience, mounts in audiences.items():
+        for where, patterns, namespace in mounts:
+            by_namespace.setdefault(namespace, []).append(path(audience + where, include(patterns)))
+    return [path("", include((patterns, ns))) for ns, patterns in by_namespace.items()]
+
+
+urlpatterns: Patterns = [
     path("", include("wellkept.web.urls")),
-    path("programme/", include("wellkept.assessments.urls")),
-    path("programme/consent/", include("wellkept.consent.urls")),
-    path("my-data/", include("wellkept.lifecycle.urls")),
-    path("reminders/", include("wellkept.assessments.reminder_urls")),
-    path("manage/programmes/", include("wellkept.assessments.programme_admin_urls")),
-    path("privacy/", include("wellkept.consent.privacy_urls")),
-    path("insights/", include("wellkept.insights.urls")),
-    path("follow-up/", include("wellkept.followup.urls")),
+    *mount(AUDIENCES),
     path("accounts/", include("wellkept.accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("api/v1/", include("wellkept.insights.api_urls")),
+    # Last: an address that moved answers with a permanent redirect. Named
+    # by string, as web.urls is: wellkept.urls and wellkept.web are siblings.
+    path("", include("wellkept.web.moved")),
 ]

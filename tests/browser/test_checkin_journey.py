@@ -173,7 +173,7 @@ def test_it_takes_a_clinician_from_the_invitation_to_a_result_in_under_a_minute_
 
     # No second factor is imposed on clinicians: straight to the short
     # notice and the choices, on one page; the full notice is a tap away.
-    expect(page).to_have_url(re.compile(r"/programme/$"))
+    expect(page).to_have_url(re.compile(r"/me/programme/$"))
     expect(page.get_by_role("heading", name="Before you decide, in short")).to_be_visible()
     expect(page.get_by_text("What this programme promises you")).to_be_hidden()
     short_words = page.evaluate(
@@ -258,7 +258,7 @@ def test_it_takes_a_clinician_from_the_invitation_to_a_result_in_under_a_minute_
     expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").tap()
-    expect(page).to_have_url(re.compile(r"/my-data/erase/$"))
+    expect(page).to_have_url(re.compile(r"/me/data/erase/$"))
     page.get_by_text("I understand: erase everything about me").tap()
     page.get_by_role("button", name="Erase everything").tap()
     expect(page.get_by_role("heading", name="Your data is erased")).to_be_visible()

@@ -250,7 +250,7 @@ def plant(organisation: Organisation) -> Demo:
         people[0].email,
         PARTICIPANT_PASSWORD,
         staff=False,
-        first=(f"/programme/consent/notice/{1}/",),
+        first=(f"/me/consent/notice/{1}/",),
     )
     user = User.objects.get_by_email(participant_login.email)
     assert user is not None
@@ -315,7 +315,7 @@ def plant(organisation: Organisation) -> Demo:
             "specialist",
             demo_email("specialist"),
             STAFF_PASSWORD,
-            first=(f"/follow-up/team/case/{case.pk}/",),
+            first=(f"/team/follow-up/case/{case.pk}/",),
         ),
         Login("front desk", demo_email("front.desk"), STAFF_PASSWORD),
         Login(
@@ -361,7 +361,7 @@ def answer(page: Page, answers: dict[str, int]) -> None:
 def fill_in_forms(page: Page, base: str, role: str, found: Findings) -> None:
     """Drive the pages that only a form leads to."""
     if role == "participant":
-        page.goto(base + "/programme/")
+        page.goto(base + "/me/programme/")
         page.get_by_role("button", name="Start weekly pulse").click()
         expect(page.get_by_text("Questionnaire 1 of 2")).to_be_visible()
         found.check(page, f"{role} check-in step")
@@ -374,7 +374,7 @@ def fill_in_forms(page: Page, base: str, role: str, found: Findings) -> None:
         page.get_by_role("button", name="Submit and see my result").click()
         expect(page.get_by_role("heading", name="Your result")).to_be_visible()
         found.check(page, f"{role} result")
-        page.goto(base + "/programme/")
+        page.goto(base + "/me/programme/")
         page.get_by_role("button", name="Start monthly check-in").click()
         for step, answers in enumerate(
             (
@@ -390,22 +390,22 @@ def fill_in_forms(page: Page, base: str, role: str, found: Findings) -> None:
             page.get_by_role("heading", name="You do not have to handle this alone")
         ).to_be_visible()
         found.check(page, f"{role} result with the safety message")
-        page.goto(base + "/programme/consent/withdraw/")
+        page.goto(base + "/me/consent/withdraw/")
         page.get_by_role("button", name="Withdraw my consent").click()
         expect(page.get_by_role("heading", name="You have left the programme")).to_be_visible()
         found.check(page, f"{role} after withdrawing")
     elif role == "second privacy officer":
-        page.goto(base + "/my-data/privacy/requests/")
+        page.goto(base + "/privacy/requests/")
         page.get_by_role("row", name=re.compile("Portability")).get_by_role(
             "button", name="Approve"
         ).click()
         found.check(page, f"{role} after approving a data-subject request")
     elif role == "privacy officer":
-        page.goto(base + "/my-data/privacy/requests/")
+        page.goto(base + "/privacy/requests/")
         page.get_by_role("button", name="Record the request").click()
         found.check(page, f"{role} data-subject request form with errors")
     elif role == "clinician not joined":
-        page.goto(base + "/programme/")
+        page.goto(base + "/me/programme/")
         page.get_by_role("button", name="I want to take part").click()
         expect(page.get_by_text("Choose your role.")).to_be_visible()
         found.check(page, f"{role} join page with errors")

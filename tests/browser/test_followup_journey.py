@@ -91,7 +91,7 @@ def test_a_safety_signal_becomes_a_conversation_without_the_specialist_learning_
     # ---- Sara, on her phone: the monthly check-in, item 9 above 0. ----
     phone = signed_in(browser_context, sara, url, **PHONE)
     pages.append(phone)
-    phone.goto(url + "/programme/")
+    phone.goto(url + "/me/programme/")
     phone.get_by_role("button", name="Start monthly check-in").tap()
     for step in range(3):
         expect(phone.get_by_text(f"Questionnaire {step + 1} of 3")).to_be_visible()
@@ -115,7 +115,7 @@ def test_a_safety_signal_becomes_a_conversation_without_the_specialist_learning_
     # ---- The specialist: the queue, the case, a message to the code number. ----
     desk = signed_in(browser_context, specialist, url)
     pages.append(desk)
-    desk.goto(url + "/follow-up/team/")
+    desk.goto(url + "/team/follow-up/")
     expect(desk.get_by_role("heading", name="Follow-up queue")).to_be_visible()
     seen_by_specialist.append(desk.content())
     desk.get_by_role("link", name=f"{token[:8]}…").click()
@@ -135,7 +135,7 @@ def test_a_safety_signal_becomes_a_conversation_without_the_specialist_learning_
     assert "Would a call" not in waiting[0].body
 
     # ---- Sara replies from her phone. ----
-    phone.goto(url + "/follow-up/")
+    phone.goto(url + "/me/follow-up/")
     expect(phone.get_by_text("Would a call this week help?")).to_be_visible()
     phone.get_by_label("Your reply").fill("Yes please, Thursday morning works.")
     phone.get_by_role("button", name="Send reply").tap()

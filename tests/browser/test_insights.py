@@ -47,10 +47,10 @@ TABLET: ViewportSize = {"width": 768, "height": 1024}
 # What a leader or wellbeing officer would click through: the default view,
 # the weekly pulse, a drill-down into one department, and the two filters.
 DASHBOARD_VIEWS = (
-    "/insights/",
-    "/insights/?instrument=phq2&grain=week&periods=8",
-    "/insights/?instrument=phq9&grain=month&periods=6",
-    "/insights/?instrument=phq2&grain=month&periods=6&role=nurse",
+    "/team/insights/",
+    "/team/insights/?instrument=phq2&grain=week&periods=8",
+    "/team/insights/?instrument=phq9&grain=month&periods=6",
+    "/team/insights/?instrument=phq2&grain=month&periods=6&role=nurse",
 )
 
 
@@ -130,11 +130,11 @@ def a_leader_sees_the_dashboards_and_no_token_level_page(
     case = Case.objects.filter(organisation=demo).first()
     assert case is not None, "the demo opens follow-up cases: a case page must exist"
     token_pages = (
-        "/follow-up/team/",
-        f"/follow-up/team/case/{case.pk}/",
-        f"/follow-up/team/case/{case.pk}/identity/",
-        "/follow-up/privacy/",
-        "/insights/settings/",
+        "/team/follow-up/",
+        f"/team/follow-up/case/{case.pk}/",
+        f"/team/follow-up/case/{case.pk}/identity/",
+        "/privacy/re-identification/",
+        "/privacy/disclosure/",
     )
     page = new_page(context)
     sign_in(page, base, "leader")
@@ -155,7 +155,7 @@ def a_leader_sees_the_dashboards_and_no_token_level_page(
     # Night shifts only, week by week: the smaller units are hidden, and each
     # hidden group says why without saying how many it holds.
     page.set_viewport_size(LAPTOP)
-    page.goto(base + "/insights/?instrument=phq2&grain=week&periods=4&shift=night")
+    page.goto(base + "/team/insights/?instrument=phq2&grain=week&periods=4&shift=night")
     opened += 1
     hidden = page.locator("td.hidden-cell").first
     expect(hidden).to_be_visible()
@@ -187,11 +187,11 @@ def a_wellbeing_officer_sees_the_dashboards_and_the_queue(
     shoot(page, "insights-wellbeing-officer.png")
     # The officer's own token-level queue is there for them: the leader's
     # 404 is a refusal, not a missing page.
-    response = page.goto(base + "/follow-up/team/")
+    response = page.goto(base + "/team/follow-up/")
     assert response is not None
     assert response.status == 200
     # Disclosure settings are the privacy officer's alone.
-    response = page.goto(base + "/insights/settings/")
+    response = page.goto(base + "/privacy/disclosure/")
     assert response is not None
     assert response.status == 404
 
@@ -204,7 +204,7 @@ def the_privacy_officer_sets_disclosure_control(
 ) -> None:
     page = new_page(context)
     sign_in(page, base, "privacy.officer")
-    page.goto(base + "/insights/settings/")
+    page.goto(base + "/privacy/disclosure/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Disclosure control")
 
     page.get_by_label("Minimum group size (k)").fill("2")
@@ -221,7 +221,7 @@ def the_privacy_officer_sets_disclosure_control(
     ).exists()
 
     # The privacy role audits; it does not read the trends.
-    response = page.goto(base + "/insights/")
+    response = page.goto(base + "/team/insights/")
     assert response is not None
     assert response.status == 404
     page.context.close()

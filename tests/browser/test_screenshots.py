@@ -115,7 +115,7 @@ def test_it_photographs_the_clinicians_pages_on_a_phone(
     submit_password(page, url, "nadia@st-annes.example", PASSWORD)
     expect(page).to_have_url(re.compile(rf"^{re.escape(url)}/$"))
 
-    page.goto(url + "/programme/")
+    page.goto(url + "/me/programme/")
     page.get_by_label("Type part of its name to narrow the list").fill("intens")
     page.get_by_role("group", name="Your usual shift pattern").get_by_text("Night").tap()
     page.get_by_role("group", name="Your role").get_by_text("Nurse").tap()
@@ -134,7 +134,7 @@ def test_it_photographs_the_clinicians_pages_on_a_phone(
     expect(page.get_by_role("heading", name="Your result", exact=True)).to_be_visible()
     shoot(page, "checkin-result.png")
 
-    page.goto(url + "/programme/")
+    page.goto(url + "/me/programme/")
     page.get_by_role("button", name="Start monthly check-in").tap()
     for code, answers in MONTHLY.items():
         for item, value in answers.items():
@@ -144,7 +144,7 @@ def test_it_photographs_the_clinicians_pages_on_a_phone(
     expect(page.get_by_role("heading", name="You do not have to handle this alone")).to_be_visible()
     shoot(page, "checkin-safety.png")
 
-    page.goto(url + "/my-data/")
+    page.goto(url + "/me/data/")
     expect(page.get_by_role("heading", name="My data")).to_be_visible()
     shoot(page, "my-data.png")
 
@@ -166,7 +166,7 @@ def test_it_photographs_joining_and_the_history_in_the_demo_hospital(
     newcomer, participant = demo_people(3)[2], demo_people(1)[0]
 
     sign_in_phone(page, url, newcomer.email, PARTICIPANT_PASSWORD, None)
-    page.goto(url + "/programme/")
+    page.goto(url + "/me/programme/")
     expect(page.get_by_role("heading", name="Before you decide, in short")).to_be_visible()
     shoot(page, "join.png")
     page.get_by_label("Type part of its name to narrow the list").fill("icu")
@@ -185,7 +185,7 @@ def test_it_photographs_joining_and_the_history_in_the_demo_hospital(
     sign_in_phone(
         page, url, participant.email, PARTICIPANT_PASSWORD, demo_totp_secret(participant.email)
     )
-    page.goto(url + "/programme/history/")
+    page.goto(url + "/me/programme/history/")
     expect(page.get_by_role("heading", name="Your results over time")).to_be_visible()
     page.evaluate("() => document.getElementById('history-phq2').scrollIntoView()")
     page.screenshot(path=str(OUT / "history.png"), animations="disabled", caret="hide")

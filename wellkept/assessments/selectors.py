@@ -30,29 +30,14 @@ from wellkept.orgs.models import (
     Organisation,
     Participant,
     Role,
-    StaffMembership,
     Unit,
 )
-from wellkept.orgs.selectors import participant_for_user
+from wellkept.orgs.selectors import (
+    NOT_OFFERED_THE_PROGRAMME,
+    affiliated_organisations,
+    participant_for_user,
+)
 from wellkept.vault.services import is_erased
-
-# Staff roles that are not clinicians' roles: the practice's front desk
-# books, files and bills. The clinicians' programme is not offered to them,
-# unless they were also invited as a clinician.
-NOT_OFFERED_THE_PROGRAMME = frozenset({Role.FRONT_DESK})
-
-
-def affiliated_organisations(user: Any) -> QuerySet[Organisation]:
-    """Organisations whose programme the user may join: as a clinician or clinical staff."""
-    if not getattr(user, "is_authenticated", False):
-        return Organisation.objects.none()
-    ids = set(Clinician.objects.filter(user=user).values_list("organisation_id", flat=True))
-    ids |= set(
-        StaffMembership.objects.filter(user=user)
-        .exclude(role__in=NOT_OFFERED_THE_PROGRAMME)
-        .values_list("organisation_id", flat=True)
-    )
-    return Organisation.objects.filter(pk__in=ids).order_by("name")
 
 
 def programme_offered(user: Any, roles: set[Role]) -> bool:

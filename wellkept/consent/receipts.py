@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 from wellkept.consent import inventory
 from wellkept.consent.models import ConsentEvent, ConsentRecord, Notice
@@ -55,7 +56,7 @@ CHOICE_VISIBILITY: dict[str, inventory.Visibility] = {
 def notice_url(notice: Notice) -> str:
     """Return the absolute address of the notice page for a published version."""
     base = str(settings.WELLKEPT_BASE_URL).rstrip("/")
-    return f"{base}/programme/consent/notice/{notice.version}/"
+    return base + reverse("consent:notice_version", kwargs={"version": notice.version})
 
 
 def choices_of(record: ConsentRecord) -> dict[str, bool]:

@@ -6,8 +6,21 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from wellkept.orgs.models import Organisation, Participant, Role, ShiftType, StaffMembership, Unit
+from wellkept.orgs.models import (
+    Clinician,
+    Organisation,
+    Participant,
+    Role,
+    ShiftType,
+    StaffMembership,
+    Unit,
+)
 from wellkept.orgs.pseudonyms import login_link_for
+
+# Staff roles that are not clinicians' roles: the practice's front desk
+# books, files and bills. The clinicians' programme is not offered to them,
+# unless they were also invited as a clinician.
+NOT_OFFERED_THE_PROGRAMME = frozenset({Role.FRONT_DESK})
 
 
 def user_roles(user: Any) -> set[Role]:
@@ -53,6 +66,21 @@ def organisation_choice(user: Any, slug: str | None, role: Role | str) -> Organi
     if not getattr(user, "is_authenticated", False):
         return None
     return organisations_where(user, role).first()
+
+
+def affiliated_organisations(user: Any) -> QuerySet[Organisation]:
+    """Organisations whose programme the user may join: as a clinician or clinical staff."""
+    # Here rather than in assessments: consent's pages need the same answer,
+    # and consent sits below assessments.
+    if not getattr(user, "is_authenticated", False):
+        return Organisation.objects.none()
+    ids = set(Clinician.objects.filter(user=user).values_list("organisation_id", flat=True))
+    ids |= set(
+        StaffMembership.objects.filter(user=user)
+        .exclude(role__in=NOT_OFFERED_THE_PROGRAMME)
+        .values_list("organisation_id", flat=True)
+    )
+    return Organisation.objects.filter(pk__in=ids).order_by("name")
 
 
 def participant_for_user(*, user: Any, organisation: Organisation) -> Participant | None:

@@ -35,6 +35,8 @@ def wellkept(request: HttpRequest) -> dict[str, Any]:
         return navigation.links_for(request, held, programme=programme_offered(user, held))
 
     context["nav_links"] = SimpleLazyObject(links)
+    # Only the privacy pages show it; lazy, so the others never build it.
+    context["privacy_nav"] = SimpleLazyObject(lambda: navigation.privacy_links(request))
     session = request.session
     if session_limits.is_stamped(session):
         left = session_limits.remaining(

@@ -1,4 +1,4 @@
-"""The header's navigation: which links a signed-in person sees."""
+"""The navigation: the header's links, and one menu per audience's pages."""
 
 from __future__ import annotations
 
@@ -48,27 +48,31 @@ BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Follow-up", "followup:queue"),
     ),
     Role.SPECIALIST: (NavItem("Follow-up", "followup:queue"),),
-    Role.PRIVACY_OFFICER: (
-        NavItem("Privacy", "privacy:processing"),
-        NavItem("Re-identification", "followup:privacy_requests"),
-        NavItem("Disclosure control", "insights:settings"),
-        NavItem("Retention", "lifecycle:retention"),
-        NavItem("Data requests", "lifecycle:subject_request"),
-    ),
+    # One entry: the privacy pages of every app share the menu below.
+    Role.PRIVACY_OFFICER: (NavItem("Privacy", "privacy:processing"),),
     Role.SYSTEM_ADMIN: (
         NavItem("Invitations", "accounts:invitation_list"),
         NavItem("Programmes", "programmes:list"),
     ),
 }
 
+# The privacy officer's pages under /privacy/, whichever app serves them
+# (consent, follow-up, insights, lifecycle): one menu, web/nav/privacy.html.
+PRIVACY: tuple[NavItem, ...] = (
+    NavItem("Record of processing", "privacy:processing"),
+    NavItem("Consent register", "privacy:consents"),
+    NavItem("Notices", "privacy:notices"),
+    NavItem("Re-identification", "followup:privacy_requests"),
+    NavItem("Refused purposes", "followup:privacy_refused"),
+    NavItem("Follow-up deadlines", "followup:privacy_deadlines"),
+    NavItem("Disclosure control", "insights:settings"),
+    NavItem("Retention and holds", "lifecycle:retention"),
+    NavItem("Data-subject requests", "lifecycle:subject_request"),
+    NavItem("Receipt-signing key", "lifecycle:receipt_key"),
+)
 
-def links_for(request: HttpRequest, roles: set[Role], *, programme: bool = True) -> list[NavLink]:
-    """Return the header links for a person holding ``roles``, in display order."""
-    items: list[NavItem] = [HOME, *(PROGRAMME if programme else ())]
-    for role in Role:  # Role order, so the header is stable between requests
-        if role in roles:
-            items.extend(i for i in BY_ROLE.get(role, ()) if i not in items)
-    items.extend(ACCOUNT)
+
+def _resolved(request: HttpRequest, items: list[NavItem]) -> list[NavLink]:
     links = []
     for item in items:
         try:
@@ -80,3 +84,18 @@ def links_for(request: HttpRequest, roles: set[Role], *, programme: bool = True)
             continue
         links.append(NavLink(item.label, url, current=request.path == url))
     return links
+
+
+def privacy_links(request: HttpRequest) -> list[NavLink]:
+    """Return the privacy officer's menu, in display order."""
+    return _resolved(request, list(PRIVACY))
+
+
+def links_for(request: HttpRequest, roles: set[Role], *, programme: bool = True) -> list[NavLink]:
+    """Return the header links for a person holding ``roles``, in display order."""
+    items: list[NavItem] = [HOME, *(PROGRAMME if programme else ())]
+    for role in Role:  # Role order, so the header is stable between requests
+        if role in roles:
+            items.extend(i for i in BY_ROLE.get(role, ()) if i not in items)
+    items.extend(ACCOUNT)
+    return _resolved(request, items)

@@ -3,7 +3,7 @@
 Before: the session table (and allauth's list of sessions) held the cookie's
 key in clear, so anyone who could copy the database file could put a key in
 a cookie and be signed in as its owner (`curl -b wellkept_session=<key>
-/my-data/` answered 200).
+/me/data/` answered 200).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def test_it_asks_a_clinician_who_has_not_joined_on_the_programme_page_itself(cli
     assert html.index("Before you decide, in short") < html.index('<details class="notice-full">')
     assert "Read the full notice" in html
     assert "What this programme promises you" in html  # the full notice, inside <details>
-    assert 'action="/programme/join/"' in html
+    assert 'action="/me/programme/join/"' in html
     assert "I want to take part" in html
 
 

@@ -204,7 +204,7 @@ def test_it_says_only_that_a_check_in_is_due(hospital, day):
     text = message.subject + message.body + str(message.extra_headers)
     assert message.subject == "[Wellkept] A check-in is due"
     assert "A wellbeing check-in is due" in message.body
-    assert settings.WELLKEPT_BASE_URL.rstrip("/") + "/programme/" in message.body
+    assert settings.WELLKEPT_BASE_URL.rstrip("/") + "/me/programme/" in message.body
     for participant in hospital.participants.values():
         assert participant.token not in text
     for secret in ("PHQ", "phq", "score", "total", "band", "Weekly pulse", "Monthly", "St Anne"):

@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
-from wellkept.consent import inventory, privacy_views
+from wellkept.consent import inventory
 from wellkept.consent.models import Notice
 from wellkept.consent.services import consent_record, notice_publish
 from wellkept.consent.tests.conftest import CONTACT, SETUP, sign_in
+from wellkept.consent.views import privacy as privacy_views
 
 pytestmark = pytest.mark.django_db
 

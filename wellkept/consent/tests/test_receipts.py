@@ -48,7 +48,7 @@ def test_it_fills_the_kantara_fields(world, settings):
     assert receipt["language"] == "en"
     assert receipt["jurisdiction"]
     assert "publicKey" not in receipt
-    assert receipt["policyUrl"] == ("https://wellkept.stannes.example/programme/consent/notice/1/")
+    assert receipt["policyUrl"] == ("https://wellkept.stannes.example/me/consent/notice/1/")
     assert receipt["piiControllers"] == [
         {"piiController": "St Anne's Hospital", "onBehalf": False, "contact": CONTACT}
     ]
@@ -139,7 +139,7 @@ def test_it_builds_a_valid_fhir_consent_for_a_decision_to_take_part(world):
     assert resource["date"] == record.recorded_at.astimezone(dt.UTC).date().isoformat()
     assert resource["subject"] == {"identifier": {"system": TOKEN_SYSTEM, "value": pia.token}}
     assert resource["controller"] == [{"display": "St Anne's Hospital"}]
-    assert resource["policyBasis"]["url"].endswith("/programme/consent/notice/1/")
+    assert resource["policyBasis"]["url"].endswith("/me/consent/notice/1/")
     assert "provision" not in resource  # every optional choice on: no exception
     assert json.loads(json.dumps(resource)) == resource
 

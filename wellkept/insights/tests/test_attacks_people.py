@@ -331,8 +331,8 @@ class Reader:
         url = {
             "api": "/api/v1/insights/dashboard",
             "fhir": "/api/v1/insights/measure-report",
-            "csv": "/insights/export.csv",
-            "pdf": "/insights/export.pdf",
+            "csv": "/team/insights/export.csv",
+            "pdf": "/team/insights/export.pdf",
         }[self.channel]
         response = self.client.get(url, params)
         assert response.status_code == 200, response.content[:300]

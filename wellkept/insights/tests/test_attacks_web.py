@@ -371,8 +371,8 @@ class Leader:
 
     def get(self, filters: Mapping[str, str]) -> Any:
         url = {
-            "page": "/insights/",
-            "csv": "/insights/export.csv",
+            "page": "/team/insights/",
+            "csv": "/team/insights/export.csv",
             "api": "/api/v1/insights/dashboard",
         }[self.channel]
         return self.client.get(url, {**PULSE, **filters})

@@ -19,8 +19,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
 VIEWS = (
-    "/insights/?instrument=phq2&grain=week&periods=4",
-    "/insights/?instrument=phq2&grain=month&periods=3",
+    "/team/insights/?instrument=phq2&grain=week&periods=4",
+    "/team/insights/?instrument=phq2&grain=month&periods=3",
 )
 
 

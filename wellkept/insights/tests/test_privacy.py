@@ -108,7 +108,7 @@ def test_it_answers_the_same_question_with_the_same_figures_and_spends_once(
         after_first = spent(ward_world)
         again = client.get(API, PULSE)
         # Another leader's session asks the same: still the same answer.
-        page = leader_session(ward_world).get("/insights/", PULSE)
+        page = leader_session(ward_world).get("/team/insights/", PULSE)
     assert first.status_code == again.status_code == page.status_code == 200
     assert first.json() == again.json()
     # One release per week shown, each paid for once.
@@ -138,7 +138,7 @@ def test_no_viewer_can_spend_the_budget_for_others(
         ):
             for _ in range(3):
                 assert client.get(API, {**PULSE, **filters}).status_code == 200
-            leader_session(w).get("/insights/export.csv", {**PULSE, **filters})
+            leader_session(w).get("/team/insights/export.csv", {**PULSE, **filters})
     assert spent(w) == before
     assert noisy_periods(w) == 4
 
@@ -177,7 +177,7 @@ def test_it_hides_a_period_its_quarters_spent_budget_cannot_pay_for_and_says_so(
     with on_day(monkeypatch, VIEW_DAY):
         client = leader_api(ward_world)
         body = client.get(API, PULSE).json()
-        page = leader_session(ward_world).get("/insights/", PULSE).content.decode()
+        page = leader_session(ward_world).get("/team/insights/", PULSE).content.decode()
     overall = answer_week(body)
     assert overall["hidden"] is True
     assert overall["reason"] == BUDGET_REASON
@@ -217,8 +217,8 @@ def test_it_shows_noisy_figures_with_their_uncertainty_band(
     with on_day(monkeypatch, VIEW_DAY):
         body = leader_api(ward_world).get(API, PULSE).json()
         session = leader_session(ward_world)
-        page = session.get("/insights/", PULSE).content.decode()
-        export = session.get("/insights/export.csv", PULSE).content.decode()
+        page = session.get("/team/insights/", PULSE).content.decode()
+        export = session.get("/team/insights/export.csv", PULSE).content.decode()
     overall = answer_week(body)
     assert body["differential_privacy"] is True
     assert overall["noisy"] is True
@@ -277,7 +277,7 @@ def test_it_gives_exact_figures_when_the_mode_is_off(
     )
     with on_day(monkeypatch, VIEW_DAY):
         body = leader_api(ward_world).get(API, PULSE).json()
-        page = leader_session(ward_world).get("/insights/", PULSE).content.decode()
+        page = leader_session(ward_world).get("/team/insights/", PULSE).content.decode()
     overall = answer_week(body)
     assert body["differential_privacy"] is False
     assert overall["noisy"] is False

@@ -222,11 +222,11 @@ def test_it_links_insights_in_the_header_for_viewers_only(rf, staffed_hospital, 
 @pytest.mark.parametrize(
     "url",
     [
-        "/follow-up/team/",
-        "/follow-up/team/case/00000000-0000-4000-8000-000000000000/",
+        "/team/follow-up/",
+        "/team/follow-up/case/00000000-0000-4000-8000-000000000000/",
     ],
 )
 def test_it_keeps_a_leader_from_token_level_pages(client, staffed_hospital, url):
-    # /my-data/ is everyone's own page (the leader's is empty), so not listed here.
+    # /me/data/ is everyone's own page (the leader's is empty), so not listed here.
     client.force_login(staffed_hospital.people["lena"])
     assert client.get(url).status_code == 404

@@ -120,7 +120,7 @@ def test_anyone_verifies_with_the_published_key_after_the_keyring_changes(
 
 
 def test_the_key_page_is_public(client, hospital):
-    page = client.get("/my-data/receipt-key/")
+    page = client.get("/privacy/receipt-key/")
     assert page.status_code == 200
     assert "BEGIN PUBLIC KEY" in page.content.decode()
 

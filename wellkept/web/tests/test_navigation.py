@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from wellkept.orgs.models import Role
@@ -63,3 +64,49 @@ def test_it_leaves_the_programme_out_for_roles_it_is_not_offered_to(request_for_
     assert "Check-ins" not in labels(links)
     assert "My data" not in labels(links)
     assert labels(links)[:2] == ["Home", "Your account"]
+
+
+def test_it_gives_the_privacy_officer_one_header_entry(request_for_home) -> None:
+    links = navigation.links_for(request_for_home, {Role.PRIVACY_OFFICER})
+
+    privacy = [link for link in links if link.url.startswith("/privacy/")]
+    assert [link.label for link in privacy] == ["Privacy"]
+
+
+def test_it_gathers_the_privacy_pages_of_four_apps_under_privacy() -> None:
+    links = navigation.privacy_links(RequestFactory().get("/"))
+
+    assert len(links) == len(navigation.PRIVACY)
+    assert all(link.url.startswith("/privacy/") for link in links)
+    apps = {item.url_name.split(":")[0] for item in navigation.PRIVACY}
+    assert apps == {"privacy", "followup", "insights", "lifecycle"}
+
+
+def test_it_marks_the_current_privacy_page_only() -> None:
+    links = navigation.privacy_links(RequestFactory().get("/privacy/retention/"))
+
+    assert [link.label for link in links if link.current] == ["Retention and holds"]
+
+
+class Org:
+    slug = "st-annes"
+    pk = 1
+    name = "St Anne's"
+
+
+def test_it_keeps_the_organisation_in_the_privacy_menu() -> None:
+    links = navigation.privacy_links(RequestFactory().get("/"))
+
+    html = render_to_string("web/nav/privacy.html", {"privacy_nav": links, "organisation": Org()})
+
+    assert 'href="/privacy/re-identification/?org=st-annes"' in html
+    assert 'href="/privacy/disclosure/?org=st-annes"' in html
+
+
+def test_it_adds_no_organisation_to_the_menu_without_one() -> None:
+    links = navigation.privacy_links(RequestFactory().get("/"))
+
+    html = render_to_string("web/nav/privacy.html", {"privacy_nav": links})
+
+    assert "?org=" not in html
+    assert 'href="/privacy/retention/"' in html

@@ -83,7 +83,7 @@ def mydata(request: HttpRequest) -> HttpResponse:
     """Show everything kept about the participant, and what they can do with it."""
     participant = _own(request)
     if participant is None:
-        return render(request, "lifecycle/mydata_empty.html")
+        return render(request, "lifecycle/participant/mydata_empty.html")
     log_resource = participant_resource(participant, "access-log", ResourceKind.AUDIT_TRAIL)
     access_log = (
         selectors.access_by_others(participant)
@@ -101,7 +101,7 @@ def mydata(request: HttpRequest) -> HttpResponse:
         "access_log": access_log,
         "lookups": lookups_told(actor=request.user, participant=participant, request=request),
     }
-    return render(request, "lifecycle/mydata.html", context)
+    return render(request, "lifecycle/participant/mydata.html", context)
 
 
 def json_download(body: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
@@ -201,7 +201,7 @@ def erase(request: HttpRequest) -> HttpResponse:
                 receipt = json.dumps(erasure.receipt, indent=2, sort_keys=True)
                 return render(
                     request,
-                    "lifecycle/erased.html",
+                    "lifecycle/participant/erased.html",
                     {
                         "summary": erasure.summary,
                         "receipt": receipt,
@@ -211,7 +211,7 @@ def erase(request: HttpRequest) -> HttpResponse:
                 )
     return render(
         request,
-        "lifecycle/erase.html",
+        "lifecycle/participant/erase.html",
         {"participant": participant, "error": error},
         status=400 if error else 200,
     )

@@ -27,15 +27,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.decorators import policy, self_service
+from wellkept.access.decorators import policy
 from wellkept.access.guards import organisation_resource, privacy_officer_only, reauth_required
 from wellkept.access.policy import can, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.assessments.selectors import affiliated_organisations
 from wellkept.consent import inventory, notices
+from wellkept.consent.forms import NoticePublishForm
 from wellkept.consent.models import ConsentRecord, Notice
-from wellkept.consent.privacy_forms import NoticePublishForm
 from wellkept.consent.selectors import current_notice, notice_is_out_of_date
 from wellkept.consent.services import notice_publish
 from wellkept.orgs.models import Organisation, Role
@@ -355,36 +354,4 @@ def notice_publish_view(request: HttpRequest, organisation: Organisation) -> Htt
         "consent/privacy/publish.html",
         _page(request, organisation, form=form, **context),
         status=400 if form.is_bound else 200,
-    )
-
-
-# ---- The notice page for clinicians --------------------------------------------------
-
-
-@self_service
-@require_GET
-def notice_version(request: HttpRequest, version: int) -> HttpResponse:
-    """Show one published version of the notice of the signed-in person's organisation."""
-    # A notice holds nothing personal; it is shown to the people it was
-    # written for (clinicians and staff of the organisation), so receipts'
-    # policy links lead somewhere for the person holding them.
-    notice = (
-        Notice.objects.filter(
-            organisation__in=affiliated_organisations(request.user), version=version
-        )
-        .select_related("organisation")
-        .order_by("organisation__name")
-        .first()
-    )
-    if notice is None:
-        raise Http404
-    current = current_notice(notice.organisation_id)
-    return render(
-        request,
-        "consent/notice_version.html",
-        {
-            "notice": notice,
-            "is_current": current is not None and current.pk == notice.pk,
-            "current": current,
-        },
     )

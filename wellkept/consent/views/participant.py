@@ -1,8 +1,12 @@
-"""The participant's consent pages: change choices, agree to a new notice, withdraw, receipts."""
+"""The participant's consent pages: change choices, agree to a new notice, withdraw, receipts.
+
+Also the notice itself, as published, which receipts link to.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -14,18 +18,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
-from wellkept.access.decorators import PolicyScope, policy
+from wellkept.access.decorators import PolicyScope, policy, self_service
 from wellkept.access.guards import own_participant
 from wellkept.access.policy import get_for
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.assessments.selectors import memberships
 from wellkept.consent import services
 from wellkept.consent.forms import ConsentChoicesForm
-from wellkept.consent.models import ConsentRecord
+from wellkept.consent.models import ConsentRecord, Notice
 from wellkept.consent.receipts import consent_receipt
-from wellkept.consent.selectors import consent_history, consent_state
+from wellkept.consent.selectors import consent_history, consent_state, current_notice
 from wellkept.orgs.models import Participant
+from wellkept.orgs.selectors import affiliated_organisations, participant_for_user
 
 OWN_CONSENT: PolicyScope = {
     "resource": ResourceKind.CONSENT_RECORD,
@@ -33,9 +37,18 @@ OWN_CONSENT: PolicyScope = {
 }
 
 
+@dataclass(frozen=True)
+class _Enrolment:
+    participant: Participant | None
+
+
 def _participant(request: HttpRequest) -> Participant:
-    for membership in memberships(request.user):
-        participant = own_participant(request, membership)
+    # The person's rows found by the keyed login link, organisation by
+    # organisation as the programme's pages find them; read straight from
+    # orgs, since consent sits below the programme (assessments).
+    for organisation in affiliated_organisations(request.user):
+        found = participant_for_user(user=request.user, organisation=organisation)
+        participant = own_participant(request, _Enrolment(found))
         if participant is not None:
             return participant
     raise Http404("No such record.")
@@ -58,7 +71,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "consent/manage.html",
+        "consent/participant/manage.html",
         {"state": state, "form": form, "history": consent_history(participant)},
     )
 
@@ -138,14 +151,14 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         return HttpResponseRedirect(reverse("consent:withdrawn"))
-    return render(request, "consent/withdraw.html", {"state": state})
+    return render(request, "consent/participant/withdraw.html", {"state": state})
 
 
 @policy(action=Action.READ, **OWN_CONSENT)
 @require_GET
 def withdrawn(request: HttpRequest) -> HttpResponse:
     """Confirm the withdrawal and offer to erase everything."""
-    return render(request, "consent/withdrawn.html")
+    return render(request, "consent/participant/withdrawn.html")
 
 
 @policy(action=Action.EXPORT, **OWN_CONSENT)
@@ -168,3 +181,35 @@ def receipt(request: HttpRequest, pk: Any) -> HttpResponse:
     filename = f"wellkept-consent-receipt-{record.recorded_at:%Y%m%d}-{str(record.pk)[:8]}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# ---- The notice, as published ---------------------------------------------------------
+
+
+@self_service
+@require_GET
+def notice_version(request: HttpRequest, version: int) -> HttpResponse:
+    """Show one published version of the notice of the signed-in person's organisation."""
+    # A notice holds nothing personal; it is shown to the people it was
+    # written for (clinicians and staff of the organisation), so receipts'
+    # policy links lead somewhere for the person holding them.
+    notice = (
+        Notice.objects.filter(
+            organisation__in=affiliated_organisations(request.user), version=version
+        )
+        .select_related("organisation")
+        .order_by("organisation__name")
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    current = current_notice(notice.organisation_id)
+    return render(
+        request,
+        "consent/participant/notice_version.html",
+        {
+            "notice": notice,
+            "is_current": current is not None and current.pk == notice.pk,
+            "current": current,
+        },
+    )

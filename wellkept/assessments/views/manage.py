@@ -28,13 +28,13 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.accounts.selectors import administered_organisations
 from wellkept.assessments import programmes
-from wellkept.assessments.models import Programme, ProgrammeStatus, Schedule, SupportResource
-from wellkept.assessments.programme_admin_forms import (
+from wellkept.assessments.forms import (
     ProgrammeCreateForm,
     ProgrammeForm,
     ScheduleForm,
     SupportResourceForm,
 )
+from wellkept.assessments.models import Programme, ProgrammeStatus, Schedule, SupportResource
 from wellkept.orgs.models import Organisation
 from wellkept.orgs.selectors import units_for_org
 

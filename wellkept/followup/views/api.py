@@ -23,7 +23,7 @@ from wellkept.access.decorators import policy
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.followup import reidentification
-from wellkept.followup.views import case_for
+from wellkept.followup.views.team import case_for
 
 MAX_BODY = 8_000
 

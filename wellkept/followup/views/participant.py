@@ -79,14 +79,14 @@ def mine(request: HttpRequest) -> HttpResponse:
     """Show the conversation with the follow-up team, or how to ask for one."""
     participant = _participant(request)
     if participant is None:
-        return render(request, "followup/mine/not_taking_part.html")
+        return render(request, "followup/participant/not_taking_part.html")
     case = selectors.own_case(actor=request.user, participant=participant)
     if case is not None:
         services.messages_mark_read(case=case, reader=Sender.PARTICIPANT)
     state = selectors.participant_state(participant)
     return render(
         request,
-        "followup/mine/conversation.html",
+        "followup/participant/conversation.html",
         {
             "participant": participant,
             "case": case,
@@ -211,4 +211,4 @@ def decline(request: HttpRequest) -> HttpResponse:
 @require_GET
 def how_it_works(request: HttpRequest) -> HttpResponse:
     """Explain follow-up and re-identification in plain words (nothing personal on it)."""
-    return render(request, "followup/how_it_works.html")
+    return render(request, "followup/participant/how_it_works.html")

@@ -50,7 +50,7 @@ from wellkept.lifecycle.services import (
 )
 from wellkept.lifecycle.subject_requests import PURPOSE as REQUEST_PURPOSE
 from wellkept.lifecycle.tombstones import TombstoneJournalError
-from wellkept.lifecycle.views import json_download
+from wellkept.lifecycle.views.participant import json_download
 from wellkept.orgs.models import Organisation
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
@@ -224,7 +224,7 @@ def receipt_key(request: HttpRequest) -> HttpResponse:
     """Publish the public key that verifies deletion receipts."""
     return render(
         request,
-        "lifecycle/receipt_key.html",
+        "lifecycle/privacy/receipt_key.html",
         {"pem": receipts.public_key_pem(), "key_id": receipts.key_id()},
     )
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
-from wellkept.access.decorators import PolicyArgs, policy
+from wellkept.access.decorators import PolicyArgs, policy, public
 from wellkept.access.guards import own_participant
 from wellkept.access.policy import get_for, visible
 from wellkept.access.purposes import Purpose
@@ -29,6 +31,11 @@ from wellkept.assessments.forms import JoinForm, SubmitForm, instrument_form_cla
 from wellkept.assessments.history import own_results_over_time
 from wellkept.assessments.instruments import Instrument, UnknownInstrument, get_instrument
 from wellkept.assessments.models import CheckIn, CheckInStatus, Schedule
+from wellkept.assessments.reminders import (
+    InvalidUnsubscribeLink,
+    reminders_unsubscribe,
+    unsubscribe_link_read,
+)
 from wellkept.consent.notices import notice_summary
 from wellkept.consent.selectors import consent_state, current_notice
 from wellkept.orgs.models import Participant
@@ -78,7 +85,7 @@ def programme(request: HttpRequest) -> HttpResponse:
     next_up = next((s for s in open_now if s.in_progress), open_now[0] if open_now else None)
     return render(
         request,
-        "assessments/programme.html",
+        "assessments/participant/programme.html",
         {
             "membership": membership,
             "participant": participant,
@@ -125,16 +132,18 @@ def join(request: HttpRequest) -> HttpResponse:
 
 def _no_programme(request: HttpRequest) -> HttpResponse:
     offered = selectors.programme_offered(request.user, user_roles(request.user))
-    return render(request, "assessments/no_programme.html", {"not_offered": not offered})
+    return render(
+        request, "assessments/participant/no_programme.html", {"not_offered": not offered}
+    )
 
 
 def _join_page(request: HttpRequest, membership: selectors.Membership) -> HttpResponse:
     if membership.programme is None:
-        return render(request, "assessments/no_programme.html")
+        return render(request, "assessments/participant/no_programme.html")
     organisation = membership.organisation
     notice = current_notice(organisation)
     if notice is None:
-        return render(request, "assessments/no_programme.html", {"no_notice": True})
+        return render(request, "assessments/participant/no_programme.html", {"no_notice": True})
     posted = request.POST if request.method == "POST" else None
     form = JoinForm(
         posted,
@@ -172,7 +181,7 @@ def _join_page(request: HttpRequest, membership: selectors.Membership) -> HttpRe
                 return HttpResponseRedirect(reverse("assessments:programme"))
     return render(
         request,
-        "assessments/join.html",
+        "assessments/participant/join.html",
         {
             "form": form,
             "notice": notice,
@@ -286,7 +295,7 @@ def checkin_step(request: HttpRequest, pk: Any, step: int) -> HttpResponse:
             return HttpResponseRedirect(reverse("assessments:step", args=[checkin.pk, step + 1]))
     return render(
         request,
-        "assessments/step.html",
+        "assessments/participant/step.html",
         {
             "checkin": checkin,
             "instrument": instrument,
@@ -371,7 +380,7 @@ def checkin_result(request: HttpRequest, pk: Any) -> HttpResponse:
     state = consent_state(checkin.participant)
     return render(
         request,
-        "assessments/result.html",
+        "assessments/participant/result.html",
         {
             "checkin": checkin,
             "rows": rows,
@@ -400,6 +409,32 @@ def history(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "assessments/history.html",
+        "assessments/participant/history.html",
         {"membership": membership, "results": results},
     )
+
+
+# ---- The unsubscribe link in reminder e-mails ----------------------------------------
+
+
+@public
+@login_not_required
+@never_cache
+# The one-click unsubscribe of RFC 8058: the recipient's mail provider POSTs
+# "List-Unsubscribe=One-Click" to this URL from its own servers, with no
+# cookie and no CSRF token, so the usual check would refuse every one of
+# them. The signed value in the URL is the only authority here: a forged
+# cross-site POST could at worst turn off the reminders of the person whose
+# link the forger already holds, which the link itself lets them do anyway.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, signed: str) -> HttpResponse:
+    """GET: ask for confirmation (mail scanners follow links). POST: turn reminders off."""
+    try:
+        if request.method == "POST":
+            reminders_unsubscribe(signed=signed)
+            return render(request, "assessments/participant/unsubscribed.html")
+        unsubscribe_link_read(signed)
+    except InvalidUnsubscribeLink:
+        return render(request, "assessments/participant/unsubscribe_invalid.html", status=400)
+    return render(request, "assessments/participant/unsubscribe.html", {"signed": signed})

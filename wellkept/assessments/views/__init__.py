@@ -1,0 +1,1 @@
+"""The assessments pages, one module per audience."""

@@ -1,0 +1,1 @@
+"""The consent pages, one module per audience."""

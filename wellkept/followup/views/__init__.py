@@ -1,0 +1,1 @@
+"""The followup pages, one module per audience."""

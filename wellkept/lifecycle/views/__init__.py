@@ -1,0 +1,1 @@
+"""The lifecycle pages, one module per audience."""
