@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from tests import selection
 from wellkept import settings as wellkept_settings
 from wellkept.audit import dbroles
 from wellkept.audit.checkpointer import checkpointer
@@ -45,7 +46,11 @@ SLOW_FIRST = (
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept, left_out = selection.split(items)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
     items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
 
 

@@ -1,0 +1,58 @@
+"""Which tests the PostgreSQL suite of `.ci/run` needs: the ones that use a database.
+
+A test that never opens a database connection (instrument scoring, the
+templates, the settings, a command run in a process of its own, which
+gets its own SQLite file and never inherits DATABASE_URL) runs the same
+code on either engine. The SQLite suite runs every test; the PostgreSQL
+suite, with WELLKEPT_TESTS_DATABASE_ONLY=1, only those whose result can
+depend on the engine, so CI does not pay twice for the rest.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+# pytest-django's fixtures that open the test database; any fixture that
+# needs the database requests one of these, so it is in a test's closure.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+SWITCH = "WELLKEPT_TESTS_DATABASE_ONLY"
+
+
+class Marked(Protocol):
+    @property
+    def fixturenames(self) -> Sequence[str]: ...
+
+    def get_closest_marker(self, name: str) -> object | None: ...
+
+
+def uses_database(item: Marked) -> bool:
+    """True when the test is marked ``django_db`` or any fixture it uses opens the database."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return bool(DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+def database_only() -> bool:
+    value = os.environ.get(SWITCH, "")
+    if value not in {"", "0", "1"}:
+        raise ValueError(f"{SWITCH} must be 1 (only tests that use a database) or 0, not {value!r}")
+    return value == "1"
+
+
+def split(items: Iterable[Marked]) -> tuple[list[Marked], list[Marked]]:
+    """Return (kept, left out) under the switch: every test when it is off."""
+    items = list(items)
+    if not database_only():
+        return items, []
+    kept = [item for item in items if uses_database(item)]
+    return kept, [item for item in items if not uses_database(item)]
