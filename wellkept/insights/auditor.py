@@ -63,7 +63,7 @@ SEARCH_LIMIT = 20_000
 # (which the ledger keeps for good) never records a moment of machine load.
 # A limit reached refuses the release (fails closed): it costs figures,
 # never privacy. The values were measured on the demo and the test suite
-# (docs/disclosure-control.md, "Bounds of the solver"), with ample margin.
+# (docs/disclosure-control.md, "The same decision on any machine").
 #
 # Branch-and-bound nodes HiGHS may explore in one integer program.
 MIP_NODES = 2_000
@@ -74,10 +74,14 @@ MIP_LEAVES = 1_000
 LP_ITERATIONS = 20_000
 # Integer programs per check; beyond it the check refuses.
 SOLVE_LIMIT = 5_000
-# Programs (relaxations and integer programs) one batch of groups may solve;
-# past it the groups not yet decided are refused, so a page's work is
-# bounded whatever the ledger holds. A refused group stays refused.
-BATCH_SOLVES = 2_000
+# What one request (every batch a page releases, ``Work``) may spend: the
+# programs it asks for and the simplex iterations they take together; past
+# either, the groups not yet decided are refused, so a first view's work is
+# bounded whatever the ledger holds. A refused group stays refused. The
+# iterations are what bound a page's time: on the loaded 2-CPU development
+# machine 40,000 took about 13 seconds.
+REQUEST_SOLVES = 2_000
+REQUEST_ITERATIONS = 40_000
 # Class labels grow by one bit per row; they are renumbered before they overflow.
 _RELABEL_EVERY = 48
 
@@ -234,7 +238,7 @@ class Classes:
     of its atoms; a class holding erased answers has an unknown total.
     """
 
-    def __init__(self, window: Window, rows: Sequence[Row]) -> None:
+    def __init__(self, window: Window, rows: Sequence[Row], work: Work | None = None) -> None:
         self.window = window
         size = int(np.prod(window.shape))
         ghosts = window.ghosts
@@ -293,8 +297,8 @@ class Classes:
             .reshape(n, weeks)
             .astype(np.int64)
         )
-        # The programs solved for this batch, against BATCH_SOLVES.
-        self.work = _Work()
+        # The work spent so far, against REQUEST_SOLVES and REQUEST_ITERATIONS.
+        self.work = work if work is not None else Work()
         # Verified worlds found by the solver, kept for the rest of the batch:
         # a world that satisfies more figures satisfies fewer too.
         self.value_points: list[_Point] = []
@@ -441,7 +445,7 @@ def _small_set_program(
     hold, and the people lower bounds below k. A point found is verified
     exactly; "infeasible" is HiGHS's proof.
     """
-    program = _Program()
+    program = _Program(classes.work)
     rows = [program.binary() for _ in reduced]
     columns = sorted({col for vector in reduced for col in vector})
     member = {col: program.binary() for col in columns}
@@ -487,7 +491,8 @@ def _small_set_program(
 class _Program:
     """A small integer program for HiGHS, kept in exact form so its points can be verified."""
 
-    def __init__(self) -> None:
+    def __init__(self, work: Work | None = None) -> None:
+        self.work = work
         self.lower: list[float] = []
         self.upper: list[float] = []
         self.rows: list[tuple[dict[int, float], float, float]] = []
@@ -578,6 +583,8 @@ class _Program:
             )
         try:
             highs.run()
+            if self.work is not None:
+                self.work.iterations += int(highs.getInfo().simplex_iteration_count)
             status = highs.getModelStatus()
             if status == highspy.HighsModelStatus.kInfeasible:
                 return None
@@ -761,7 +768,7 @@ class _ValueModel:
 
     def program(self) -> tuple[_Program, dict[int, int], dict[tuple[int, int], int]]:
         scale = self.scale
-        program = _Program()
+        program = _Program(self.classes.work)
         sums = {
             c: program.variable(
                 int(self.classes.scored[c]) * scale.low, int(self.classes.scored[c]) * scale.high
@@ -1031,26 +1038,28 @@ class _Walker:
                     yield free, int(t)
 
 
-class _Work:
-    """The programs one batch has solved: counted, so that the limit is the same everywhere."""
+class Work:
+    """What a request has spent in the solver: counted, so that the limit is the same everywhere."""
 
     def __init__(self) -> None:
         self.solves = 0
+        self.iterations = 0
 
     def spend(self) -> None:
+        """Count one more program asked for; refuse once the request has spent its share."""
         self.solves += 1
-        if self.solves > BATCH_SOLVES:
+        if self.spent:
             raise _Limit
 
     @property
     def spent(self) -> bool:
-        return self.solves >= BATCH_SOLVES
+        return self.solves > REQUEST_SOLVES or self.iterations >= REQUEST_ITERATIONS
 
 
 class _Budget:
     """One check's programs, counted against the check's limit and the batch's."""
 
-    def __init__(self, work: _Work) -> None:
+    def __init__(self, work: Work) -> None:
         self.used = 0
         self.work = work
 
@@ -1181,7 +1190,7 @@ def hidden_pinned(
     waiting = [r for r in waiting if settled(r)]
     if not waiting:
         return False
-    program = _Program()
+    program = _Program(classes.work)
     counts = {c: program.variable(0, model.cap[c]) for c in model.involved}
     scored = dict(counts)
     sums: dict[int, int] = {}
@@ -1292,9 +1301,11 @@ def _moved(model: _CountModel, point: _Point, r: int) -> _Point | None:
 class Auditor:
     """One window's rows, already released or hidden, and the checks of new ones against them."""
 
-    def __init__(self, window: Window, ledger: Sequence[Row]) -> None:
+    def __init__(self, window: Window, ledger: Sequence[Row], work: Work | None = None) -> None:
         self.window = window
         self.ledger = list(ledger)
+        # Shared by every batch of one request when given; else each batch has its own.
+        self.work = work
 
     def decide(self, candidates: Sequence[Row]) -> list[tuple[bool, str]]:
         """Release each candidate in order if it is safe with everything before it.
@@ -1305,7 +1316,7 @@ class Auditor:
         refused, exactly as checking one by one would decide.
         """
         rows = [*self.ledger, *candidates]
-        classes = Classes(self.window, rows)
+        classes = Classes(self.window, rows, self.work)
         base = len(self.ledger)
         return self._decide(classes, rows, candidates, base)
 

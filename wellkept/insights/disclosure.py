@@ -298,6 +298,8 @@ class Releaser:
         self._raws: dict[str, _Raw] = {}
         self._units: list[tuple[str, str, int]] | None = None
         self._universe: dict[tuple[str, dt.date | None], _Universe] = {}
+        # The solver work this request may spend, shared by all its batches.
+        self._work: auditor.Work | None = None
 
     # -- reading cells ------------------------------------------------------
 
@@ -565,7 +567,9 @@ class Releaser:
             candidates.append(self._row(universe, group, state=state))
         window = self._window(scope, universe)
         ledger = self._ledger_rows(scope, universe, exact=bool(window.ghosts))
-        decided = auditor.Auditor(window, ledger).decide(candidates)
+        if self._work is None:
+            self._work = auditor.Work()
+        decided = auditor.Auditor(window, ledger, self._work).decide(candidates)
         return {g.key: d for g, d in zip(groups, decided, strict=True)}
 
     def _unit_paths(self) -> list[tuple[str, str, int]]:

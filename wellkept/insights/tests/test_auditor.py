@@ -324,7 +324,7 @@ def test_it_refuses_what_is_left_when_the_batch_runs_out_of_programs(
 ) -> None:
     org, candidates = _busy_org()
     solved = _counting_solves(monkeypatch)
-    monkeypatch.setattr(auditor, "BATCH_SOLVES", 1)
+    monkeypatch.setattr(auditor, "REQUEST_SOLVES", 1)
     verdicts = Auditor(org.window(), []).decide(candidates)
     # One question asked: its linear relaxation, then at most its integer program.
     assert 1 <= len(solved) <= 2
@@ -334,7 +334,30 @@ def test_it_refuses_what_is_left_when_the_batch_runs_out_of_programs(
     assert all(not shown for shown, _ in verdicts[first:])
 
 
-def test_it_releases_the_same_page_within_the_batch_limit() -> None:
+def test_it_refuses_what_is_left_when_the_request_runs_out_of_iterations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    org, candidates = _busy_org()
+    monkeypatch.setattr(auditor, "REQUEST_ITERATIONS", 1)
+    verdicts = Auditor(org.window(), []).decide(candidates)
+    assert (False, "gave-up") in verdicts
+    first = verdicts.index((False, "gave-up"))
+    assert all(not shown for shown, _ in verdicts[first:])
+
+
+def test_it_counts_one_requests_batches_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work spent on one batch is not spent again on the next batch of the same request."""
+    org, candidates = _busy_org()
+    alone = Auditor(org.window(), []).decide(candidates)
+    work = auditor.Work()
+    Auditor(org.window(), [], work).decide(candidates)
+    monkeypatch.setattr(auditor, "REQUEST_ITERATIONS", work.iterations + 1)
+    assert Auditor(org.window(), []).decide(candidates) == alone
+    again = Auditor(org.window(), [], work).decide(candidates)
+    assert (False, "gave-up") in again
+
+
+def test_it_releases_the_same_page_within_the_request_limits() -> None:
     org, candidates = _busy_org()
     assert (False, "gave-up") not in Auditor(org.window(), []).decide(candidates)
 
