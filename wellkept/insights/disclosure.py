@@ -425,6 +425,16 @@ class Releaser:
             ).defer("exact"):
                 self._known[release.group_key] = release
 
+    def prepare(self, groups: Iterable[Group]) -> None:
+        """Read the releases made of these groups, and the cells of those never released.
+
+        Read only, and best before the transaction that releases them:
+        outside one, the vault keeps the aggregate key it unwraps.
+        """
+        wanted = list(groups)
+        self.lookup(wanted)
+        self._prefetch(g for g in wanted if g.key not in self._known)
+
     def release(self, groups: Sequence[Group]) -> dict[str, Figure]:
         """Return a figure for every group, releasing new ones through the checks, in order."""
         figures: dict[str, Figure] = {}

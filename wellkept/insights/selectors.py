@@ -332,7 +332,7 @@ def dashboard_plan(
         overall=[Group(query.instrument, query.grain, s) for s in starts],
     )
     if not starts:
-        releaser.lookup(plan.batches[0])
+        releaser.prepare(plan.batches[0])
         return plan
     start = starts[-1]
     plan.total = Group(query.instrument, query.grain, start, **base)
@@ -396,6 +396,7 @@ def dashboard_plan(
         plan.total_enrolled,
         *order(plan.enrolled_groups),
     ]
+    releaser.prepare(plan.batches[0])
     return plan
 
 
