@@ -1,6 +1,6 @@
 """The insights API (``/api/v1/``): the dashboard's figures as JSON and as FHIR R5 MeasureReport.
 
-Every answer comes from ``selectors.dashboard_for``, the same call the
+Every answer comes from ``services.dashboard_release``, the same call the
 dashboard page makes: the same access rule, the same audit entry, the same
 disclosure control and the same released figures. A hidden figure says why
 it is hidden and carries no count. Missing and forbidden both answer 404.
@@ -37,10 +37,10 @@ from wellkept.insights.selectors import (
     QueryError,
     Row,
     aggregate_resource,
-    dashboard_for,
     may_view,
     parse_query,
 )
+from wellkept.insights.services import dashboard_release
 from wellkept.orgs.models import Organisation, StaffMembership
 
 PURPOSE = Purpose.QUALITY_IMPROVEMENT_AGGREGATE
@@ -205,7 +205,7 @@ def _dashboard(
         resource = aggregate_resource(organisation, "invalid-query")
         can(actor, action, resource, PURPOSE, request=request, consent_ok=True)
         raise Http404 from None
-    dashboard = dashboard_for(
+    dashboard = dashboard_release(
         actor=actor,
         organisation=organisation,
         query=query,

@@ -36,6 +36,8 @@ is verified in exact integer arithmetic: the extreme scores, the second
 band and the other side of each hidden cell are all points that satisfy
 every equation and bound exactly. A solver failure, a limit reached, or a
 point that does not verify, refuses the release: the check fails closed.
+The limits count work (nodes, iterations, programs), never seconds, so a
+verdict is the same on any machine, however busy.
 
 People are interchangeable within a class (cells that every released
 figure treats alike), so the auditor reasons about one person per class;
@@ -46,9 +48,7 @@ opens a difference.
 
 from __future__ import annotations
 
-import contextvars
 import math
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -58,15 +58,30 @@ import numpy as np
 
 # The subset walk of check 1 gives way to an integer program past this many steps.
 SEARCH_LIMIT = 20_000
-# Integer programs per check; beyond it the check refuses (fails closed).
+# Every limit below counts work, never time: the same ledger and request get
+# the same verdicts on an idle laptop and a loaded server, and a refusal
+# (which the ledger keeps for good) never records a moment of machine load.
+# A limit reached refuses the release (fails closed): it costs figures,
+# never privacy. The values were measured on the demo and the test suite
+# (docs/disclosure-control.md, "The same decision on any machine").
+#
+# Branch-and-bound nodes HiGHS may explore in one integer program.
+MIP_NODES = 2_000
+# Open leaves HiGHS may keep in one integer program's search tree.
+MIP_LEAVES = 1_000
+# Simplex iterations one linear relaxation may take before the integer
+# program is asked instead (HiGHS applies this to linear programs only).
+LP_ITERATIONS = 20_000
+# Integer programs per check; beyond it the check refuses.
 SOLVE_LIMIT = 5_000
-# Seconds the solver may spend on one integer program before the check refuses.
-SOLVE_SECONDS = 1.0
-# Seconds one batch of groups may spend in the solver; past it, the groups
-# not yet decided are refused (fails closed): a page is never held up for
-# long, whatever the ledger holds. A refused group stays refused, so the
-# budget trades figures for time, never privacy.
-BATCH_SECONDS = 6.0
+# What one request (every batch a page releases, ``Work``) may spend: the
+# programs it asks for and the simplex iterations they take together; past
+# either, the groups not yet decided are refused, so a first view's work is
+# bounded whatever the ledger holds. A refused group stays refused. The
+# iterations are what bound a page's time: on the loaded 2-CPU development
+# machine 40,000 took about 13 seconds.
+REQUEST_SOLVES = 2_000
+REQUEST_ITERATIONS = 40_000
 # Class labels grow by one bit per row; they are renumbered before they overflow.
 _RELABEL_EVERY = 48
 
@@ -188,7 +203,7 @@ class Verdict:
 
 
 class _Limit(Exception):
-    """The solver could not settle a question in time: the check refuses."""
+    """The solver could not settle a question within its work limits: the check refuses."""
 
 
 # --- classes --------------------------------------------------------------------
@@ -223,7 +238,7 @@ class Classes:
     of its atoms; a class holding erased answers has an unknown total.
     """
 
-    def __init__(self, window: Window, rows: Sequence[Row]) -> None:
+    def __init__(self, window: Window, rows: Sequence[Row], work: Work | None = None) -> None:
         self.window = window
         size = int(np.prod(window.shape))
         ghosts = window.ghosts
@@ -282,6 +297,8 @@ class Classes:
             .reshape(n, weeks)
             .astype(np.int64)
         )
+        # The work spent so far, against REQUEST_SOLVES and REQUEST_ITERATIONS.
+        self.work = work if work is not None else Work()
         # Verified worlds found by the solver, kept for the rest of the batch:
         # a world that satisfies more figures satisfies fewer too.
         self.value_points: list[_Point] = []
@@ -428,7 +445,7 @@ def _small_set_program(
     hold, and the people lower bounds below k. A point found is verified
     exactly; "infeasible" is HiGHS's proof.
     """
-    program = _Program()
+    program = _Program(classes.work)
     rows = [program.binary() for _ in reduced]
     columns = sorted({col for vector in reduced for col in vector})
     member = {col: program.binary() for col in columns}
@@ -452,6 +469,7 @@ def _small_set_program(
         per_period.setdefault(name, {})[flag] = float(people)
     for weights in per_period.values():
         program.constrain(weights, -math.inf, k - 1)
+    classes.work.spend()
     found = program.solve({})
     if found is None:
         return False
@@ -473,7 +491,8 @@ def _small_set_program(
 class _Program:
     """A small integer program for HiGHS, kept in exact form so its points can be verified."""
 
-    def __init__(self) -> None:
+    def __init__(self, work: Work | None = None) -> None:
+        self.work = work
         self.lower: list[float] = []
         self.upper: list[float] = []
         self.rows: list[tuple[dict[int, float], float, float]] = []
@@ -495,7 +514,11 @@ class _Program:
 
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("time_limit", SOLVE_SECONDS)
+        # Work limits, not a time limit: whether a program is settled must
+        # not depend on how busy the machine is (see MIP_NODES).
+        highs.setOptionValue("mip_max_nodes", MIP_NODES)
+        highs.setOptionValue("mip_max_leaves", MIP_LEAVES)
+        highs.setOptionValue("simplex_iteration_limit", LP_ITERATIONS)
         highs.setOptionValue("mip_rel_gap", 0.0)
         lp = highspy.HighsLp()
         n = len(self.lower)
@@ -560,6 +583,8 @@ class _Program:
             )
         try:
             highs.run()
+            if self.work is not None:
+                self.work.iterations += int(highs.getInfo().simplex_iteration_count)
             status = highs.getModelStatus()
             if status == highspy.HighsModelStatus.kInfeasible:
                 return None
@@ -743,7 +768,7 @@ class _ValueModel:
 
     def program(self) -> tuple[_Program, dict[int, int], dict[tuple[int, int], int]]:
         scale = self.scale
-        program = _Program()
+        program = _Program(self.classes.work)
         sums = {
             c: program.variable(
                 int(self.classes.scored[c]) * scale.low, int(self.classes.scored[c]) * scale.high
@@ -861,7 +886,7 @@ def values_exposed(
         )
         people[c] = (x, ys)
     highs = program.build()
-    budget = _Budget()
+    budget = _Budget(classes.work)
 
     def search(objective: dict[int, float], **changes: Any) -> None:
         budget.spend()
@@ -1013,18 +1038,36 @@ class _Walker:
                     yield free, int(t)
 
 
-# The deadline of the batch being decided (``Auditor.decide`` sets it), per thread.
-_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("deadline", default=math.inf)
+class Work:
+    """What a request has spent in the solver: counted, so that the limit is the same everywhere."""
+
+    def __init__(self) -> None:
+        self.solves = 0
+        self.iterations = 0
+
+    def spend(self) -> None:
+        """Count one more program asked for; refuse once the request has spent its share."""
+        self.solves += 1
+        if self.spent:
+            raise _Limit
+
+    @property
+    def spent(self) -> bool:
+        return self.solves > REQUEST_SOLVES or self.iterations >= REQUEST_ITERATIONS
 
 
 class _Budget:
-    def __init__(self) -> None:
+    """One check's programs, counted against the check's limit and the batch's."""
+
+    def __init__(self, work: Work) -> None:
         self.used = 0
+        self.work = work
 
     def spend(self) -> None:
         self.used += 1
-        if self.used > SOLVE_LIMIT or time.monotonic() > _DEADLINE.get():
+        if self.used > SOLVE_LIMIT:
             raise _Limit
+        self.work.spend()
 
 
 # --- check 3: hidden cells --------------------------------------------------------------
@@ -1147,7 +1190,7 @@ def hidden_pinned(
     waiting = [r for r in waiting if settled(r)]
     if not waiting:
         return False
-    program = _Program()
+    program = _Program(classes.work)
     counts = {c: program.variable(0, model.cap[c]) for c in model.involved}
     scored = dict(counts)
     sums: dict[int, int] = {}
@@ -1173,7 +1216,7 @@ def hidden_pinned(
         for r in model.hidden
     }
     highs = program.build()
-    budget = _Budget()
+    budget = _Budget(classes.work)
     for r in waiting:
         if not settled(r):
             continue
@@ -1258,9 +1301,11 @@ def _moved(model: _CountModel, point: _Point, r: int) -> _Point | None:
 class Auditor:
     """One window's rows, already released or hidden, and the checks of new ones against them."""
 
-    def __init__(self, window: Window, ledger: Sequence[Row]) -> None:
+    def __init__(self, window: Window, ledger: Sequence[Row], work: Work | None = None) -> None:
         self.window = window
         self.ledger = list(ledger)
+        # Shared by every batch of one request when given; else each batch has its own.
+        self.work = work
 
     def decide(self, candidates: Sequence[Row]) -> list[tuple[bool, str]]:
         """Release each candidate in order if it is safe with everything before it.
@@ -1271,13 +1316,9 @@ class Auditor:
         refused, exactly as checking one by one would decide.
         """
         rows = [*self.ledger, *candidates]
-        classes = Classes(self.window, rows)
+        classes = Classes(self.window, rows, self.work)
         base = len(self.ledger)
-        token = _DEADLINE.set(time.monotonic() + BATCH_SECONDS)
-        try:
-            return self._decide(classes, rows, candidates, base)
-        finally:
-            _DEADLINE.reset(token)
+        return self._decide(classes, rows, candidates, base)
 
     def _decide(
         self, classes: Classes, rows: list[Row], candidates: Sequence[Row], base: int
@@ -1292,8 +1333,8 @@ class Auditor:
         start = 0
         while start < len(wanted):
             rest = wanted[start:]
-            if time.monotonic() > _DEADLINE.get():
-                # Out of time: what is not decided yet is refused, all at once.
+            if classes.work.spent:
+                # Out of work: what is not decided yet is refused, all at once.
                 for r in rest:
                     decisions[r] = (False, Reason.GAVE_UP)
                 break
@@ -1305,7 +1346,7 @@ class Auditor:
             else:
                 # rest[:low] is known safe, rest[:high + 1] known unsafe.
                 low, high = 0, len(rest) - 1
-                while low < high and time.monotonic() <= _DEADLINE.get():
+                while low < high and not classes.work.spent:
                     middle = (low + high + 1) // 2
                     found = self._verdict(classes, rows, shown + rest[:middle], small, complement)
                     if found.safe:

@@ -298,6 +298,8 @@ class Releaser:
         self._raws: dict[str, _Raw] = {}
         self._units: list[tuple[str, str, int]] | None = None
         self._universe: dict[tuple[str, dt.date | None], _Universe] = {}
+        # The solver work this request may spend, shared by all its batches.
+        self._work: auditor.Work | None = None
 
     # -- reading cells ------------------------------------------------------
 
@@ -422,6 +424,16 @@ class Releaser:
                 organisation=self.organisation, group_key__in=keys
             ).defer("exact"):
                 self._known[release.group_key] = release
+
+    def prepare(self, groups: Iterable[Group]) -> None:
+        """Read the releases made of these groups, and the cells of those never released.
+
+        Read only, and best before the transaction that releases them:
+        outside one, the vault keeps the aggregate key it unwraps.
+        """
+        wanted = list(groups)
+        self.lookup(wanted)
+        self._prefetch(g for g in wanted if g.key not in self._known)
 
     def release(self, groups: Sequence[Group]) -> dict[str, Figure]:
         """Return a figure for every group, releasing new ones through the checks, in order."""
@@ -565,7 +577,9 @@ class Releaser:
             candidates.append(self._row(universe, group, state=state))
         window = self._window(scope, universe)
         ledger = self._ledger_rows(scope, universe, exact=bool(window.ghosts))
-        decided = auditor.Auditor(window, ledger).decide(candidates)
+        if self._work is None:
+            self._work = auditor.Work()
+        decided = auditor.Auditor(window, ledger, self._work).decide(candidates)
         return {g.key: d for g, d in zip(groups, decided, strict=True)}
 
     def _unit_paths(self) -> list[tuple[str, str, int]]:

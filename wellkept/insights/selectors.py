@@ -1,11 +1,16 @@
-"""Dashboards: what a leader or wellbeing officer asks for, answered through disclosure control.
+"""Dashboards: what a leader or wellbeing officer asks for, and the groups that answer it.
 
 A dashboard is one instrument at one grain (weeks, months or quarters),
 optionally narrowed to a unit (with everything below it) and one shift type
 or one role category. Those are the only filters: each adds groups the
 ledger must check, and a free combination of filters is exactly what
-differencing attacks are made of. Every figure on the page, in its
-exports and in the API comes from ``dashboard_for``.
+differencing attacks are made of.
+
+Everything here only reads. ``dashboard_plan`` lists a dashboard's groups
+in the order they are decided and reads what the ledger already holds;
+deciding new groups writes the ledger (and, in differential-privacy mode,
+spends budget), so it is the service ``services.dashboard_release``, which
+every page, export and API answer goes through.
 """
 
 from __future__ import annotations
@@ -15,11 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import Http404, HttpRequest
-
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.policy import can, decide
+from wellkept.access.policy import decide
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.assessments.instruments import instruments as shipped_instruments
@@ -196,23 +199,6 @@ def may_view(actor: Any, organisation: Organisation, purpose: Purpose) -> bool:
     ).allowed
 
 
-def dashboard_for(
-    *,
-    actor: Any,
-    organisation: Organisation,
-    query: Query,
-    purpose: Purpose = Purpose.QUALITY_IMPROVEMENT_AGGREGATE,
-    action: Action = Action.VIEW_AGGREGATE,
-    request: HttpRequest | None = None,
-    today: dt.date | None = None,
-) -> Dashboard:
-    """Return the dashboard, or raise Http404 if the actor may not see it; audited either way."""
-    resource = aggregate_resource(organisation, query.reference)
-    if not can(actor, action, resource, purpose, request=request, consent_ok=True):
-        raise Http404("No such dashboard.")
-    return build(organisation, query, today=today)
-
-
 class _Subtrees:
     """Each unit's id with the ids of every unit below it, from one query per dashboard."""
 
@@ -228,8 +214,103 @@ class _Subtrees:
         return self._found[unit.path]
 
 
-def build(organisation: Organisation, query: Query, *, today: dt.date | None = None) -> Dashboard:
-    """Assemble the dashboard's groups and release them, biggest first; callers audit."""
+@dataclass
+class DashboardPlan:
+    """A dashboard's groups, in the order they are decided, and the releases they already have.
+
+    Made by ``dashboard_plan`` without writing anything; the service
+    ``dashboard_release`` decides the groups never released before and
+    records them, then ``assemble`` lays out the figures.
+    """
+
+    organisation: Organisation
+    query: Query
+    instrument: Instrument
+    releaser: Releaser
+    starts: list[dt.date]
+    filtered: list[Group]
+    overall: list[Group]
+    total: Group | None = None
+    total_bands: Group | None = None
+    total_enrolled: Group | None = None
+    unit_groups: list[tuple[Unit, Group]] = field(default_factory=list)
+    enrolled_groups: list[Group] = field(default_factory=list)
+    shift_groups: list[tuple[ShiftType, Group]] = field(default_factory=list)
+    role_groups: list[tuple[str, str, Group]] = field(default_factory=list)
+    # The breakdown's batch, each table largest first (its order decides what is hidden).
+    breakdown: list[Group] = field(default_factory=list)
+
+    @property
+    def batches(self) -> list[list[Group]]:
+        """The groups in the order they are released: the trend, then the latest breakdown.
+
+        The whole organisation comes before the filtered view, each table's
+        total before its rows: bigger groups first, so a small one is what
+        gets hidden.
+        """
+        trend = [*self.overall, *self.filtered]
+        return [trend, self.breakdown] if self.breakdown else [trend]
+
+    def assemble(self, released: dict[str, Figure]) -> Dashboard:
+        """Lay the released figures out as the page shows them; reads and writes nothing."""
+        query = self.query
+        trend = [
+            TrendPoint(
+                period=s,
+                label=periods.label(query.grain, s),
+                figure=released[f.key],
+                overall=released[o.key],
+            )
+            for s, f, o in zip(self.starts, self.filtered, self.overall, strict=True)
+        ]
+        latest = trend[-1] if trend else None
+        dashboard = Dashboard(
+            organisation=self.organisation,
+            query=query,
+            instrument=self.instrument,
+            k=self.releaser.k,
+            dp=self.releaser.settings.dp_enabled,
+            trend=trend,
+            latest=latest,
+        )
+        if self.total is None or self.total_bands is None or self.total_enrolled is None:
+            return dashboard
+        if released[self.total.key].shown:
+            dashboard.band_figure = released[self.total_bands.key]
+        dashboard.participation = Row(
+            label="All people in this view",
+            figure=released[self.total.key],
+            enrolled=released[self.total_enrolled.key],
+        )
+        base_depth = query.unit.depth if query.unit else 0
+        dashboard.by_unit = [
+            Row(
+                label=u.name,
+                figure=released[g.key],
+                enrolled=released[e.key],
+                depth=u.depth - base_depth,
+                unit_id=str(u.pk),
+            )
+            for (u, g), e in zip(self.unit_groups, self.enrolled_groups, strict=True)
+        ]
+        dashboard.by_shift = [
+            Row(label=s.name, figure=released[g.key]) for s, g in self.shift_groups
+        ]
+        dashboard.by_role = [
+            Row(label=label, figure=released[g.key]) for _, label, g in self.role_groups
+        ]
+        return dashboard
+
+
+def dashboard_plan(
+    organisation: Organisation, query: Query, *, today: dt.date | None = None
+) -> DashboardPlan:
+    """The dashboard's groups in release order, with what the ledger already holds; read only.
+
+    Reads the units, the releases already made and, when some group is
+    new, the cells that order a table's rows; decides and writes nothing
+    (``services.dashboard_release`` does).
+    """
     today = today or clock.now().astimezone(dt.UTC).date()
     instrument = shipped_instruments()[query.instrument]
     releaser = Releaser(organisation, today=today)
@@ -241,42 +322,28 @@ def build(organisation: Organisation, query: Query, *, today: dt.date | None = N
         "role": query.role,
     }
     starts = periods.recent(query.grain, query.count, today)
-    filtered = [Group(query.instrument, query.grain, s, **base) for s in starts]
-    overall = [Group(query.instrument, query.grain, s) for s in starts]
-    # The whole organisation first, then the filtered view: bigger groups
-    # are released before smaller ones, so a small one is what gets hidden.
-    released = releaser.release([*overall, *filtered])
-    trend = [
-        TrendPoint(
-            period=s,
-            label=periods.label(query.grain, s),
-            figure=released[f.key],
-            overall=released[o.key],
-        )
-        for s, f, o in zip(starts, filtered, overall, strict=True)
-    ]
-    latest = trend[-1] if trend else None
-    dashboard = Dashboard(
+    plan = DashboardPlan(
         organisation=organisation,
         query=query,
         instrument=instrument,
-        k=releaser.k,
-        dp=releaser.settings.dp_enabled,
-        trend=trend,
-        latest=latest,
+        releaser=releaser,
+        starts=starts,
+        filtered=[Group(query.instrument, query.grain, s, **base) for s in starts],
+        overall=[Group(query.instrument, query.grain, s) for s in starts],
     )
-    if latest is None:
-        return dashboard
-    start = latest.period
-    total = Group(query.instrument, query.grain, start, **base)
-    total_bands = Group(query.instrument, query.grain, start, bands=True, **base)
+    if not starts:
+        releaser.prepare(plan.batches[0])
+        return plan
+    start = starts[-1]
+    plan.total = Group(query.instrument, query.grain, start, **base)
+    plan.total_bands = Group(query.instrument, query.grain, start, bands=True, **base)
     # Participation denominators are counted as they stand this quarter.
     this_quarter = periods.period_of(Grain.QUARTER, today)
-    total_enrolled = Group(ENROLMENT, period=this_quarter, **base)
+    plan.total_enrolled = Group(ENROLMENT, period=this_quarter, **base)
     # Breakdowns of the latest period: each table's total first, then its
     # rows largest first (decided inside the releaser from the cells).
     units = _child_units(organisation, query.unit)
-    unit_groups = [
+    plan.unit_groups = [
         (
             u,
             Group(
@@ -288,7 +355,7 @@ def build(organisation: Organisation, query: Query, *, today: dt.date | None = N
         )
         for u in units
     ]
-    enrolled_groups = [
+    plan.enrolled_groups = [
         Group(
             ENROLMENT,
             period=this_quarter,
@@ -296,63 +363,41 @@ def build(organisation: Organisation, query: Query, *, today: dt.date | None = N
         )
         for u in units
     ]
-    shift_groups = []
     if query.shift is None:
-        shift_groups = [
+        plan.shift_groups = [
             (s, Group(query.instrument, query.grain, start, **{**base, "shift_id": str(s.pk)}))
             for s in ShiftType.objects.filter(organisation=organisation).order_by("name")
         ]
-    role_groups = []
     if query.role is None:
-        role_groups = [
+        plan.role_groups = [
             (value, label, Group(query.instrument, query.grain, start, **{**base, "role": value}))
             for value, label in RoleCategory.choices
         ]
     # What was released before is read in one query; only new rows need ordering.
     releaser.lookup(
         [
-            total,
-            total_bands,
-            total_enrolled,
-            *(g for _, g in unit_groups),
-            *(g for _, g in shift_groups),
-            *(g for _, _, g in role_groups),
-            *enrolled_groups,
+            *plan.batches[0],
+            plan.total,
+            plan.total_bands,
+            plan.total_enrolled,
+            *(g for _, g in plan.unit_groups),
+            *(g for _, g in plan.shift_groups),
+            *(g for _, _, g in plan.role_groups),
+            *plan.enrolled_groups,
         ]
     )
     order = releaser.largest_first
-    released = releaser.release(
-        [
-            total,
-            total_bands,
-            *order([g for _, g in unit_groups]),
-            *order([g for _, g in shift_groups]),
-            *order([g for _, _, g in role_groups]),
-            total_enrolled,
-            *order(enrolled_groups),
-        ]
-    )
-    if released[total.key].shown:
-        dashboard.band_figure = released[total_bands.key]
-    dashboard.participation = Row(
-        label="All people in this view",
-        figure=released[total.key],
-        enrolled=released[total_enrolled.key],
-    )
-    base_depth = query.unit.depth if query.unit else 0
-    dashboard.by_unit = [
-        Row(
-            label=u.name,
-            figure=released[g.key],
-            enrolled=released[e.key],
-            depth=u.depth - base_depth,
-            unit_id=str(u.pk),
-        )
-        for (u, g), e in zip(unit_groups, enrolled_groups, strict=True)
+    plan.breakdown = [
+        plan.total,
+        plan.total_bands,
+        *order([g for _, g in plan.unit_groups]),
+        *order([g for _, g in plan.shift_groups]),
+        *order([g for _, _, g in plan.role_groups]),
+        plan.total_enrolled,
+        *order(plan.enrolled_groups),
     ]
-    dashboard.by_shift = [Row(label=s.name, figure=released[g.key]) for s, g in shift_groups]
-    dashboard.by_role = [Row(label=label, figure=released[g.key]) for _, label, g in role_groups]
-    return dashboard
+    releaser.prepare(plan.batches[0])
+    return plan
 
 
 def _child_units(organisation: Organisation, focus: Unit | None) -> Sequence[Unit]:

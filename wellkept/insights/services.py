@@ -1,4 +1,4 @@
-"""Writes on the insights side: rebuilding the store and changing disclosure settings."""
+"""Writes on the insights side: releasing figures, rebuilding the store, changing the settings."""
 
 from __future__ import annotations
 
@@ -6,22 +6,28 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpRequest
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.policy import can
+from wellkept.access.policy import can, decide
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
+from wellkept.actors import Actor, SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
 from wellkept.insights import store
+from wellkept.insights.disclosure import Figure
 from wellkept.insights.models import MIN_GROUP_SIZE_FLOOR, InsightsSettings
 from wellkept.insights.periods import GRAINS, PERIODS_PER_QUARTER, Grain, period_of, recent
+from wellkept.insights.selectors import Dashboard, Query, aggregate_resource, dashboard_plan
 from wellkept.orgs.models import Organisation
+
+# The daily job that noises closed periods in differential-privacy mode.
+RELEASE_JOB = SystemActor("insights-release-periods")
 
 
 def _store_resource(organisation: Organisation) -> Resource:
@@ -32,9 +38,49 @@ def _store_resource(organisation: Organisation) -> Resource:
     )
 
 
+def dashboard_release(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    query: Query,
+    purpose: Purpose = Purpose.QUALITY_IMPROVEMENT_AGGREGATE,
+    action: Action = Action.VIEW_AGGREGATE,
+    request: HttpRequest | None = None,
+    today: dt.date | None = None,
+) -> Dashboard:
+    """Answer a dashboard, deciding and recording its new figures; Http404 if refused.
+
+    The viewer's audit entry (``aggregate.view``, or ``record.export``) and
+    the ledger rows of the figures released for them commit together or not
+    at all: a release is never recorded without who it was made for, and a
+    view is never audited with figures that were then not kept. A refusal
+    is audited and committed, then answered like a missing page.
+    """
+    resource = aggregate_resource(organisation, query.reference)
+    # Cells are read before the transaction: outside one the vault keeps the
+    # aggregate key it unwraps for the next cell. Nobody refused gets that far.
+    plan = None
+    if decide(
+        actor=actor, action=action, resource=resource, purpose=purpose, consent_ok=True
+    ).allowed:
+        plan = dashboard_plan(organisation, query, today=today)
+    dashboard = None
+    with transaction.atomic():
+        if can(actor, action, resource, purpose, request=request, consent_ok=True):
+            # Allowed now although refused a moment ago: plan inside, as rarely happens.
+            plan = plan or dashboard_plan(organisation, query, today=today)
+            released: dict[str, Figure] = {}
+            for batch in plan.batches:
+                released.update(plan.releaser.release(batch))
+            dashboard = plan.assemble(released)
+    if dashboard is None:
+        raise Http404("No such dashboard.")
+    return dashboard
+
+
 def insights_rebuild(
     *,
-    actor: Any,
+    actor: Actor,
     organisation: Organisation,
     progress: Callable[[int], object] | None = None,
 ) -> store.RebuildResult:
@@ -64,7 +110,7 @@ def insights_rebuild(
 
 def insights_settings_update(
     *,
-    actor: Any,
+    actor: Actor,
     organisation: Organisation,
     min_group_size: int | None = None,
     dp_enabled: bool | None = None,
@@ -147,9 +193,7 @@ def insights_settings_update(
     return current
 
 
-def _purpose(actor: Any) -> Purpose:
-    from wellkept.actors import SystemActor
-
+def _purpose(actor: Actor) -> Purpose:
     return (
         Purpose.SERVICE_ADMINISTRATION
         if isinstance(actor, SystemActor)
@@ -169,8 +213,15 @@ class PeriodsReleased:
         )
 
 
-def insights_release_periods(*, today: dt.date | None = None) -> PeriodsReleased:
+def insights_release_periods(
+    *, actor: Actor = RELEASE_JOB, today: dt.date | None = None
+) -> PeriodsReleased:
     """Noise each closed period once, ahead of any viewer, where differential privacy is on.
+
+    The actor (the scheduler's job unless a caller names another) must be
+    allowed to update the organisation's aggregates; the decision is
+    audited once per organisation with periods to release, and what each
+    release spent is in the ledger (``NoisyRelease``).
 
     Idempotent: a period already released is left as it is, so the job can
     run on several hosts or twice a day and spends each period's budget once.
@@ -200,15 +251,25 @@ def insights_release_periods(*, today: dt.date | None = None) -> PeriodsReleased
             for start in recent(grain, 2, today)
         ]
         wanted.append((ENROLMENT, None, period_of(Grain.QUARTER, today)))
-        for family, grain, start in wanted:
-            exists = NoisyRelease.objects.filter(
+        missing = [
+            (family, grain, start)
+            for family, grain, start in wanted
+            if not NoisyRelease.objects.filter(
                 organisation=organisation,
                 family=family,
                 grain=grain.value if grain else "",
                 period_start=start,
             ).exists()
-            if exists:
-                continue
+        ]
+        if missing and not can(
+            actor,
+            Action.UPDATE,
+            _store_resource(organisation),
+            Purpose.SERVICE_ADMINISTRATION,
+            consent_ok=True,
+        ):
+            raise PermissionDenied("Only the scheduler may release periods ahead of viewers.")
+        for family, grain, start in missing:
             releaser = Releaser(organisation, today=today)
             with transaction.atomic():
                 releaser._lock_ledger()

@@ -1,7 +1,7 @@
 """Dashboards for leaders and wellbeing officers, their exports, and the privacy officer's settings.
 
-Every figure comes from ``dashboard_for``, which passes disclosure control
-and writes the audit entry (``aggregate.view`` on screen, ``record.export``
+Every figure comes from ``services.dashboard_release``, which passes
+disclosure control and writes the audit entry (``aggregate.view`` on screen, ``record.export``
 for a download). Anyone else gets the same 404 as for a page that does not
 exist, and the refusal is audited too. The filters are the ones
 ``parse_query`` accepts; a bad one is a 400 page with its message and a
@@ -35,6 +35,7 @@ from wellkept.access.guards import privacy_officer_only, reauth_required
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
+from wellkept.accounts.models import User
 from wellkept.assessments.instruments import instruments as shipped_instruments
 from wellkept.assessments.selectors import affiliated_organisations
 from wellkept.insights import charts, exports
@@ -48,15 +49,21 @@ from wellkept.insights.selectors import (
     Dashboard,
     Query,
     QueryError,
-    dashboard_for,
     may_view,
     parse_query,
 )
-from wellkept.insights.services import insights_settings_update
+from wellkept.insights.services import dashboard_release, insights_settings_update
 from wellkept.orgs.models import Organisation, RoleCategory, ShiftType, Unit
 
 PURPOSE = Purpose.QUALITY_IMPROVEMENT_AGGREGATE
 FILTERS = ("org", "instrument", "grain", "periods", "unit", "shift", "role")
+
+
+def _viewer(request: HttpRequest) -> User:
+    """The signed-in person: LoginRequiredMiddleware lets nobody else reach these views."""
+    if not isinstance(request.user, User):
+        raise Http404("No such dashboard.")
+    return request.user
 
 
 def _organisation(request: HttpRequest) -> Organisation | None:
@@ -77,16 +84,16 @@ def _refuse(request: HttpRequest, organisation: Organisation | None, action: Act
         resource = Resource(kind=ResourceKind.AGGREGATE, reference="aggregate:dashboard")
         can(request.user, action, resource, PURPOSE, request=request, consent_ok=True)
         raise Http404("No such dashboard.")
-    # The refusal is audited inside dashboard_for, exactly as for a real query.
-    dashboard_for(
-        actor=request.user,
+    # The refusal is audited inside dashboard_release, exactly as for a real query.
+    dashboard_release(
+        actor=_viewer(request),
         organisation=organisation,
         query=Query(instrument="phq9"),
         purpose=PURPOSE,
         action=action,
         request=request,
     )
-    raise Http404("No such dashboard.")  # pragma: no cover - dashboard_for refused already
+    raise Http404("No such dashboard.")  # pragma: no cover - dashboard_release refused already
 
 
 def _load(request: HttpRequest, action: Action) -> tuple[Organisation, Dashboard | None, str]:
@@ -99,8 +106,8 @@ def _load(request: HttpRequest, action: Action) -> tuple[Organisation, Dashboard
         query = parse_query(organisation, request.GET.dict())
     except QueryError as exc:
         return organisation, None, str(exc)
-    dashboard = dashboard_for(
-        actor=request.user,
+    dashboard = dashboard_release(
+        actor=_viewer(request),
         organisation=organisation,
         query=query,
         purpose=PURPOSE,
@@ -308,7 +315,7 @@ def disclosure_settings(request: HttpRequest, organisation: Organisation) -> Htt
     if request.method == "POST" and form.is_valid():
         try:
             saved = insights_settings_update(
-                actor=request.user,
+                actor=_viewer(request),
                 organisation=organisation,
                 **{name: form.cleaned_data[name] for name in SETTINGS_FIELDS},
             )

@@ -258,3 +258,135 @@ def test_it_fails_closed_when_the_solver_gives_up(monkeypatch: pytest.MonkeyPatc
     org = Org((None,), 2, 1, 1, tuple(people), 3)
     verdicts = Auditor(org.window(), []).decide([Row(None, None, None, None)])
     assert verdicts == [(False, "gave-up")]
+
+
+# --- work limits, not time ----------------------------------------------------------------
+
+
+def _busy_org() -> tuple[Org, list[Row]]:
+    """A fixed random organisation and a page of crossed requests that keep the solver busy."""
+    rng = np.random.default_rng(13)
+    parents = (None, 0, 0, 1)
+    people = tuple(
+        (int(rng.integers(2)), int(rng.integers(1, 4)), int(rng.integers(2)),
+         int(rng.integers(2)), int(rng.integers(7)))
+        for _ in range(30)
+    )  # fmt: skip
+    org = Org(parents, 2, 2, 2, people, 5)
+    rows = []
+    for weeks in (None, frozenset({0})):
+        for unit in (None, 1, 2, 3):
+            units = org.subtree(unit) if unit is not None else None
+            rows.append(Row(weeks, units, None, None))
+            rows += [Row(weeks, units, s, None) for s in range(2)]
+            rows += [Row(weeks, units, None, r) for r in range(2)]
+    candidates = [
+        Row(r.weeks, r.units, r.shift, r.role, state=SMALL if len(org.members(r)) < 5 else SHOWN)
+        for r in rows
+    ]
+    return org, candidates
+
+
+def _counting_solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    solved: list[int] = []
+    solve = auditor._Program.solve
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        solved.append(1)
+        return solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(auditor._Program, "solve", counted)
+    return solved
+
+
+def test_it_decides_the_same_whatever_the_clock_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded machine (every clock reading an hour after the last) changes no verdict."""
+    import time
+
+    org, candidates = _busy_org()
+    solved = _counting_solves(monkeypatch)
+    calm = Auditor(org.window(), []).decide(candidates)
+    # The page really exercised the solver, and released some groups and refused others.
+    assert solved
+    assert any(shown for shown, _ in calm)
+    assert any(not shown for shown, _ in calm)
+
+    readings = itertools.count()
+    for name in ("monotonic", "perf_counter", "time", "process_time"):
+        monkeypatch.setattr(time, name, lambda: 3600.0 * next(readings))
+    busy = Auditor(org.window(), []).decide(candidates)
+    assert busy == calm
+    assert next(readings) == 0, "the auditor read a clock"
+
+
+def test_it_refuses_what_is_left_when_the_batch_runs_out_of_programs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    org, candidates = _busy_org()
+    solved = _counting_solves(monkeypatch)
+    monkeypatch.setattr(auditor, "REQUEST_SOLVES", 1)
+    verdicts = Auditor(org.window(), []).decide(candidates)
+    # One question asked: its linear relaxation, then at most its integer program.
+    assert 1 <= len(solved) <= 2
+    assert (False, "gave-up") in verdicts
+    # Nothing was released past the point where the work ran out.
+    first = verdicts.index((False, "gave-up"))
+    assert all(not shown for shown, _ in verdicts[first:])
+
+
+def test_it_refuses_what_is_left_when_the_request_runs_out_of_iterations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    org, candidates = _busy_org()
+    monkeypatch.setattr(auditor, "REQUEST_ITERATIONS", 1)
+    verdicts = Auditor(org.window(), []).decide(candidates)
+    assert (False, "gave-up") in verdicts
+    first = verdicts.index((False, "gave-up"))
+    assert all(not shown for shown, _ in verdicts[first:])
+
+
+def test_it_counts_one_requests_batches_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work spent on one batch is not spent again on the next batch of the same request."""
+    org, candidates = _busy_org()
+    alone = Auditor(org.window(), []).decide(candidates)
+    work = auditor.Work()
+    Auditor(org.window(), [], work).decide(candidates)
+    monkeypatch.setattr(auditor, "REQUEST_ITERATIONS", work.iterations + 1)
+    assert Auditor(org.window(), []).decide(candidates) == alone
+    again = Auditor(org.window(), [], work).decide(candidates)
+    assert (False, "gave-up") in again
+
+
+def test_it_releases_the_same_page_within_the_request_limits() -> None:
+    org, candidates = _busy_org()
+    assert (False, "gave-up") not in Auditor(org.window(), []).decide(candidates)
+
+
+def _market_split(program: auditor._Program) -> None:
+    """Four equations over thirty binaries: a classic search HiGHS needs a huge tree for."""
+    rng = np.random.default_rng(3)
+    weights = rng.integers(0, 100, (4, 30))
+    xs = [program.binary() for _ in range(30)]
+    for row in weights:
+        half = float(row.sum() // 2)
+        program.constrain({x: float(w) for x, w in zip(xs, row, strict=True)}, half, half)
+
+
+def test_it_fails_closed_when_an_integer_program_reaches_its_node_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(auditor, "MIP_NODES", 20)
+    program = auditor._Program()
+    _market_split(program)
+    with pytest.raises(auditor._Limit):
+        program.solve({})
+
+
+def test_it_solves_an_integer_program_within_its_node_limit() -> None:
+    program = auditor._Program()
+    xs = [program.variable(0, 6) for _ in range(3)]
+    program.constrain(dict.fromkeys(xs, 1.0), 7, 7)
+    point = program.solve({xs[0]: 1.0})
+    assert point is not None
+    assert sum(point) == 7
+    assert point[0] == 0

@@ -21,6 +21,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from wellkept.actors import SystemActor
+from wellkept.audit.models import AuditEntry
 from wellkept.insights.api_tokens import api_token_create
 from wellkept.insights.disclosure import Group, Releaser, settings_for
 from wellkept.insights.models import NoisyRelease, PrivacyBudget, Release
@@ -163,6 +164,18 @@ def test_it_releases_a_closed_period_once_from_the_scheduler(
         period_start=ANSWER_WEEK,
     )
     assert week.epsilon_spent > 0
+
+
+def test_it_refuses_to_release_periods_for_anyone_but_a_maintenance_job(
+    ward_world: WardWorld, staffed_hospital: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A leader cannot spend the budget ahead of the schedule; the refusal is audited."""
+    dp_on(ward_world)
+    leader = ward_world.h.people["lena"]
+    with on_day(monkeypatch, VIEW_DAY), pytest.raises(PermissionDenied):
+        insights_release_periods(actor=leader)
+    assert not NoisyRelease.objects.filter(organisation=ward_world.h.organisation).exists()
+    assert AuditEntry.objects.order_by("-id").first().event == "access.denied"
 
 
 def test_it_hides_a_period_its_quarters_spent_budget_cannot_pay_for_and_says_so(
