@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.models import Authenticator
@@ -37,7 +37,7 @@ from django.utils.http import urlencode
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.decorators import declaration_of, serving
+from wellkept.access.decorators import serving_declaration
 from wellkept.access.policy import can, decide
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind, resource_of
@@ -119,6 +119,29 @@ def own_participant(request: HttpRequest, membership: HasParticipant[T_co]) -> T
     return participant
 
 
+# ---- Declared views ------------------------------------------------------------------
+
+
+def _declared_or_refuse(view: Callable[..., HttpResponse], guard: str) -> _Declared:
+    declared = serving_declaration()
+    if (
+        declared is None
+        or declared.action is None
+        or declared.resource is None
+        or declared.purpose is None
+    ):
+        # A programming error, refused on the first request (the URL
+        # coverage test makes one to every page).
+        raise ImproperlyConfigured(f"{view.__qualname__} needs @policy(...) above @{guard}.")
+    return _Declared(declared.action, declared.resource, declared.purpose)
+
+
+class _Declared(NamedTuple):
+    action: Action
+    kind: ResourceKind
+    purpose: Purpose
+
+
 # ---- Privacy officer pages ----------------------------------------------------------
 
 
@@ -135,9 +158,10 @@ def privacy_officer_only(*, what: str) -> Callable[[View], View]:
     """Pass the organisation to the view, or answer 404 to anyone but its privacy officer.
 
     The action, resource kind and purpose are the view's own ``@policy``
-    declaration, written once above this guard: the guard decides on them,
-    and while the view runs every decision on that resource kind must be for
-    the declared action (``access.decorators.check_declared``). The
+    declaration, written once above this guard, which serves the view: the
+    guard decides on them, and while the view runs every decision on that
+    resource kind must be for the declared action
+    (``access.decorators.check_declared``). The
     decision here is the policy's, made without writing: on the allowed path
     the view makes the one audited access for what it shows; a refusal is
     audited here, before the view (or a re-authentication prompt, which
@@ -147,19 +171,9 @@ def privacy_officer_only(*, what: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            declared = declaration_of(wrapper)
-            if (
-                declared is None
-                or declared.action is None
-                or declared.resource is None
-                or declared.purpose is None
-            ):
-                # A programming error, refused on the first request (the URL
-                # coverage test makes one to every page).
-                raise ImproperlyConfigured(
-                    f"{view.__qualname__} needs @policy(...) above @privacy_officer_only."
-                )
-            action, kind, purpose = declared.action, declared.resource, declared.purpose
+            # ``@policy`` above this guard serves the view under its
+            # declaration; the guard decides on the same one.
+            action, kind, purpose = _declared_or_refuse(view, "privacy_officer_only")
             organisation = chosen_organisation(request, AccessRole.PRIVACY_OFFICER)
             resource = organisation_resource(kind, organisation, what)
             if not has_second_factor(request.user):
@@ -179,8 +193,7 @@ def privacy_officer_only(*, what: str) -> Callable[[View], View]:
             if organisation is None or not decision.allowed:
                 can(request.user, action, resource, purpose, request=request)
                 raise Http404
-            with serving(declared):
-                return view(request, organisation, *args, **kwargs)
+            return view(request, organisation, *args, **kwargs)
 
         wrapper.wellkept_guard = "privacy_officer"  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
-from wellkept.access.decorators import policy
+from wellkept.access.decorators import declared_action, policy
 from wellkept.access.guards import fresh, reauthenticate_then
 from wellkept.access.policy import can, get_for, roles_in
 from wellkept.access.purposes import Purpose
@@ -49,8 +49,16 @@ def _error(request: HttpRequest, exc: Exception) -> None:
     messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
 
 
-def case_for(request: HttpRequest, pk: Any, action: Action = Action.READ) -> Case:
-    """Return the case the signed-in person may ``action``, or 404; one audited decision."""
+def case_for(request: HttpRequest, pk: Any, action: Action | None = None) -> Case:
+    """Return the case the signed-in person may ``action``, or 404; one audited decision.
+
+    Without an ``action``, the one the view declares (``@policy``) on cases,
+    else READ: the permission is written once, above the view.
+    """
+    action = action or declared_action(CASES, Action.READ)
+    # The writing pages pass READ: they find the case by reading it, and the
+    # write is the service's decision, audited under what is written and
+    # refused on the page with a message (a colleague, a closed case).
     rows = Case.objects.select_related(
         "participant", "participant__organisation", "assignee", "response", "organisation"
     )
@@ -216,11 +224,11 @@ def case_assign(request: HttpRequest, pk: Any) -> HttpResponse:
     return _back(case)
 
 
-@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
 def message_send(request: HttpRequest, pk: Any) -> HttpResponse:
     """Write to the participant's token."""
-    case = case_for(request, pk)
+    case = case_for(request, pk, Action.READ)
     form = MessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a message first (at most 4000 characters).")
@@ -242,11 +250,11 @@ def message_send(request: HttpRequest, pk: Any) -> HttpResponse:
     return _back(case, "#conversation")
 
 
-@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
 def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
     """Add a working note, encrypted under the participant's key."""
-    case = case_for(request, pk)
+    case = case_for(request, pk, Action.READ)
     form = NoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write the note first (at most 4000 characters).")
@@ -266,11 +274,11 @@ def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
     return _back(case, "#notes")
 
 
-@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
 def case_close(request: HttpRequest, pk: Any) -> HttpResponse:
     """Close the case with a reason."""
-    case = case_for(request, pk)
+    case = case_for(request, pk, Action.READ)
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose why the case is closed.")
