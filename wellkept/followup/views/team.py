@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import declared_action, policy
-from wellkept.access.guards import fresh, reauthenticate_then
+from wellkept.access.guards import fresh, reauthenticate_then, team_only
 from wellkept.access.policy import can, get_for, roles_in
 from wellkept.access.purposes import Purpose
-from wellkept.access.resources import Resource, ResourceKind
+from wellkept.access.resources import ResourceKind
 from wellkept.access.rules import AccessRole
 from wellkept.accounts.models import User
 from wellkept.followup import reidentification, selectors, services
@@ -85,33 +85,16 @@ def case_for(request: HttpRequest, pk: Any, action: Action | None = None) -> Cas
     return case
 
 
-def _team_organisation(request: HttpRequest) -> Organisation:
-    """The organisation whose queue to show, or 404 (audited) for anyone off the team."""
-    chosen = selectors.team_organisations(request.user)
-    slug = request.GET.get("org")
-    organisation = chosen.filter(slug=slug).first() if slug else chosen.first()
-    if organisation is None:
-        can(
-            request.user,
-            Action.READ,
-            Resource(kind=CASES, reference="follow_up_case:list"),
-            PURPOSE,
-            request=request,
-        )
-        raise Http404
-    return organisation
-
-
 def _back(case: Case, anchor: str = "") -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("followup:case", args=[case.pk]) + anchor)
 
 
 @policy(action=Action.READ, resource=CASES, purpose=PURPOSE)
+@team_only(what="follow-up-queue")
 @never_cache
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     """List the organisation's follow-up cases by token: safety alerts first, then requests."""
-    organisation = _team_organisation(request)
     show = request.GET.get("show", "active")
     if show not in ("active", "mine", "closed"):
         show = "active"
