@@ -27,6 +27,7 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.access.rules import AccessRole
 from wellkept.accounts.models import User
+from wellkept.actors import AuthenticatedRequest
 from wellkept.followup import reidentification, selectors, services
 from wellkept.followup.forms import (
     AssignForm,
@@ -93,7 +94,7 @@ def _back(case: Case, anchor: str = "") -> HttpResponseRedirect:
 @team_only(what="follow-up-queue")
 @never_cache
 @require_GET
-def queue(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def queue(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """List the organisation's follow-up cases by token: safety alerts first, then requests."""
     show = request.GET.get("show", "active")
     if show not in ("active", "mine", "closed"):
