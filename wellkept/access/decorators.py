@@ -184,7 +184,6 @@ def policy(
         purpose=chosen,
         also=tuple(Action(a) for a in also),
     )
-
     return Declare(declaration)
 
 
@@ -246,12 +245,13 @@ def _refuse_mismatch(
     mismatch: DeclarationMismatch,
 ) -> None:
     """Record a view whose check disagrees with its declaration: audited, logged, reported."""
-    # Whatever the view wrote before the refusal was in its own atomic
-    # blocks, rolled back by the exception; this entry stands on its own.
+    # A write in progress at the mismatch rolled back with the exception
+    # (requests are not atomic as a whole); this entry commits on its own.
+    # The view's name is a reference, not content: it says where to fix.
     audit_record(
         actor=request.user,
         event=EventType.ACCESS_DENIED,
-        target=f"{declaration.resource}:view",
+        target=f"{declaration.resource}:view:{view.__qualname__}",
         outcome=Outcome.DENIED,
         reason="the view checks another action than it declares",
         purpose=declaration.purpose.value if declaration.purpose else "",
