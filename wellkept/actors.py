@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -56,7 +57,22 @@ Caller: TypeAlias = "Actor | AnonymousUser"
 """What a view passes as ``actor``: ``request.user``, which the type system
 cannot tell is signed in. The policy refuses an anonymous caller (and audits
 the attempt); a service that must record a person narrows with ``person``.
-Once views carry an authenticated request type, ``Caller`` becomes ``Actor``."""
+A guarded view's ``AuthenticatedRequest`` carries a ``User``: services only
+such views call take ``Actor``."""
+
+
+class AuthenticatedRequest(HttpRequest):
+    """A request a guard has let through: its ``user`` is a signed-in person.
+
+    For the type checker only; nothing is constructed. A guard
+    (``access.guards``: ``privacy_officer_only``, ``team_only``,
+    ``leaders_only``) serves a view only once the person holds a role in the
+    page's organisation and the policy allowed them, which no anonymous
+    caller can, so the view's ``request.user`` is a ``User`` and the services
+    it calls can take ``actor: Actor``.
+    """
+
+    user: User
 
 
 class NotAPerson(PermissionDenied):

@@ -1,4 +1,4 @@
-"""The view guards, in one place: own participant row, privacy officer, re-authentication.
+"""The view guards, in one place: own participant row, audiences, re-authentication.
 
 A view declares what it touches with ``@policy`` (``access.decorators``);
 these guards do the checks every view of an audience shares, through the
@@ -9,6 +9,9 @@ policy, so that a refusal looks like a missing page and is audited:
 - ``privacy_officer_only``: the organisation the person is privacy officer
   of, a second factor, and the policy's decision for the declared action
   (privacy pages).
+- ``team_only`` and ``leaders_only`` (``audience_only``): a role of the
+  audience in the page's organisation and the policy's decision for the
+  declared action (the follow-up team's and the dashboards' pages).
 - ``reauth_required`` before the view, or ``fresh`` and
   ``reauthenticate_then`` after the decision: a recent proof of identity for
   sensitive actions.
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.models import Authenticator
@@ -37,8 +40,8 @@ from django.utils.http import urlencode
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.decorators import declaration_of, serving
-from wellkept.access.policy import can, decide
+from wellkept.access.decorators import serving_declaration
+from wellkept.access.policy import can, decide, roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind, resource_of
 from wellkept.access.rules import AccessRole
@@ -54,7 +57,7 @@ FUTURE_TOLERANCE_SECONDS = 5
 # ---- What the apps above register ---------------------------------------------------
 
 SecondFactorTypes = Callable[[Any], set[str]]
-OrganisationChoice = Callable[[Any, str | None, AccessRole], Any | None]
+OrganisationChoice = Callable[[Any, str | None, frozenset[AccessRole]], Any | None]
 
 _SECOND_FACTOR_TYPES: list[SecondFactorTypes] = []
 _ORGANISATION_CHOICE: list[OrganisationChoice] = []
@@ -68,9 +71,9 @@ def register_second_factor_types(lookup: SecondFactorTypes) -> None:
 def register_organisation_choice(choose: OrganisationChoice) -> None:
     """Set how to find the organisation a page is for (from orgs' ready()).
 
-    ``choose(user, slug, role)`` returns the organisation named by ``slug``
+    ``choose(user, slug, roles)`` returns the organisation named by ``slug``
     (whoever asks: the policy decides next), or without a slug the first in
-    which the user holds ``role``, or None.
+    which the user holds one of ``roles``, or None.
     """
     _ORGANISATION_CHOICE[:] = [choose]
 
@@ -85,11 +88,14 @@ def has_second_factor(user: Any) -> bool:
     return bool(second_factor_types(user))
 
 
-def chosen_organisation(request: HttpRequest, role: AccessRole) -> Any | None:
-    """The organisation ``?org=<slug>`` names, else the first where the user holds ``role``."""
+def chosen_organisation(
+    request: HttpRequest, roles: AccessRole | frozenset[AccessRole]
+) -> Any | None:
+    """The organisation ``?org=<slug>`` names, else the first where the user holds a role."""
     if not _ORGANISATION_CHOICE:
         return None
-    return _ORGANISATION_CHOICE[0](request.user, request.GET.get("org") or None, role)
+    wanted = frozenset({roles}) if isinstance(roles, AccessRole) else roles
+    return _ORGANISATION_CHOICE[0](request.user, request.GET.get("org") or None, wanted)
 
 
 # ---- Participant pages --------------------------------------------------------------
@@ -119,6 +125,29 @@ def own_participant(request: HttpRequest, membership: HasParticipant[T_co]) -> T
     return participant
 
 
+# ---- Declared views ------------------------------------------------------------------
+
+
+def _declared_or_refuse(view: Callable[..., HttpResponse], guard: str) -> _Declared:
+    declared = serving_declaration()
+    if (
+        declared is None
+        or declared.action is None
+        or declared.resource is None
+        or declared.purpose is None
+    ):
+        # A programming error, refused on the first request (the URL
+        # coverage test makes one to every page).
+        raise ImproperlyConfigured(f"{view.__qualname__} needs @policy(...) above @{guard}.")
+    return _Declared(declared.action, declared.resource, declared.purpose)
+
+
+class _Declared(NamedTuple):
+    action: Action
+    kind: ResourceKind
+    purpose: Purpose
+
+
 # ---- Privacy officer pages ----------------------------------------------------------
 
 
@@ -135,9 +164,10 @@ def privacy_officer_only(*, what: str) -> Callable[[View], View]:
     """Pass the organisation to the view, or answer 404 to anyone but its privacy officer.
 
     The action, resource kind and purpose are the view's own ``@policy``
-    declaration, written once above this guard: the guard decides on them,
-    and while the view runs every decision on that resource kind must be for
-    the declared action (``access.decorators.check_declared``). The
+    declaration, written once above this guard, which serves the view: the
+    guard decides on them, and while the view runs every decision on that
+    resource kind must be for the declared action
+    (``access.decorators.check_declared``). The
     decision here is the policy's, made without writing: on the allowed path
     the view makes the one audited access for what it shows; a refusal is
     audited here, before the view (or a re-authentication prompt, which
@@ -147,19 +177,9 @@ def privacy_officer_only(*, what: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            declared = declaration_of(wrapper)
-            if (
-                declared is None
-                or declared.action is None
-                or declared.resource is None
-                or declared.purpose is None
-            ):
-                # A programming error, refused on the first request (the URL
-                # coverage test makes one to every page).
-                raise ImproperlyConfigured(
-                    f"{view.__qualname__} needs @policy(...) above @privacy_officer_only."
-                )
-            action, kind, purpose = declared.action, declared.resource, declared.purpose
+            # ``@policy`` above this guard serves the view under its
+            # declaration; the guard decides on the same one.
+            action, kind, purpose = _declared_or_refuse(view, "privacy_officer_only")
             organisation = chosen_organisation(request, AccessRole.PRIVACY_OFFICER)
             resource = organisation_resource(kind, organisation, what)
             if not has_second_factor(request.user):
@@ -179,13 +199,80 @@ def privacy_officer_only(*, what: str) -> Callable[[View], View]:
             if organisation is None or not decision.allowed:
                 can(request.user, action, resource, purpose, request=request)
                 raise Http404
-            with serving(declared):
-                return view(request, organisation, *args, **kwargs)
+            return view(request, organisation, *args, **kwargs)
 
         wrapper.wellkept_guard = "privacy_officer"  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+# ---- Team and leaders' pages --------------------------------------------------------
+
+# The follow-up team works cases by token; the dashboards' audience sees
+# aggregates only. Each is a set of roles held in the page's organisation.
+FOLLOW_UP_TEAM = frozenset({AccessRole.WELLBEING_OFFICER, AccessRole.SPECIALIST})
+DASHBOARD_AUDIENCE = frozenset({AccessRole.LEADER, AccessRole.WELLBEING_OFFICER})
+
+
+def audience_only(
+    *, roles: frozenset[AccessRole], what: str, name: str = "audience_only"
+) -> Callable[[View], View]:
+    """Pass the organisation to the view, or answer 404 to anyone outside the audience there.
+
+    The audience is whoever holds one of ``roles`` in the page's organisation
+    (``?org=<slug>``, else the person's first where they hold one) and whom
+    the policy allows the view's declared action on it. Both are needed: the
+    policy alone would let every role with the same rule in (a wellbeing
+    officer may read aggregates, but the leaders' pages are not theirs to
+    serve), the role alone would bypass purpose and consent. A refusal is
+    audited here, through the same decision, before the view is reached.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            action, kind, purpose = _declared_or_refuse(view, name)
+            organisation = chosen_organisation(request, roles)
+            resource = organisation_resource(kind, organisation, what)
+            held = (
+                roles_in(request.user, organisation.pk) & roles
+                if organisation is not None and request.user.is_authenticated
+                else frozenset()
+            )
+            decision = decide(actor=request.user, action=action, resource=resource, purpose=purpose)
+            if not held or not decision.allowed:
+                if decision.allowed:
+                    # The policy would allow it, the audience does not: the
+                    # refusal is recorded with the reason, as the policy's are.
+                    audit_record(
+                        actor=request.user,
+                        event=EventType.ACCESS_DENIED,
+                        target=resource.reference,
+                        outcome=Outcome.DENIED,
+                        reason=f"not in this page's audience ({name})",
+                        purpose=purpose.value,
+                        request=request,
+                    )
+                else:
+                    can(request.user, action, resource, purpose, request=request)
+                raise Http404
+            return view(request, organisation, *args, **kwargs)
+
+        wrapper.wellkept_guard = name  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def team_only(*, what: str) -> Callable[[View], View]:
+    """Pass the organisation to the view, or 404 to anyone off its follow-up team."""
+    return audience_only(roles=FOLLOW_UP_TEAM, what=what, name="team_only")
+
+
+def leaders_only(*, what: str) -> Callable[[View], View]:
+    """Pass the organisation to the view, or 404 to anyone outside its dashboards' audience."""
+    return audience_only(roles=DASHBOARD_AUDIENCE, what=what, name="leaders_only")
 
 
 # ---- Re-authentication --------------------------------------------------------------

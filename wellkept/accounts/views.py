@@ -206,7 +206,7 @@ def invitation_open_view(request: HttpRequest, token: str) -> HttpResponse:
         return _invitation_no_longer_valid(request)
     # Whoever holds the link will see the invited address on the next page.
     audit_record(
-        actor=AnonymousUser(),  # type: ignore[arg-type]
+        actor=AnonymousUser(),
         event=EventType.RECORD_READ,
         target=f"invitation:{invitation.pk}",
         reason="invitation link opened",

@@ -35,7 +35,7 @@ from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User, readable_email
-from wellkept.actors import Caller, SystemActor
+from wellkept.actors import Actor, SystemActor
 from wellkept.assessments import periods
 from wellkept.assessments.models import (
     CheckIn,
@@ -361,7 +361,7 @@ def _unclaim(reminder: DueReminder) -> None:
         ).delete()
 
 
-def reminders_send(*, actor: Caller, day: dt.date, dry_run: bool = False) -> ReminderSummary:
+def reminders_send(*, actor: Actor, day: dt.date, dry_run: bool = False) -> ReminderSummary:
     """E-mail every due participant once per period; one audit entry with the counts.
 
     Each reminder is recorded before its e-mail goes out, so a second run

@@ -436,7 +436,7 @@ def checkin_discard(*, actor: Caller, checkin: CheckIn, request: HttpRequest | N
 DRAFT_DAYS = 7
 
 
-def drafts_purge(*, actor: Caller, day: dt.date | None = None, dry_run: bool = False) -> int:
+def drafts_purge(*, actor: Actor, day: dt.date | None = None, dry_run: bool = False) -> int:
     """Delete unfinished check-ins older than a week or from a period that has ended.
 
     The notice promises that unfinished answers are kept for 7 days at most;

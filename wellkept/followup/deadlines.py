@@ -34,7 +34,7 @@ from wellkept.access.policy import can, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User, readable_email
-from wellkept.actors import Caller, SystemActor, person
+from wellkept.actors import Actor, SystemActor, person
 from wellkept.assessments.models import today
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
@@ -127,7 +127,7 @@ def _days(value: Any, bounds: tuple[int, int, int], what: str) -> int:
 
 def deadlines_set(
     *,
-    actor: Caller,
+    actor: Actor,
     organisation: Organisation,
     alert_wait_days: int,
     request_wait_days: int,

@@ -15,7 +15,7 @@ from wellkept.access.policy import can, decide, roles_in, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User
-from wellkept.actors import Caller
+from wellkept.actors import Actor, Caller
 from wellkept.assessments.instruments import get_instrument
 from wellkept.assessments.models import Response, today
 from wellkept.assessments.selectors import decode_payload
@@ -123,7 +123,7 @@ def team_organisations(user: Any) -> QuerySet[Organisation]:
 
 def queue(
     *,
-    actor: Caller,
+    actor: Actor,
     organisation: Organisation,
     show: str = "active",
     request: HttpRequest | None = None,
@@ -405,7 +405,7 @@ class PrivacyQueue:
 
 
 def privacy_queue(
-    *, actor: Caller, organisation: Organisation, request: HttpRequest | None = None
+    *, actor: Actor, organisation: Organisation, request: HttpRequest | None = None
 ) -> PrivacyQueue:
     """Requests to decide, break-glass to review, used or expired grants to review."""
     rows = list(
@@ -437,7 +437,7 @@ def privacy_queue(
 
 
 def refused_purposes(
-    *, actor: Caller, organisation: Organisation, request: HttpRequest | None = None
+    *, actor: Actor, organisation: Organisation, request: HttpRequest | None = None
 ) -> list[dict[str, Any]] | None:
     """Return every refused attempt to name a prohibited purpose by people of the organisation."""
     resource = Resource(

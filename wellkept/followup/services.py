@@ -25,7 +25,7 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import can, roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.rules import AccessRole
-from wellkept.actors import Caller, PseudonymousActor, person
+from wellkept.actors import Actor, Caller, PseudonymousActor, person
 from wellkept.assessments.hooks import SafetyAlertRaised
 from wellkept.assessments.models import Response, SafetyAlert, today
 from wellkept.audit.events import EventType
@@ -166,7 +166,7 @@ def _open_or_join(participant: Participant, trigger: Trigger, response: Response
     return case
 
 
-def case_open_for_alert(*, actor: Caller, alert: SafetyAlert) -> Case:
+def case_open_for_alert(*, actor: Actor, alert: SafetyAlert) -> Case:
     """Open (or join) the follow-up case for a safety alert; call inside the alert's transaction.
 
     No separate policy decision: the alert exists only because the

@@ -260,7 +260,7 @@ def participant_erase(
     )
 
 
-def _account_close(*, actor: Caller, user: Any) -> dict[str, int]:
+def _account_close(*, actor: Actor, user: Any) -> dict[str, int]:
     """Delete a participant-only login with its second factors, e-mail rows and sessions.
 
     allauth's MFA secrets are encrypted under one service key, not the
@@ -319,7 +319,7 @@ def validate_months(category: DataCategory | str, months: int) -> None:
 
 def retention_set(
     *,
-    actor: Caller,
+    actor: Actor,
     organisation: Organisation,
     category: DataCategory | str,
     months: int,
@@ -393,7 +393,7 @@ def hold_resource(organisation: Organisation, participant: Participant, what: st
 
 def legal_hold_set(
     *,
-    actor: Caller,
+    actor: Actor,
     organisation: Organisation,
     token: str = "",
     case: Case | None = None,
@@ -480,7 +480,7 @@ def legal_hold_set(
 
 
 def legal_hold_lift(
-    *, actor: Caller, hold: LegalHold, reason: str, request: HttpRequest | None = None
+    *, actor: Actor, hold: LegalHold, reason: str, request: HttpRequest | None = None
 ) -> LegalHold:
     """Lift a hold: retention then deletes what expired under it at its next run."""
     text = _hold_reason(reason, what="why the hold ends")

@@ -49,7 +49,7 @@ from wellkept.access.twoperson import (
     ReauthenticationNeeded as ReauthenticationNeeded,
 )
 from wellkept.accounts.models import User, email_index_for
-from wellkept.actors import Caller
+from wellkept.actors import Actor, Caller
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record
 from wellkept.lifecycle.models import (
@@ -196,7 +196,7 @@ def _participant_behind(address: str, organisation: Organisation) -> Any:
 
 def subject_request_record(
     *,
-    actor: Caller,
+    actor: Actor,
     organisation: Organisation,
     email: str,
     kind: SubjectRequestKind | str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -55,8 +56,10 @@ def organisations_where(user: Any, role: Role | str) -> QuerySet[Organisation]:
     )
 
 
-def organisation_choice(user: Any, slug: str | None, role: Role | str) -> Organisation | None:
-    """The organisation a page is for: the one ``slug`` names, else the user's first with ``role``.
+def organisation_choice(
+    user: Any, slug: str | None, roles: Iterable[Role | str]
+) -> Organisation | None:
+    """The organisation a page is for: the one ``slug`` names, else the user's first with a role.
 
     A slug is looked up whoever asks: the policy decides next whether this
     person may see that organisation's page, and audits a refusal.
@@ -65,7 +68,14 @@ def organisation_choice(user: Any, slug: str | None, role: Role | str) -> Organi
         return Organisation.objects.filter(slug=slug).first()
     if not getattr(user, "is_authenticated", False):
         return None
-    return organisations_where(user, role).first()
+    return (
+        Organisation.objects.filter(
+            memberships__user_id=user.pk, memberships__role__in=[Role(r) for r in roles]
+        )
+        .distinct()
+        .order_by("name")
+        .first()
+    )
 
 
 def affiliated_organisations(user: Any) -> QuerySet[Organisation]:

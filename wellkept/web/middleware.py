@@ -84,7 +84,7 @@ class SessionTimeoutMiddleware:
         self, request: HttpRequest, reason: session_limits.Expiry, limits: session_limits.Limits
     ) -> HttpResponse:
         audit_record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             event=EventType.SESSION_TIMEOUT,
             target=f"user:{request.user.pk}",
             reason=f"{reason.name.lower()} limit",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_resolver
@@ -107,8 +108,13 @@ def test_a_privacy_page_that_checks_another_action_than_it_declares_fails(rf, wo
         can(request.user, Action.DELETE, requests_of(world), Purpose.LEGAL_OBLIGATION)
         return HttpResponse(f"erased at {organisation.slug}")
 
-    with pytest.raises(DeclarationMismatch):
+    # Refused like a page the person may not open, and audited; the
+    # mismatch itself is reported as a request exception (see test_decorators).
+    with pytest.raises(Http404):
         erase(get(rf, priya))
+    assert AuditEntry.objects.filter(
+        event="access.denied", reason="the view checks another action than it declares"
+    ).exists()
     assert agreed(get(rf, priya)).content == b"erased at st-annes"
 
 
@@ -200,3 +206,10 @@ def test_a_declared_further_action_is_let_through_and_no_other(world):
         decide(action=Action.UPDATE, **args)
         with pytest.raises(DeclarationMismatch, match="also read"):
             decide(action=Action.DELETE, **args)
+
+
+def test_it_never_serves_an_anonymous_caller_a_privacy_page(rf, world):
+    # What lets the guarded views type their request as AuthenticatedRequest.
+    with pytest.raises(Http404):
+        processing(get(rf, AnonymousUser()))
+    assert AuditEntry.objects.filter(event="access.denied", actor_id="").exists()

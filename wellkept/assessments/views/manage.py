@@ -91,7 +91,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@policy(action=Action.CREATE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.CREATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
 def programme_create(request: HttpRequest) -> HttpResponse:
     """Create a draft programme."""
@@ -152,7 +152,7 @@ def programme_detail(request: HttpRequest, programme_id: UUID) -> HttpResponse:
     )
 
 
-@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
 def programme_edit(request: HttpRequest, programme_id: UUID) -> HttpResponse:
     """Change a programme's name, welcome text and units."""
@@ -213,7 +213,7 @@ def _status_page(
     )
 
 
-@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
 def programme_open(request: HttpRequest, programme_id: UUID) -> HttpResponse:
     """GET: say what opening means and what is missing. POST: open the programme."""
@@ -232,7 +232,7 @@ def programme_open(request: HttpRequest, programme_id: UUID) -> HttpResponse:
     return _to_detail(programme)
 
 
-@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
 def programme_close(request: HttpRequest, programme_id: UUID) -> HttpResponse:
     """GET: say what closing means. POST: close the programme."""
@@ -256,7 +256,7 @@ def programme_close(request: HttpRequest, programme_id: UUID) -> HttpResponse:
 # --- Check-in schedules ---------------------------------------------------------------------
 
 
-@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
 def schedule_add(request: HttpRequest, programme_id: UUID) -> HttpResponse:
     """Add a check-in to the programme."""
@@ -294,7 +294,7 @@ def _schedule(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -> Sc
     )
 
 
-@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
 def schedule_edit(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -> HttpResponse:
     """Change a check-in's name, frequency or questionnaires."""
@@ -330,7 +330,7 @@ def schedule_edit(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -
     )
 
 
-@policy(action=Action.DELETE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.DELETE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
 def schedule_remove(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -> HttpResponse:
     """Remove a check-in nobody has answered yet."""
@@ -350,7 +350,7 @@ def schedule_remove(request: HttpRequest, programme_id: UUID, schedule_id: UUID)
 # --- Support resources ----------------------------------------------------------------------
 
 
-@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
 def resource_add(request: HttpRequest, programme_id: UUID) -> HttpResponse:
     """Add a crisis line or support service."""
@@ -386,7 +386,7 @@ def _resource(request: HttpRequest, programme_id: UUID, resource_id: UUID) -> Su
     )
 
 
-@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
 def resource_edit(request: HttpRequest, programme_id: UUID, resource_id: UUID) -> HttpResponse:
     """Change a crisis line or support service."""
@@ -421,7 +421,7 @@ def resource_edit(request: HttpRequest, programme_id: UUID, resource_id: UUID) -
     )
 
 
-@policy(action=Action.DELETE, resource=KIND, purpose=PURPOSE)
+@policy(action=Action.DELETE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
 def resource_remove(request: HttpRequest, programme_id: UUID, resource_id: UUID) -> HttpResponse:
     """Remove a crisis line or support service."""

@@ -46,10 +46,13 @@ READ_OWN: PolicyArgs = {
     "resource": ResourceKind.PARTICIPANT_RECORD,
     "purpose": Purpose.SELF_SERVICE,
 }
+# Writing pages find the person's own row first (a read, decided and
+# audited under the token by own_participant), then write.
 WRITE_OWN: PolicyArgs = {
     "action": Action.CREATE,
     "resource": ResourceKind.PARTICIPANT_RECORD,
     "purpose": Purpose.SELF_SERVICE,
+    "also": (Action.READ,),
 }
 
 
@@ -311,7 +314,10 @@ def checkin_step(request: HttpRequest, pk: Any, step: int) -> HttpResponse:
 
 
 @policy(
-    action=Action.DELETE, resource=ResourceKind.PARTICIPANT_RECORD, purpose=Purpose.SELF_SERVICE
+    action=Action.DELETE,
+    resource=ResourceKind.PARTICIPANT_RECORD,
+    purpose=Purpose.SELF_SERVICE,
+    also=(Action.READ,),
 )
 @require_POST
 def checkin_discard(request: HttpRequest, pk: Any) -> HttpResponse:

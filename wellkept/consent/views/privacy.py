@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -32,6 +32,7 @@ from wellkept.access.guards import organisation_resource, privacy_officer_only, 
 from wellkept.access.policy import can, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import AuthenticatedRequest
 from wellkept.consent import inventory, notices
 from wellkept.consent.forms import NoticePublishForm
 from wellkept.consent.models import ConsentRecord, Notice
@@ -62,7 +63,9 @@ def _with_org(name: str, organisation: Organisation) -> str:
     return f"{reverse(name)}?{urlencode({'org': organisation.slug})}"
 
 
-def _page(request: HttpRequest, organisation: Organisation, **context: Any) -> dict[str, Any]:
+def _page(
+    request: AuthenticatedRequest, organisation: Organisation, **context: Any
+) -> dict[str, Any]:
     return {
         "organisation": organisation,
         "organisations": list(_privacy_organisations(request.user)),
@@ -152,7 +155,7 @@ def processing_record(organisation: Organisation) -> dict[str, Any]:
 @privacy_officer_only(what="processing")
 @never_cache
 @require_GET
-def processing(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def processing(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Show the record of processing for the organisation."""
     resource = organisation_resource(CONFIG, organisation, "processing")
     if not can(request.user, Action.READ, resource, Purpose.AUDIT_OVERSIGHT, request=request):
@@ -168,7 +171,7 @@ def processing(request: HttpRequest, organisation: Organisation) -> HttpResponse
 @privacy_officer_only(what="processing")
 @never_cache
 @require_GET
-def processing_json(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def processing_json(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Download the record of processing as JSON."""
     resource = organisation_resource(CONFIG, organisation, "processing-json")
     if not can(request.user, Action.READ, resource, Purpose.AUDIT_OVERSIGHT, request=request):
@@ -210,7 +213,7 @@ def _counts(rows: QuerySet[ConsentRecord]) -> list[dict[str, Any]]:
 @privacy_officer_only(what="consents")
 @never_cache
 @require_GET
-def consents(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def consents(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Show the organisation's consent register: counts by notice version, then every decision."""
     rows = visible(
         request.user,
@@ -296,7 +299,7 @@ def _notices_context(organisation: Organisation) -> dict[str, Any]:
 @privacy_officer_only(what="notices")
 @never_cache
 @require_GET
-def notice_list(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def notice_list(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """List the published notices, say whether the current one is out of date, preview the next."""
     resource = organisation_resource(CONFIG, organisation, "notices")
     if not can(request.user, Action.READ, resource, Purpose.AUDIT_OVERSIGHT, request=request):
@@ -318,7 +321,7 @@ def notice_list(request: HttpRequest, organisation: Organisation) -> HttpRespons
 @reauth_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def notice_publish_view(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def notice_publish_view(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Confirm and publish the next notice version; everyone is asked again before checking in."""
     context = _notices_context(organisation)
     form = NoticePublishForm(
@@ -329,7 +332,7 @@ def notice_publish_view(request: HttpRequest, organisation: Organisation) -> Htt
     if request.method == "POST" and form.is_valid():
         try:
             notice = notice_publish(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 organisation=organisation,
                 privacy_contact=form.cleaned_data["privacy_contact"],
                 request=request,

@@ -24,6 +24,7 @@ from wellkept.access.guards import fresh, privacy_officer_only, reauthenticate_t
 from wellkept.access.policy import get_for
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import AuthenticatedRequest
 from wellkept.followup import deadlines, reidentification, selectors
 from wellkept.followup.forms import (
     AllowanceForm,
@@ -64,7 +65,7 @@ def _error(request: HttpRequest, exc: Exception) -> None:
 @privacy_officer_only(what="grants")
 @never_cache
 @require_GET
-def requests(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def requests(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """List requests to decide, break-glass openings and used or expired grants to review."""
     lists = selectors.privacy_queue(actor=request.user, organisation=organisation, request=request)
     return render(
@@ -223,7 +224,7 @@ def exception_end(request: HttpRequest, pk: Any) -> HttpResponse:
 @privacy_officer_only(what="deadlines")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def deadlines_page(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def deadlines_page(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Show and set how many days safety alerts and requests may wait to be taken."""
     current = deadlines.deadlines_for(organisation)
     initial = {
@@ -266,7 +267,7 @@ def deadlines_page(request: HttpRequest, organisation: Organisation) -> HttpResp
 @privacy_officer_only(what="purpose-refused")
 @never_cache
 @require_GET
-def refused(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def refused(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """List every refused attempt to use a prohibited purpose."""
     rows = selectors.refused_purposes(
         actor=request.user, organisation=organisation, request=request

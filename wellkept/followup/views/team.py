@@ -20,13 +20,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
-from wellkept.access.decorators import policy
-from wellkept.access.guards import fresh, reauthenticate_then
+from wellkept.access.decorators import declared_action, policy
+from wellkept.access.guards import fresh, reauthenticate_then, team_only
 from wellkept.access.policy import can, get_for, roles_in
 from wellkept.access.purposes import Purpose
-from wellkept.access.resources import Resource, ResourceKind
+from wellkept.access.resources import ResourceKind
 from wellkept.access.rules import AccessRole
 from wellkept.accounts.models import User
+from wellkept.actors import AuthenticatedRequest
 from wellkept.followup import reidentification, selectors, services
 from wellkept.followup.forms import (
     AssignForm,
@@ -49,8 +50,16 @@ def _error(request: HttpRequest, exc: Exception) -> None:
     messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
 
 
-def case_for(request: HttpRequest, pk: Any, action: Action = Action.READ) -> Case:
-    """Return the case the signed-in person may ``action``, or 404; one audited decision."""
+def case_for(request: HttpRequest, pk: Any, action: Action | None = None) -> Case:
+    """Return the case the signed-in person may ``action``, or 404; one audited decision.
+
+    Without an ``action``, the one the view declares (``@policy``) on cases,
+    else READ: the permission is written once, above the view.
+    """
+    action = action or declared_action(CASES, Action.READ)
+    # The writing pages pass READ: they find the case by reading it, and the
+    # write is the service's decision, audited under what is written and
+    # refused on the page with a message (a colleague, a closed case).
     rows = Case.objects.select_related(
         "participant", "participant__organisation", "assignee", "response", "organisation"
     )
@@ -77,33 +86,16 @@ def case_for(request: HttpRequest, pk: Any, action: Action = Action.READ) -> Cas
     return case
 
 
-def _team_organisation(request: HttpRequest) -> Organisation:
-    """The organisation whose queue to show, or 404 (audited) for anyone off the team."""
-    chosen = selectors.team_organisations(request.user)
-    slug = request.GET.get("org")
-    organisation = chosen.filter(slug=slug).first() if slug else chosen.first()
-    if organisation is None:
-        can(
-            request.user,
-            Action.READ,
-            Resource(kind=CASES, reference="follow_up_case:list"),
-            PURPOSE,
-            request=request,
-        )
-        raise Http404
-    return organisation
-
-
 def _back(case: Case, anchor: str = "") -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("followup:case", args=[case.pk]) + anchor)
 
 
 @policy(action=Action.READ, resource=CASES, purpose=PURPOSE)
+@team_only(what="follow-up-queue")
 @never_cache
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """List the organisation's follow-up cases by token: safety alerts first, then requests."""
-    organisation = _team_organisation(request)
     show = request.GET.get("show", "active")
     if show not in ("active", "mine", "closed"):
         show = "active"
@@ -216,11 +208,11 @@ def case_assign(request: HttpRequest, pk: Any) -> HttpResponse:
     return _back(case)
 
 
-@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
 def message_send(request: HttpRequest, pk: Any) -> HttpResponse:
     """Write to the participant's token."""
-    case = case_for(request, pk)
+    case = case_for(request, pk, Action.READ)
     form = MessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a message first (at most 4000 characters).")
@@ -242,11 +234,11 @@ def message_send(request: HttpRequest, pk: Any) -> HttpResponse:
     return _back(case, "#conversation")
 
 
-@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
 def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
     """Add a working note, encrypted under the participant's key."""
-    case = case_for(request, pk)
+    case = case_for(request, pk, Action.READ)
     form = NoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write the note first (at most 4000 characters).")
@@ -266,11 +258,11 @@ def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
     return _back(case, "#notes")
 
 
-@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE)
+@policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
 def case_close(request: HttpRequest, pk: Any) -> HttpResponse:
     """Close the case with a reason."""
-    case = case_for(request, pk)
+    case = case_for(request, pk, Action.READ)
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose why the case is closed.")

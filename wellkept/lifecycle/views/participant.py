@@ -116,7 +116,7 @@ def _export_allowed(request: HttpRequest, participant: Participant, what: str) -
     return can(request.user, Action.EXPORT, resource, Purpose.SELF_SERVICE, request=request)
 
 
-@policy(action=Action.EXPORT, **OWN)
+@policy(action=Action.EXPORT, also=(Action.READ,), **OWN)
 @never_cache
 @require_GET
 def export_json(request: HttpRequest) -> HttpResponse:
@@ -132,7 +132,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
     )
 
 
-@policy(action=Action.EXPORT, **OWN)
+@policy(action=Action.EXPORT, also=(Action.READ,), **OWN)
 @never_cache
 @require_GET
 def export_fhir(request: HttpRequest) -> HttpResponse:
@@ -148,7 +148,9 @@ def export_fhir(request: HttpRequest) -> HttpResponse:
     )
 
 
-@policy(action=Action.UPDATE, **OWN)
+# On is a create and off a delete to the policy (``reminders_set``): off must
+# work even after leaving, when collection may not go on.
+@policy(action=Action.CREATE, also=(Action.DELETE, Action.READ), **OWN)
 @require_POST
 def reminders(request: HttpRequest) -> HttpResponse:
     """Turn reminder e-mails on or off."""
@@ -167,7 +169,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("lifecycle:mydata"))
 
 
-@policy(action=Action.DELETE, **OWN)
+@policy(action=Action.DELETE, also=(Action.READ,), **OWN)
 @never_cache
 @reauth_required
 @require_http_methods(["GET", "POST"])

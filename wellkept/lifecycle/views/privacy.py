@@ -30,6 +30,7 @@ from wellkept.access.guards import fresh, privacy_officer_only, reauthenticate_t
 from wellkept.access.policy import NOT_FOUND_MESSAGE, can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import AuthenticatedRequest
 from wellkept.followup.models import Case
 from wellkept.lifecycle import exports, receipts, selectors, subject_requests
 from wellkept.lifecycle.forms import (
@@ -91,7 +92,7 @@ def _retention_page(
 @privacy_officer_only(what="retention")
 @never_cache
 @require_GET
-def retention(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def retention(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Show the retention periods, the legal holds and the deletion receipts."""
     if not can(
         request.user,
@@ -107,7 +108,7 @@ def retention(request: HttpRequest, organisation: Organisation) -> HttpResponse:
 @policy(action=Action.UPDATE, resource=RETENTION, purpose=OVERSIGHT)
 @privacy_officer_only(what="retention")
 @require_POST
-def retention_update(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def retention_update(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Change one category's retention period."""
     form = RetentionForm(request.POST)
     if not form.is_valid():
@@ -132,7 +133,7 @@ def retention_update(request: HttpRequest, organisation: Organisation) -> HttpRe
 @policy(action=Action.CREATE, resource=RETENTION, purpose=OVERSIGHT)
 @privacy_officer_only(what="holds")
 @require_POST
-def hold_set(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def hold_set(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Put a legal hold on a participant (by token) or on one follow-up case."""
     form = HoldForm(request.POST)
     if not form.is_valid():
@@ -168,7 +169,7 @@ def hold_set(request: HttpRequest, organisation: Organisation) -> HttpResponse:
 @policy(action=Action.UPDATE, resource=RETENTION, purpose=OVERSIGHT)
 @privacy_officer_only(what="holds")
 @require_POST
-def hold_lift(request: HttpRequest, organisation: Organisation, pk: Any) -> HttpResponse:
+def hold_lift(request: AuthenticatedRequest, organisation: Organisation, pk: Any) -> HttpResponse:
     """Lift a legal hold."""
     hold = (
         LegalHold.objects.select_related("participant", "organisation")
@@ -208,7 +209,9 @@ def _receipt_download(document: Any, receipt_id: Any) -> HttpResponse:
 @privacy_officer_only(what="receipts")
 @never_cache
 @require_GET
-def receipt_download(request: HttpRequest, organisation: Organisation, pk: Any) -> HttpResponse:
+def receipt_download(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any
+) -> HttpResponse:
     """Download one signed deletion receipt (a digest and counts, no content)."""
     receipt = DeletionReceipt.objects.filter(pk=pk, organisation=organisation).first()
     resource = retention_resource(organisation, f"receipt:{pk}")
@@ -257,7 +260,7 @@ def _request_url(name: str, organisation: Organisation, pk: Any) -> str:
 @privacy_officer_only(what="subject-requests")
 @never_cache
 @require_GET
-def subject_request(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def subject_request(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """List the requests: record one, yours, and other officers' waiting for a decision."""
     resource = subject_requests.organisation_resource(organisation, "list")
     if not can(request.user, Action.READ, resource, REQUEST_PURPOSE, request=request):
@@ -269,7 +272,7 @@ def subject_request(request: HttpRequest, organisation: Organisation) -> HttpRes
 @privacy_officer_only(what="subject-requests")
 @sensitive_post_parameters("email", "reason")
 @require_POST
-def subject_request_new(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def subject_request_new(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Record a request received outside the app; another privacy officer decides."""
     form = SubjectRequestForm(request.POST)
     if not form.is_valid():
@@ -379,7 +382,9 @@ def subject_request_detail(
     return render(request, "lifecycle/privacy/subject_request_detail.html", context)
 
 
-def _answering(request: HttpRequest, organisation: Organisation, pk: str, what: str) -> Any:
+def _answering(
+    request: AuthenticatedRequest, organisation: Organisation, pk: str, what: str
+) -> Any:
     found = subject_requests.get_subject_request_for(
         actor=request.user,
         id=pk,
@@ -412,7 +417,9 @@ def _stale(request: HttpRequest, then: str | None = None) -> HttpResponse | None
 @privacy_officer_only(what="subject-requests")
 @never_cache
 @require_GET
-def subject_export_json(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
+def subject_export_json(
+    request: AuthenticatedRequest, organisation: Organisation, pk: str
+) -> HttpResponse:
     """Export everything held about the person an approved request reaches, as JSON."""
     stale = _stale(request)
     if stale is not None:
@@ -430,7 +437,9 @@ def subject_export_json(request: HttpRequest, organisation: Organisation, pk: st
 @privacy_officer_only(what="subject-requests")
 @never_cache
 @require_GET
-def subject_export_fhir(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
+def subject_export_fhir(
+    request: AuthenticatedRequest, organisation: Organisation, pk: str
+) -> HttpResponse:
     """Export the answers and consents of the person a request reaches, as a FHIR R5 Bundle."""
     stale = _stale(request)
     if stale is not None:
@@ -447,7 +456,9 @@ def subject_export_fhir(request: HttpRequest, organisation: Organisation, pk: st
 @policy(action=Action.DELETE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
 @privacy_officer_only(what="subject-requests")
 @require_POST
-def subject_erase(request: HttpRequest, organisation: Organisation, pk: str) -> HttpResponse:
+def subject_erase(
+    request: AuthenticatedRequest, organisation: Organisation, pk: str
+) -> HttpResponse:
     """Erase the person an approved erasure request reaches, with a fresh second factor."""
     found = subject_requests.get_subject_request_for(
         actor=request.user,
