@@ -520,6 +520,12 @@ class _Program:
         highs.setOptionValue("mip_max_leaves", MIP_LEAVES)
         highs.setOptionValue("simplex_iteration_limit", LP_ITERATIONS)
         highs.setOptionValue("mip_rel_gap", 0.0)
+        # Each program is solved many times with another objective or bound;
+        # presolving it again every time cost two thirds of a first view
+        # (bench_insights at 1,000 earlier releases: 23 s of CPU with it,
+        # 7.5 s without, the same figures shown). The verdict never rests on
+        # presolve: every point is verified in exact arithmetic.
+        highs.setOptionValue("presolve", "off")
         lp = highspy.HighsLp()
         n = len(self.lower)
         lp.num_col_ = n
@@ -888,13 +894,37 @@ def values_exposed(
     highs = program.build()
     budget = _Budget(classes.work)
 
-    def search(objective: dict[int, float], **changes: Any) -> None:
-        budget.spend()
+    def attempt(objective: dict[int, float], **changes: Any) -> list[int] | None:
         try:
-            found = program.solve(objective, highs=highs, relax=True, **changes)
+            return program.solve(objective, highs=highs, relax=True, **changes)
         except _Limit:
             # The relaxation's optimum is not a whole-number world: search for one.
-            found = program.solve(objective, highs=highs, **changes)
+            return program.solve(objective, highs=highs, **changes)
+
+    def far_end(objective: dict[int, float]) -> list[int] | None:
+        """A world with the variable at its own bound, if one is found; None otherwise.
+
+        Most classes can reach the ends of their range. Finding one world
+        there is many times cheaper for the solver than proving an optimum
+        (on the demo a program took 0.04 s instead of 0.9 s), and that
+        world is the optimum. When there is none, or the solver stops, the
+        optimum is searched for as before; nothing is concluded from the
+        failed attempt, so the shortcut cannot weaken the check.
+        """
+        ((v, sign),) = objective.items()
+        end = program.lower[v] if sign > 0 else program.upper[v]
+        if not math.isfinite(end):
+            return None
+        try:
+            return attempt({}, fixed={v: (end, end)})
+        except _Limit:
+            return None
+
+    def search(objective: dict[int, float], **changes: Any) -> None:
+        budget.spend()
+        found = far_end(objective) if len(objective) == 1 and not changes else None
+        if found is None:
+            found = attempt(objective, **changes)
         if found is None:
             # The true world satisfies every figure: "infeasible" is a solver error.
             raise _Limit
