@@ -187,19 +187,6 @@ def policy(
     return Declare(declaration)
 
 
-# Views that carry a declaration their checks do not yet agree with, and are
-# not held to it until they are reshaped: the insights exports declare EXPORT
-# but choose their organisation by deciding VIEW_AGGREGATE first (their
-# declaration wants ``also=(Action.VIEW_AGGREGATE,)``). Another change owns
-# ``insights``; this list only shrinks (access/tests/test_decorators.py).
-NOT_YET_HELD = frozenset(
-    {
-        "wellkept.insights.views.export_csv",
-        "wellkept.insights.views.export_pdf",
-    }
-)
-
-
 class Declare:
     """Apply one ``@policy`` declaration: a view is held to it, a command class carries it."""
 
@@ -216,8 +203,6 @@ class Declare:
         if isinstance(target, type):
             # A management command: declared for readers and the registry;
             # it runs no request, so there is nothing to serve.
-            return _declare(target, self.declaration)
-        if f"{target.__module__}.{target.__qualname__}" in NOT_YET_HELD:
             return _declare(target, self.declaration)
         return _declare(_enforce(target, self.declaration), self.declaration)
 

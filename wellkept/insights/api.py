@@ -25,7 +25,7 @@ from ninja.security import HttpBearer, django_auth
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.decorators import ATTRIBUTE, PUBLIC, ViewPolicy
+from wellkept.access.decorators import ATTRIBUTE, PUBLIC, Declare, ViewPolicy
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
@@ -396,7 +396,13 @@ def urls() -> tuple[list[URLPattern], str, str]:
     for pattern in patterns:
         if not isinstance(pattern, URLPattern):
             continue
-        setattr(pattern.callback, ATTRIBUTE, _DECLARATIONS[str(pattern.name)])
+        declaration = _DECLARATIONS[str(pattern.name)]
+        if declaration.kind == "policy":
+            # Held to it like every page: a check of another action on
+            # aggregates while the route runs is refused, not passed.
+            pattern.callback = Declare(declaration)(pattern.callback)
+        else:
+            setattr(pattern.callback, ATTRIBUTE, declaration)
         login_not_required(pattern.callback)
         kept.append(pattern)
     return kept, app_name, namespace
