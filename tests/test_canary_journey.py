@@ -142,7 +142,7 @@ def test_values_planted_through_the_forms_appear_nowhere(tmp_path: Path, log_fil
     response = staff.post("/accounts/2fa/authenticate/", {"code": code_for(admin_secret)})
     assert response.status_code == 302
     response = staff.post(
-        "/accounts/invitations/new/",
+        "/manage/invitations/new/",
         {"email": INVITEE_EMAIL, "role": Role.LEADER, "organisation": str(organisation.pk)},
     )
     assert response.status_code == 302, response.content[:500]

@@ -9,6 +9,7 @@ leaders, wellbeing officers and specialists (``/team/``), the privacy officer
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from wellkept.accounts import urls as accounts
 from wellkept.assessments import urls as assessments
 from wellkept.consent import urls as consent
 from wellkept.followup import urls as followup
@@ -39,11 +40,20 @@ AUDIENCES: dict[str, list[Mount]] = {
     ],
     "manage/": [
         ("programmes/", assessments.manage_patterns, "programmes"),
+        ("invitations/", accounts.manage_patterns, "accounts"),
     ],
     "api/v1/": [
         ("", insights.api_patterns, insights.api_namespace),
         ("", followup.api_patterns, "followup"),
     ],
+}
+
+
+# Each person's own account: no audience of its own, beside allauth's pages
+# under /accounts/ (mounted below); its URL namespace is shared with the
+# administrators' invitations, so it is mounted with the audiences.
+OWN_ACCOUNT: dict[str, list[Mount]] = {
+    "accounts/": [("", accounts.account_patterns, "accounts")],
 }
 
 
@@ -64,7 +74,7 @@ def mount(audiences: dict[str, list[Mount]]) -> Patterns:
 
 urlpatterns: Patterns = [
     path("", include("wellkept.web.urls")),
-    *mount(AUDIENCES),
+    *mount({**AUDIENCES, **OWN_ACCOUNT}),
     path("accounts/", include("wellkept.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     # Last: an address that moved answers with a permanent redirect. Named

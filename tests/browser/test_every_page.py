@@ -410,7 +410,7 @@ def fill_in_forms(page: Page, base: str, role: str, found: Findings) -> None:
         expect(page.get_by_text("Choose your role.")).to_be_visible()
         found.check(page, f"{role} join page with errors")
     elif role == "system administrator":
-        page.goto(base + "/accounts/invitations/")
+        page.goto(base + "/manage/invitations/")
         page.get_by_label("E-mail address").fill("not an address")
         page.get_by_role("button", name="Send invitation").click()
         found.check(page, f"{role} invitation form with an error")

@@ -114,7 +114,8 @@ def open_dashboards(page: Page, base_url: str) -> int:
         opened += 1
     # A drill-down into the first department listed, through its link.
     page.goto(base_url + DASHBOARD_VIEWS[1])
-    page.locator("table[aria-labelledby='units-title'] tbody th a").first.click()
+    # A department's breakdown is a first view too (see above).
+    page.locator("table[aria-labelledby='units-title'] tbody th a").first.click(timeout=120_000)
     expect(page.get_by_role("link", name=re.compile("Up one level"))).to_be_visible()
     return opened + 2
 

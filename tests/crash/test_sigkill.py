@@ -59,8 +59,8 @@ ACKNOWLEDGEMENT_TIMEOUT = 30.0
 BOOT_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 15.0
 
-INVITATIONS_PATH = "/accounts/invitations/"
-NEW_INVITATION_PATH = "/accounts/invitations/new/"
+INVITATIONS_PATH = "/manage/invitations/"
+NEW_INVITATION_PATH = "/manage/invitations/new/"
 LOGIN_PATH = "/accounts/login/"
 MFA_PATH = "/accounts/2fa/authenticate/"
 CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')

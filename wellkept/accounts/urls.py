@@ -5,22 +5,28 @@ allauth's path and URL name, so allauth's templates and redirects reach it.
 allauth pages Wellkept does not offer are shadowed the same way by a 404.
 """
 
-from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.urls import URLPattern, URLResolver, path, re_path
 
-from wellkept.accounts import views
+from wellkept.accounts.views import account as views
+from wellkept.accounts.views import manage
 
-own_patterns: list[URLPattern | URLResolver] = [
+# /accounts/: each person's own account page, and the invitee's way in.
+account_patterns: list[URLPattern] = [
     path("", views.account_home, name="home"),
-    path("invitations/", views.invitation_list, name="invitation_list"),
-    path("invitations/new/", views.invitation_new, name="invitation_new"),
-    path(
-        "invitations/<uuid:invitation_id>/revoke/",
-        views.invitation_revoke_view,
-        name="invitation_revoke",
-    ),
     # Before the token route, which would otherwise take "accept" for a token.
     path("invite/accept/", views.invitation_accept_view, name="invitation_accept"),
     path("invite/<str:token>/", views.invitation_open_view, name="invitation_open"),
+]
+
+# /manage/invitations/: the system administrator's invitations.
+manage_patterns: list[URLPattern] = [
+    path("", manage.invitation_list, name="invitation_list"),
+    path("new/", manage.invitation_new, name="invitation_new"),
+    path(
+        "<uuid:invitation_id>/revoke/",
+        manage.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
 ]
 
 allauth_overrides: list[URLPattern | URLResolver] = [
@@ -60,8 +66,9 @@ not_offered: list[URLPattern | URLResolver] = [
     path("login/code/confirm/", views.not_offered, name="account_confirm_login_code"),
 ]
 
+# The namespaced pages above are mounted by wellkept/urls.py, with the
+# audiences; these keep allauth's paths and names under /accounts/.
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", include((own_patterns, "accounts"))),
     *allauth_overrides,
     *not_offered,
 ]

@@ -27,6 +27,10 @@ from wellkept.access.decorators import public
 
 # Old route (as it was mounted, converters included) -> the page's URL name.
 MOVED: list[tuple[str, str]] = [
+    # /accounts/invitations/ -> /manage/invitations/
+    ("accounts/invitations/", "accounts:invitation_list"),
+    ("accounts/invitations/new/", "accounts:invitation_new"),
+    ("accounts/invitations/<uuid:invitation_id>/revoke/", "accounts:invitation_revoke"),
     # /programme/ -> /me/programme/
     ("programme/", "assessments:programme"),
     ("programme/join/", "assessments:join"),

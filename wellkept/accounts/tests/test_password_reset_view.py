@@ -15,7 +15,7 @@ from django.core import mail
 from django.urls import reverse
 
 from wellkept.accounts.models import User
-from wellkept.accounts.views import RESET_KEY_SESSION_KEY
+from wellkept.accounts.views.account import RESET_KEY_SESSION_KEY
 from wellkept.vault.crypto import looks_sealed
 
 pytestmark = pytest.mark.django_db

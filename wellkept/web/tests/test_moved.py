@@ -22,6 +22,13 @@ U = "00000000-0000-4000-8000-000000000000"
 
 # Old address -> new address, and the URL name of the page it must land on.
 CASES: list[tuple[str, str, str]] = [
+    ("/accounts/invitations/", "/manage/invitations/", "accounts:invitation_list"),
+    ("/accounts/invitations/new/", "/manage/invitations/new/", "accounts:invitation_new"),
+    (
+        "/accounts/invitations/0b9c1f4e-8a1d-4c2e-9f3a-5d6e7f8a9b0c/revoke/",
+        "/manage/invitations/0b9c1f4e-8a1d-4c2e-9f3a-5d6e7f8a9b0c/revoke/",
+        "accounts:invitation_revoke",
+    ),
     ("/programme/", "/me/programme/", "assessments:programme"),
     ("/programme/join/", "/me/programme/join/", "assessments:join"),
     ("/programme/history/", "/me/programme/history/", "assessments:history"),

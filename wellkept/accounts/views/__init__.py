@@ -1,0 +1,1 @@
+"""The accounts pages by audience: ``account`` (each person's own), ``manage`` (invitations)."""
