@@ -6,6 +6,10 @@ gets its own SQLite file and never inherits DATABASE_URL) runs the same
 code on either engine. The SQLite suite runs every test; the PostgreSQL
 suite, with WELLKEPT_TESTS_DATABASE_ONLY=1, only those whose result can
 depend on the engine, so CI does not pay twice for the rest.
+
+A test marked ``one_engine`` runs in the SQLite suite only, too: the same
+code runs on both engines in a smaller test beside it, and what the big one
+adds (the demo at its full size) is the same on either.
 """
 
 from __future__ import annotations
@@ -49,10 +53,14 @@ def database_only() -> bool:
     return value == "1"
 
 
+def needed(item: Marked) -> bool:
+    """Whether the PostgreSQL suite needs the test: it uses a database and is not ``one_engine``."""
+    return uses_database(item) and item.get_closest_marker("one_engine") is None
+
+
 def split(items: Iterable[Marked]) -> tuple[list[Marked], list[Marked]]:
     """Return (kept, left out) under the switch: every test when it is off."""
     items = list(items)
     if not database_only():
         return items, []
-    kept = [item for item in items if uses_database(item)]
-    return kept, [item for item in items if not uses_database(item)]
+    return [i for i in items if needed(i)], [i for i in items if not needed(i)]

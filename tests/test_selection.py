@@ -22,6 +22,7 @@ MARKED = Item(markers={"django_db"})
 BY_FIXTURE = Item(fixturenames=["hospital", "db", "settings"])
 LIVE = Item(fixturenames=["live_server"])
 PURE = Item(fixturenames=["tmp_path", "settings"])
+ONE_ENGINE = Item(fixturenames=["db"], markers={"django_db", "one_engine"})
 
 
 def test_it_keeps_every_test_when_the_switch_is_off(monkeypatch) -> None:
@@ -35,9 +36,14 @@ def test_it_keeps_tests_marked_or_using_a_database_fixture_and_leaves_out_the_re
     monkeypatch,
 ) -> None:
     monkeypatch.setenv(selection.SWITCH, "1")
-    kept, left_out = selection.split([MARKED, BY_FIXTURE, LIVE, PURE])
+    kept, left_out = selection.split([MARKED, BY_FIXTURE, LIVE, PURE, ONE_ENGINE])
     assert kept == [MARKED, BY_FIXTURE, LIVE]
-    assert left_out == [PURE]
+    assert left_out == [PURE, ONE_ENGINE]
+
+
+def test_a_one_engine_test_still_runs_when_the_switch_is_off(monkeypatch) -> None:
+    monkeypatch.delenv(selection.SWITCH, raising=False)
+    assert selection.split([ONE_ENGINE]) == ([ONE_ENGINE], [])
 
 
 def test_a_bad_switch_value_says_what_it_should_be(monkeypatch) -> None:

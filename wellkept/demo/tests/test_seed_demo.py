@@ -59,7 +59,10 @@ def joiners(count: int) -> int:
 
 
 # Committing for real, as `make demo` does: the year of check-ins is seeded
-# in batches that commit, which is what keeps it fast.
+# in batches that commit, which is what keeps it fast. The demo runs on
+# SQLite (`make demo`); the tests below seed smaller hospitals through the
+# same code on both engines, so the full size runs once (one_engine).
+@pytest.mark.one_engine
 @pytest.mark.django_db(transaction=True)
 def test_it_seeds_a_hospital_of_300_clinicians_and_a_year_of_check_ins() -> None:
     # How long it takes is for a benchmark on a quiet machine, not a test:
