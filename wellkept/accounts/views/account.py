@@ -50,7 +50,8 @@ from wellkept.audit.services import audit_record
 from wellkept.orgs.models import InviteeRole
 
 
-def _signed_in_user(request: HttpRequest) -> User:
+def signed_in_user(request: HttpRequest) -> User:
+    """The person behind a page that only a signed-in person reaches; 404 for anyone else."""
     user = request.user
     if not isinstance(user, User):  # LoginRequiredMiddleware should make this impossible
         raise Http404
@@ -63,7 +64,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
     """Show how the account is protected, and offer MFA to participants without it."""
     # Through the policy: the page decrypts the person's e-mail address.
     user = get_for(
-        actor=_signed_in_user(request),
+        actor=signed_in_user(request),
         queryset=User.objects.all(),
         pk=request.user.pk,
         action=Action.READ,
@@ -233,7 +234,7 @@ def activate_totp(request: HttpRequest) -> HttpResponse:
     if isinstance(page, dict):
         secret = str(getattr(page.get("form"), "secret", ""))
         page["secret_groups"] = [secret[i : i + 4] for i in range(0, len(secret), 4)]
-        user = _signed_in_user(request)
+        user = signed_in_user(request)
         page["enrolment_required"] = bool(staff_roles(user)) and not user_second_factor_types(user)
     return response
 
@@ -251,7 +252,7 @@ def _end_other_sessions_after_removal(request: HttpRequest, kind: str) -> None:
 
     from wellkept.accounts.sessions import stored_key
 
-    user = _signed_in_user(request)
+    user = signed_in_user(request)
     # Sessions are stored under a digest of their cookie key (accounts.sessions).
     current = stored_key(request.session.session_key or "")
     others = UserSession.objects.filter(user_id=user.pk).exclude(session_key=current).count()

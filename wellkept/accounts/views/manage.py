@@ -20,7 +20,6 @@ from wellkept.access.policy import can, get_for, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.forms import InvitationForm
-from wellkept.accounts.models import User
 from wellkept.accounts.selectors import (
     administered_organisations,
     invitations_visible_to,
@@ -30,13 +29,7 @@ from wellkept.accounts.services import (
     invitation_create,
     invitation_revoke,
 )
-
-
-def _signed_in_user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # LoginRequiredMiddleware should make this impossible
-        raise Http404
-    return user
+from wellkept.accounts.views.account import signed_in_user
 
 
 def _invitation_page(request: HttpRequest, form: InvitationForm, status: int = 200) -> HttpResponse:
@@ -95,7 +88,7 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     try:
         issued = invitation_create(
-            actor=_signed_in_user(request),
+            actor=signed_in_user(request),
             organisation=form.cleaned_data["organisation"],
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
@@ -128,6 +121,6 @@ def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpRes
         purpose=Purpose.SERVICE_ADMINISTRATION,
         request=request,
     )
-    invitation_revoke(actor=_signed_in_user(request), invitation=invitation)
+    invitation_revoke(actor=signed_in_user(request), invitation=invitation)
     messages.success(request, "The invitation link no longer works.")
     return redirect("accounts:invitation_list")
