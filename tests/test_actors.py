@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from wellkept.accounts.models import User
-from wellkept.actors import NotAPerson, PseudonymousActor, SystemActor, acting, person
+from wellkept.actors import NotAPerson, PseudonymousActor, SystemActor, person
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +26,3 @@ def test_it_returns_the_signed_in_person(pia):
 def test_it_refuses_anyone_but_a_person_where_a_person_is_stored(nobody):
     with pytest.raises(NotAPerson):
         person(nobody)
-
-
-@pytest.mark.parametrize("named", [SystemActor("retention"), PseudonymousActor("tok")])
-def test_it_lets_the_trail_name_a_command_or_a_token(named):
-    assert acting(named) is named
-
-
-def test_it_returns_a_person_for_the_trail(pia):
-    assert acting(pia) is pia
-
-
-def test_it_refuses_an_anonymous_caller_for_the_trail():
-    with pytest.raises(NotAPerson):
-        acting(AnonymousUser())

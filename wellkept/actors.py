@@ -54,22 +54,22 @@ class PseudonymousActor:
 Actor: TypeAlias = "User | SystemActor | PseudonymousActor"
 
 Caller: TypeAlias = "Actor | AnonymousUser"
-"""What a view passes as ``actor``: ``request.user``, which the type system
-cannot tell is signed in. The policy refuses an anonymous caller (and audits
-the attempt); a service that must record a person narrows with ``person``.
-A guarded view's ``AuthenticatedRequest`` carries a ``User``: services only
-such views call take ``Actor``."""
+"""Whoever asks, a signed-in person or not: what the policy, the audit trail
+and the guards take, since they are where an anonymous attempt is refused
+and recorded. Every service takes ``Actor``: the views that call them are
+guarded, and their ``AuthenticatedRequest`` carries a ``User``."""
 
 
 class AuthenticatedRequest(HttpRequest):
     """A request a guard has let through: its ``user`` is a signed-in person.
 
     For the type checker only; nothing is constructed. A guard
-    (``access.guards``: ``privacy_officer_only``, ``team_only``,
-    ``leaders_only``) serves a view only once the person holds a role in the
-    page's organisation and the policy allowed them, which no anonymous
-    caller can, so the view's ``request.user`` is a ``User`` and the services
-    it calls can take ``actor: Actor``.
+    (``access.guards``: ``signed_in``, or the audience guards
+    ``privacy_officer_only``, ``team_only``, ``leaders_only``, which serve a
+    view only once the person holds a role in the page's organisation and
+    the policy allowed them) lets no anonymous caller through, so the view's
+    ``request.user`` is a ``User`` and the services it calls take
+    ``actor: Actor``.
     """
 
     user: User
@@ -77,19 +77,6 @@ class AuthenticatedRequest(HttpRequest):
 
 class NotAPerson(PermissionDenied):
     """The action needs a signed-in person, and the actor is a command, a token or nobody."""
-
-
-def acting(actor: Caller) -> Actor:
-    """Return ``actor`` as one the audit trail names, or refuse an anonymous caller.
-
-    For use once the policy has decided: it refuses (and records) an
-    anonymous caller first, so this fails only for a caller that skipped it.
-    """
-    from django.contrib.auth.models import AnonymousUser
-
-    if isinstance(actor, AnonymousUser):
-        raise NotAPerson("Only a signed-in person can do this.")
-    return actor
 
 
 def person(actor: Caller) -> User:

@@ -4,6 +4,8 @@ A view declares what it touches with ``@policy`` (``access.decorators``);
 these guards do the checks every view of an audience shares, through the
 policy, so that a refusal looks like a missing page and is audited:
 
+- ``signed_in``: a signed-in person, whom the view's services may name
+  (the participant's and each person's own pages).
 - ``own_participant``: the signed-in person's own participant row, decided
   and audited under the token (participant pages).
 - ``privacy_officer_only``: the organisation the person is privacy officer
@@ -146,6 +148,29 @@ class _Declared(NamedTuple):
     action: Action
     kind: ResourceKind
     purpose: Purpose
+
+
+# ---- Signed-in pages -----------------------------------------------------------------
+
+
+def signed_in(view: View) -> View:
+    """Serve the view only to a signed-in person, so it may take an ``AuthenticatedRequest``.
+
+    ``LoginRequiredMiddleware`` already sends anyone else to the login page;
+    this states it where the view is written, holds should the middleware
+    ever be bypassed (a view imported into another URLconf, a test client
+    with the middleware off), and lets the services the view calls take
+    ``actor: Actor`` rather than a caller who might be nobody.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapper.wellkept_signed_in = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
 
 
 # ---- Privacy officer pages ----------------------------------------------------------

@@ -44,7 +44,7 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource
-from wellkept.actors import Caller, person
+from wellkept.actors import Actor, person
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
 
@@ -160,7 +160,7 @@ def _denied(
 
 def request_open(
     *,
-    actor: Caller,
+    actor: Actor,
     row: R,
     event: EventType,
     target: str,
@@ -188,7 +188,7 @@ def request_open(
 
 def request_authorise(
     *,
-    actor: Caller,
+    actor: Actor,
     row: TwoPersonRequest,
     approving: Approving,
     approve: bool,

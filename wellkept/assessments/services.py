@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
-from wellkept.actors import Actor, Caller, PseudonymousActor, SystemActor, acting, person
+from wellkept.actors import Actor, PseudonymousActor, SystemActor, person
 from wellkept.assessments import periods
 from wellkept.assessments.hooks import (
     RESPONSES_STORED,
@@ -70,13 +70,13 @@ class CheckInClosed(ValidationError):
     """The check-in cannot take answers (programme closed, already submitted, consent gone)."""
 
 
-def _purpose(actor: Caller) -> Purpose:
+def _purpose(actor: Actor) -> Purpose:
     return (
         Purpose.SERVICE_ADMINISTRATION if isinstance(actor, SystemActor) else Purpose.SELF_SERVICE
     )
 
 
-def _token_actor(actor: Caller, participant: Participant) -> Actor:
+def _token_actor(actor: Actor, participant: Participant) -> Actor:
     """Record a clinician's own action under their token, never their user id."""
     return actor if isinstance(actor, SystemActor) else PseudonymousActor(participant.token)
 
@@ -84,7 +84,7 @@ def _token_actor(actor: Caller, participant: Participant) -> Actor:
 @transaction.atomic
 def programme_join(
     *,
-    actor: Caller,
+    actor: Actor,
     organisation: Organisation,
     notice: Notice,
     unit: Unit,
@@ -140,7 +140,7 @@ def _schedule_instruments(schedule: Schedule) -> list[Instrument]:
 
 
 def _collecting(
-    actor: Caller, participant: Participant, reference: str, request: HttpRequest | None
+    actor: Actor, participant: Participant, reference: str, request: HttpRequest | None
 ) -> bool:
     """Ask the policy (which checks consent) whether new answers may be collected.
 
@@ -175,7 +175,7 @@ def _require_open(programme: Programme) -> None:
 
 def checkin_start(
     *,
-    actor: Caller,
+    actor: Actor,
     participant: Participant,
     schedule: Schedule,
     request: HttpRequest | None = None,
@@ -222,7 +222,7 @@ def read_draft(checkin: CheckIn) -> dict[str, dict[str, int]]:
 
 def checkin_save_answers(
     *,
-    actor: Caller,
+    actor: Actor,
     checkin: CheckIn,
     instrument_code: str,
     answers: dict[str, Any],
@@ -294,7 +294,7 @@ def _payload(instrument: Instrument, answers: dict[str, int], result: Score) -> 
 
 def checkin_submit(
     *,
-    actor: Caller,
+    actor: Actor,
     checkin: CheckIn,
     idempotency_key: str,
     request: HttpRequest | None = None,
@@ -347,7 +347,7 @@ def checkin_submit(
 
 
 def _store_results(
-    actor: Caller, locked: CheckIn, instruments: list[Instrument], draft: dict[str, dict[str, int]]
+    actor: Actor, locked: CheckIn, instruments: list[Instrument], draft: dict[str, dict[str, int]]
 ) -> None:
     """Score every answered instrument and store it; the caller holds the row lock."""
     participant = locked.participant
@@ -396,7 +396,7 @@ def _store_results(
             )
             # The alert joins the follow-up queue (followup connects), in
             # the same transaction: a failure there refuses the check-in.
-            SAFETY_ALERT_RAISED.emit(SafetyAlertRaised(actor=acting(actor), alert=alert))
+            SAFETY_ALERT_RAISED.emit(SafetyAlertRaised(actor=actor, alert=alert))
     # The aggregates (insights connects) move with the answers, in the same
     # transaction, so they never count a response that was not stored.
     RESPONSES_STORED.emit(ResponsesStored(responses=tuple(stored)))
@@ -415,7 +415,7 @@ def _store_results(
     )
 
 
-def checkin_discard(*, actor: Caller, checkin: CheckIn, request: HttpRequest | None = None) -> None:
+def checkin_discard(*, actor: Actor, checkin: CheckIn, request: HttpRequest | None = None) -> None:
     """Throw away an unfinished check-in and its draft answers."""
     with transaction.atomic():
         locked = _lock_checkin(checkin, "participant")
@@ -483,7 +483,7 @@ def on_consent_withdrawn(event: ConsentWithdrawn) -> None:
 
 
 def reminders_set(
-    *, actor: Caller, participant: Participant, wanted: bool, request: HttpRequest | None = None
+    *, actor: Actor, participant: Participant, wanted: bool, request: HttpRequest | None = None
 ) -> bool:
     """Turn reminder e-mails on or off for the participant; return whether anything changed."""
     resource = participant_resource(participant, "reminders")

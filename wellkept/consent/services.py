@@ -11,7 +11,7 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
-from wellkept.actors import Actor, Caller, PseudonymousActor, SystemActor
+from wellkept.actors import Actor, PseudonymousActor, SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent import inventory, notices
@@ -117,7 +117,7 @@ AUDIT_EVENTS = {
 
 def consent_record(
     *,
-    actor: Caller,
+    actor: Actor,
     participant: Participant,
     notice: Notice,
     take_part: bool,

@@ -22,7 +22,7 @@ from wellkept.access.policy import Decision
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.access.rules import AccessRole
-from wellkept.actors import Caller
+from wellkept.actors import Actor
 from wellkept.orgs.models import StaffMembership
 
 TEAM_ROLES = (AccessRole.WELLBEING_OFFICER, AccessRole.SPECIALIST)
@@ -80,7 +80,7 @@ def grant_void_reason(grant: Any, *, user_id: Any = None) -> str | None:
     return None
 
 
-def identity_grant_check(actor: Caller, resource: Resource, purpose: Purpose) -> Decision | None:
+def identity_grant_check(actor: Actor, resource: Resource, purpose: Purpose) -> Decision | None:
     """Allow reading one token's identity under a live grant of this actor, token and purpose.
 
     The grant names one participant: a grant for one token reveals no

@@ -50,7 +50,7 @@ from wellkept.access.twoperson import (
 )
 from wellkept.accounts.models import User
 from wellkept.accounts.selectors import user_has_mfa
-from wellkept.actors import Caller, person
+from wellkept.actors import Actor, person
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.consent.selectors import current_notice
@@ -113,7 +113,7 @@ def _reason(value: str, *, what: str = "the reason", previous: str | None = None
 
 
 def _refuse(
-    *, actor: Caller, target: str, reason: str, purpose: Purpose, request: HttpRequest | None
+    *, actor: Actor, target: str, reason: str, purpose: Purpose, request: HttpRequest | None
 ) -> None:
     """Record a refusal that the policy table cannot express (state, role history)."""
     audit_record(
@@ -147,7 +147,7 @@ def parse_request_purpose(value: str) -> Purpose:
 
 def reidentification_request(
     *,
-    actor: Caller,
+    actor: Actor,
     case: Case,
     purpose: Purpose | str,
     reason: str,
@@ -246,7 +246,7 @@ def reidentification_request(
 
 def reidentification_decide(
     *,
-    actor: Caller,
+    actor: Actor,
     grant: IdentityGrant,
     approve: bool,
     note: str = "",
@@ -355,13 +355,11 @@ def reidentification_decide(
     )
 
 
-def _fresh_second_factor(actor: Caller, request: HttpRequest | None) -> bool:
+def _fresh_second_factor(actor: Actor, request: HttpRequest | None) -> bool:
     return request is not None and user_has_mfa(actor) and recently_authenticated(request)
 
 
-def identity_reveal(
-    *, actor: Caller, grant: IdentityGrant, request: HttpRequest | None
-) -> Identity:
+def identity_reveal(*, actor: Actor, grant: IdentityGrant, request: HttpRequest | None) -> Identity:
     """Return the name behind the grant's token, to its requester, with a fresh second factor.
 
     Each reading is audited. The first one tells the participant (in the app
@@ -426,7 +424,7 @@ def identity_reveal(
     return identity
 
 
-def _tell(*, actor: Caller, grant: IdentityGrant, request: HttpRequest | None) -> None:
+def _tell(*, actor: Actor, grant: IdentityGrant, request: HttpRequest | None) -> None:
     """Record that the participant is told of a look-up, and e-mail them after the commit."""
     participant = grant.participant
     purpose = Purpose(grant.purpose)
@@ -452,7 +450,7 @@ def _tell(*, actor: Caller, grant: IdentityGrant, request: HttpRequest | None) -
     )
 
 
-def _breakglass_case_check(actor: Caller, case: Case, decision: Decision) -> Decision:
+def _breakglass_case_check(actor: Actor, case: Case, decision: Decision) -> Decision:
     """Narrow break-glass to the specialist working this open safety-alert case.
 
     The policy lets any specialist of the organisation read the queue; one
@@ -471,14 +469,14 @@ def _breakglass_case_check(actor: Caller, case: Case, decision: Decision) -> Dec
     return decision
 
 
-def breakglass_decision(*, actor: Caller, case: Case) -> Decision:
+def breakglass_decision(*, actor: Actor, case: Case) -> Decision:
     """Decide (purely) whether ``actor`` may break the glass on this case now."""
     resource = case_resource(case, "break-glass")
     decision = decide_break_glass(actor=actor, resource=resource, purpose=Purpose.SAFETY_EMERGENCY)
     return _breakglass_case_check(actor, case, decision) if decision.allowed else decision
 
 
-def unreviewed_breakglass(actor: Caller) -> IdentityGrant | None:
+def unreviewed_breakglass(actor: Actor) -> IdentityGrant | None:
     """The specialist's oldest break-glass opening still waiting for review, if any."""
     return (
         IdentityGrant.objects.filter(
@@ -490,7 +488,7 @@ def unreviewed_breakglass(actor: Caller) -> IdentityGrant | None:
     )
 
 
-def _last_breakglass_reason(actor: Caller) -> str:
+def _last_breakglass_reason(actor: Actor) -> str:
     last = (
         IdentityGrant.objects.filter(
             kind=GrantKind.BREAK_GLASS, requested_by_id=getattr(actor, "pk", None)
@@ -519,7 +517,7 @@ def _usable_allowance(
 
 
 def breakglass_open(
-    *, actor: Caller, case: Case, reason: str, request: HttpRequest | None
+    *, actor: Actor, case: Case, reason: str, request: HttpRequest | None
 ) -> tuple[IdentityGrant, Identity]:
     """Open the identity behind one case's token at once, in a safety emergency.
 
@@ -626,7 +624,7 @@ def breakglass_open(
 
 def breakglass_allowance_grant(
     *,
-    actor: Caller,
+    actor: Actor,
     grant: IdentityGrant,
     reason: str,
     request: HttpRequest | None = None,
@@ -692,7 +690,7 @@ def breakglass_allowance_grant(
 
 
 def reidentification_exception_end(
-    *, actor: Caller, grant: IdentityGrant, request: HttpRequest | None = None
+    *, actor: Actor, grant: IdentityGrant, request: HttpRequest | None = None
 ) -> IdentityGrant:
     """End a recorded exception: the participant is told now (or at the first use).
 
@@ -740,7 +738,7 @@ def reidentification_exception_end(
 
 
 def grant_review(
-    *, actor: Caller, grant: IdentityGrant, note: str, request: HttpRequest | None = None
+    *, actor: Actor, grant: IdentityGrant, note: str, request: HttpRequest | None = None
 ) -> IdentityGrant:
     """Record that someone with the privacy role reviewed a used, expired or break-glass grant."""
     text = _reason(note, what="your review")

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from wellkept.access.resources import Resource, ResourceKind, Scope, register_scope
-from wellkept.actors import Caller
+from wellkept.actors import Actor
 from wellkept.orgs.models import Participant
 from wellkept.orgs.scopes import own_through_participant
 
@@ -55,7 +55,7 @@ def grant_resource(grant: Any) -> Resource:
     )
 
 
-def new_grant_resource(*, actor: Caller, participant: Participant, grant_id: Any) -> Resource:
+def new_grant_resource(*, actor: Actor, participant: Participant, grant_id: Any) -> Resource:
     """Describe a request the actor is about to make for ``participant``'s identity.
 
     ``grant_id`` is the id the request will have: the policy's entry then

@@ -15,7 +15,7 @@ from wellkept.access.policy import can, decide, roles_in, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User
-from wellkept.actors import Actor, Caller
+from wellkept.actors import Actor
 from wellkept.assessments.instruments import get_instrument
 from wellkept.assessments.models import Response, today
 from wellkept.assessments.selectors import decode_payload
@@ -224,7 +224,7 @@ def notes(case: Case) -> list[tuple[Any, str]]:
 
 
 def score_history(
-    *, actor: Caller, case: Case, request: HttpRequest | None = None
+    *, actor: Actor, case: Case, request: HttpRequest | None = None
 ) -> list[dict[str, Any]] | None:
     """Return the participant's score history for the case's assignee; None for anyone else.
 
@@ -259,7 +259,7 @@ def score_history(
     return history
 
 
-def case_grants(*, actor: Caller, case: Case) -> list[IdentityGrant]:
+def case_grants(*, actor: Actor, case: Case) -> list[IdentityGrant]:
     """The actor's own identity requests for this case's participant."""
     return list(
         IdentityGrant.objects.filter(
@@ -271,7 +271,7 @@ def case_grants(*, actor: Caller, case: Case) -> list[IdentityGrant]:
 # ---- The participant's side ----------------------------------------------------------
 
 
-def own_case(*, actor: Caller, participant: Participant) -> Case | None:
+def own_case(*, actor: Actor, participant: Participant) -> Case | None:
     """Return the participant's open case, else their latest closed one; audited under the token."""
     rows = visible(
         actor,
@@ -302,7 +302,7 @@ def staff_name(user: Any) -> str:
 
 
 def lookups_told(
-    *, actor: Caller, participant: Participant, request: HttpRequest | None = None
+    *, actor: Actor, participant: Participant, request: HttpRequest | None = None
 ) -> list[Lookup]:
     """Return every look-up of the participant's identity they were told about."""
     resource = Resource(

@@ -25,7 +25,7 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import can, roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.rules import AccessRole
-from wellkept.actors import Actor, Caller, PseudonymousActor, person
+from wellkept.actors import Actor, PseudonymousActor, person
 from wellkept.assessments.hooks import SafetyAlertRaised
 from wellkept.assessments.models import Response, SafetyAlert, today
 from wellkept.audit.events import EventType
@@ -191,7 +191,7 @@ def on_safety_alert_raised(event: SafetyAlertRaised) -> None:
 
 
 def case_request(
-    *, actor: Caller, participant: Participant, request: HttpRequest | None = None
+    *, actor: Actor, participant: Participant, request: HttpRequest | None = None
 ) -> Case:
     """Open a case because the participant asked someone to contact them."""
     resource = new_case_resource(participant)
@@ -218,7 +218,7 @@ def case_request(
 
 
 def _team_may(
-    actor: Caller, action: Action, case: Case, what: str, request: HttpRequest | None
+    actor: Actor, action: Action, case: Case, what: str, request: HttpRequest | None
 ) -> None:
     resource = case_resource(case, what)
     consents = followup_consent(case.participant)
@@ -227,7 +227,7 @@ def _team_may(
 
 
 def case_assign(
-    *, actor: Caller, case: Case, assignee: Any, request: HttpRequest | None = None
+    *, actor: Actor, case: Case, assignee: Any, request: HttpRequest | None = None
 ) -> Case:
     """Give the case to ``assignee`` (oneself: take it); reassigning is the wellbeing officer's."""
     _team_may(actor, Action.FOLLOW_UP, case, "assign", request)
@@ -266,7 +266,7 @@ def case_assign(
 
 def message_send(
     *,
-    actor: Caller,
+    actor: Actor,
     case: Case,
     body: str,
     request: HttpRequest | None = None,
@@ -321,7 +321,7 @@ def message_send(
 
 def note_add(
     *,
-    actor: Caller,
+    actor: Actor,
     case: Case,
     body: str,
     request: HttpRequest | None = None,
@@ -360,7 +360,7 @@ def note_add(
 
 
 def case_close(
-    *, actor: Caller, case: Case, reason: str, request: HttpRequest | None = None
+    *, actor: Actor, case: Case, reason: str, request: HttpRequest | None = None
 ) -> Case:
     """Close the case with a reason; the conversation stays readable to the participant."""
     try:
@@ -412,7 +412,7 @@ def messages_mark_read(*, case: Case, reader: Sender) -> int:
 # ---- The participant's side ----------------------------------------------------------
 
 
-def _participant_may(actor: Caller, case: Case, what: str, key: str = "", text: str = "") -> bool:
+def _participant_may(actor: Actor, case: Case, what: str, key: str = "", text: str = "") -> bool:
     """Decide (audited) and count the message; False when this form was stored already."""
     resource = case_resource(case, what)
     consents = followup_consent(case.participant)
@@ -456,7 +456,7 @@ def _participant_message(
     return message
 
 
-def reply_send(*, actor: Caller, case: Case, body: str, idempotency_key: str = "") -> CaseMessage:
+def reply_send(*, actor: Actor, case: Case, body: str, idempotency_key: str = "") -> CaseMessage:
     """The participant writes back to the follow-up team."""
     text = _text(body, limit=MESSAGE_MAX, what="your reply", code="message")
     key = _key(idempotency_key)
@@ -468,7 +468,7 @@ def reply_send(*, actor: Caller, case: Case, body: str, idempotency_key: str = "
 
 
 def identity_share(
-    *, actor: Caller, case: Case, name: str, contact: str, idempotency_key: str = ""
+    *, actor: Actor, case: Case, name: str, contact: str, idempotency_key: str = ""
 ) -> CaseMessage:
     """The participant tells the team their name and how to reach them: their choice alone."""
     clean_name = _text(name, limit=NAME_MAX, what="your name", code="name")
@@ -493,7 +493,7 @@ def identity_share(
 
 
 def conversation_ask(
-    *, actor: Caller, case: Case, way: str, when: str, idempotency_key: str = ""
+    *, actor: Actor, case: Case, way: str, when: str, idempotency_key: str = ""
 ) -> CaseMessage:
     """The participant asks for a conversation: how, and when suits them."""
     if way not in CONVERSATION_WAYS:
@@ -508,7 +508,7 @@ def conversation_ask(
         )
 
 
-def followup_decline(*, actor: Caller, case: Case) -> Case:
+def followup_decline(*, actor: Actor, case: Case) -> Case:
     """The participant says no to further contact: a last message, and the case closes."""
     # Declining must work even after leaving the programme.
     resource = case_resource(case, "decline")

@@ -13,6 +13,8 @@ invariant 2 keeps out of the database.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -352,3 +354,20 @@ def export_fhir_bundle(participant: Participant) -> dict[str, Any]:
     )
     exported: dict[str, Any] = bundle.model_dump(mode="json", exclude_none=True)
     return exported
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One way to hand a person's data over: how it is built, named and labelled."""
+
+    build: Callable[[Participant], dict[str, Any]]
+    suffix: str
+    content_type: str
+
+
+# The participant's own downloads and a privacy officer's answer to an
+# outside request offer the same two, so that both get the same content.
+FORMATS: dict[str, ExportFormat] = {
+    "json": ExportFormat(export_json, ".json", "application/json; charset=utf-8"),
+    "fhir": ExportFormat(export_fhir_bundle, ".fhir.json", "application/fhir+json; charset=utf-8"),
+}

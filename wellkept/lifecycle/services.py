@@ -26,7 +26,7 @@ from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.access.twoperson import decide_once
-from wellkept.actors import Actor, Caller, PseudonymousActor, SystemActor, acting, person
+from wellkept.actors import Actor, PseudonymousActor, SystemActor, person
 from wellkept.assessments.models import CheckIn, ReminderOptOut, ReminderSent, Response, SafetyAlert
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
@@ -88,7 +88,7 @@ def held(participant: Participant) -> bool:
 
 def _authorise_erasure(
     *,
-    actor: Caller,
+    actor: Actor,
     participant: Participant,
     rule: ErasureRule,
     subject_request: Any,
@@ -132,7 +132,7 @@ def _authorise_erasure(
 
 def participant_erase(
     *,
-    actor: Caller,
+    actor: Actor,
     participant: Participant,
     request: HttpRequest | None = None,
     rule: ErasureRule | str | None = None,
@@ -191,7 +191,7 @@ def participant_erase(
         recorded_as: Actor = actor if isinstance(actor, SystemActor) else PseudonymousActor(token)
         if rule == ErasureRule.OUTSIDE_REQUEST:
             # The privacy officer acts as themselves, not as the participant.
-            recorded_as = acting(actor)
+            recorded_as = actor
         # The aggregates lose this person first, while their answers can
         # still be read; after the shred nothing could subtract them.
         participant_leaves_aggregates(participant)
@@ -283,7 +283,7 @@ def _account_close(*, actor: Actor, user: Any) -> dict[str, int]:
     EmailAddress.objects.filter(user=user).delete()
     UserSession.objects.filter(user=user).delete()
     Session.objects.filter(session_key__in=sessions).delete()
-    datakey_shred(actor=acting(actor), subject=user.dek_subject)
+    datakey_shred(actor=actor, subject=user.dek_subject)
     type(user).objects.filter(pk=user.pk).delete()
     return {"sign-in account": 1, "second factors": factors}
 

@@ -49,7 +49,7 @@ from wellkept.access.twoperson import (
     ReauthenticationNeeded as ReauthenticationNeeded,
 )
 from wellkept.accounts.models import User, email_index_for
-from wellkept.actors import Actor, Caller
+from wellkept.actors import Actor
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record
 from wellkept.lifecycle.models import (
@@ -148,7 +148,7 @@ def answer_resource(subject_request: SubjectRequest, what: str) -> Resource:
 
 def _denied(
     *,
-    actor: Caller,
+    actor: Actor,
     target: str,
     reason: str,
     request: HttpRequest | None,
@@ -238,7 +238,7 @@ def subject_request_record(
 
 def subject_request_decide(
     *,
-    actor: Caller,
+    actor: Actor,
     subject_request: SubjectRequest,
     approve: bool,
     request: HttpRequest | None = None,
@@ -297,7 +297,7 @@ def subject_request_decide(
     )
 
 
-def pending_for(*, actor: Caller, organisation: Organisation) -> list[SubjectRequest]:
+def pending_for(*, actor: Actor, organisation: Organisation) -> list[SubjectRequest]:
     """Return the organisation's requests waiting for a decision that ``actor`` did not record."""
     return list(
         SubjectRequest.objects.filter(
@@ -309,7 +309,7 @@ def pending_for(*, actor: Caller, organisation: Organisation) -> list[SubjectReq
     )
 
 
-def recorded_by(*, actor: Caller, organisation: Organisation) -> list[SubjectRequest]:
+def recorded_by(*, actor: Actor, organisation: Organisation) -> list[SubjectRequest]:
     """Return the requests ``actor`` recorded in the organisation, newest first."""
     return list(
         SubjectRequest.objects.filter(organisation=organisation, requested_by_id=actor.pk)
@@ -319,7 +319,7 @@ def recorded_by(*, actor: Caller, organisation: Organisation) -> list[SubjectReq
 
 
 def get_pending_request_for(
-    *, actor: Caller, organisation: Organisation, id: Any, request: HttpRequest | None = None
+    *, actor: Actor, organisation: Organisation, id: Any, request: HttpRequest | None = None
 ) -> SubjectRequest:
     """Return a pending request of the organisation to decide; else 404, audited."""
     parsed = parse_reference(id)
@@ -343,7 +343,7 @@ def get_pending_request_for(
 
 def get_subject_request_for(
     *,
-    actor: Caller,
+    actor: Actor,
     id: Any,
     action: Action,
     what: str,

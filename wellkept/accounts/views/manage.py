@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
+from wellkept.access.guards import signed_in
 from wellkept.access.policy import can, get_for, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
@@ -30,6 +31,7 @@ from wellkept.accounts.services import (
     invitation_revoke,
 )
 from wellkept.accounts.views.account import signed_in_user
+from wellkept.actors import AuthenticatedRequest
 
 
 def _invitation_page(request: HttpRequest, form: InvitationForm, status: int = 200) -> HttpResponse:
@@ -55,7 +57,8 @@ def _invitation_page(request: HttpRequest, form: InvitationForm, status: int = 2
     action=Action.READ, resource=ResourceKind.ORG_CONFIG, purpose=Purpose.SERVICE_ADMINISTRATION
 )
 @require_GET
-def invitation_list(request: HttpRequest) -> HttpResponse:
+@signed_in
+def invitation_list(request: AuthenticatedRequest) -> HttpResponse:
     """List invitations with their status, with a form to send a new one."""
     organisations = administered_organisations(request.user)
     if not organisations.exists():
@@ -68,7 +71,8 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     action=Action.CREATE, resource=ResourceKind.ORG_CONFIG, purpose=Purpose.SERVICE_ADMINISTRATION
 )
 @require_POST
-def invitation_new(request: HttpRequest) -> HttpResponse:
+@signed_in
+def invitation_new(request: AuthenticatedRequest) -> HttpResponse:
     """Send an invitation by e-mail."""
     organisations = administered_organisations(request.user)
     if not organisations.exists():
@@ -111,7 +115,8 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     action=Action.UPDATE, resource=ResourceKind.ORG_CONFIG, purpose=Purpose.SERVICE_ADMINISTRATION
 )
 @require_POST
-def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
+@signed_in
+def invitation_revoke_view(request: AuthenticatedRequest, invitation_id: UUID) -> HttpResponse:
     """Stop a pending invitation's link from working."""
     invitation = get_for(
         actor=request.user,

@@ -16,7 +16,7 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import NOT_FOUND_MESSAGE, can
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
-from wellkept.actors import Caller
+from wellkept.actors import Actor
 from wellkept.assessments.instruments import instruments as shipped_instruments
 from wellkept.assessments.models import (
     Programme,
@@ -76,7 +76,7 @@ def opening_problems(programme: Programme) -> list[str]:
     return problems
 
 
-def _refuse_unknown(actor: Caller, request: HttpRequest | None) -> NoReturn:
+def _refuse_unknown(actor: Actor, request: HttpRequest | None) -> NoReturn:
     # Like the policy's get_for: a made-up id is recorded by kind only.
     audit_record(
         actor=actor,
@@ -92,7 +92,7 @@ def _refuse_unknown(actor: Caller, request: HttpRequest | None) -> NoReturn:
 
 def get_programme_for(
     *,
-    actor: Caller,
+    actor: Actor,
     programme_id: Any,
     action: Action = Action.READ,
     request: HttpRequest | None = None,
@@ -108,7 +108,7 @@ def get_programme_for(
 
 def get_schedule_for(
     *,
-    actor: Caller,
+    actor: Actor,
     programme_id: Any,
     schedule_id: Any,
     action: Action = Action.READ,
@@ -130,7 +130,7 @@ def get_schedule_for(
 
 def get_support_resource_for(
     *,
-    actor: Caller,
+    actor: Actor,
     programme_id: Any,
     resource_id: Any,
     action: Action = Action.READ,
@@ -151,7 +151,7 @@ def get_support_resource_for(
 
 
 def organisations_managed_by(
-    actor: Caller,
+    actor: Actor,
     candidates: Iterable[Organisation],
     *,
     action: Action = Action.READ,

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.resources import Resource
-from wellkept.actors import Caller
+from wellkept.actors import Actor
 from wellkept.assessments.models import (
     CheckIn,
     Frequency,
@@ -55,16 +55,14 @@ from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import Organisation, Unit
 
 
-def _require(
-    actor: Caller, action: Action, resource: Resource, request: HttpRequest | None
-) -> None:
+def _require(actor: Actor, action: Action, resource: Resource, request: HttpRequest | None) -> None:
     # Called before the service's transaction opens: a refusal raises, and
     # inside the transaction it would roll its own audit entry back with it.
     if not can(actor, action, resource, PURPOSE, request=request):
         raise PermissionDenied("Only a system administrator of the organisation can do this.")
 
 
-def _changed(actor: Caller, programme: Programme, reason: str, request: HttpRequest | None) -> None:
+def _changed(actor: Actor, programme: Programme, reason: str, request: HttpRequest | None) -> None:
     audit_record(
         actor=actor,
         event=EventType.CONFIG_CHANGED,
@@ -98,7 +96,7 @@ def _unique_name(organisation: Organisation, name: str, exclude: Any = None) -> 
 
 def programme_create(
     *,
-    actor: Caller,
+    actor: Actor,
     organisation: Organisation,
     name: str,
     welcome: str = "",
@@ -122,7 +120,7 @@ def programme_create(
 
 def programme_update(
     *,
-    actor: Caller,
+    actor: Actor,
     programme: Programme,
     name: str,
     welcome: str,
@@ -167,7 +165,7 @@ def programme_update(
 
 
 def programme_open(
-    *, actor: Caller, programme: Programme, request: HttpRequest | None = None
+    *, actor: Actor, programme: Programme, request: HttpRequest | None = None
 ) -> Programme:
     """Open the programme to clinicians; an organisation runs one programme at a time."""
     _require(actor, Action.UPDATE, programme_resource(programme), request)
@@ -213,7 +211,7 @@ def programme_open(
 
 
 def programme_close(
-    *, actor: Caller, programme: Programme, request: HttpRequest | None = None
+    *, actor: Actor, programme: Programme, request: HttpRequest | None = None
 ) -> Programme:
     """Close an open programme: no new check-ins or reminders; answers already given stay."""
     _require(actor, Action.UPDATE, programme_resource(programme), request)
@@ -234,7 +232,7 @@ def programme_close(
 
 def schedule_add(
     *,
-    actor: Caller,
+    actor: Actor,
     programme: Programme,
     name: str,
     frequency: Frequency | str,
@@ -275,7 +273,7 @@ def schedule_add(
 
 def schedule_update(
     *,
-    actor: Caller,
+    actor: Actor,
     schedule: Schedule,
     name: str,
     frequency: Frequency | str,
@@ -317,7 +315,7 @@ def schedule_update(
 
 
 def schedule_remove(
-    *, actor: Caller, schedule: Schedule, request: HttpRequest | None = None
+    *, actor: Actor, schedule: Schedule, request: HttpRequest | None = None
 ) -> None:
     """Remove a check-in nobody has used yet."""
     programme = schedule.programme
@@ -368,7 +366,7 @@ def _keeps_a_crisis_line(programme: Programme, without: SupportResource) -> None
 
 def support_resource_add(
     *,
-    actor: Caller,
+    actor: Actor,
     programme: Programme,
     kind: SupportKind | str,
     name: str,
@@ -398,7 +396,7 @@ def support_resource_add(
 
 def support_resource_update(
     *,
-    actor: Caller,
+    actor: Actor,
     resource: SupportResource,
     kind: SupportKind | str,
     name: str,
@@ -449,7 +447,7 @@ def support_resource_update(
 
 
 def support_resource_remove(
-    *, actor: Caller, resource: SupportResource, request: HttpRequest | None = None
+    *, actor: Actor, resource: SupportResource, request: HttpRequest | None = None
 ) -> None:
     """Remove a crisis line or support service (an open programme keeps one crisis line)."""
     programme = resource.programme

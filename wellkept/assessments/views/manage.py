@@ -12,6 +12,7 @@ needs a recent one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -23,10 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import reauthentication_url, recently_authenticated
+from wellkept.access.guards import reauthentication_url, recently_authenticated, signed_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.accounts.selectors import administered_organisations
+from wellkept.actors import AuthenticatedRequest
 from wellkept.assessments import programmes
 from wellkept.assessments.forms import (
     ProgrammeCreateForm,
@@ -43,7 +45,7 @@ PURPOSE = Purpose.SERVICE_ADMINISTRATION
 TEMPLATES = "assessments/manage/"
 
 
-def _managed_organisations(request: HttpRequest) -> list[Organisation]:
+def _managed_organisations(request: AuthenticatedRequest) -> list[Organisation]:
     """The organisations whose programmes the user may see; 404 when there are none."""
     found = programmes.organisations_managed_by(
         request.user, administered_organisations(request.user), request=request
@@ -54,7 +56,7 @@ def _managed_organisations(request: HttpRequest) -> list[Organisation]:
     return found
 
 
-def _programme(request: HttpRequest, programme_id: UUID) -> Programme:
+def _programme(request: AuthenticatedRequest, programme_id: UUID) -> Programme:
     return programmes.get_programme_for(
         actor=request.user, programme_id=programme_id, request=request
     )
@@ -76,12 +78,58 @@ def _to_detail(programme: Programme) -> HttpResponse:
     return redirect("programmes:detail", programme_id=programme.pk)
 
 
+def _form_page(
+    request: AuthenticatedRequest,
+    form: Any,
+    *,
+    save: Callable[[], Programme],
+    saved: str | Callable[[Programme], str],
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Save a valid posted form through ``save``, or show it (again) with what is wrong.
+
+    The service decides again, as for a command: a refusal there answers the
+    same 404 as a missing programme; its validation messages go to the top
+    of the form. A form sent back is answered 400, so that a script sees it.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = save()
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, saved if isinstance(saved, str) else saved(programme))
+            return _to_detail(programme)
+    status = 400 if request.method == "POST" else 200
+    return render(request, TEMPLATES + template, {**context, "form": form}, status=status)
+
+
+def _remove(
+    request: AuthenticatedRequest, *, remove: Callable[[], object], removed: str, back: Programme
+) -> HttpResponse:
+    """Remove through ``remove`` and go back to the programme, saying what happened."""
+    try:
+        remove()
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, removed)
+    return _to_detail(back)
+
+
 # --- Programmes ---------------------------------------------------------------------------
 
 
 @policy(action=Action.READ, resource=KIND, purpose=PURPOSE)
 @require_GET
-def programme_list(request: HttpRequest) -> HttpResponse:
+@signed_in
+def programme_list(request: AuthenticatedRequest) -> HttpResponse:
     """List the programmes of the organisations the user administers, with their status."""
     organisations = _managed_organisations(request)
     return render(
@@ -93,42 +141,34 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 @policy(action=Action.CREATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
-def programme_create(request: HttpRequest) -> HttpResponse:
+@signed_in
+def programme_create(request: AuthenticatedRequest) -> HttpResponse:
     """Create a draft programme."""
     organisations = _managed_organisations(request)
     form = ProgrammeCreateForm(_posted(request), organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        try:
-            programme = programmes.programme_create(
-                actor=request.user,
-                organisation=form.cleaned_data["organisation"],
-                name=form.cleaned_data["name"],
-                welcome=form.cleaned_data["welcome"],
-                request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"{programme.name} is created as a draft. Choose its units, add a check-in and a "
-                "crisis line, then open it.",
-            )
-            return _to_detail(programme)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return _form_page(
         request,
-        TEMPLATES + "create.html",
-        {"form": form, "organisations": organisations},
-        status=status,
+        form,
+        save=lambda: programmes.programme_create(
+            actor=request.user,
+            organisation=form.cleaned_data["organisation"],
+            name=form.cleaned_data["name"],
+            welcome=form.cleaned_data["welcome"],
+            request=request,
+        ),
+        saved=lambda programme: (
+            f"{programme.name} is created as a draft. Choose its units, add a check-in and a "
+            "crisis line, then open it."
+        ),
+        template="create.html",
+        context={"organisations": organisations},
     )
 
 
 @policy(action=Action.READ, resource=KIND, purpose=PURPOSE)
 @require_GET
-def programme_detail(request: HttpRequest, programme_id: UUID) -> HttpResponse:
+@signed_in
+def programme_detail(request: AuthenticatedRequest, programme_id: UUID) -> HttpResponse:
     """Show a programme's set-up: units, check-ins, support resources and status."""
     programme = _programme(request, programme_id)
     schedules = [
@@ -154,7 +194,8 @@ def programme_detail(request: HttpRequest, programme_id: UUID) -> HttpResponse:
 
 @policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
-def programme_edit(request: HttpRequest, programme_id: UUID) -> HttpResponse:
+@signed_in
+def programme_edit(request: AuthenticatedRequest, programme_id: UUID) -> HttpResponse:
     """Change a programme's name, welcome text and units."""
     programme = _programme(request, programme_id)
     form = ProgrammeForm(
@@ -166,29 +207,25 @@ def programme_edit(request: HttpRequest, programme_id: UUID) -> HttpResponse:
             "units": list(programme.units.all()),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            programmes.programme_update(
-                actor=request.user,
-                programme=programme,
-                name=form.cleaned_data["name"],
-                welcome=form.cleaned_data["welcome"],
-                units=form.cleaned_data["units"],
-                request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Programme saved.")
-            return _to_detail(programme)
-    status = 400 if request.method == "POST" else 200
-    return render(
+
+    def save() -> Programme:
+        programmes.programme_update(
+            actor=request.user,
+            programme=programme,
+            name=form.cleaned_data["name"],
+            welcome=form.cleaned_data["welcome"],
+            units=form.cleaned_data["units"],
+            request=request,
+        )
+        return programme
+
+    return _form_page(
         request,
-        TEMPLATES + "edit.html",
-        {"programme": programme, "form": form},
-        status=status,
+        form,
+        save=save,
+        saved="Programme saved.",
+        template="edit.html",
+        context={"programme": programme},
     )
 
 
@@ -213,44 +250,56 @@ def _status_page(
     )
 
 
+def _status_change(
+    request: AuthenticatedRequest,
+    programme_id: UUID,
+    *,
+    template: str,
+    change: Callable[..., object],
+    changed: str,
+) -> HttpResponse:
+    """GET: say what the change means. POST: make it, after a recent second factor."""
+    programme = _programme(request, programme_id)
+    if not recently_authenticated(request):
+        return _reauthenticate(request)
+    if request.method == "GET":
+        return _status_page(request, programme, template, [], 200)
+    try:
+        change(actor=request.user, programme=programme, request=request)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        return _status_page(request, programme, template, exc.messages, 400)
+    messages.success(request, changed.format(name=programme.name))
+    return _to_detail(programme)
+
+
 @policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
-def programme_open(request: HttpRequest, programme_id: UUID) -> HttpResponse:
+@signed_in
+def programme_open(request: AuthenticatedRequest, programme_id: UUID) -> HttpResponse:
     """GET: say what opening means and what is missing. POST: open the programme."""
-    programme = _programme(request, programme_id)
-    if not recently_authenticated(request):
-        return _reauthenticate(request)
-    if request.method == "GET":
-        return _status_page(request, programme, "open.html", [], 200)
-    try:
-        programmes.programme_open(actor=request.user, programme=programme, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        return _status_page(request, programme, "open.html", exc.messages, 400)
-    messages.success(request, f"{programme.name} is open: clinicians can now join and check in.")
-    return _to_detail(programme)
+    return _status_change(
+        request,
+        programme_id,
+        template="open.html",
+        change=programmes.programme_open,
+        changed="{name} is open: clinicians can now join and check in.",
+    )
 
 
 @policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
-def programme_close(request: HttpRequest, programme_id: UUID) -> HttpResponse:
+@signed_in
+def programme_close(request: AuthenticatedRequest, programme_id: UUID) -> HttpResponse:
     """GET: say what closing means. POST: close the programme."""
-    programme = _programme(request, programme_id)
-    if not recently_authenticated(request):
-        return _reauthenticate(request)
-    if request.method == "GET":
-        return _status_page(request, programme, "close.html", [], 200)
-    try:
-        programmes.programme_close(actor=request.user, programme=programme, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        return _status_page(request, programme, "close.html", exc.messages, 400)
-    messages.success(
-        request, f"{programme.name} is closed: no new check-ins; answers already given are kept."
+    return _status_change(
+        request,
+        programme_id,
+        template="close.html",
+        change=programmes.programme_close,
+        changed="{name} is closed: no new check-ins; answers already given are kept.",
     )
-    return _to_detail(programme)
 
 
 # --- Check-in schedules ---------------------------------------------------------------------
@@ -258,37 +307,34 @@ def programme_close(request: HttpRequest, programme_id: UUID) -> HttpResponse:
 
 @policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
-def schedule_add(request: HttpRequest, programme_id: UUID) -> HttpResponse:
+@signed_in
+def schedule_add(request: AuthenticatedRequest, programme_id: UUID) -> HttpResponse:
     """Add a check-in to the programme."""
     programme = _programme(request, programme_id)
     form = ScheduleForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            programmes.schedule_add(
-                actor=request.user,
-                programme=programme,
-                name=form.cleaned_data["name"],
-                frequency=form.cleaned_data["frequency"],
-                instruments=form.chosen_instruments(),
-                request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Check-in added.")
-            return _to_detail(programme)
-    status = 400 if request.method == "POST" else 200
-    return render(
+
+    def save() -> Programme:
+        programmes.schedule_add(
+            actor=request.user,
+            programme=programme,
+            name=form.cleaned_data["name"],
+            frequency=form.cleaned_data["frequency"],
+            instruments=form.chosen_instruments(),
+            request=request,
+        )
+        return programme
+
+    return _form_page(
         request,
-        TEMPLATES + "schedule_form.html",
-        {"programme": programme, "form": form, "schedule": None},
-        status=status,
+        form,
+        save=save,
+        saved="Check-in added.",
+        template="schedule_form.html",
+        context={"programme": programme, "schedule": None},
     )
 
 
-def _schedule(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -> Schedule:
+def _schedule(request: AuthenticatedRequest, programme_id: UUID, schedule_id: UUID) -> Schedule:
     return programmes.get_schedule_for(
         actor=request.user, programme_id=programme_id, schedule_id=schedule_id, request=request
     )
@@ -296,7 +342,10 @@ def _schedule(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -> Sc
 
 @policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
-def schedule_edit(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -> HttpResponse:
+@signed_in
+def schedule_edit(
+    request: AuthenticatedRequest, programme_id: UUID, schedule_id: UUID
+) -> HttpResponse:
     """Change a check-in's name, frequency or questionnaires."""
     schedule = _schedule(request, programme_id, schedule_id)
     form = ScheduleForm(
@@ -304,47 +353,44 @@ def schedule_edit(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -
         initial={"name": schedule.name, "frequency": schedule.frequency},
         instruments=schedule.instruments,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            programmes.schedule_update(
-                actor=request.user,
-                schedule=schedule,
-                name=form.cleaned_data["name"],
-                frequency=form.cleaned_data["frequency"],
-                instruments=form.chosen_instruments(),
-                request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Check-in saved.")
-            return _to_detail(schedule.programme)
-    status = 400 if request.method == "POST" else 200
-    return render(
+
+    def save() -> Programme:
+        programmes.schedule_update(
+            actor=request.user,
+            schedule=schedule,
+            name=form.cleaned_data["name"],
+            frequency=form.cleaned_data["frequency"],
+            instruments=form.chosen_instruments(),
+            request=request,
+        )
+        return schedule.programme
+
+    return _form_page(
         request,
-        TEMPLATES + "schedule_form.html",
-        {"programme": schedule.programme, "form": form, "schedule": schedule},
-        status=status,
+        form,
+        save=save,
+        saved="Check-in saved.",
+        template="schedule_form.html",
+        context={"programme": schedule.programme, "schedule": schedule},
     )
 
 
 @policy(action=Action.DELETE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
-def schedule_remove(request: HttpRequest, programme_id: UUID, schedule_id: UUID) -> HttpResponse:
+@signed_in
+def schedule_remove(
+    request: AuthenticatedRequest, programme_id: UUID, schedule_id: UUID
+) -> HttpResponse:
     """Remove a check-in nobody has answered yet."""
     schedule = _schedule(request, programme_id, schedule_id)
-    try:
-        programmes.schedule_remove(actor=request.user, schedule=schedule, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, f"Check-in {schedule.name} removed.")
-    return _to_detail(schedule.programme)
+    return _remove(
+        request,
+        remove=lambda: programmes.schedule_remove(
+            actor=request.user, schedule=schedule, request=request
+        ),
+        removed=f"Check-in {schedule.name} removed.",
+        back=schedule.programme,
+    )
 
 
 # --- Support resources ----------------------------------------------------------------------
@@ -352,35 +398,31 @@ def schedule_remove(request: HttpRequest, programme_id: UUID, schedule_id: UUID)
 
 @policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
-def resource_add(request: HttpRequest, programme_id: UUID) -> HttpResponse:
+@signed_in
+def resource_add(request: AuthenticatedRequest, programme_id: UUID) -> HttpResponse:
     """Add a crisis line or support service."""
     programme = _programme(request, programme_id)
     form = SupportResourceForm(_posted(request), initial={"kind": request.GET.get("kind")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            programmes.support_resource_add(
-                actor=request.user,
-                programme=programme,
-                request=request,
-                **form.cleaned_data,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Support resource added.")
-            return _to_detail(programme)
-    status = 400 if request.method == "POST" else 200
-    return render(
+
+    def save() -> Programme:
+        programmes.support_resource_add(
+            actor=request.user, programme=programme, request=request, **form.cleaned_data
+        )
+        return programme
+
+    return _form_page(
         request,
-        TEMPLATES + "resource_form.html",
-        {"programme": programme, "form": form, "resource": None},
-        status=status,
+        form,
+        save=save,
+        saved="Support resource added.",
+        template="resource_form.html",
+        context={"programme": programme, "resource": None},
     )
 
 
-def _resource(request: HttpRequest, programme_id: UUID, resource_id: UUID) -> SupportResource:
+def _resource(
+    request: AuthenticatedRequest, programme_id: UUID, resource_id: UUID
+) -> SupportResource:
     return programmes.get_support_resource_for(
         actor=request.user, programme_id=programme_id, resource_id=resource_id, request=request
     )
@@ -388,7 +430,10 @@ def _resource(request: HttpRequest, programme_id: UUID, resource_id: UUID) -> Su
 
 @policy(action=Action.UPDATE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_http_methods(["GET", "POST"])
-def resource_edit(request: HttpRequest, programme_id: UUID, resource_id: UUID) -> HttpResponse:
+@signed_in
+def resource_edit(
+    request: AuthenticatedRequest, programme_id: UUID, resource_id: UUID
+) -> HttpResponse:
     """Change a crisis line or support service."""
     resource = _resource(request, programme_id, resource_id)
     form = SupportResourceForm(
@@ -400,39 +445,36 @@ def resource_edit(request: HttpRequest, programme_id: UUID, resource_id: UUID) -
             "description": resource.description,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            programmes.support_resource_update(
-                actor=request.user, resource=resource, request=request, **form.cleaned_data
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Support resource saved.")
-            return _to_detail(resource.programme)
-    status = 400 if request.method == "POST" else 200
-    return render(
+
+    def save() -> Programme:
+        programmes.support_resource_update(
+            actor=request.user, resource=resource, request=request, **form.cleaned_data
+        )
+        return resource.programme
+
+    return _form_page(
         request,
-        TEMPLATES + "resource_form.html",
-        {"programme": resource.programme, "form": form, "resource": resource},
-        status=status,
+        form,
+        save=save,
+        saved="Support resource saved.",
+        template="resource_form.html",
+        context={"programme": resource.programme, "resource": resource},
     )
 
 
 @policy(action=Action.DELETE, resource=KIND, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
-def resource_remove(request: HttpRequest, programme_id: UUID, resource_id: UUID) -> HttpResponse:
+@signed_in
+def resource_remove(
+    request: AuthenticatedRequest, programme_id: UUID, resource_id: UUID
+) -> HttpResponse:
     """Remove a crisis line or support service."""
     resource = _resource(request, programme_id, resource_id)
-    try:
-        programmes.support_resource_remove(actor=request.user, resource=resource, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, f"{resource.name} removed.")
-    return _to_detail(resource.programme)
+    return _remove(
+        request,
+        remove=lambda: programmes.support_resource_remove(
+            actor=request.user, resource=resource, request=request
+        ),
+        removed=f"{resource.name} removed.",
+        back=resource.programme,
+    )

@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import PolicyArgs, policy, public
-from wellkept.access.guards import own_participant
+from wellkept.access.guards import own_participant, signed_in
 from wellkept.access.policy import get_for, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import AuthenticatedRequest
 from wellkept.assessments import selectors, services
 from wellkept.assessments.charts import trend_chart
 from wellkept.assessments.forms import JoinForm, SubmitForm, instrument_form_class
@@ -64,7 +65,8 @@ def _membership(request: HttpRequest) -> selectors.Membership | None:
 @policy(**READ_OWN)
 @never_cache
 @require_GET
-def programme(request: HttpRequest) -> HttpResponse:
+@signed_in
+def programme(request: AuthenticatedRequest) -> HttpResponse:
     """Show what to do now: join, renew consent, or the check-ins due and recent results."""
     membership = _membership(request)
     if membership is None:
@@ -123,7 +125,8 @@ def _size(schedule: Schedule) -> dict[str, int]:
 @policy(**WRITE_OWN)
 @never_cache
 @require_http_methods(["GET", "POST"])
-def join(request: HttpRequest) -> HttpResponse:
+@signed_in
+def join(request: AuthenticatedRequest) -> HttpResponse:
     """Show the notice and the choices; taking part enrols and records consent together."""
     membership = _membership(request)
     if membership is None:
@@ -140,7 +143,7 @@ def _no_programme(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _join_page(request: HttpRequest, membership: selectors.Membership) -> HttpResponse:
+def _join_page(request: AuthenticatedRequest, membership: selectors.Membership) -> HttpResponse:
     if membership.programme is None:
         return render(request, "assessments/participant/no_programme.html")
     organisation = membership.organisation
@@ -205,7 +208,8 @@ def _require_participant(request: HttpRequest) -> tuple[selectors.Membership, Pa
 
 @policy(**WRITE_OWN)
 @require_POST
-def checkin_start(request: HttpRequest, slug: str) -> HttpResponse:
+@signed_in
+def checkin_start(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Start (or resume) this period's check-in for one schedule."""
     membership, participant = _require_participant(request)
     schedule = Schedule.objects.filter(programme=membership.programme, slug=slug).first()
@@ -245,7 +249,8 @@ def _own_checkin(request: HttpRequest, pk: Any, action: Action = Action.READ) ->
 @policy(**WRITE_OWN)
 @never_cache
 @require_http_methods(["GET", "POST"])
-def checkin_step(request: HttpRequest, pk: Any, step: int) -> HttpResponse:
+@signed_in
+def checkin_step(request: AuthenticatedRequest, pk: Any, step: int) -> HttpResponse:
     """Ask one questionnaire; keep its answers (encrypted) and go on, or submit at the end."""
     checkin = _own_checkin(request, pk)
     if checkin.status == CheckInStatus.SUBMITTED:
@@ -320,7 +325,8 @@ def checkin_step(request: HttpRequest, pk: Any, step: int) -> HttpResponse:
     also=(Action.READ,),
 )
 @require_POST
-def checkin_discard(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def checkin_discard(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Throw away an unfinished check-in."""
     checkin = _own_checkin(request, pk)
     try:
@@ -376,7 +382,8 @@ def _result_rows(
 @policy(**READ_OWN)
 @never_cache
 @require_GET
-def checkin_result(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def checkin_result(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Show each score in plain words, the person's trend, and resources (crisis lines first)."""
     checkin = _own_checkin(request, pk)
     if checkin.status != CheckInStatus.SUBMITTED:
@@ -404,7 +411,8 @@ def checkin_result(request: HttpRequest, pk: Any) -> HttpResponse:
 @policy(**READ_OWN)
 @never_cache
 @require_GET
-def history(request: HttpRequest) -> HttpResponse:
+@signed_in
+def history(request: AuthenticatedRequest) -> HttpResponse:
     """Show each questionnaire's scores over time, what the bands mean, and the latest change."""
     membership, participant = _require_participant(request)
     results = own_results_over_time(

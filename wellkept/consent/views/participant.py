@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import PolicyScope, policy, self_service
-from wellkept.access.guards import own_participant
+from wellkept.access.guards import own_participant, signed_in
 from wellkept.access.policy import get_for
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import AuthenticatedRequest
 from wellkept.consent import services
 from wellkept.consent.forms import ConsentChoicesForm
 from wellkept.consent.models import ConsentRecord, Notice
@@ -57,7 +58,8 @@ def _participant(request: HttpRequest) -> Participant:
 @policy(action=Action.READ, **OWN_CONSENT)
 @never_cache
 @require_GET
-def manage(request: HttpRequest) -> HttpResponse:
+@signed_in
+def manage(request: AuthenticatedRequest) -> HttpResponse:
     """Show the current choices and notice, with the form to change them or agree again."""
     participant = _participant(request)
     state = consent_state(participant)
@@ -78,7 +80,8 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @policy(action=Action.CREATE, **OWN_CONSENT)
 @require_POST
-def update(request: HttpRequest) -> HttpResponse:
+@signed_in
+def update(request: AuthenticatedRequest) -> HttpResponse:
     """Take part under the current notice with the chosen options (join again, renew, change)."""
     participant = _participant(request)
     state = consent_state(participant)
@@ -115,7 +118,8 @@ def update(request: HttpRequest) -> HttpResponse:
 @policy(action=Action.CREATE, **OWN_CONSENT)
 @never_cache
 @require_http_methods(["GET", "POST"])
-def withdraw(request: HttpRequest) -> HttpResponse:
+@signed_in
+def withdraw(request: AuthenticatedRequest) -> HttpResponse:
     """Confirm, then stop all collection at once and offer to erase everything."""
     participant = _participant(request)
     state = consent_state(participant)
@@ -156,7 +160,8 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 
 @policy(action=Action.READ, **OWN_CONSENT)
 @require_GET
-def withdrawn(request: HttpRequest) -> HttpResponse:
+@signed_in
+def withdrawn(request: AuthenticatedRequest) -> HttpResponse:
     """Confirm the withdrawal and offer to erase everything."""
     return render(request, "consent/participant/withdrawn.html")
 
@@ -164,7 +169,8 @@ def withdrawn(request: HttpRequest) -> HttpResponse:
 @policy(action=Action.EXPORT, **OWN_CONSENT)
 @never_cache
 @require_GET
-def receipt(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def receipt(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Download the receipt of one consent decision as JSON."""
     record = get_for(
         actor=request.user,
@@ -188,7 +194,8 @@ def receipt(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @self_service
 @require_GET
-def notice_version(request: HttpRequest, version: int) -> HttpResponse:
+@signed_in
+def notice_version(request: AuthenticatedRequest, version: int) -> HttpResponse:
     """Show one published version of the notice of the signed-in person's organisation."""
     # A notice holds nothing personal; it is shown to the people it was
     # written for (clinicians and staff of the organisation), so receipts'

@@ -14,14 +14,16 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
+from wellkept.access.guards import signed_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import AuthenticatedRequest
 from wellkept.followup import reidentification
 from wellkept.followup.views.team import case_for
 
@@ -37,7 +39,8 @@ def _problem(status: int, detail: str) -> JsonResponse:
 )
 @never_cache
 @require_POST
-def identity_request(request: HttpRequest, pk: Any) -> JsonResponse:
+@signed_in
+def identity_request(request: AuthenticatedRequest, pk: Any) -> JsonResponse:
     """Create a re-identification request for one case: {"purpose": ..., "reason": ...}."""
     # The case first: a caller who may not see it learns nothing, not even
     # whether their body would have been valid.

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import PolicyScope, policy, self_service
-from wellkept.access.guards import own_participant
+from wellkept.access.guards import own_participant, signed_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import AuthenticatedRequest
 from wellkept.assessments import selectors as assessment_selectors
 from wellkept.followup import selectors, services
 from wellkept.followup.forms import ConversationForm, ReplyForm, ShareForm
@@ -49,7 +50,7 @@ DECLINED = (
 )
 
 
-def _open_case(request: HttpRequest, *, declining: bool = False) -> Case | None:
+def _open_case(request: AuthenticatedRequest, *, declining: bool = False) -> Case | None:
     participant = _participant(request)
     if participant is None:
         return None
@@ -75,7 +76,8 @@ def _error(request: HttpRequest, exc: Exception) -> None:
 @policy(action=Action.READ, **OWN)
 @never_cache
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+@signed_in
+def mine(request: AuthenticatedRequest) -> HttpResponse:
     """Show the conversation with the follow-up team, or how to ask for one."""
     participant = _participant(request)
     if participant is None:
@@ -102,7 +104,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @policy(action=Action.CREATE, **OWN)
 @require_POST
-def ask(request: HttpRequest) -> HttpResponse:
+@signed_in
+def ask(request: AuthenticatedRequest) -> HttpResponse:
     """Ask the follow-up team to get in touch (by code number, through this page)."""
     participant = _participant(request)
     if participant is None:
@@ -120,7 +123,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     return _mine()
 
 
-def _post(request: HttpRequest, form_class: Any, act: Any, done: str) -> HttpResponse:
+def _post(request: AuthenticatedRequest, form_class: Any, act: Any, done: str) -> HttpResponse:
     case = _open_case(request)
     if case is None:
         return _mine()
@@ -140,7 +143,8 @@ def _post(request: HttpRequest, form_class: Any, act: Any, done: str) -> HttpRes
 
 @policy(action=Action.CREATE, **OWN)
 @require_POST
-def reply(request: HttpRequest) -> HttpResponse:
+@signed_in
+def reply(request: AuthenticatedRequest) -> HttpResponse:
     """Write back to the follow-up team."""
     return _post(
         request,
@@ -157,7 +161,8 @@ def reply(request: HttpRequest) -> HttpResponse:
 
 @policy(action=Action.CREATE, **OWN)
 @require_POST
-def share(request: HttpRequest) -> HttpResponse:
+@signed_in
+def share(request: AuthenticatedRequest) -> HttpResponse:
     """Tell the follow-up team who you are and how to reach you (your choice)."""
     return _post(
         request,
@@ -175,7 +180,8 @@ def share(request: HttpRequest) -> HttpResponse:
 
 @policy(action=Action.CREATE, **OWN)
 @require_POST
-def conversation(request: HttpRequest) -> HttpResponse:
+@signed_in
+def conversation(request: AuthenticatedRequest) -> HttpResponse:
     """Ask for a conversation: how, and when suits you."""
     return _post(
         request,
@@ -193,7 +199,8 @@ def conversation(request: HttpRequest) -> HttpResponse:
 
 @policy(action=Action.UPDATE, **OWN)
 @require_POST
-def decline(request: HttpRequest) -> HttpResponse:
+@signed_in
+def decline(request: AuthenticatedRequest) -> HttpResponse:
     """Say no to further contact: the case closes; nothing else changes."""
     case = _open_case(request, declining=True)
     if case is None:
@@ -209,6 +216,7 @@ def decline(request: HttpRequest) -> HttpResponse:
 
 @self_service
 @require_GET
-def how_it_works(request: HttpRequest) -> HttpResponse:
+@signed_in
+def how_it_works(request: AuthenticatedRequest) -> HttpResponse:
     """Explain follow-up and re-identification in plain words (nothing personal on it)."""
     return render(request, "followup/participant/how_it_works.html")

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import fresh, privacy_officer_only, reauthenticate_then
+from wellkept.access.guards import fresh, privacy_officer_only, reauthenticate_then, signed_in
 from wellkept.access.policy import get_for
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
@@ -34,6 +34,7 @@ from wellkept.followup.forms import (
     ReviewForm,
 )
 from wellkept.followup.models import GrantKind, GrantStatus, IdentityGrant
+from wellkept.followup.views import act_then_back, refusal
 from wellkept.orgs.models import Organisation
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
@@ -53,12 +54,12 @@ def _grant(request: HttpRequest, pk: Any, action: Action = Action.READ) -> Ident
     )
 
 
+def _grant_url(grant: IdentityGrant) -> str:
+    return reverse("followup:privacy_grant", args=[grant.pk])
+
+
 def _back(grant: IdentityGrant) -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("followup:privacy_grant", args=[grant.pk]))
-
-
-def _error(request: HttpRequest, exc: Exception) -> None:
-    messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+    return HttpResponseRedirect(_grant_url(grant))
 
 
 @policy(action=Action.READ, resource=GRANTS, purpose=OVERSIGHT)
@@ -78,7 +79,8 @@ def requests(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
 @policy(action=Action.READ, resource=GRANTS, purpose=OVERSIGHT)
 @never_cache
 @require_GET
-def grant_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def grant_detail(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Show one request or grant with what can be done with it now."""
     grant = _grant(request, pk)
     waiting_review = grant.kind == GrantKind.BREAK_GLASS and grant.reviewed_at is None
@@ -104,7 +106,8 @@ def grant_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
 @require_POST
-def approve(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def approve(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Approve a request: a grant for this token, this requester, for a few hours."""
     grant = _grant(request, pk, Action.UPDATE)
     if not fresh(request):
@@ -116,8 +119,9 @@ def approve(request: HttpRequest, pk: Any) -> HttpResponse:
             messages.error(request, " ".join(str(e) for e in errors))
         return _back(grant)
     data = form.cleaned_data
-    try:
-        reidentification.reidentification_decide(
+    return act_then_back(
+        request,
+        act=lambda: reidentification.reidentification_decide(
             actor=request.user,
             grant=grant,
             approve=True,
@@ -126,55 +130,54 @@ def approve(request: HttpRequest, pk: Any) -> HttpResponse:
             notify_participant=not data["do_not_tell"],
             exception_reason=data["exception_reason"],
             request=request,
-        )
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "Approved. The requester can read the name while it lasts.")
-    return _back(grant)
+        ),
+        done="Approved. The requester can read the name while it lasts.",
+        back=_grant_url(grant),
+    )
 
 
 @policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
 @require_POST
-def refuse(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def refuse(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Refuse a request."""
     grant = _grant(request, pk, Action.UPDATE)
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        reidentification.reidentification_decide(
+    return act_then_back(
+        request,
+        act=lambda: reidentification.reidentification_decide(
             actor=request.user, grant=grant, approve=False, note=note, request=request
-        )
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "Refused. The requester sees the refusal.")
-    return _back(grant)
+        ),
+        done="Refused. The requester sees the refusal.",
+        back=_grant_url(grant),
+    )
 
 
 @policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
 @require_POST
-def review(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def review(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Record the review of a used, expired or break-glass grant."""
     grant = _grant(request, pk, Action.UPDATE)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write your review first.")
         return _back(grant)
-    try:
-        reidentification.grant_review(
+    return act_then_back(
+        request,
+        act=lambda: reidentification.grant_review(
             actor=request.user, grant=grant, note=form.cleaned_data["note"], request=request
-        )
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "Review recorded.")
-    return _back(grant)
+        ),
+        done="Review recorded.",
+        back=_grant_url(grant),
+    )
 
 
 @policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
 @require_POST
-def breakglass_allow(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def breakglass_allow(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Allow the specialist of an unreviewed break-glass opening one more before the review."""
     grant = _grant(request, pk, Action.UPDATE)
     if not fresh(request):
@@ -184,25 +187,24 @@ def breakglass_allow(request: HttpRequest, pk: Any) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Write why another opening is allowed first.")
         return _back(grant)
-    try:
-        reidentification.breakglass_allowance_grant(
+    return act_then_back(
+        request,
+        act=lambda: reidentification.breakglass_allowance_grant(
             actor=request.user, grant=grant, reason=form.cleaned_data["reason"], request=request
-        )
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(
-            request,
+        ),
+        done=(
             "Allowed: the specialist may open one more name in the next "
             f"{reidentification.BREAK_GLASS_ALLOWANCE_HOURS} hours. Both openings wait for "
-            "review.",
-        )
-    return _back(grant)
+            "review."
+        ),
+        back=_grant_url(grant),
+    )
 
 
 @policy(action=Action.UPDATE, resource=GRANTS, purpose=OVERSIGHT)
 @require_POST
-def exception_end(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def exception_end(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """End a recorded exception: the participant is told of the look-up."""
     grant = _grant(request, pk, Action.UPDATE)
     try:
@@ -210,7 +212,7 @@ def exception_end(request: HttpRequest, pk: Any) -> HttpResponse:
             actor=request.user, grant=grant, request=request
         )
     except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
+        refusal(request, exc)
     else:
         messages.success(
             request,

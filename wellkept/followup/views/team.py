@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import declared_action, policy
-from wellkept.access.guards import fresh, reauthenticate_then, team_only
+from wellkept.access.guards import fresh, reauthenticate_then, signed_in, team_only
 from wellkept.access.policy import can, get_for, roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
@@ -39,15 +39,12 @@ from wellkept.followup.forms import (
 )
 from wellkept.followup.models import Case, IdentityGrant, Sender
 from wellkept.followup.scopes import case_resource
+from wellkept.followup.views import act_then_back
 from wellkept.orgs.models import Organisation, Role, StaffMembership
 
 PURPOSE = Purpose.BURNOUT_FOLLOW_UP
 CASES = ResourceKind.FOLLOW_UP_CASE
 GRANTS = ResourceKind.IDENTITY_GRANT
-
-
-def _error(request: HttpRequest, exc: Exception) -> None:
-    messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
 
 
 def case_for(request: HttpRequest, pk: Any, action: Action | None = None) -> Case:
@@ -86,8 +83,12 @@ def case_for(request: HttpRequest, pk: Any, action: Action | None = None) -> Cas
     return case
 
 
+def _case_url(case: Case, anchor: str = "") -> str:
+    return reverse("followup:case", args=[case.pk]) + anchor
+
+
 def _back(case: Case, anchor: str = "") -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("followup:case", args=[case.pk]) + anchor)
+    return HttpResponseRedirect(_case_url(case, anchor))
 
 
 @policy(action=Action.READ, resource=CASES, purpose=PURPOSE)
@@ -135,7 +136,8 @@ def _team_choices(case: Case) -> list[tuple[str, str]]:
 @policy(action=Action.READ, resource=CASES, purpose=PURPOSE)
 @never_cache
 @require_GET
-def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def case_detail(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Show one case: why it opened, what the person agreed to, the conversation, notes."""
     case = case_for(request, pk)
     assigned = case.assignee_id == request.user.pk
@@ -174,21 +176,24 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @policy(action=Action.FOLLOW_UP, resource=CASES, purpose=PURPOSE)
 @require_POST
-def case_take(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def case_take(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Take the case: it becomes yours to work."""
     case = case_for(request, pk)
-    try:
-        services.case_assign(actor=request.user, case=case, assignee=request.user, request=request)
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "The case is yours now.")
-    return _back(case)
+    return act_then_back(
+        request,
+        act=lambda: services.case_assign(
+            actor=request.user, case=case, assignee=request.user, request=request
+        ),
+        done="The case is yours now.",
+        back=_case_url(case),
+    )
 
 
 @policy(action=Action.FOLLOW_UP, resource=CASES, purpose=PURPOSE)
 @require_POST
-def case_assign(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def case_assign(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Give the case to a colleague on the follow-up team (the wellbeing officer)."""
     case = case_for(request, pk)
     form = AssignForm(request.POST, team=_team_choices(case))
@@ -199,83 +204,82 @@ def case_assign(request: HttpRequest, pk: Any) -> HttpResponse:
     if assignee is None:
         messages.error(request, "Choose someone from the follow-up team.")
         return _back(case)
-    try:
-        services.case_assign(actor=request.user, case=case, assignee=assignee, request=request)
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "The case is assigned.")
-    return _back(case)
+    return act_then_back(
+        request,
+        act=lambda: services.case_assign(
+            actor=request.user, case=case, assignee=assignee, request=request
+        ),
+        done="The case is assigned.",
+        back=_case_url(case),
+    )
 
 
 @policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
-def message_send(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def message_send(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Write to the participant's token."""
     case = case_for(request, pk, Action.READ)
     form = MessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a message first (at most 4000 characters).")
         return _back(case, "#write")
-    try:
-        services.message_send(
+    return act_then_back(
+        request,
+        act=lambda: services.message_send(
             actor=request.user,
             case=case,
             body=form.cleaned_data["body"],
             request=request,
             idempotency_key=form.cleaned_data["idempotency_key"],
-        )
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(
-            request, "Sent. The participant gets an e-mail that only says a message is waiting."
-        )
-    return _back(case, "#conversation")
+        ),
+        done="Sent. The participant gets an e-mail that only says a message is waiting.",
+        back=_case_url(case, "#conversation"),
+    )
 
 
 @policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
-def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def note_add(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Add a working note, encrypted under the participant's key."""
     case = case_for(request, pk, Action.READ)
     form = NoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write the note first (at most 4000 characters).")
         return _back(case, "#notes")
-    try:
-        services.note_add(
+    return act_then_back(
+        request,
+        act=lambda: services.note_add(
             actor=request.user,
             case=case,
             body=form.cleaned_data["body"],
             request=request,
             idempotency_key=form.cleaned_data["idempotency_key"],
-        )
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "Note saved.")
-    return _back(case, "#notes")
+        ),
+        done="Note saved.",
+        back=_case_url(case, "#notes"),
+    )
 
 
 @policy(action=Action.UPDATE, resource=CASES, purpose=PURPOSE, also=(Action.READ,))
 @require_POST
-def case_close(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def case_close(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Close the case with a reason."""
     case = case_for(request, pk, Action.READ)
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose why the case is closed.")
         return _back(case)
-    try:
-        services.case_close(
+    return act_then_back(
+        request,
+        act=lambda: services.case_close(
             actor=request.user, case=case, reason=form.cleaned_data["reason"], request=request
-        )
-    except (PermissionDenied, ValidationError) as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "The case is closed.")
-    return _back(case)
+        ),
+        done="The case is closed.",
+        back=_case_url(case),
+    )
 
 
 # ---- Re-identification, the requester's side -----------------------------------------
@@ -284,7 +288,8 @@ def case_close(request: HttpRequest, pk: Any) -> HttpResponse:
 @policy(action=Action.CREATE, resource=GRANTS, purpose=PURPOSE)
 @never_cache
 @require_http_methods(["GET", "POST"])
-def identity_request(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def identity_request(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Ask a privacy officer for the name behind this case's token, with purpose and reason."""
     case = case_for(request, pk)
     form = IdentityRequestForm(request.POST or None)
@@ -348,7 +353,8 @@ def _own_grant(request: HttpRequest, pk: Any) -> IdentityGrant:
 @policy(action=Action.READ, resource=GRANTS, purpose=PURPOSE)
 @never_cache
 @require_GET
-def grant_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def grant_detail(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Show the requester where their request stands, and the way to the name when approved."""
     grant = _own_grant(request, pk)
     return render(
@@ -361,7 +367,8 @@ def grant_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @policy(action=Action.READ_IDENTITY, resource=ResourceKind.PARTICIPANT_RECORD, purpose=PURPOSE)
 @never_cache
 @require_http_methods(["GET", "POST"])
-def grant_identity(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def grant_identity(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Confirm, then show the name behind the token under a live grant (fresh MFA)."""
     grant = _own_grant(request, pk)
     if not fresh(request):
@@ -392,7 +399,8 @@ def grant_identity(request: HttpRequest, pk: Any) -> HttpResponse:
 )
 @never_cache
 @require_http_methods(["GET", "POST"])
-def breakglass(request: HttpRequest, pk: Any) -> HttpResponse:
+@signed_in
+def breakglass(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Specialists in a safety emergency: open the name at once; the privacy role is alerted."""
     case = case_for(request, pk)
     resource = case_resource(case, "break-glass")

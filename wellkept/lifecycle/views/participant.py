@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.decorators import PolicyScope, policy
-from wellkept.access.guards import own_participant, reauth_required
+from wellkept.access.guards import own_participant, reauth_required, signed_in
 from wellkept.access.policy import can, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.actors import AuthenticatedRequest
 from wellkept.assessments import selectors as assessment_selectors
 from wellkept.assessments.instruments import get_instrument
 from wellkept.assessments.models import CheckIn, ReminderOptOut, Response
@@ -79,7 +80,8 @@ def _responses(request: HttpRequest, participant: Participant) -> list[dict[str,
 @policy(action=Action.READ, **OWN)
 @never_cache
 @require_GET
-def mydata(request: HttpRequest) -> HttpResponse:
+@signed_in
+def mydata(request: AuthenticatedRequest) -> HttpResponse:
     """Show everything kept about the participant, and what they can do with it."""
     participant = _own(request)
     if participant is None:
@@ -104,11 +106,21 @@ def mydata(request: HttpRequest) -> HttpResponse:
     return render(request, "lifecycle/participant/mydata.html", context)
 
 
-def json_download(body: dict[str, Any], filename: str, content_type: str) -> HttpResponse:
-    """Return ``body`` as a JSON attachment: the participant's exports and the officer's."""
-    response = HttpResponse(json.dumps(body, indent=2, default=str), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+def export_download(participant: Participant, what: str, name: str) -> HttpResponse:
+    """Return the participant's export as an attachment: theirs, or a privacy officer's answer."""
+    export = exports.FORMATS[what]
+    body = json.dumps(export.build(participant), indent=2, default=str)
+    response = HttpResponse(body, content_type=export.content_type)
+    stamp = clock.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}{export.suffix}"'
     return response
+
+
+def _download(request: AuthenticatedRequest, what: str) -> HttpResponse:
+    participant = _own(request)
+    if participant is None or not _export_allowed(request, participant, what):
+        return HttpResponseRedirect(reverse("lifecycle:mydata"))
+    return export_download(participant, what, "wellkept-my-data")
 
 
 def _export_allowed(request: HttpRequest, participant: Participant, what: str) -> bool:
@@ -119,40 +131,27 @@ def _export_allowed(request: HttpRequest, participant: Participant, what: str) -
 @policy(action=Action.EXPORT, also=(Action.READ,), **OWN)
 @never_cache
 @require_GET
-def export_json(request: HttpRequest) -> HttpResponse:
+@signed_in
+def export_json(request: AuthenticatedRequest) -> HttpResponse:
     """Download everything kept about the participant as JSON."""
-    participant = _own(request)
-    if participant is None or not _export_allowed(request, participant, "json"):
-        return HttpResponseRedirect(reverse("lifecycle:mydata"))
-    stamp = clock.now().strftime("%Y%m%d")
-    return json_download(
-        exports.export_json(participant),
-        f"wellkept-my-data-{stamp}.json",
-        "application/json; charset=utf-8",
-    )
+    return _download(request, "json")
 
 
 @policy(action=Action.EXPORT, also=(Action.READ,), **OWN)
 @never_cache
 @require_GET
-def export_fhir(request: HttpRequest) -> HttpResponse:
+@signed_in
+def export_fhir(request: AuthenticatedRequest) -> HttpResponse:
     """Download the participant's answers and consents as a FHIR R5 Bundle."""
-    participant = _own(request)
-    if participant is None or not _export_allowed(request, participant, "fhir"):
-        return HttpResponseRedirect(reverse("lifecycle:mydata"))
-    stamp = clock.now().strftime("%Y%m%d")
-    return json_download(
-        exports.export_fhir_bundle(participant),
-        f"wellkept-my-data-{stamp}.fhir.json",
-        "application/fhir+json; charset=utf-8",
-    )
+    return _download(request, "fhir")
 
 
 # On is a create and off a delete to the policy (``reminders_set``): off must
 # work even after leaving, when collection may not go on.
 @policy(action=Action.CREATE, also=(Action.DELETE, Action.READ), **OWN)
 @require_POST
-def reminders(request: HttpRequest) -> HttpResponse:
+@signed_in
+def reminders(request: AuthenticatedRequest) -> HttpResponse:
     """Turn reminder e-mails on or off."""
     participant = _own(request)
     if participant is None:
@@ -173,7 +172,8 @@ def reminders(request: HttpRequest) -> HttpResponse:
 @never_cache
 @reauth_required
 @require_http_methods(["GET", "POST"])
-def erase(request: HttpRequest) -> HttpResponse:
+@signed_in
+def erase(request: AuthenticatedRequest) -> HttpResponse:
     """Confirm, then erase everything: shred the key, delete the rows."""
     participant = _own(request)
     if participant is None:

@@ -32,7 +32,7 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.actors import AuthenticatedRequest
 from wellkept.followup.models import Case
-from wellkept.lifecycle import exports, receipts, selectors, subject_requests
+from wellkept.lifecycle import receipts, selectors, subject_requests
 from wellkept.lifecycle.forms import (
     EraseForm,
     HoldForm,
@@ -51,7 +51,7 @@ from wellkept.lifecycle.services import (
 )
 from wellkept.lifecycle.subject_requests import PURPOSE as REQUEST_PURPOSE
 from wellkept.lifecycle.tombstones import TombstoneJournalError
-from wellkept.lifecycle.views.participant import json_download
+from wellkept.lifecycle.views.participant import export_download
 from wellkept.orgs.models import Organisation
 
 OVERSIGHT = Purpose.AUDIT_OVERSIGHT
@@ -236,7 +236,7 @@ def receipt_key(request: HttpRequest) -> HttpResponse:
 
 
 def _requests_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     organisation: Organisation,
     *,
     form: SubjectRequestForm | None = None,
@@ -300,7 +300,7 @@ def subject_request_new(request: AuthenticatedRequest, organisation: Organisatio
 
 
 def _decide(
-    request: HttpRequest, organisation: Organisation, pk: str, *, approve: bool
+    request: AuthenticatedRequest, organisation: Organisation, pk: str, *, approve: bool
 ) -> HttpResponse:
     back = _with_org("lifecycle:subject_request", organisation)
     found = subject_requests.get_pending_request_for(
@@ -331,7 +331,7 @@ def _decide(
 @privacy_officer_only(what="subject-requests")
 @require_POST
 def subject_request_approve(
-    request: HttpRequest, organisation: Organisation, pk: str
+    request: AuthenticatedRequest, organisation: Organisation, pk: str
 ) -> HttpResponse:
     """Approve another officer's request, with a fresh second factor."""
     stale = _stale(request, _with_org("lifecycle:subject_request", organisation))
@@ -344,7 +344,7 @@ def subject_request_approve(
 @privacy_officer_only(what="subject-requests")
 @require_POST
 def subject_request_refuse(
-    request: HttpRequest, organisation: Organisation, pk: str
+    request: AuthenticatedRequest, organisation: Organisation, pk: str
 ) -> HttpResponse:
     """Refuse another officer's request."""
     return _decide(request, organisation, pk, approve=False)
@@ -355,7 +355,7 @@ def subject_request_refuse(
 @never_cache
 @require_GET
 def subject_request_detail(
-    request: HttpRequest, organisation: Organisation, pk: str
+    request: AuthenticatedRequest, organisation: Organisation, pk: str
 ) -> HttpResponse:
     """Show whom your approved request reaches (a code number, or nobody) and answer it."""
     found = subject_requests.get_subject_request_for(
@@ -413,6 +413,17 @@ def _stale(request: HttpRequest, then: str | None = None) -> HttpResponse | None
     return reauthenticate_then(request, then or request.get_full_path())
 
 
+def _export(
+    request: AuthenticatedRequest, organisation: Organisation, pk: str, what: str
+) -> HttpResponse:
+    """Download what an approved request reaches, after a fresh second factor."""
+    stale = _stale(request)
+    if stale is not None:
+        return stale
+    found = _answering(request, organisation, pk, what)
+    return export_download(found.participant, what, "wellkept-subject-access")
+
+
 @policy(action=Action.EXPORT, resource=REQUESTS, purpose=REQUEST_PURPOSE)
 @privacy_officer_only(what="subject-requests")
 @never_cache
@@ -421,16 +432,7 @@ def subject_export_json(
     request: AuthenticatedRequest, organisation: Organisation, pk: str
 ) -> HttpResponse:
     """Export everything held about the person an approved request reaches, as JSON."""
-    stale = _stale(request)
-    if stale is not None:
-        return stale
-    found = _answering(request, organisation, pk, "json")
-    stamp = clock.now().strftime("%Y%m%d")
-    return json_download(
-        exports.export_json(found.participant),
-        f"wellkept-subject-access-{stamp}.json",
-        "application/json; charset=utf-8",
-    )
+    return _export(request, organisation, pk, "json")
 
 
 @policy(action=Action.EXPORT, resource=REQUESTS, purpose=REQUEST_PURPOSE)
@@ -441,16 +443,7 @@ def subject_export_fhir(
     request: AuthenticatedRequest, organisation: Organisation, pk: str
 ) -> HttpResponse:
     """Export the answers and consents of the person a request reaches, as a FHIR R5 Bundle."""
-    stale = _stale(request)
-    if stale is not None:
-        return stale
-    found = _answering(request, organisation, pk, "fhir")
-    stamp = clock.now().strftime("%Y%m%d")
-    return json_download(
-        exports.export_fhir_bundle(found.participant),
-        f"wellkept-subject-access-{stamp}.fhir.json",
-        "application/fhir+json; charset=utf-8",
-    )
+    return _export(request, organisation, pk, "fhir")
 
 
 @policy(action=Action.DELETE, resource=REQUESTS, purpose=REQUEST_PURPOSE)
