@@ -62,6 +62,7 @@ def get_client_for(
     pk: Any,
     request: HttpRequest | None = None,
     action: Action | None = None,
+    purpose: Purpose = PURPOSE,
 ) -> Client:
     """Return the practice's client the actor may ``action``, or 404; one audited decision.
 
@@ -73,7 +74,7 @@ def get_client_for(
         queryset=Client.objects.filter(organisation=organisation).select_related("organisation"),
         pk=pk,
         action=action or declared_action(ResourceKind.PRACTICE_ADMIN, Action.READ),
-        purpose=PURPOSE,
+        purpose=purpose,
         request=request,
     )
 
