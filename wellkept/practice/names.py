@@ -5,6 +5,12 @@ Search works on whole, normalised words: "Zoë O'Brien-Hart" gives "zoe",
 (``vault.services.blind_index``) scoped to the practice, so the same name
 at two practices gives unrelated tokens and a stolen database matches
 nothing without the key file.
+
+What the index cannot hide, and the trade-off accepted for a search that
+never decrypts: equal words give equal tokens within a practice, so a
+reader of the database can count how many clients share a name word, and
+see which clients share one (relatives, most often), without learning the
+word. Whole words only: a prefix index would leak far more.
 """
 
 from __future__ import annotations

@@ -210,12 +210,13 @@ def client_create(
                 _index_names(client, intake)
                 if guardian is not None:
                     _guardian_create(client, guardian)
+                # No reason: even "with a guardian" would tell the trail's
+                # readers that the client is a minor.
                 audit_record(
                     actor=actor,
                     event=EventType.PRACTICE_CLIENT_CREATED,
                     target=f"client:{client.pk}",
                     purpose=_purpose(actor).value,
-                    reason="with a guardian" if guardian is not None else "",
                     request=request,
                 )
             return client
@@ -260,7 +261,6 @@ def client_update(
             event=EventType.PRACTICE_CLIENT_UPDATED,
             target=f"client:{locked.pk}",
             purpose=_purpose(actor).value,
-            reason="guardian added" if guardian is not None else "",
             request=request,
         )
     return locked

@@ -319,3 +319,29 @@ def test_it_answers_404_on_the_assignment_pages_to_anyone_but_the_front_desk(pra
             "therapist_id", flat=True
         )
     ) == {practice.people["tess"].pk}
+
+
+# ---- signed out -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "with_client"),
+    [
+        ("practice:client_list", "get", False),
+        ("practice:client_new", "get", False),
+        ("practice:client_new", "post", False),
+        ("practice:client", "get", True),
+        ("practice:client_edit", "get", True),
+        ("practice:client_edit", "post", True),
+        ("practice:client_assign", "post", True),
+        ("practice:client_unassign", "post", True),
+    ],
+)
+def test_it_sends_an_anonymous_visitor_to_sign_in_from_every_page(
+    practice, client, name, method, with_client
+):
+    args = [practice.clients["ada"].pk] if with_client else []
+    response = getattr(client, method)(reverse(name, args=args) + "?org=harbour")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert Client.objects.get(pk=practice.clients["ada"].pk).legal_name == ADA_LEGAL
