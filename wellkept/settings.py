@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "wellkept.lifecycle",
     "wellkept.followup",
     "wellkept.insights",
+    "wellkept.practice",
     # Synthetic data only (seed_demo, seed, demo_totp); never writes on its own.
     "wellkept.demo",
     "django.contrib.auth",

@@ -2,9 +2,9 @@
 
 Audiences (docs/architecture.md): the participant (``/me/``), the team of
 leaders, wellbeing officers and specialists (``/team/``), the privacy officer
-(``/privacy/``), the administrators (``/manage/``) and the API
-(``/api/v1/``). Accounts and allauth stay at ``/accounts/``, the home page at
-``/``.
+(``/privacy/``), the administrators (``/manage/``), the confidential
+practice's staff (``/practice/``) and the API (``/api/v1/``). Accounts and
+allauth stay at ``/accounts/``, the home page at ``/``.
 """
 
 from django.urls import URLPattern, URLResolver, include, path
@@ -15,6 +15,7 @@ from wellkept.consent import urls as consent
 from wellkept.followup import urls as followup
 from wellkept.insights import urls as insights
 from wellkept.lifecycle import urls as lifecycle
+from wellkept.practice import urls as practice
 
 Patterns = list[URLPattern | URLResolver]
 # Where within the audience, the app's pattern list, its URL namespace.
@@ -41,6 +42,9 @@ AUDIENCES: dict[str, list[Mount]] = {
     "manage/": [
         ("programmes/", assessments.manage_patterns, "programmes"),
         ("invitations/", accounts.manage_patterns, "accounts"),
+    ],
+    "practice/": [
+        ("", practice.practice_patterns, "practice"),
     ],
     "api/v1/": [
         ("", insights.api_patterns, insights.api_namespace),

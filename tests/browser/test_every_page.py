@@ -122,6 +122,8 @@ NOT_PAGES = {
     "followup:privacy_review": "POST",
     "followup:privacy_breakglass_allow": "POST",
     "followup:privacy_exception_end": "POST",
+    "practice:client_assign": "POST from the client's page",
+    "practice:client_unassign": "POST from the client's page",
     "accounts:invitation_new": "POST from the invitations page",
     "accounts:invitation_revoke": "POST",
     "mfa_download_recovery_codes": "a text download",

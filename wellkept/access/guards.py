@@ -14,6 +14,8 @@ policy, so that a refusal looks like a missing page and is audited:
 - ``team_only`` and ``leaders_only`` (``audience_only``): a role of the
   audience in the page's organisation and the policy's decision for the
   declared action (the follow-up team's and the dashboards' pages).
+- ``practice_only``: a role of the practice's staff in the page's
+  organisation; the policy decides per client in the page's accessor.
 - ``reauth_required`` before the view, or ``fresh`` and
   ``reauthenticate_then`` after the decision: a recent proof of identity for
   sensitive actions.
@@ -298,6 +300,63 @@ def team_only(*, what: str) -> Callable[[View], View]:
 def leaders_only(*, what: str) -> Callable[[View], View]:
     """Pass the organisation to the view, or 404 to anyone outside its dashboards' audience."""
     return audience_only(roles=DASHBOARD_AUDIENCE, what=what, name="leaders_only")
+
+
+# The confidential practice's staff. Its clinical roles reach only their
+# assigned clients, which no decision on the organisation as a whole can say.
+PRACTICE_STAFF = frozenset(
+    {
+        AccessRole.SPECIALIST,
+        AccessRole.CLINICAL_SUPERVISOR,
+        AccessRole.FRONT_DESK,
+        AccessRole.BILLING,
+    }
+)
+PRACTICE_DESK = frozenset({AccessRole.FRONT_DESK})
+
+
+def practice_only(
+    *, what: str, roles: frozenset[AccessRole] = PRACTICE_STAFF
+) -> Callable[[View], View]:
+    """Pass the practice to the view, or answer 404 to anyone without one of ``roles`` there.
+
+    Unlike ``audience_only`` this guard takes no decision on the organisation:
+    a therapist may read their assigned clients only, which a decision on
+    the practice as a whole would either refuse or over-allow. Every
+    practice page therefore reads what it shows through the policy for its
+    declared action, per client (``visible`` for lists, ``get_for`` for
+    one client), and its services decide again before they write. Here the
+    audience is checked, and a refusal audited, before the view is reached.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            _action, kind, purpose = _declared_or_refuse(view, "practice_only")
+            organisation = chosen_organisation(request, roles)
+            held = (
+                roles_in(request.user, organisation.pk) & roles
+                if organisation is not None and request.user.is_authenticated
+                else frozenset()
+            )
+            if not held:
+                resource = organisation_resource(kind, organisation, what)
+                audit_record(
+                    actor=request.user,
+                    event=EventType.ACCESS_DENIED,
+                    target=resource.reference,
+                    outcome=Outcome.DENIED,
+                    reason="not in this page's audience (practice_only)",
+                    purpose=purpose.value,
+                    request=request,
+                )
+                raise Http404
+            return view(request, organisation, *args, **kwargs)
+
+        wrapper.wellkept_guard = "practice_only"  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 # ---- Re-authentication --------------------------------------------------------------

@@ -28,6 +28,8 @@ class AccessRole(models.TextChoices):
     WELLBEING_OFFICER = "wellbeing_officer", "Wellbeing officer"
     SPECIALIST = "specialist", "Specialist / therapist"
     FRONT_DESK = "front_desk", "Front desk"
+    BILLING = "billing", "Billing"
+    CLINICAL_SUPERVISOR = "clinical_supervisor", "Clinical supervisor"
     PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
     SYSTEM_ADMIN = "system_admin", "System administrator"
     SYSTEM = "system", "Command or job"
@@ -221,6 +223,35 @@ RULES: tuple[Rule, ...] = (
         [P.CLINICAL_CARE],
     ),
     _rule(R.FRONT_DESK, K.PRACTICE_ADMIN, [ASSIGNED, OTHER], [A.EXPORT], [P.LEGAL_OBLIGATION]),
+    # Billing: the same practice-administration side (demographics, schedule,
+    # money) as the front desk, and no clinical kind at all.
+    _rule(
+        R.BILLING,
+        K.PRACTICE_ADMIN,
+        [ASSIGNED, OTHER],
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.CLINICAL_CARE],
+    ),
+    _rule(R.BILLING, K.PRACTICE_ADMIN, [ASSIGNED, OTHER], [A.EXPORT], [P.LEGAL_OBLIGATION]),
+    # Clinical supervisor: ASSIGNED is "a client of one of my supervisees"
+    # (the practice's scope adds the supervisor to the client's assignees).
+    # Reads the record and the progress notes, and updates a note only to
+    # co-sign it; psychotherapy notes are not in reach, not even by kind.
+    _rule(
+        R.CLINICAL_SUPERVISOR,
+        K.CLIENT_RECORD,
+        [ASSIGNED],
+        [A.READ],
+        [P.CLINICAL_CARE],
+    ),
+    _rule(
+        R.CLINICAL_SUPERVISOR,
+        K.PROGRESS_NOTE,
+        [ASSIGNED],
+        [A.READ, A.UPDATE],
+        [P.CLINICAL_CARE],
+    ),
+    _rule(R.CLINICAL_SUPERVISOR, K.PRACTICE_ADMIN, [ASSIGNED], [A.READ], [P.CLINICAL_CARE]),
     # Privacy officer: the audit trail and settings; no clinical content.
     _rule(
         R.PRIVACY_OFFICER,
@@ -353,6 +384,23 @@ RULES: tuple[Rule, ...] = (
         K.FOLLOW_UP_CASE,
         ANY_RELATIONSHIP,
         [A.READ],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    # Practice jobs: demo seeding creates and assigns clients; erasure (on
+    # request or at the end of retention) destroys a client's record. They
+    # read no clinical content.
+    _rule(
+        R.SYSTEM,
+        K.PRACTICE_ADMIN,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    _rule(
+        R.SYSTEM,
+        K.CLIENT_RECORD,
+        ANY_RELATIONSHIP,
+        [A.DELETE],
         [P.SERVICE_ADMINISTRATION],
     ),
     # Retention runs: read the periods and holds, delete what expired.

@@ -89,6 +89,12 @@ class EventType(models.TextChoices):
         "Backup restored without a verified tombstone journal (override)",
     )
     BACKUP_DRILLED = "backup.drilled", "Restore drill run"
+    PRACTICE_CLIENT_CREATED = "practice.client_created", "Client taken in"
+    PRACTICE_CLIENT_UPDATED = "practice.client_updated", "Client's details changed"
+    PRACTICE_CLIENT_ASSIGNED = "practice.client_assigned", "Client given a therapist"
+    PRACTICE_CLIENT_UNASSIGNED = "practice.client_unassigned", "Therapist's assignment ended"
+    PRACTICE_CLIENT_ERASED = "practice.client_erased", "Client's record erased"
+    PRACTICE_SUPERVISION_STARTED = "practice.supervision_started", "Clinical supervision started"
 
 
 class Outcome(models.TextChoices):

@@ -192,7 +192,13 @@ STAFF: tuple[StaffSpec, ...] = (
     StaffSpec(Role.LEADER, "leader", "Dr Aoife Byrne"),
     StaffSpec(Role.WELLBEING_OFFICER, "wellbeing.officer", "Thandi Mensah"),
     StaffSpec(Role.SPECIALIST, "specialist", "Dr Rafael Costa"),
+    # The staff-support practice (wellkept.demo.practice): a second
+    # therapist, whom the clinical supervisor oversees, and billing; the
+    # front desk and the specialist above work there too.
+    StaffSpec(Role.SPECIALIST, "therapist", "Dr Ines Moreau", label="Second therapist"),
+    StaffSpec(Role.CLINICAL_SUPERVISOR, "clinical.supervisor", "Dr Grace Okafor"),
     StaffSpec(Role.FRONT_DESK, "front.desk", "Kasia Nowak"),
+    StaffSpec(Role.BILLING, "billing", "Tomasz Walsh"),
     StaffSpec(Role.PRIVACY_OFFICER, "privacy.officer", "Yusuf Haddad"),
     # A second privacy officer: a data-subject request recorded by one is
     # approved by another, so the demo can show the whole two-person step.

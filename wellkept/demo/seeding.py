@@ -37,6 +37,7 @@ from wellkept.consent.models import ConsentRecord, Notice
 # A module import, not a name: demo.bulk reads the demo's hospital
 # layout from this package, so each may be imported first.
 from wellkept.demo import bulk as checkin_seeding
+from wellkept.demo import practice as demo_practice
 from wellkept.demo.people import (
     DEFAULT_PARTICIPANTS,
     DIVISIONS,
@@ -105,6 +106,7 @@ class DemoSummary:
     checkins: int = 0
     responses: int = 0
     cases: int = 0
+    clients: int = 0
 
 
 class Progress(Protocol):
@@ -365,6 +367,7 @@ def demo_seed(
         }
 
         staff_hash = PasswordState.of(STAFF_PASSWORD)
+        staff: dict[str, User] = {}
         for spec in STAFF:
             email = demo_email(spec.local_part)
             user = _create_login(email, spec.display_name, staff_hash)
@@ -373,6 +376,13 @@ def demo_seed(
                 actor=ACTOR, user=user, organisation=org, role=spec.role
             )
             _activate_mfa(user, demo_totp_secret(email))
+            staff[spec.local_part] = user
+        clients = demo_practice.seed_practice(
+            actor=ACTOR,
+            organisation=org,
+            therapists=[staff["specialist"], staff["therapist"]],
+            supervisor=staff["clinical.supervisor"],
+        )
 
         participant_hash = PasswordState.of(PARTICIPANT_PASSWORD)
         logins: list[tuple[DemoPerson, User]] = []
@@ -433,6 +443,7 @@ def demo_seed(
         checkins=history.checkins if history else 0,
         responses=history.responses if history else 0,
         cases=cases,
+        clients=clients,
     )
 
 

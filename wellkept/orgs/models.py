@@ -31,6 +31,10 @@ class Role(models.TextChoices):
     WELLBEING_OFFICER = "wellbeing_officer", "Wellbeing officer"
     SPECIALIST = "specialist", "Specialist / therapist"
     FRONT_DESK = "front_desk", "Front desk"
+    # The practice's money side: demographics, schedule and bills, never clinical.
+    BILLING = "billing", "Billing"
+    # Reads and co-signs supervisees' clients' records; never psychotherapy notes.
+    CLINICAL_SUPERVISOR = "clinical_supervisor", "Clinical supervisor"
     PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
     SYSTEM_ADMIN = "system_admin", "System administrator"
 
@@ -43,6 +47,8 @@ class InviteeRole(models.TextChoices):
     WELLBEING_OFFICER = Role.WELLBEING_OFFICER.value, Role.WELLBEING_OFFICER.label
     SPECIALIST = Role.SPECIALIST.value, Role.SPECIALIST.label
     FRONT_DESK = Role.FRONT_DESK.value, Role.FRONT_DESK.label
+    BILLING = Role.BILLING.value, Role.BILLING.label
+    CLINICAL_SUPERVISOR = Role.CLINICAL_SUPERVISOR.value, Role.CLINICAL_SUPERVISOR.label
     PRIVACY_OFFICER = Role.PRIVACY_OFFICER.value, Role.PRIVACY_OFFICER.label
     SYSTEM_ADMIN = Role.SYSTEM_ADMIN.value, Role.SYSTEM_ADMIN.label
 

@@ -19,9 +19,9 @@ from wellkept.orgs.models import (
 from wellkept.orgs.pseudonyms import login_link_for
 
 # Staff roles that are not clinicians' roles: the practice's front desk
-# books, files and bills. The clinicians' programme is not offered to them,
-# unless they were also invited as a clinician.
-NOT_OFFERED_THE_PROGRAMME = frozenset({Role.FRONT_DESK})
+# books and files, billing bills. The clinicians' programme is not offered
+# to them, unless they were also invited as a clinician.
+NOT_OFFERED_THE_PROGRAMME = frozenset({Role.FRONT_DESK, Role.BILLING})
 
 
 def user_roles(user: Any) -> set[Role]:

@@ -42,15 +42,23 @@ GUIDES: dict[Role, RoleGuide] = {
         never_sees="Other therapists' psychotherapy notes.",
     ),
     Role.FRONT_DESK: RoleGuide(
-        purpose="This role is for the front desk of the confidential practice: booking "
-        "appointments, keeping clients' contact details and billing.",
-        sees="Once the practice opens in Wellkept: client contact details, appointments and "
-        "billing.",
+        purpose="You will run the confidential practice's front desk: taking in new clients, "
+        "keeping their contact details and giving each a therapist.",
+        sees="Every client of the practice by code and preferred name, and their contact "
+        "details, insurance and guardian.",
         never_sees="Any clinical content (notes, questionnaire answers, scores, messages), "
         "and nothing of the clinicians' wellbeing programme.",
-        not_yet="The practice is not part of Wellkept yet, so this role has no pages to open "
-        "today and sees nothing about anyone. When the practice opens, its pages will appear "
-        "in the header.",
+    ),
+    Role.BILLING: RoleGuide(
+        purpose="You will look after the practice's money: clients' insurance and bills.",
+        sees="The practice's clients by code, their contact details and insurance.",
+        never_sees="Any clinical content (notes, plans, scores, messages), and nothing of the "
+        "clinicians' wellbeing programme.",
+    ),
+    Role.CLINICAL_SUPERVISOR: RoleGuide(
+        purpose="You will supervise therapists and co-sign their notes.",
+        sees="The records of your supervisees' clients, and their progress notes to co-sign.",
+        never_sees="Psychotherapy notes, and clients of therapists you do not supervise.",
     ),
     Role.PRIVACY_OFFICER: RoleGuide(
         purpose="You will oversee how personal data is used and protected.",

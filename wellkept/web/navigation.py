@@ -47,7 +47,13 @@ BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Insights", "insights:dashboard"),
         NavItem("Follow-up", "followup:queue"),
     ),
-    Role.SPECIALIST: (NavItem("Follow-up", "followup:queue"),),
+    Role.SPECIALIST: (
+        NavItem("Follow-up", "followup:queue"),
+        NavItem("Clients", "practice:client_list"),
+    ),
+    Role.FRONT_DESK: (NavItem("Clients", "practice:client_list"),),
+    Role.BILLING: (NavItem("Clients", "practice:client_list"),),
+    Role.CLINICAL_SUPERVISOR: (NavItem("Clients", "practice:client_list"),),
     # One entry: the privacy pages of every app share the menu below.
     Role.PRIVACY_OFFICER: (NavItem("Privacy", "privacy:processing"),),
     Role.SYSTEM_ADMIN: (

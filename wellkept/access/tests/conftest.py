@@ -3,7 +3,8 @@
 At St Anne's: Pia takes part in the wellbeing programme (a participant, no
 staff role); Colin is a colleague who takes part too, whose records are
 "someone else's"; Lena is a leader, Wendy the wellbeing officer, Sam a
-specialist, Fran the front desk, Priya the privacy officer, Amira the system
+specialist, Fran the front desk, Bill does the practice's billing, Sue is a
+clinical supervisor, Priya the privacy officer, Amira the system
 administrator. Oscar is a system administrator and wellbeing officer at
 Elsewhere Clinic and must reach nothing at St Anne's. Farah takes part at
 Faraway Hospital, where none of them works: her records are "unrelated".
@@ -50,6 +51,8 @@ STAFF = {
     "wendy": Role.WELLBEING_OFFICER,
     "sam": Role.SPECIALIST,
     "fran": Role.FRONT_DESK,
+    "bill": Role.BILLING,
+    "sue": Role.CLINICAL_SUPERVISOR,
     "priya": Role.PRIVACY_OFFICER,
     "amira": Role.SYSTEM_ADMIN,
 }

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import leaders_only, team_only
+from wellkept.access.guards import PRACTICE_DESK, leaders_only, practice_only, team_only
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.access.tests.conftest import SYSTEM
@@ -110,3 +110,47 @@ def test_a_guard_without_a_declaration_is_refused(rf, world):
 
     with pytest.raises(ImproperlyConfigured, match="needs @policy"):
         undeclared(get(rf, world.people["wendy"]))
+
+
+# ---- The practice's staff ------------------------------------------------------------
+
+
+@policy(action=Action.READ, resource=ResourceKind.PRACTICE_ADMIN, purpose=Purpose.CLINICAL_CARE)
+@practice_only(what="practice-clients")
+def clients(request: HttpRequest, organisation) -> HttpResponse:
+    return HttpResponse(organisation.slug)
+
+
+@policy(action=Action.CREATE, resource=ResourceKind.PRACTICE_ADMIN, purpose=Purpose.CLINICAL_CARE)
+@practice_only(what="practice-intake", roles=PRACTICE_DESK)
+def intake(request: HttpRequest, organisation) -> HttpResponse:
+    return HttpResponse(organisation.slug)
+
+
+@pytest.mark.parametrize("member", ["sam", "fran", "bill", "sue"])
+def test_it_serves_the_practice_staff_their_organisation(rf, world, member):
+    assert clients(get(rf, world.people[member])).content == b"st-annes"
+
+
+@pytest.mark.parametrize("outsider", ["lena", "wendy", "priya", "amira", "pia", "oscar"])
+def test_it_refuses_anyone_outside_the_practice_with_an_audited_404(rf, world, outsider):
+    refused(clients, get(rf, world.people[outsider], org="st-annes"))
+
+
+def test_it_serves_intake_to_the_front_desk_only(rf, world):
+    assert intake(get(rf, world.people["fran"])).content == b"st-annes"
+    for other in ("sam", "bill", "sue"):
+        refused(intake, get(rf, world.people[other]))
+
+
+def test_it_refuses_an_anonymous_visitor_the_practice_pages(rf, world):
+    refused(clients, get(rf, AnonymousUser(), org="st-annes"))
+
+
+def test_it_needs_a_declaration_above_the_practice_guard(rf, world):
+    @practice_only(what="undeclared")
+    def undeclared(request: HttpRequest, organisation) -> HttpResponse:
+        return HttpResponse("")
+
+    with pytest.raises(ImproperlyConfigured):
+        undeclared(get(rf, world.people["fran"]))

@@ -3,10 +3,11 @@
 The guards were tested by examples; this walks the URL configuration
 instead, so a page added tomorrow is swept too. Each persona of the access
 world signs in with a fresh second factor and asks for every page of
-``/team/``, ``/privacy/`` and ``/manage/`` under every organisation. The
-expected audience of each page prefix is written out by hand from
-DESIGN.md's roles table: anyone not listed, including a role added later,
-must get "not found", exactly as for a page that does not exist. A page
+``/team/``, ``/privacy/``, ``/manage/`` and ``/practice/`` under every
+organisation. The expected audience of each page prefix (the longest that
+matches) is written out by hand from DESIGN.md's roles table: anyone not
+listed, including a role added later, must get "not found", exactly as
+for a page that does not exist. A page
 about one object is asked for with an object that does not exist: nobody,
 however privileged, may get anything but "not found" (or "method not
 allowed" for a form's target).
@@ -29,7 +30,7 @@ from wellkept.accounts.tests.conftest import enrol_totp
 
 pytestmark = pytest.mark.django_db
 
-AUDIENCES = ("team/", "privacy/", "manage/")
+AUDIENCES = ("team/", "privacy/", "manage/", "practice/")
 
 # Page prefix -> (organisation slug, persona) pairs that are its audience.
 # St Anne's staff in St Anne's; Oscar, administrator and wellbeing officer
@@ -40,13 +41,35 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "privacy/": {("st-annes", "priya")},
     "manage/programmes/": {("st-annes", "amira"), ("elsewhere", "oscar")},
     "manage/invitations/": {("st-annes", "amira"), ("elsewhere", "oscar")},
+    # The practice: intake and changes are the front desk's; the list is
+    # every practice role's (each sees the clients they may).
+    "practice/clients/new/": {("st-annes", "fran")},
+    "practice/clients/": {
+        ("st-annes", "sam"),
+        ("st-annes", "fran"),
+        ("st-annes", "bill"),
+        ("st-annes", "sue"),
+    },
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).
 ANY_ORGANISATION = ("manage/",)
 OWN_ORGANISATION_NAME = {"amira": "St Anne", "oscar": "Elsewhere"}
 ORGANISATIONS = ("st-annes", "elsewhere", "faraway")
-PERSONAS = ("pia", "colin", "lena", "wendy", "sam", "fran", "priya", "amira", "oscar", "farah")
+PERSONAS = (
+    "pia",
+    "colin",
+    "lena",
+    "wendy",
+    "sam",
+    "fran",
+    "bill",
+    "sue",
+    "priya",
+    "amira",
+    "oscar",
+    "farah",
+)
 # A page that is public by declaration answers everyone (the receipt key).
 PUBLIC = {"public"}
 
@@ -77,9 +100,9 @@ def _filled(route: str) -> str:
 
 
 def expected_audience(route: str) -> set[tuple[str, str]]:
-    for prefix, audience in EXPECTED.items():
+    for prefix in sorted(EXPECTED, key=len, reverse=True):
         if route.startswith(prefix):
-            return audience
+            return EXPECTED[prefix]
     raise AssertionError(f"/{route} belongs to no audience in EXPECTED: add it by hand.")
 
 

@@ -18,7 +18,19 @@ from wellkept.audit.tests import trail
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["pia", "lena", "wendy", "sam", "fran", "priya", "amira", "oscar", "system"]
+PERSONAS = [
+    "pia",
+    "lena",
+    "wendy",
+    "sam",
+    "fran",
+    "bill",
+    "sue",
+    "priya",
+    "amira",
+    "oscar",
+    "system",
+]
 
 # Purposes: ss self service, qi quality improvement in aggregate, bf burnout
 # follow-up, se safety emergency, cc clinical care, lo legal obligation, ao
@@ -53,6 +65,13 @@ sam    | practice_admin     | assigned           | read                         
 fran   | account            | own                | read update                      | ss
 fran   | practice_admin     | assigned other     | read create update               | cc
 fran   | practice_admin     | assigned other     | export                           | lo
+bill   | account            | own                | read update                      | ss
+bill   | practice_admin     | assigned other     | read create update               | cc
+bill   | practice_admin     | assigned other     | export                           | lo
+sue    | account            | own                | read update                      | ss
+sue    | client_record      | assigned           | read                             | cc
+sue    | progress_note      | assigned           | read update                      | cc
+sue    | practice_admin     | assigned           | read                             | cc
 priya  | account            | own                | read update                      | ss
 priya  | audit_trail        | own other          | read export                      | ao lo
 priya  | org_config         | own assigned other | read                             | ao
@@ -76,6 +95,8 @@ system | consent_record     | *                  | read create delete           
 system | aggregate          | *                  | read update                      | sa
 system | retention_config   | *                  | read update delete               | sa
 system | follow_up_case     | *                  | read                             | sa
+system | practice_admin     | *                  | read create update               | sa
+system | client_record      | *                  | delete                           | sa
 """
 
 

@@ -1,4 +1,4 @@
-"""Who is offered the clinicians' programme: everyone but the practice's front desk."""
+"""Who is offered the clinicians' programme: everyone but the practice's front desk and billing."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ pytestmark = pytest.mark.django_db
         ({Role.LEADER}, True),
         ({Role.FRONT_DESK}, False),
         ({Role.FRONT_DESK, Role.SPECIALIST}, True),
+        ({Role.BILLING}, False),
+        ({Role.FRONT_DESK, Role.BILLING}, False),
+        ({Role.CLINICAL_SUPERVISOR}, True),
     ],
 )
 def test_it_offers_the_programme_by_role(hospital, roles, offered):

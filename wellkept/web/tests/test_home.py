@@ -82,16 +82,14 @@ def test_every_role_has_a_guide() -> None:
         assert guide.never_sees
 
 
-def test_it_tells_the_front_desk_plainly_that_its_pages_do_not_exist_yet(
-    client: Client, kim: User
-) -> None:
+def test_it_sends_the_front_desk_to_the_practice_pages(client: Client, kim: User) -> None:
     client.force_login(kim)
     html = client.get(reverse("web:home")).text
 
-    assert "Not available yet." in html
-    assert escape(GUIDES[Role.FRONT_DESK].not_yet) in html
-    assert "There is nothing for your role to open yet." in html
-    assert "Your role&#x27;s pages are in the header" not in html
+    assert "Not available yet." not in html
+    assert escape(GUIDES[Role.FRONT_DESK].sees) in html
+    assert "There is nothing for your role to open yet." not in html
+    assert f'href="{reverse("practice:client_list")}"' in html
 
 
 def test_it_offers_the_front_desk_nothing_it_cannot_use(client: Client, kim: User) -> None:

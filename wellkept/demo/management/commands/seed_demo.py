@@ -79,6 +79,9 @@ class Command(BaseCommand):
             ".venv/bin/wellkept demo_totp EMAIL --recovery-codes\n"
             f"Every clinician login is firstname.lastname@{EMAIL_DOMAIN} with the password "
             f"{PARTICIPANT_PASSWORD}.\n"
+            "The staff-support practice's clients are at "
+            f"{base_url}/practice/clients/ (therapists, clinical supervisor, front desk, "
+            "billing).\n"
             "All names are invented. Never use these credentials outside the demo."
         )
 
@@ -92,11 +95,12 @@ def one_line(summary: DemoSummary, *, seconds: float) -> str:
         else ""
     )
     cases = f", {summary.cases} follow-up cases" if summary.cases else ""
+    clients = f", {summary.clients} practice clients" if summary.clients else ""
     if summary.created:
         return (
             f"Created {org.name} (demo): {summary.departments} departments, "
             f"{summary.clinicians:,} clinicians ({summary.participants:,} taking part)"
-            f"{history}{cases} in {seconds:.1f}s."
+            f"{history}{cases}{clients} in {seconds:.1f}s."
         )
     finished = f"; finished its history: {history.lstrip(', ')}" if history else ""
     return (

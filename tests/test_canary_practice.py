@@ -1,0 +1,103 @@
+"""Canary for the practice: every intake field, planted through the real forms.
+
+The front desk takes a minor in with a guardian, then changes the details;
+the therapist opens the client; the front desk searches by name. Every
+value typed is distinctive. Then the test reads what an attacker with the
+machine would (the SQLite file and its WAL, or ``pg_dump``; every log line;
+the audit trail's SIEM export) and fails on any of them in clear.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from tests import test_canary_journey as journey
+from wellkept.practice.models import Client
+from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+log_file = journey.log_file
+
+PLANTED = {
+    "legal name": "Ottoline Marmosetcanary",
+    "preferred name": "Lemurcanary",
+    "pronouns": "zir/zirs-canary",
+    "e-mail": "marmoset.canary@canary-private.invalid",
+    "phone": "+44 7700 900417",
+    "emergency name": "Tarsiercanary Brotherson",
+    "emergency relation": "Okapicanary cousin",
+    "emergency phone": "+44 7700 900418",
+    "referral": "Dr Gharialcanary Referrer",
+    "payer": "Saigacanary Mutual",
+    "member id": "SAIGA-CANARY-55107",
+    "guardian name": "Binturongcanary Parent",
+    "guardian relation": "Fossacanary stepmother",
+    "guardian phone": "+44 7700 900419",
+    "guardian e-mail": "fossa.canary@canary-private.invalid",
+    "changed legal name": "Ottoline Quollcanary",
+}
+
+
+def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path) -> None:
+    practice = build_practice()
+    fran = signed_in(practice.people["fran"])
+    born = years_ago(13).isoformat()
+    intake = {
+        "legal_name": PLANTED["legal name"],
+        "preferred_name": PLANTED["preferred name"],
+        "pronouns": PLANTED["pronouns"],
+        "date_of_birth": born,
+        "email": PLANTED["e-mail"],
+        "phone": PLANTED["phone"],
+        "contact_channels": ["email", "text"],
+        "voicemail_ok": "on",
+        "emergency_name": PLANTED["emergency name"],
+        "emergency_relation": PLANTED["emergency relation"],
+        "emergency_phone": PLANTED["emergency phone"],
+        "referral_source": PLANTED["referral"],
+        "insurance_payer": PLANTED["payer"],
+        "insurance_member_id": PLANTED["member id"],
+        "guardian_name": PLANTED["guardian name"],
+        "guardian_relation": PLANTED["guardian relation"],
+        "guardian_phone": PLANTED["guardian phone"],
+        "guardian_email": PLANTED["guardian e-mail"],
+    }
+    taken = fran.post(f"{reverse('practice:client_new')}?org=harbour", intake)
+    assert taken.status_code == 302
+    client = Client.objects.get(
+        pk__in=[c.pk for c in Client.objects.all() if c.legal_name == PLANTED["legal name"]]
+    )
+    edit = f"{reverse('practice:client_edit', args=[client.pk])}?org=harbour"
+    changed = {k: v for k, v in intake.items() if not k.startswith("guardian_")}
+    assert (
+        fran.post(edit, {**changed, "legal_name": PLANTED["changed legal name"]}).status_code == 302
+    )
+    assign = f"{reverse('practice:client_assign', args=[client.pk])}?org=harbour"
+    fran.post(assign, {"therapist": practice.people["tess"].pk})
+    found = fran.get(reverse("practice:client_list"), {"org": "harbour", "q": "Quollcanary"})
+    assert client.code in found.text
+
+    page = signed_in(practice.people["tess"]).get(
+        reverse("practice:client", args=[client.pk]), {"org": "harbour"}
+    )
+    assert PLANTED["changed legal name"] in page.text
+    assert PLANTED["guardian name"] in page.text
+
+    sources = {
+        "database": journey.stored_bytes(tmp_path),
+        "log": log_file.read_bytes(),
+        "audit export": journey.audit_export_bytes(tmp_path),
+    }
+    leaks = [
+        f"{what} in the {where}"
+        for where, data in sources.items()
+        for what, value in PLANTED.items()
+        if any(form in data for form in journey.forms_of(value))
+    ]
+    assert leaks == []
+    # Not even the date of birth, which the database would hold as a plain date.
+    assert born.encode() not in sources["database"]

@@ -1,0 +1,47 @@
+"""The demo's practice: invented clients taken in through the practice's services."""
+
+from __future__ import annotations
+
+import pytest
+
+from wellkept.accounts.models import User
+from wellkept.actors import SystemActor
+from wellkept.audit.events import EventType
+from wellkept.audit.models import AuditEntry
+from wellkept.demo import practice as demo_practice
+from wellkept.orgs import services as orgs
+from wellkept.orgs.models import Role
+from wellkept.practice import selectors
+from wellkept.practice.models import Client, Guardian, Supervision
+
+pytestmark = pytest.mark.django_db
+
+ACTOR = SystemActor("seed_demo")
+
+
+def _staff(org, email: str, role: Role) -> User:
+    user = User.objects.create_user(email, None)
+    orgs.staff_membership_grant(actor=ACTOR, user=user, organisation=org, role=role)
+    return user
+
+
+def test_it_seeds_invented_clients_for_two_therapists_and_a_supervisor() -> None:
+    org = orgs.organisation_create(actor=ACTOR, name="Demo", slug="demo-practice")
+    rafael = _staff(org, "specialist@demo.invalid", Role.SPECIALIST)
+    ines = _staff(org, "therapist@demo.invalid", Role.SPECIALIST)
+    grace = _staff(org, "supervisor@demo.invalid", Role.CLINICAL_SUPERVISOR)
+    kasia = _staff(org, "desk@demo.invalid", Role.FRONT_DESK)
+
+    made = demo_practice.seed_practice(
+        actor=ACTOR, organisation=org, therapists=[rafael, ines], supervisor=grace
+    )
+
+    assert made == Client.objects.filter(organisation=org).count() == 12
+    assert Guardian.objects.filter(client__organisation=org).count() == 1
+    assert Supervision.objects.filter(supervisor=grace, supervisee=ines).exists()
+    assert len(selectors.client_list(actor=kasia, organisation=org)) == 12
+    assert len(selectors.client_list(actor=rafael, organisation=org)) == 6
+    assert len(selectors.client_list(actor=grace, organisation=org)) == 6
+    assert AuditEntry.objects.filter(event=EventType.PRACTICE_CLIENT_CREATED).count() == 12
+    names = {c.legal_name for c in Client.objects.filter(organisation=org)}
+    assert "Avery Placeholder" in names

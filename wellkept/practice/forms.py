@@ -1,0 +1,176 @@
+"""The practice's forms: intake (new client and changes), assignment, name search.
+
+Forms parse and say what is wrong in plain words; the services check the
+same rules again (a command or another page may call them) and decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from wellkept.practice.models import ContactChannel
+from wellkept.practice.services import GuardianDetails, Intake
+
+TEXT_MAX = 200
+
+
+def _text(label: str, *, required: bool = False, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=TEXT_MAX,
+        help_text=help_text,
+        error_messages={
+            "required": f"Enter the {label.lower()}.",
+            "max_length": f"Keep the {label.lower()} under {TEXT_MAX} characters.",
+        },
+    )
+
+
+class IntakeForm(forms.Form):
+    """A client's intake details; guardian fields are needed for a client under 18."""
+
+    legal_name = _text("Legal name", required=True)
+    preferred_name = _text("Preferred name", help_text="What the client likes to be called.")
+    pronouns = _text("Pronouns")
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        help_text="As YYYY-MM-DD.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the date of birth.",
+            "invalid": "Enter the date of birth as YYYY-MM-DD.",
+        },
+    )
+    email = forms.EmailField(
+        label="E-mail",
+        required=False,
+        max_length=TEXT_MAX,
+        error_messages={"invalid": "Enter a valid e-mail address, like name@example.org."},
+    )
+    phone = forms.RegexField(
+        label="Phone",
+        required=False,
+        max_length=40,
+        regex=r"^\+?[0-9 ()./-]{5,40}$",
+        error_messages={"invalid": "Enter a phone number: digits, spaces and + ( ) - only."},
+    )
+    contact_channels = forms.MultipleChoiceField(
+        label="The client may be contacted by",
+        required=False,
+        choices=ContactChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose contact channels from the list."},
+    )
+    voicemail_ok = forms.BooleanField(label="A voicemail may be left", required=False)
+    emergency_name = _text("Emergency contact's name")
+    emergency_relation = _text("Emergency contact's relation to the client")
+    emergency_phone = _text("Emergency contact's phone")
+    referral_source = _text("Referred by")
+    insurance_payer = _text("Insurance payer")
+    insurance_member_id = _text("Insurance member id")
+    guardian_name = _text("Guardian's name", help_text="Needed for a client under 18.")
+    guardian_relation = _text("Guardian's relation to the client")
+    guardian_phone = _text("Guardian's phone")
+    guardian_email = forms.EmailField(
+        label="Guardian's e-mail",
+        required=False,
+        max_length=TEXT_MAX,
+        error_messages={"invalid": "Enter a valid e-mail address for the guardian."},
+    )
+
+    GUARDIAN_FIELDS = ("guardian_name", "guardian_relation", "guardian_phone", "guardian_email")
+
+    def clean_date_of_birth(self) -> dt.date:
+        value: dt.date = self.cleaned_data["date_of_birth"]
+        if value.year < 1850:
+            raise forms.ValidationError("Check the date of birth: the year looks wrong.")
+        return value
+
+    def intake(self) -> Intake:
+        data = self.cleaned_data
+        return Intake(
+            legal_name=data["legal_name"],
+            date_of_birth=data["date_of_birth"],
+            preferred_name=data["preferred_name"],
+            pronouns=data["pronouns"],
+            email=data["email"],
+            phone=data["phone"],
+            contact_channels=tuple(data["contact_channels"]),
+            voicemail_ok=data["voicemail_ok"],
+            emergency_name=data["emergency_name"],
+            emergency_relation=data["emergency_relation"],
+            emergency_phone=data["emergency_phone"],
+            referral_source=data["referral_source"],
+            insurance_payer=data["insurance_payer"],
+            insurance_member_id=data["insurance_member_id"],
+        )
+
+    def guardian(self) -> GuardianDetails | None:
+        """The guardian entered, or None when every guardian field was left empty."""
+        data = self.cleaned_data
+        if not any(data.get(name) for name in self.GUARDIAN_FIELDS):
+            return None
+        return GuardianDetails(
+            name=data["guardian_name"],
+            relation=data["guardian_relation"],
+            phone=data["guardian_phone"],
+            email=data["guardian_email"],
+        )
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+    @staticmethod
+    def initial_for(client: Any) -> dict[str, Any]:
+        """The form's starting values from a client read through the policy."""
+        initial: dict[str, Any] = {
+            name: value if isinstance(value := getattr(client, name), str) else ""
+            for name in (
+                "legal_name",
+                "preferred_name",
+                "pronouns",
+                "email",
+                "phone",
+                "emergency_name",
+                "emergency_relation",
+                "emergency_phone",
+                "referral_source",
+                "insurance_payer",
+                "insurance_member_id",
+            )
+        }
+        born = client.date_of_birth
+        initial["date_of_birth"] = born if isinstance(born, str) else ""
+        channels = client.contact_channels
+        initial["contact_channels"] = channels.split(",") if isinstance(channels, str) else []
+        initial["voicemail_ok"] = client.voicemail_ok == "yes"
+        return initial
+
+
+class AssignForm(forms.Form):
+    therapist = forms.ChoiceField(
+        label="Therapist",
+        error_messages={
+            "required": "Choose a therapist.",
+            "invalid_choice": "Choose a therapist of this practice.",
+        },
+    )
+
+    def __init__(self, *args: Any, therapists: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["therapist"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = therapists
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Name", required=False, max_length=TEXT_MAX)

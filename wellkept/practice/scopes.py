@@ -1,0 +1,89 @@
+"""How a practice's clients relate to an actor, for the access policy.
+
+"Assigned" is the client's current therapists and, through a current
+supervision, those therapists' clinical supervisors. A client is described
+by row id (``client:<uuid>``), never by name or code, in the policy and the
+audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from wellkept.access.resources import Resource, ResourceKind, Scope, register_scope
+
+
+def current_assignees(client: Any) -> frozenset[Any]:
+    """The client's current therapists and their current supervisors, by user id."""
+    from wellkept.practice.models import ClientAssignment, Supervision
+
+    therapists = set(
+        ClientAssignment.objects.filter(client_id=client.pk, until__isnull=True).values_list(
+            "therapist_id", flat=True
+        )
+    )
+    supervisors = set(
+        Supervision.objects.filter(
+            organisation_id=client.organisation_id,
+            supervisee_id__in=therapists,
+            until__isnull=True,
+        ).values_list("supervisor_id", flat=True)
+    )
+    return frozenset(therapists | supervisors)
+
+
+def client_admin_resource(client: Any, reference: str = "") -> Resource:
+    """The client's demographics and administration (what the front desk and billing see)."""
+    suffix = f"/{reference}" if reference else ""
+    return Resource(
+        kind=ResourceKind.PRACTICE_ADMIN,
+        reference=f"client:{client.pk}{suffix}",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
+def client_record_resource(client: Any) -> Resource:
+    """The client's clinical record: its therapists' and their supervisors' only."""
+    return Resource(
+        kind=ResourceKind.CLIENT_RECORD,
+        reference=f"client:{client.pk}/record",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
+def assigned_clients(user: Any) -> Q:
+    """Clients the user works with now, or whose therapist the user supervises now."""
+    from wellkept.practice.models import ClientAssignment, Supervision
+
+    # A supervision counts in its own practice only: supervising someone at
+    # one practice reaches none of their clients at another.
+    supervisees = Supervision.objects.filter(
+        supervisor_id=user.pk,
+        until__isnull=True,
+        organisation_id=OuterRef(OuterRef("organisation_id")),
+    ).values("supervisee_id")
+    current = ClientAssignment.objects.filter(client_id=OuterRef("pk"), until__isnull=True).filter(
+        Q(therapist_id=user.pk) | Q(therapist_id__in=supervisees)
+    )
+    return Q(Exists(current))
+
+
+def register() -> None:
+    """Register the practice's scopes (from ready())."""
+    from wellkept.practice.models import Client
+
+    register_scope(
+        Client,
+        Scope(
+            kind=ResourceKind.PRACTICE_ADMIN,
+            organisation_field="organisation_id",
+            describe=client_admin_resource,
+            # Nobody "owns" a client: not the client (no login yet), not staff.
+            own=None,
+            assigned=assigned_clients,
+        ),
+    )
