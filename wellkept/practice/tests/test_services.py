@@ -18,6 +18,7 @@ from wellkept.practice.models import (
     Supervision,
 )
 from wellkept.practice.services import GuardianDetails
+from wellkept.practice.services import clients as client_services
 from wellkept.practice.tests.conftest import SETUP, adult_intake, raw_column, years_ago
 from wellkept.vault.models import DataKey
 from wellkept.vault.services import ERASED, Binding, decrypt_text
@@ -133,7 +134,7 @@ def test_it_writes_nothing_when_the_audit_event_cannot_be_written(practice, monk
     def broken(**_kwargs):
         raise RuntimeError("audit trail unavailable")
 
-    monkeypatch.setattr(services, "audit_record", broken)
+    monkeypatch.setattr(client_services, "audit_record", broken)
     with pytest.raises(RuntimeError):
         services.client_create(
             actor=practice.people["fran"],
