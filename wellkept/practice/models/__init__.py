@@ -14,8 +14,24 @@ from wellkept.practice.models.clients import (
     Supervision,
     new_client_code,
 )
+from wellkept.practice.models.notes import (
+    SERVICE_CODE_LENGTH,
+    Addendum,
+    NoteStatus,
+    ProgressNote,
+    PsychotherapyNote,
+    ServiceCode,
+    pnote_subject,
+)
 
 __all__ = [
+    "SERVICE_CODE_LENGTH",
+    "Addendum",
+    "NoteStatus",
+    "ProgressNote",
+    "PsychotherapyNote",
+    "ServiceCode",
+    "pnote_subject",
     "BLIND_INDEX_LENGTH",
     "CODE_ALPHABET",
     "CODE_CHARACTERS",

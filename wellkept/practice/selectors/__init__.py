@@ -10,6 +10,16 @@ from wellkept.practice.selectors.clients import (
     staff_label,
     therapists,
 )
+from wellkept.practice.selectors.notes import (
+    NOTE_PURPOSE,
+    addenda,
+    client_notes,
+    client_pnotes,
+    cosign_queue,
+    get_note_for,
+    get_pnote_for,
+    service_codes,
+)
 
 __all__ = [
     "PURPOSE",
@@ -20,4 +30,12 @@ __all__ = [
     "practices_of",
     "staff_label",
     "therapists",
+    "NOTE_PURPOSE",
+    "addenda",
+    "client_notes",
+    "client_pnotes",
+    "cosign_queue",
+    "get_note_for",
+    "get_pnote_for",
+    "service_codes",
 ]
