@@ -8,6 +8,18 @@ from wellkept.practice.views.practice.clients import (
     client_new,
     client_unassign,
 )
+from wellkept.practice.views.practice.notes import (
+    addendum_new,
+    cosign_queue,
+    note_cosign,
+    note_detail,
+    note_edit,
+    note_list,
+    note_new,
+    note_sign,
+    pnote_delete,
+    pnote_list,
+)
 
 __all__ = [
     "client_assign",
@@ -16,4 +28,14 @@ __all__ = [
     "client_list",
     "client_new",
     "client_unassign",
+    "addendum_new",
+    "cosign_queue",
+    "note_cosign",
+    "note_detail",
+    "note_edit",
+    "note_list",
+    "note_new",
+    "note_sign",
+    "pnote_delete",
+    "pnote_list",
 ]
