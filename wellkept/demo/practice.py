@@ -156,9 +156,7 @@ def seed_notes(
                 client=client,
                 template_code="intake" if week == NOTES_PER_CLIENT else "soap",
                 service_date=today - dt.timedelta(days=7 * week + index % 5),
-                sections=_intake(first)
-                if week == NOTES_PER_CLIENT
-                else _demo_soap(rng, first),
+                sections=_intake(first) if week == NOTES_PER_CLIENT else _demo_soap(rng, first),
                 diagnosis_codes=[rng.choice(DEMO_DIAGNOSES)],
                 service_codes=["90791" if week == NOTES_PER_CLIENT else "90834"],
             )

@@ -122,8 +122,7 @@ def load_template(path: Path) -> NoteTemplate:
         title=spec.title,
         kind=spec.kind,
         sections=tuple(
-            Section(id=s.id, label=s.label, required=s.required, help=s.help)
-            for s in spec.sections
+            Section(id=s.id, label=s.label, required=s.required, help=s.help) for s in spec.sections
         ),
     )
 

@@ -168,9 +168,7 @@ class PsychotherapyNote(models.Model):
     """The author's private process note about a client, under a key of its own."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey(
-        Client, on_delete=models.CASCADE, related_name="psychotherapy_notes"
-    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="psychotherapy_notes")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="psychotherapy_notes"
     )

@@ -22,20 +22,20 @@ from wellkept.practice.selectors.notes import (
 )
 
 __all__ = [
-    "PURPOSE",
-    "client_list",
-    "current_therapists",
-    "get_client_for",
-    "guardians",
-    "practices_of",
-    "staff_label",
-    "therapists",
     "NOTE_PURPOSE",
+    "PURPOSE",
     "addenda",
+    "client_list",
     "client_notes",
     "client_pnotes",
     "cosign_queue",
+    "current_therapists",
+    "get_client_for",
     "get_note_for",
     "get_pnote_for",
+    "guardians",
+    "practices_of",
     "service_codes",
+    "staff_label",
+    "therapists",
 ]

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -66,7 +67,7 @@ def _today() -> dt.date:
     return clock.now().astimezone(dt.UTC).date()
 
 
-def supervisors_of(author_id: object, organisation_id: object) -> set[object]:
+def supervisors_of(author_id: Any, organisation_id: Any) -> set[Any]:
     """The author's current clinical supervisors in one practice, by user id."""
     return set(
         Supervision.objects.filter(
@@ -98,7 +99,7 @@ def _check_sections(
 
 
 def _check_codes(
-    organisation_id: object, diagnosis_codes: Iterable[str], service_codes: Iterable[str]
+    organisation_id: Any, diagnosis_codes: Iterable[str], service_codes: Iterable[str]
 ) -> tuple[list[str], list[str]]:
     errors: dict[str, str] = {}
     diagnoses: list[str] = []

@@ -42,9 +42,7 @@ def draft(practice: Practice, author: str = "tess", client: str = "ada", **more)
 
 
 def signed(practice: Practice, author: str = "tess", client: str = "ada") -> ProgressNote:
-    return services.note_sign(
-        actor=practice.people[author], note=draft(practice, author, client)
-    )
+    return services.note_sign(actor=practice.people[author], note=draft(practice, author, client))
 
 
 def participant() -> User:

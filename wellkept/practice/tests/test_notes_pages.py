@@ -160,16 +160,17 @@ def test_the_supervisor_co_signs_from_the_queue(practice):
     assert practice.clients["ada"].code in queue.text
     assert sue.post(url("note_cosign", note.client_id, note.pk)).status_code == 302
     assert ProgressNote.objects.get(pk=note.pk).status == NoteStatus.LOCKED
-    assert practice.clients["ada"].code not in sue.get(
-        reverse("practice:cosign_queue"), HARBOUR
-    ).text
+    assert (
+        practice.clients["ada"].code not in sue.get(reverse("practice:cosign_queue"), HARBOUR).text
+    )
 
 
 @pytest.mark.parametrize("who", ["tess", "theo", "fran", "bill", "priya", "amira"])
 def test_it_answers_404_to_the_co_sign_queue_for_anyone_but_a_supervisor(practice, who):
-    assert signed_in(practice.people[who]).get(
-        reverse("practice:cosign_queue"), HARBOUR
-    ).status_code == 404
+    assert (
+        signed_in(practice.people[who]).get(reverse("practice:cosign_queue"), HARBOUR).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("who", ["theo", "fran", "bill"])

@@ -15,7 +15,6 @@ from wellkept.audit.models import AuditEntry
 from wellkept.practice import services
 from wellkept.practice.models import Addendum, NoteStatus, ProgressNote
 from wellkept.practice.tests.conftest import raw_column
-from wellkept.vault.crypto import looks_sealed
 from wellkept.practice.tests.notes_helpers import (
     SOAP,
     draft,
@@ -24,6 +23,7 @@ from wellkept.practice.tests.notes_helpers import (
     with_service_codes,
     yesterday,
 )
+from wellkept.vault.crypto import looks_sealed
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,8 @@ def test_it_lets_nobody_but_the_author_change_a_draft(practice):
 def test_it_locks_an_unsupervised_therapists_note_when_signed(practice):
     note = signed(practice, author="theo", client="ben")
     assert note.status == NoteStatus.LOCKED
-    assert note.signed_at is not None and note.locked_at is not None
+    assert note.signed_at is not None
+    assert note.locked_at is not None
     assert not note.cosign_required
     entry = AuditEntry.objects.get(event=EventType.PRACTICE_NOTE_SIGNED)
     assert entry.reason == "locked"

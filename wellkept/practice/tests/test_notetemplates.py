@@ -58,7 +58,7 @@ def test_it_loads_a_valid_file(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (GOOD.replace('required = true', 'required = "yes"'), "required"),
+        (GOOD.replace("required = true", 'required = "yes"'), "required"),
         (GOOD + 'colour = "blue"\n', "colour"),
         (GOOD.replace('kind = "progress"', 'kind = "diary"'), "kind"),
         (GOOD.replace('id = "plan"', 'id = "Plan!"'), "section id"),
@@ -72,5 +72,5 @@ def test_it_refuses_a_broken_file_saying_why(tmp_path, text, message):
 
 
 def test_it_refuses_a_file_named_unlike_its_code_and_version(tmp_path):
-    with pytest.raises(TemplateFileError, match="soap-2.0.toml"):
+    with pytest.raises(TemplateFileError, match=r"soap-2\.0\.toml"):
         load_template(write(tmp_path, GOOD, name="soap.toml"))

@@ -168,7 +168,9 @@ def test_nobody_else_deletes_it(practice, who):
 
 def test_erasing_the_client_shreds_every_authors_key_and_deletes_the_notes(practice):
     ada = practice.clients["ada"]
-    services.client_assign(actor=SystemActor("tests"), client=ada, therapist=practice.people["theo"])
+    services.client_assign(
+        actor=SystemActor("tests"), client=ada, therapist=practice.people["theo"]
+    )
     mine, theirs = write(practice), write(practice, who="theo")
     untouched = write(practice, who="theo", client="ben")
     services.client_erase(actor=SystemActor("tests"), client=ada)

@@ -37,15 +37,27 @@ def test_it_loads_the_practices_codes_and_audits_it(practice, tmp_path):
 
 
 def test_it_deactivates_codes_left_out_and_changes_descriptions(practice, tmp_path):
-    run("service-codes", "load", csv_file(tmp_path, "90834,A\n90837,B\n"), "--organisation", "harbour")
-    said = run("service-codes", "load", csv_file(tmp_path, "90834,A new\n"), "--organisation", "harbour")
+    run(
+        "service-codes",
+        "load",
+        csv_file(tmp_path, "90834,A\n90837,B\n"),
+        "--organisation",
+        "harbour",
+    )
+    said = run(
+        "service-codes", "load", csv_file(tmp_path, "90834,A new\n"), "--organisation", "harbour"
+    )
     assert "0 added, 1 changed, 1 deactivated" in said
     assert not ServiceCode.objects.get(code="90837").active
 
 
 def test_it_changes_nothing_on_a_dry_run(practice, tmp_path):
     said = run(
-        "service-codes", "load", csv_file(tmp_path, "90834,A\n"), "--organisation", "harbour",
+        "service-codes",
+        "load",
+        csv_file(tmp_path, "90834,A\n"),
+        "--organisation",
+        "harbour",
         "--dry-run",
     )
     assert "Would load" in said

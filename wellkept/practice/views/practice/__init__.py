@@ -22,13 +22,13 @@ from wellkept.practice.views.practice.notes import (
 )
 
 __all__ = [
+    "addendum_new",
     "client_assign",
     "client_detail",
     "client_edit",
     "client_list",
     "client_new",
     "client_unassign",
-    "addendum_new",
     "cosign_queue",
     "note_cosign",
     "note_detail",

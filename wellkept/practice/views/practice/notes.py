@@ -160,9 +160,7 @@ def note_detail(
 ) -> HttpResponse:
     """Show one note, its signatures and addenda, and what the reader may do next."""
     client = _client(request, organisation, pk)
-    note = selectors.get_note_for(
-        actor=request.user, client=client, pk=note_pk, request=request
-    )
+    note = selectors.get_note_for(actor=request.user, client=client, pk=note_pk, request=request)
     template = notetemplates.get_template(note.template_code, note.template_version)
     stored = services.note_sections(note)
     author = note.author_id == request.user.pk
@@ -183,8 +181,7 @@ def note_detail(
             "addenda": [(a, selectors.staff_label(a.author)) for a in selectors.addenda(note)],
             "may_edit": author and draft,
             "may_cosign": note.status == NoteStatus.SIGNED
-            and request.user.pk
-            in services.supervisors_of(note.author_id, organisation.pk),
+            and request.user.pk in services.supervisors_of(note.author_id, organisation.pk),
             "addendum_form": None if draft else AddendumForm(),
             "org_query": _org_query(organisation),
         },
@@ -310,7 +307,7 @@ def addendum_new(
     )
     form = AddendumForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return HttpResponseRedirect(_note_url(note, organisation))
     try:
         services.addendum_add(
@@ -393,9 +390,7 @@ def pnote_delete(
     client = _client(request, organisation, pk)
     if not fresh(request):
         return reauthenticate_then(request, _pnotes_url(client, organisation))
-    note = selectors.get_pnote_for(
-        actor=request.user, client=client, pk=note_pk, request=request
-    )
+    note = selectors.get_pnote_for(actor=request.user, client=client, pk=note_pk, request=request)
     try:
         services.pnote_delete(actor=request.user, note=note, request=request)
     except PermissionDenied:
