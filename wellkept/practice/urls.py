@@ -33,6 +33,11 @@ practice_patterns: list[URLPattern] = [
     path("notes/cosign/", practice.cosign_queue, name="cosign_queue"),
     path("clients/<uuid:pk>/psychotherapy-notes/", practice.pnote_list, name="pnotes"),
     path(
+        "clients/<uuid:pk>/psychotherapy-notes/<uuid:note_pk>/edit/",
+        practice.pnote_edit,
+        name="pnote_edit",
+    ),
+    path(
         "clients/<uuid:pk>/psychotherapy-notes/<uuid:note_pk>/delete/",
         practice.pnote_delete,
         name="pnote_delete",

@@ -387,6 +387,36 @@ def pnote_write(
     return note
 
 
+def pnote_update(
+    *,
+    actor: Actor,
+    note: PsychotherapyNote,
+    body: str,
+    request: HttpRequest | None = None,
+) -> PsychotherapyNote:
+    """Change one's own psychotherapy note; nobody else's is ever in reach."""
+    _allow(actor, Action.UPDATE, pnote_resource(note.client, note.author_id, note.pk), request)
+    text = body.strip()
+    if not text:
+        raise ValidationError({"body": "Write the note, or delete it."})
+    if len(text) > SECTION_MAX:
+        raise ValidationError({"body": f"Keep the note under {SECTION_MAX} characters."})
+    with transaction.atomic():
+        locked = lock_rows(PsychotherapyNote.objects.select_related("client")).get(pk=note.pk)
+        locked.body = text
+        locked.updated_at = clock.now()
+        locked.save(update_fields=["body", "updated_at"])
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_PNOTE_WRITTEN,
+            target=f"client:{locked.client_id}/pnote:{locked.pk}",
+            purpose=PURPOSE.value,
+            reason="changed",
+            request=request,
+        )
+    return locked
+
+
 def pnote_delete(
     *, actor: Actor, note: PsychotherapyNote, request: HttpRequest | None = None
 ) -> None:

@@ -235,3 +235,29 @@ def test_the_author_deletes_a_psychotherapy_note(practice):
     pnote = PsychotherapyNote.objects.get()
     assert browser.post(url("pnote_delete", ada.pk, pnote.pk)).status_code == 302
     assert not PsychotherapyNote.objects.exists()
+
+
+def test_the_author_changes_a_psychotherapy_note_after_a_fresh_second_factor(practice):
+    ada = practice.clients["ada"]
+    browser = fresh(practice.people["tess"])
+    browser.post(url("pnotes", ada.pk), {"body": "First thought."})
+    pnote = PsychotherapyNote.objects.get()
+    edit = url("pnote_edit", ada.pk, pnote.pk)
+    assert "First thought." in browser.get(edit).text
+    assert browser.post(edit, {"body": "Second thought."}).status_code == 302
+    assert PsychotherapyNote.objects.get().body == "Second thought."
+    stale = signed_in(practice.people["tess"]).get(edit)
+    assert stale.status_code == 302
+    assert "reauthenticate" in stale["Location"]
+
+
+@pytest.mark.parametrize("who", ["theo", "sue", "fran", "amira"])
+def test_it_answers_404_to_changing_someone_elses_psychotherapy_note(practice, who):
+    ada = practice.clients["ada"]
+    fresh(practice.people["tess"]).post(url("pnotes", ada.pk), {"body": "Private thought."})
+    pnote = PsychotherapyNote.objects.get()
+    page = fresh(practice.people[who]).post(
+        url("pnote_edit", ada.pk, pnote.pk), {"body": "Overwritten."}
+    )
+    assert page.status_code == 404
+    assert PsychotherapyNote.objects.get().body == "Private thought."

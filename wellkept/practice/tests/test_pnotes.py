@@ -206,3 +206,23 @@ def test_only_the_practices_note_modules_touch_psychotherapy_notes():
     assert "practice/services/notes.py" in touching
     assert touching <= allowed | {"practice/services/clients.py"}
     assert not any(p.startswith(("lifecycle/", "api/", "portal/")) for p in touching)
+
+
+def test_the_author_changes_their_own_note_audited(practice):
+    note = write(practice)
+    changed = services.pnote_update(actor=practice.people["tess"], note=note, body="Rethought.")
+    assert fresh(changed).body == "Rethought."
+    reasons = list(
+        AuditEntry.objects.filter(event=EventType.PRACTICE_PNOTE_WRITTEN)
+        .order_by("id")
+        .values_list("reason", flat=True)
+    )
+    assert reasons == ["created", "changed"]
+
+
+@pytest.mark.parametrize("who", ["theo", "sue", "fran", "bill", "priya", "amira"])
+def test_nobody_else_changes_it(practice, who):
+    note = write(practice)
+    with pytest.raises(PermissionDenied):
+        services.pnote_update(actor=practice.people[who], note=note, body="Mine now.")
+    assert fresh(note).body == PRIVATE

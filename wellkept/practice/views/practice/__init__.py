@@ -18,6 +18,7 @@ from wellkept.practice.views.practice.notes import (
     note_new,
     note_sign,
     pnote_delete,
+    pnote_edit,
     pnote_list,
 )
 
@@ -37,5 +38,6 @@ __all__ = [
     "note_new",
     "note_sign",
     "pnote_delete",
+    "pnote_edit",
     "pnote_list",
 ]

@@ -380,6 +380,48 @@ def pnote_list(request: AuthenticatedRequest, organisation: Organisation, pk: An
     )
 
 
+@policy(action=Action.UPDATE, resource=PNOTES, purpose=PURPOSE, also=(Action.READ,))
+@practice_only(what="practice-pnote-edit", roles=THERAPISTS)
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+def pnote_edit(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any, note_pk: Any
+) -> HttpResponse:
+    """Change one of one's psychotherapy notes, after a fresh second factor."""
+    client = _client(request, organisation, pk)
+    if not fresh(request):
+        return reauthenticate_then(request, _pnotes_url(client, organisation))
+    note = selectors.get_pnote_for(
+        actor=request.user, client=client, pk=note_pk, request=request, action=Action.READ
+    )
+    body = note.body if isinstance(note.body, str) else ""
+    form = PsychotherapyNoteForm(request.POST or None, initial={"body": body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pnote_update(
+                actor=request.user, note=note, body=form.cleaned_data["body"], request=request
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, "Psychotherapy note saved.")
+            return HttpResponseRedirect(_pnotes_url(client, organisation))
+    return render(
+        request,
+        "practice/practice/notes/pnote_edit.html",
+        {
+            "organisation": organisation,
+            "client": client,
+            "pnote": note,
+            "form": form,
+            "org_query": _org_query(organisation),
+        },
+    )
+
+
 @policy(action=Action.DELETE, resource=PNOTES, purpose=PURPOSE)
 @practice_only(what="practice-pnote-delete", roles=THERAPISTS)
 @require_POST
