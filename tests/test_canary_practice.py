@@ -1,7 +1,8 @@
 """Canary for the practice: every intake field, planted through the real forms.
 
 The front desk takes a minor in with a guardian, then changes the details;
-the therapist opens the client; the front desk searches by name. Every
+the therapist opens the client, writes and signs a progress note, adds an
+addendum and keeps a psychotherapy note; the front desk searches by name. Every
 value typed is distinctive. Then the test reads what an attacker with the
 machine would (the SQLite file and its WAL, or ``pg_dump``; every log line;
 the audit trail's SIEM export) and fails on any of them in clear.
@@ -9,18 +10,21 @@ the audit trail's SIEM export) and fails on any of them in clear.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from tests import test_canary_journey as journey
-from wellkept.practice.models import Client
+from wellkept.accounts.tests.conftest import record_authentication
+from wellkept.practice.models import Client, ProgressNote
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 log_file = journey.log_file
+SOAP_SECTIONS = ("subjective", "objective", "assessment", "plan")
 
 PLANTED = {
     "legal name": "Ottoline Marmosetcanary",
@@ -39,6 +43,16 @@ PLANTED = {
     "guardian phone": "+44 7700 900419",
     "guardian e-mail": "fossa.canary@canary-private.invalid",
     "changed legal name": "Ottoline Quollcanary",
+}
+# Notes (issue 18, part 3): a progress note's sections, an addendum, and a
+# psychotherapy note, each typed into its page by the therapist.
+PLANTED_NOTES = {
+    "subjective": "Reports the Axolotlcanary dream",
+    "objective": "Observed Numbatcanary fidgeting",
+    "assessment": "Assessed Kakapocanary strain",
+    "plan": "Plan Quokkacanary homework",
+    "addendum": "Addendum Dugongcanary phone call",
+    "psychotherapy note": "Private Aye-ayecanary hunch",
 }
 
 
@@ -87,6 +101,32 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     assert PLANTED["changed legal name"] in page.text
     assert PLANTED["guardian name"] in page.text
 
+    tess_user = practice.people["tess"]
+    tess = signed_in(tess_user)
+    record_authentication(tess, tess_user, "mfa", at=time.time(), type="totp")
+    query = "?org=harbour"
+    written = tess.post(
+        reverse("practice:note_new", args=[client.pk]) + query + "&template=soap",
+        {
+            "service_date": years_ago(0).isoformat(),
+            "diagnosis_codes": "F43.22",
+            **{f"section_{k}": PLANTED_NOTES[k] for k in SOAP_SECTIONS},
+        },
+    )
+    assert written.status_code == 302
+    note = ProgressNote.objects.get(client=client)
+    args = [client.pk, note.pk]
+    assert tess.post(reverse("practice:note_sign", args=args) + query).status_code == 302
+    added = tess.post(
+        reverse("practice:addendum_new", args=args) + query, {"body": PLANTED_NOTES["addendum"]}
+    )
+    assert added.status_code == 302
+    pnotes = reverse("practice:pnotes", args=[client.pk]) + query
+    assert tess.post(pnotes, {"body": PLANTED_NOTES["psychotherapy note"]}).status_code == 302
+    shown = tess.get(reverse("practice:note", args=args) + query)
+    assert PLANTED_NOTES["addendum"] in shown.text
+    assert PLANTED_NOTES["psychotherapy note"] in tess.get(pnotes).text
+
     sources = {
         "database": journey.stored_bytes(tmp_path),
         "log": log_file.read_bytes(),
@@ -95,7 +135,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     leaks = [
         f"{what} in the {where}"
         for where, data in sources.items()
-        for what, value in PLANTED.items()
+        for what, value in {**PLANTED, **PLANTED_NOTES}.items()
         if any(form in data for form in journey.forms_of(value))
     ]
     assert leaks == []

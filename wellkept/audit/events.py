@@ -95,6 +95,15 @@ class EventType(models.TextChoices):
     PRACTICE_CLIENT_UNASSIGNED = "practice.client_unassigned", "Therapist's assignment ended"
     PRACTICE_CLIENT_ERASED = "practice.client_erased", "Client's record erased"
     PRACTICE_SUPERVISION_STARTED = "practice.supervision_started", "Clinical supervision started"
+    # Issue 18, part 3: progress notes and psychotherapy notes.
+    PRACTICE_NOTE_CREATED = "practice.note_created", "Progress note started"
+    PRACTICE_NOTE_UPDATED = "practice.note_updated", "Draft progress note changed"
+    PRACTICE_NOTE_SIGNED = "practice.note_signed", "Progress note signed"
+    PRACTICE_NOTE_COSIGNED = "practice.note_cosigned", "Progress note co-signed by the supervisor"
+    PRACTICE_ADDENDUM_ADDED = "practice.addendum_added", "Addendum added to a signed note"
+    PRACTICE_PNOTE_WRITTEN = "practice.pnote_written", "Psychotherapy note written or changed"
+    PRACTICE_PNOTE_DELETED = "practice.pnote_deleted", "Psychotherapy note deleted by its author"
+    PRACTICE_SERVICE_CODES_LOADED = "practice.service_codes_loaded", "Service codes loaded"
 
 
 class Outcome(models.TextChoices):

@@ -16,7 +16,13 @@ from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
 from wellkept.orgs.models import Organisation
 from wellkept.practice import services
-from wellkept.practice.models import ContactChannel
+from wellkept.practice.models import (
+    Client,
+    ClientAssignment,
+    ContactChannel,
+    NoteStatus,
+    ProgressNote,
+)
 from wellkept.practice.services import GuardianDetails, Intake
 
 # Clearly made up: nobody is called this.
@@ -53,6 +59,7 @@ def seed_practice(
     # A fixed seed: the same demo on every run; nothing here is secret.
     rng = random.Random(SEED)  # noqa: S311
     today = clock.now().astimezone(dt.UTC).date()
+    clients: list[Client] = []
     for index, (first, last) in enumerate(CLIENT_NAMES):
         age = 14 if index == MINOR_INDEX else rng.randint(21, 64)
         born = today.replace(
@@ -92,4 +99,83 @@ def seed_practice(
         services.client_assign(
             actor=actor, client=client, therapist=therapists[index % len(therapists)]
         )
+        clients.append(client)
+    seed_notes(actor=actor, organisation=organisation, clients=clients, supervisor=supervisor)
     return len(CLIENT_NAMES)
+
+
+# The practice's own short descriptions (CPT descriptors are the AMA's, never shipped).
+DEMO_SERVICE_CODES = (
+    ("90791", "Intake assessment (demo description)"),
+    ("90834", "Psychotherapy, 45 minutes (demo description)"),
+    ("90837", "Psychotherapy, 60 minutes (demo description)"),
+)
+DEMO_DIAGNOSES = ("F43.20", "F41.1", "Z56.6", "F43.22", "Z63.0", "F51.01")
+NOTES_PER_CLIENT = 2
+
+
+def _demo_soap(rng: random.Random, first: str) -> dict[str, str]:
+    # Invented session content, plainly labelled as such on every note.
+    worry = rng.choice(("night shifts", "a new ward", "on-call weeks", "a staffing gap"))
+    return {
+        "subjective": f"(Demo) {first} reports tiredness and worry linked to {worry}.",
+        "objective": "(Demo) Engaged, tired, affect congruent; no signs of acute distress.",
+        "assessment": "(Demo) Work-related strain; no risk indicated today.",
+        "plan": "(Demo) Sleep routine and a boundary plan for shifts; review in two weeks.",
+    }
+
+
+def seed_notes(
+    *,
+    actor: SystemActor,
+    organisation: Organisation,
+    clients: list[Client],
+    supervisor: User,
+) -> int:
+    """Write a few signed notes per demo client, one trainee note left awaiting co-signature.
+
+    The notes are written, signed and co-signed through the services as the
+    therapists and the supervisor themselves (a note has a person as author),
+    so they are encrypted and audited like any other. Returns how many.
+    """
+    services.service_codes_load(
+        actor=actor, organisation=organisation, codes_given=DEMO_SERVICE_CODES
+    )
+    rng = random.Random(SEED + 3)  # noqa: S311 (fixed seed: the same demo every run)
+    today = clock.now().astimezone(dt.UTC).date()
+    written = 0
+    waiting: ProgressNote | None = None
+    for index, client in enumerate(clients):
+        therapist = next(
+            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
+        )
+        first = CLIENT_NAMES[index][0]
+        for week in range(NOTES_PER_CLIENT, 0, -1):
+            note = services.note_create(
+                actor=therapist,
+                client=client,
+                template_code="intake" if week == NOTES_PER_CLIENT else "soap",
+                service_date=today - dt.timedelta(days=7 * week + index % 5),
+                sections=_intake(first) if week == NOTES_PER_CLIENT else _demo_soap(rng, first),
+                diagnosis_codes=[rng.choice(DEMO_DIAGNOSES)],
+                service_codes=["90791" if week == NOTES_PER_CLIENT else "90834"],
+            )
+            note = services.note_sign(actor=therapist, note=note)
+            if note.status == NoteStatus.SIGNED:
+                # The trainee's last note waits for the supervisor in the queue.
+                if waiting is not None:
+                    services.note_cosign(actor=supervisor, note=waiting)
+                waiting = note
+            written += 1
+    return written
+
+
+def _intake(first: str) -> dict[str, str]:
+    return {
+        "presenting_problem": f"(Demo) {first} asks for support with sleep and stress at work.",
+        "history": "(Demo) No previous treatment; physically well.",
+        "mental_status": "(Demo) Alert, oriented, coherent; mood low-normal.",
+        "risk": "(Demo) No thoughts of harm; supportive partner; knows the crisis line.",
+        "formulation": "",
+        "plan": "(Demo) Six sessions, fortnightly; review measures at session three.",
+    }

@@ -174,3 +174,100 @@ class AssignForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Name", required=False, max_length=TEXT_MAX)
+
+
+# ---- Notes (issue 18, part 3) ---------------------------------------------------------
+
+NOTE_SECTION_MAX = 20_000
+
+
+class NoteForm(forms.Form):
+    """A progress note: the session date, one field per template section, and codes."""
+
+    service_date = forms.DateField(
+        label="Session date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the session date.",
+            "invalid": "Enter the session date as YYYY-MM-DD.",
+        },
+    )
+    diagnosis_codes = forms.CharField(
+        label="Diagnoses (ICD-10-CM)",
+        required=False,
+        max_length=200,
+        help_text="Billable codes, separated by commas, like F43.10.",
+        error_messages={"max_length": "Keep the diagnoses under 200 characters."},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        template: Any,
+        service_codes: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.template = template
+        self.section_ids = [s.id for s in template.sections]
+        for section in template.sections:
+            self.fields[f"section_{section.id}"] = forms.CharField(
+                label=section.label,
+                help_text=section.help + ("" if section.required else " (optional)"),
+                required=False,
+                max_length=NOTE_SECTION_MAX,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                error_messages={
+                    "max_length": f"Keep {section.label} under {NOTE_SECTION_MAX} characters."
+                },
+            )
+        self.fields["service_codes"] = forms.MultipleChoiceField(
+            label="Services (CPT)",
+            required=False,
+            choices=service_codes,
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": "Choose from the practice's service codes."},
+        )
+
+    def section_fields(self) -> list[Any]:
+        return [self[f"section_{sid}"] for sid in self.section_ids]
+
+    def sections(self) -> dict[str, str]:
+        return {sid: self.cleaned_data[f"section_{sid}"] for sid in self.section_ids}
+
+    def diagnoses(self) -> list[str]:
+        return [c for c in self.cleaned_data["diagnosis_codes"].split(",") if c.strip()]
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                field = name if name in self.fields else f"section_{name}"
+                self.add_error(field if field in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+
+class AddendumForm(forms.Form):
+    body = forms.CharField(
+        label="Addendum",
+        max_length=NOTE_SECTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Write the addendum.",
+            "max_length": f"Keep the addendum under {NOTE_SECTION_MAX} characters.",
+        },
+    )
+
+
+class PsychotherapyNoteForm(forms.Form):
+    body = forms.CharField(
+        label="Psychotherapy note",
+        max_length=NOTE_SECTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Kept apart from the record, readable by you alone.",
+        error_messages={
+            "required": "Write the note.",
+            "max_length": f"Keep the note under {NOTE_SECTION_MAX} characters.",
+        },
+    )

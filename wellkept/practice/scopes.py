@@ -72,9 +72,91 @@ def assigned_clients(user: Any) -> Q:
     return Q(Exists(current))
 
 
+# ---- Notes: progress notes (the record) and psychotherapy notes (the author's) ------
+
+
+def author_supervisors(note: Any) -> frozenset[Any]:
+    """The author's current clinical supervisors in the note's practice, by user id."""
+    from wellkept.practice.models import Supervision
+
+    return frozenset(
+        Supervision.objects.filter(
+            organisation_id=note.client.organisation_id,
+            supervisee_id=note.author_id,
+            until__isnull=True,
+        ).values_list("supervisor_id", flat=True)
+    )
+
+
+def note_resource(note: Any) -> Resource:
+    """A progress note: its author's own; assigned to the client's therapists and supervisors."""
+    return Resource(
+        kind=ResourceKind.PROGRESS_NOTE,
+        reference=f"client:{note.client_id}/note:{note.pk}",
+        organisation_id=note.client.organisation_id,
+        owner_user_id=note.author_id,
+        assignee_user_ids=current_assignees(note.client) | author_supervisors(note),
+    )
+
+
+def new_note_resource(client: Any) -> Resource:
+    """A note about to be written about ``client``: owned by nobody yet, so decided as assigned."""
+    return Resource(
+        kind=ResourceKind.PROGRESS_NOTE,
+        reference=f"client:{client.pk}/note:new",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
+def notes_assigned(user: Any) -> Q:
+    """Notes about clients the user works with or supervises, and notes of their supervisees."""
+    from wellkept.practice.models import Client, Supervision
+
+    supervisees = Supervision.objects.filter(
+        supervisor_id=user.pk,
+        until__isnull=True,
+        organisation_id=OuterRef("client__organisation_id"),
+    ).values("supervisee_id")
+    return Q(client__in=Client.objects.filter(assigned_clients(user))) | Q(
+        Exists(supervisees.filter(supervisee_id=OuterRef("author_id")))
+    )
+
+
+def pnote_resource(client: Any, author_id: Any, pk: Any = "new") -> Resource:
+    """A psychotherapy note: its author's alone. No assignee, so no supervisor, ever."""
+    return Resource(
+        kind=ResourceKind.PSYCHOTHERAPY_NOTE,
+        reference=f"client:{client.pk}/pnote:{pk}",
+        organisation_id=client.organisation_id,
+        owner_user_id=author_id,
+    )
+
+
 def register() -> None:
     """Register the practice's scopes (from ready())."""
-    from wellkept.practice.models import Client
+    from wellkept.practice.models import Client, ProgressNote, PsychotherapyNote
+
+    register_scope(
+        ProgressNote,
+        Scope(
+            kind=ResourceKind.PROGRESS_NOTE,
+            organisation_field="client__organisation_id",
+            describe=note_resource,
+            own=lambda user, _orgs: Q(author_id=user.pk),
+            assigned=notes_assigned,
+        ),
+    )
+    register_scope(
+        PsychotherapyNote,
+        Scope(
+            kind=ResourceKind.PSYCHOTHERAPY_NOTE,
+            organisation_field="client__organisation_id",
+            describe=lambda note: pnote_resource(note.client, note.author_id, note.pk),
+            own=lambda user, _orgs: Q(author_id=user.pk),
+            assigned=None,
+        ),
+    )
 
     register_scope(
         Client,

@@ -14,4 +14,32 @@ practice_patterns: list[URLPattern] = [
     path("clients/<uuid:pk>/edit/", practice.client_edit, name="client_edit"),
     path("clients/<uuid:pk>/assign/", practice.client_assign, name="client_assign"),
     path("clients/<uuid:pk>/unassign/", practice.client_unassign, name="client_unassign"),
+    # Notes (issue 18, part 3).
+    path("clients/<uuid:pk>/notes/", practice.note_list, name="notes"),
+    path("clients/<uuid:pk>/notes/new/", practice.note_new, name="note_new"),
+    path("clients/<uuid:pk>/notes/<uuid:note_pk>/", practice.note_detail, name="note"),
+    path("clients/<uuid:pk>/notes/<uuid:note_pk>/edit/", practice.note_edit, name="note_edit"),
+    path("clients/<uuid:pk>/notes/<uuid:note_pk>/sign/", practice.note_sign, name="note_sign"),
+    path(
+        "clients/<uuid:pk>/notes/<uuid:note_pk>/cosign/",
+        practice.note_cosign,
+        name="note_cosign",
+    ),
+    path(
+        "clients/<uuid:pk>/notes/<uuid:note_pk>/addenda/",
+        practice.addendum_new,
+        name="addendum_new",
+    ),
+    path("notes/cosign/", practice.cosign_queue, name="cosign_queue"),
+    path("clients/<uuid:pk>/psychotherapy-notes/", practice.pnote_list, name="pnotes"),
+    path(
+        "clients/<uuid:pk>/psychotherapy-notes/<uuid:note_pk>/edit/",
+        practice.pnote_edit,
+        name="pnote_edit",
+    ),
+    path(
+        "clients/<uuid:pk>/psychotherapy-notes/<uuid:note_pk>/delete/",
+        practice.pnote_delete,
+        name="pnote_delete",
+    ),
 ]

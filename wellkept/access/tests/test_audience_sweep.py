@@ -50,6 +50,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("st-annes", "bill"),
         ("st-annes", "sue"),
     },
+    # Notes (issue 18, part 3): the co-signature queue is the supervisors'.
+    "practice/notes/": {("st-annes", "sue")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

@@ -12,7 +12,14 @@ from wellkept.demo import practice as demo_practice
 from wellkept.orgs import services as orgs
 from wellkept.orgs.models import Role
 from wellkept.practice import selectors
-from wellkept.practice.models import Client, Guardian, Supervision
+from wellkept.practice.models import (
+    Client,
+    Guardian,
+    NoteStatus,
+    ProgressNote,
+    ServiceCode,
+    Supervision,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +52,26 @@ def test_it_seeds_invented_clients_for_two_therapists_and_a_supervisor() -> None
     assert AuditEntry.objects.filter(event=EventType.PRACTICE_CLIENT_CREATED).count() == 12
     names = {c.legal_name for c in Client.objects.filter(organisation=org)}
     assert "Avery Placeholder" in names
+
+
+def test_it_seeds_signed_notes_and_one_trainee_note_awaiting_co_signature() -> None:
+    org = orgs.organisation_create(actor=ACTOR, name="Demo", slug="demo-practice")
+    rafael = _staff(org, "specialist@demo.invalid", Role.SPECIALIST)
+    ines = _staff(org, "therapist@demo.invalid", Role.SPECIALIST)
+    grace = _staff(org, "supervisor@demo.invalid", Role.CLINICAL_SUPERVISOR)
+
+    demo_practice.seed_practice(
+        actor=ACTOR, organisation=org, therapists=[rafael, ines], supervisor=grace
+    )
+
+    notes = ProgressNote.objects.filter(client__organisation=org)
+    assert notes.count() == 12 * demo_practice.NOTES_PER_CLIENT
+    assert notes.filter(status=NoteStatus.DRAFT).count() == 0
+    waiting = notes.filter(status=NoteStatus.SIGNED)
+    assert waiting.count() == 1
+    assert waiting.get().author == ines
+    assert notes.filter(author=ines, status=NoteStatus.LOCKED, cosigned_by=grace).exists()
+    queue = selectors.cosign_queue(actor=grace, organisation=org)
+    assert queue == list(waiting)
+    assert all("(Demo)" in n.sections for n in notes)
+    assert ServiceCode.objects.filter(organisation=org).count() == 3

@@ -10,14 +10,32 @@ from wellkept.practice.selectors.clients import (
     staff_label,
     therapists,
 )
+from wellkept.practice.selectors.notes import (
+    NOTE_PURPOSE,
+    addenda,
+    client_notes,
+    client_pnotes,
+    cosign_queue,
+    get_note_for,
+    get_pnote_for,
+    service_codes,
+)
 
 __all__ = [
+    "NOTE_PURPOSE",
     "PURPOSE",
+    "addenda",
     "client_list",
+    "client_notes",
+    "client_pnotes",
+    "cosign_queue",
     "current_therapists",
     "get_client_for",
+    "get_note_for",
+    "get_pnote_for",
     "guardians",
     "practices_of",
+    "service_codes",
     "staff_label",
     "therapists",
 ]

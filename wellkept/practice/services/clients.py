@@ -36,6 +36,7 @@ from wellkept.practice.models import (
     Supervision,
 )
 from wellkept.practice.scopes import client_admin_resource, client_record_resource
+from wellkept.vault.models import DataKey
 from wellkept.vault.services import datakey_shred
 
 NAME_MAX = 200
@@ -382,6 +383,18 @@ def supervision_start(
     return supervision
 
 
+def pnote_keys_shred(*, actor: Actor, client: Client) -> int:
+    """Shred every author's psychotherapy-note key for one client (part of its erasure)."""
+    subjects = list(
+        DataKey.objects.filter(
+            subject__startswith="pnote:", subject__endswith=f":{client.pk}"
+        ).values_list("subject", flat=True)
+    )
+    for subject in subjects:
+        datakey_shred(actor=actor, subject=subject)
+    return len(subjects)
+
+
 def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = None) -> None:
     """Erase a client: shred their data key, then delete their rows; audited in one go.
 
@@ -395,6 +408,9 @@ def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = 
         if locked is None:
             return
         datakey_shred(actor=actor, subject=locked.dek_subject)
+        # Psychotherapy notes are under keys of their own, one per author:
+        # the erasure must reach those too. Their rows go with the client.
+        pnote_keys_shred(actor=actor, client=locked)
         # The name tokens would still confirm a guessed name: they go too.
         ClientNameToken.objects.filter(client=locked).delete()
         Guardian.objects.filter(client=locked).delete()

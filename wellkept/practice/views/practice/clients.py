@@ -41,6 +41,8 @@ PURPOSE = Purpose.CLINICAL_CARE
 NAMES_SHOWN_TO = frozenset(
     {AccessRole.FRONT_DESK, AccessRole.SPECIALIST, AccessRole.CLINICAL_SUPERVISOR}
 )
+# Who is shown the way to a client's notes (the notes' pages decide again).
+NOTES_SHOWN_TO = frozenset({AccessRole.SPECIALIST, AccessRole.CLINICAL_SUPERVISOR})
 
 
 def _org_query(organisation: Organisation) -> str:
@@ -154,6 +156,10 @@ def client_detail(
             if desk
             else None,
             "org_query": _org_query(organisation),
+            # Notes (issue 18, part 3): links only; the notes' pages decide.
+            "may_see_notes": bool(roles & NOTES_SHOWN_TO),
+            "may_keep_pnotes": AccessRole.SPECIALIST in roles
+            and any(t.pk == request.user.pk for t in therapists),
         },
     )
 
