@@ -41,6 +41,11 @@ Measured, median of several runs:
 (b) the same figures by plain GROUP BY over ``plain_response``: trend by
     month (count, mean, sum of squares), by division (joined to a unit
     table), by shift, by role, and bands of the latest month.
+(c) the first view after the daily job: the ledger back to the earlier
+    releases, then ``services.insights_release_standard_views`` as the
+    scheduler runs it (every scheduled questionnaire and grain, the
+    organisation-wide views, then each division's; timed once, in those
+    two parts), then the same month view, now a repeat view;
 
 Wall-clock and CPU time of this process are both printed: on a shared
 machine the wall clock also counts time spent waiting for a CPU.
@@ -95,11 +100,22 @@ INSERT_BATCH = 200_000
 
 
 def _organisation(size: int) -> tuple[Any, list[Any], list[Any]]:
+    from wellkept.assessments.models import Frequency, Programme, Schedule
     from wellkept.insights.models import InsightsSettings
     from wellkept.orgs.models import Organisation, ShiftType, Unit, UnitKind
 
     org = Organisation.objects.create(name=f"Bench {size}", slug=f"bench-insights-{size}")
     InsightsSettings.objects.create(organisation=org)
+    # The daily job releases the questionnaires the programmes schedule. No
+    # unit is chosen: the auditor's universe stays the units the cells name.
+    programme = Programme.objects.create(organisation=org, name="Bench programme")
+    Schedule.objects.create(
+        programme=programme,
+        slug="pulse",
+        name="Weekly pulse",
+        frequency=Frequency.WEEKLY,
+        instruments=list(INSTRUMENTS),
+    )
     root = Unit.objects.create(
         organisation=org, kind=UnitKind.HOSPITAL, name="Hospital", slug="h", path="h/"
     )
@@ -426,6 +442,7 @@ def _one_size(size: int, runs: int, ledgers: tuple[int, ...]) -> list[dict[str, 
     from wellkept.insights import periods, selectors
     from wellkept.insights.models import Release
     from wellkept.insights.periods import Grain
+    from wellkept.insights.services import insights_release_standard_views
 
     rng = np.random.default_rng(size)
     org, departments, shifts = _organisation(size)
@@ -475,6 +492,19 @@ def _one_size(size: int, runs: int, ledgers: tuple[int, ...]) -> list[dict[str, 
             lambda: _plain_dashboard(cursor, INSTRUMENTS[0], starts[0], starts[-1]),
             max(3, runs // 2),
         )
+        # The daily job first, then the leader: a first view become a repeat view.
+        forget()
+        job: dict[str, float] = {}
+        for part, units in (("job_org", False), ("job_units", True)):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            done = insights_release_standard_views(today=TODAY, units=units)
+            job[part] = (time.perf_counter() - start) * 1e3
+            job[f"{part}_cpu"] = (time.process_time() - start_cpu) * 1e3
+            job[f"{part}_views"] = done.views
+        after_ms, after_cpu, after = _median_ms(view, runs)
+        # The job asked first what the leader would have: the same figures, shown or hidden.
+        assert [f.as_json() for f in board.figures()] == [f.as_json() for f in after.figures()]
+        assert [f.hidden for f in board.figures()] == [f.hidden for f in after.figures()]
         results.append(
             {
                 "size": size,
@@ -486,6 +516,9 @@ def _one_size(size: int, runs: int, ledgers: tuple[int, ...]) -> list[dict[str, 
                 "first_cpu": first_cpu,
                 "repeat_cpu": repeat_cpu,
                 "plain_cpu": plain_cpu,
+                **job,
+                "after": after_ms,
+                "after_cpu": after_cpu,
                 "shown": shown,
                 "figures": len(board.figures()),
                 "cells_s": cells_s,
@@ -542,6 +575,16 @@ def run(
             f"{r['repeat_cpu']:>7.1f} plain {r['plain_cpu']:>9.1f} plain / first "
             f"{r['plain_cpu'] / r['first_cpu']:>6.2f}x plain / repeat "
             f"{r['plain_cpu'] / r['repeat_cpu']:>7.1f}x"
+        )
+    print("  the daily job over the earlier releases, then the same view (ms, CPU in brackets):")
+    for r in results:
+        job = r["job_org"] + r["job_units"]
+        print(
+            f"  {r['size']:>12,} {r['ledger']:>7,} job: {r['job_org_views']} organisation-wide "
+            f"views {r['job_org']:,.0f} ({r['job_org_cpu']:,.0f}), {r['job_units_views']} "
+            f"division views {r['job_units']:,.0f} ({r['job_units_cpu']:,.0f}); view after "
+            f"the job {r['after']:.1f} ({r['after_cpu']:.1f}): first / after "
+            f"{r['first_cpu'] / r['after_cpu']:,.0f}x, job / first {job / r['first']:.1f}x"
         )
     for r in results:
         print(

@@ -310,10 +310,11 @@ class ViewsReleased:
         )
 
 
-def _standard_views_resource(organisation: Organisation) -> Resource:
+def _standard_views_resource(organisation: Organisation, query: Query | None = None) -> Resource:
+    reference = f"aggregate:{organisation.pk}/standard-views"
     return Resource(
         kind=ResourceKind.AGGREGATE,
-        reference=f"aggregate:{organisation.pk}/standard-views",
+        reference=f"{reference}/{query.reference}" if query is not None else reference,
         organisation_id=organisation.pk,
     )
 
@@ -338,12 +339,19 @@ def insights_release_standard_views(
     and releases nothing a leader could not have asked for.
 
     The actor (the scheduler's job unless a caller names another) must be
-    allowed to update the organisation's aggregates. Per organisation with
-    anything new, the decision is audited once, in the transaction that
-    writes the ledger rows: both are kept, or neither. Idempotent: a view
-    whose groups are all released is skipped after a read of the ledger.
-    Organisations in differential-privacy mode are left to
-    ``insights_release_periods``, which noises each period once.
+    allowed to update the organisation's aggregates; a refusal is audited
+    and raises PermissionDenied before any cell is read. Each view is
+    released in its own transaction with its audit entry (``record.update``
+    on ``aggregate:<organisation>/standard-views/<query>``), as a viewer's
+    page is: both are kept, or neither. One transaction per view, not per
+    organisation, because on SQLite a transaction holds the database's
+    write lock, and the demo's first run takes minutes: check-ins must not
+    wait that long.
+
+    Idempotent: a view whose groups are all released is skipped after a
+    read of the ledger, and audits nothing. Organisations in
+    differential-privacy mode are left to ``insights_release_periods``,
+    which noises each period once. ``progress`` hears one step per view.
     """
     today = today or clock.now().astimezone(dt.UTC).date()
     organisations = views = figures = skipped = 0
@@ -377,17 +385,21 @@ def insights_release_standard_views(
             figures += len({g.key for v in due for g in v.unreleased})
             continue
         before = Release.objects.filter(organisation=organisation).count()
-        allowed = False
-        with transaction.atomic():
-            if can(actor, Action.UPDATE, resource, purpose, consent_ok=True):
-                allowed = True
-                for view in due:
+        for view in due:
+            allowed = False
+            with transaction.atomic():
+                view_resource = _standard_views_resource(organisation, view.query)
+                if can(actor, Action.UPDATE, view_resource, purpose, consent_ok=True):
+                    allowed = True
                     for batch in view.plan.batches:
                         view.plan.releaser.release(batch)
-                    if progress is not None:
-                        progress(1)
-        if not allowed:
-            raise PermissionDenied("Only the scheduler may release dashboards ahead of viewers.")
+            if not allowed:
+                # Allowed a moment ago, refused now (the refusal is kept): stop here.
+                raise PermissionDenied(
+                    "Only the scheduler may release dashboards ahead of viewers."
+                )
+            if progress is not None:
+                progress(1)
         figures += Release.objects.filter(organisation=organisation).count() - before
     return ViewsReleased(
         organisations=organisations,

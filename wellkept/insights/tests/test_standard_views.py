@@ -168,34 +168,50 @@ def test_it_refuses_anyone_but_the_job_and_audits_the_refusal(
     assert (last.event, last.target) == ("access.denied", _target(pulse_world))
 
 
-def test_it_audits_the_run_once_per_organisation_with_references_only(
+def test_it_audits_each_view_it_releases_with_references_only(
     pulse_world: WardWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    organisation = pulse_world.h.organisation
     with on_day(monkeypatch, TODAY):
+        views = selectors.standard_views(organisation, units=False)
         insights_release_standard_views(units=False)
-    entries = AuditEntry.objects.filter(target=_target(pulse_world))
-    assert [(e.event, e.outcome, e.actor_label) for e in entries] == [
-        ("record.update", "allowed", f"system:{RELEASE_JOB.name}")
+    entries = AuditEntry.objects.filter(target__startswith=_target(pulse_world)).order_by("id")
+    assert [(e.event, e.outcome, e.actor_label, e.target) for e in entries] == [
+        (
+            "record.update",
+            "allowed",
+            f"system:{RELEASE_JOB.name}",
+            f"{_target(pulse_world)}/{v.query.reference}",
+        )
+        for v in views
     ]
 
 
-def test_it_keeps_neither_the_releases_nor_the_audit_entry_when_a_release_fails(
+def test_it_keeps_a_views_releases_and_its_audit_entry_together_when_one_fails(
     pulse_world: WardWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    organisation = pulse_world.h.organisation
     release = Releaser.release
     calls = []
 
-    def fails_on_the_third_batch(self: Releaser, groups: Any) -> Any:
+    def fails_in_the_second_view(self: Releaser, groups: Any) -> Any:
+        # Each view is two batches: its trend, then its breakdown.
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("the solver fell over")
         return release(self, groups)
 
-    monkeypatch.setattr(Releaser, "release", fails_on_the_third_batch)
-    with on_day(monkeypatch, TODAY), pytest.raises(RuntimeError):
-        insights_release_standard_views()
-    assert not Release.objects.exists()
-    assert not AuditEntry.objects.filter(target=_target(pulse_world)).exists()
+    monkeypatch.setattr(Releaser, "release", fails_in_the_second_view)
+    with on_day(monkeypatch, TODAY):
+        with pytest.raises(RuntimeError):
+            insights_release_standard_views(units=False)
+        first, second, *_ = selectors.standard_views(organisation, units=False)
+    # The first view is released and audited; the second neither, not in part.
+    assert first.unreleased == []
+    assert second.query.grain.value == "quarter"
+    assert not Release.objects.filter(group_key__startswith="phq2|quarter|").exists()
+    entries = AuditEntry.objects.filter(target__startswith=_target(pulse_world))
+    assert [e.target for e in entries] == [f"{_target(pulse_world)}/{first.query.reference}"]
 
 
 def test_the_daily_scheduler_releases_the_standard_views(
@@ -210,5 +226,5 @@ def test_the_daily_scheduler_releases_the_standard_views(
     with on_day(monkeypatch, TODAY):
         call_command("scheduler", "--once", stdout=out)
     assert "Standard views:" in out.getvalue()
-    assert AuditEntry.objects.filter(target=_target(pulse_world)).count() == 1
+    assert AuditEntry.objects.filter(target__startswith=_target(pulse_world)).count() == 2 * 3 * 3
     assert Release.objects.filter(organisation=pulse_world.h.organisation).exists()

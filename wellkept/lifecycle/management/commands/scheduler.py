@@ -103,7 +103,8 @@ def due(job: Job, state: dict[str, str]) -> bool:
 )
 class Command(BaseCommand):
     help = (
-        "Run recurring jobs when they are due (retention and follow-up deadlines, daily); "
+        "Run recurring jobs when they are due (retention, follow-up deadlines and the "
+        "insights releases, daily); "
         "keeps running until stopped."
     )
 
