@@ -584,13 +584,13 @@ def run(
         )
     print("  the daily job over the earlier releases, then the same view (ms, CPU in brackets):")
     for r in results:
-        job = r["job_org"] + r["job_units"]
+        job_cpu = r["job_org_cpu"] + r["job_units_cpu"]
         print(
             f"  {r['size']:>12,} {r['ledger']:>7,} job: {r['job_org_views']} organisation-wide "
             f"views {r['job_org']:,.0f} ({r['job_org_cpu']:,.0f}), {r['job_units_views']} "
             f"division views {r['job_units']:,.0f} ({r['job_units_cpu']:,.0f}); view after "
-            f"the job {r['after']:.1f} ({r['after_cpu']:.1f}): first / after "
-            f"{r['first_cpu'] / r['after_cpu']:,.0f}x, job / first {job / r['first']:.1f}x"
+            f"the job {r['after']:.1f} ({r['after_cpu']:.1f}); in CPU, first / after "
+            f"{r['first_cpu'] / r['after_cpu']:,.0f}x, job / first {job_cpu / r['first_cpu']:.1f}x"
         )
     for r in results:
         print(
