@@ -56,7 +56,7 @@ class Command(BaseCommand):
             except DemoError as exc:
                 raise CommandError(str(exc)) from None
             # The dashboards open at once, as after the daily job: their
-            # organisation-wide views are released now (about 50 s of CPU
+            # organisation-wide views are released now (about a minute of CPU
             # on the demo); each unit's views are left to the job.
             insights_release_standard_views(units=False)
         self._print_summary(summary, seconds=time.perf_counter() - started)
