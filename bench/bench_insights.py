@@ -41,6 +41,11 @@ Measured, median of several runs:
 (b) the same figures by plain GROUP BY over ``plain_response``: trend by
     month (count, mean, sum of squares), by division (joined to a unit
     table), by shift, by role, and bands of the latest month.
+(c) the first view after the daily job: the ledger back to the earlier
+    releases, then ``services.insights_release_standard_views`` as the
+    scheduler runs it (every scheduled questionnaire and grain, the
+    organisation-wide views, then with ``--job-units`` each division's;
+    timed once), then the same month view, now a repeat view.
 
 Wall-clock and CPU time of this process are both printed: on a shared
 machine the wall clock also counts time spent waiting for a CPU.
@@ -95,11 +100,22 @@ INSERT_BATCH = 200_000
 
 
 def _organisation(size: int) -> tuple[Any, list[Any], list[Any]]:
+    from wellkept.assessments.models import Frequency, Programme, Schedule
     from wellkept.insights.models import InsightsSettings
     from wellkept.orgs.models import Organisation, ShiftType, Unit, UnitKind
 
     org = Organisation.objects.create(name=f"Bench {size}", slug=f"bench-insights-{size}")
     InsightsSettings.objects.create(organisation=org)
+    # The daily job releases the questionnaires the programmes schedule. No
+    # unit is chosen: the auditor's universe stays the units the cells name.
+    programme = Programme.objects.create(organisation=org, name="Bench programme")
+    Schedule.objects.create(
+        programme=programme,
+        slug="pulse",
+        name="Weekly pulse",
+        frequency=Frequency.WEEKLY,
+        instruments=list(INSTRUMENTS),
+    )
     root = Unit.objects.create(
         organisation=org, kind=UnitKind.HOSPITAL, name="Hospital", slug="h", path="h/"
     )
@@ -420,12 +436,15 @@ def _earlier_releases(org: Any, count: int, rng: np.random.Generator) -> int:
     )
 
 
-def _one_size(size: int, runs: int, ledgers: tuple[int, ...]) -> list[dict[str, Any]]:
+def _one_size(
+    size: int, runs: int, ledgers: tuple[int, ...], job_units: bool = False
+) -> list[dict[str, Any]]:
     from django.db import connection, transaction
 
     from wellkept.insights import periods, selectors
     from wellkept.insights.models import Release
     from wellkept.insights.periods import Grain
+    from wellkept.insights.services import insights_release_standard_views
 
     rng = np.random.default_rng(size)
     org, departments, shifts = _organisation(size)
@@ -475,6 +494,22 @@ def _one_size(size: int, runs: int, ledgers: tuple[int, ...]) -> list[dict[str, 
             lambda: _plain_dashboard(cursor, INSTRUMENTS[0], starts[0], starts[-1]),
             max(3, runs // 2),
         )
+        # The daily job first, then the leader: a first view become a repeat view.
+        forget()
+        job: dict[str, float] = {}
+        for part, units in (("job_org", False), ("job_units", True)):
+            if units and not job_units:
+                job.update({part: 0.0, f"{part}_cpu": 0.0, f"{part}_views": 0})
+                continue
+            start, start_cpu = time.perf_counter(), time.process_time()
+            done = insights_release_standard_views(today=TODAY, units=units)
+            job[part] = (time.perf_counter() - start) * 1e3
+            job[f"{part}_cpu"] = (time.process_time() - start_cpu) * 1e3
+            job[f"{part}_views"] = done.views
+        after_ms, after_cpu, after = _median_ms(view, runs)
+        # The job asked first what the leader would have: the same figures, shown or hidden.
+        assert [f.as_json() for f in board.figures()] == [f.as_json() for f in after.figures()]
+        assert [f.hidden for f in board.figures()] == [f.hidden for f in after.figures()]
         results.append(
             {
                 "size": size,
@@ -486,6 +521,9 @@ def _one_size(size: int, runs: int, ledgers: tuple[int, ...]) -> list[dict[str, 
                 "first_cpu": first_cpu,
                 "repeat_cpu": repeat_cpu,
                 "plain_cpu": plain_cpu,
+                **job,
+                "after": after_ms,
+                "after_cpu": after_cpu,
                 "shown": shown,
                 "figures": len(board.figures()),
                 "cells_s": cells_s,
@@ -503,6 +541,7 @@ def run(
     sizes: tuple[int, ...] | None = None,
     ledgers: tuple[int, ...] | None = None,
     runs: int = RUNS,
+    job_units: bool = False,
 ) -> None:
     if sizes is None:
         raw = os.environ.get("WELLKEPT_BENCH_INSIGHTS_SIZES", "")
@@ -527,7 +566,7 @@ def run(
     print(header)
     results = []
     for size in sizes:
-        for r in _one_size(size, runs, ledgers):
+        for r in _one_size(size, runs, ledgers, job_units):
             results.append(r)
             print(
                 f"  {r['size']:>12,} {r['ledger']:>7,} {r['first']:>14.1f} {r['repeat']:>10.1f} "
@@ -542,6 +581,16 @@ def run(
             f"{r['repeat_cpu']:>7.1f} plain {r['plain_cpu']:>9.1f} plain / first "
             f"{r['plain_cpu'] / r['first_cpu']:>6.2f}x plain / repeat "
             f"{r['plain_cpu'] / r['repeat_cpu']:>7.1f}x"
+        )
+    print("  the daily job over the earlier releases, then the same view (ms, CPU in brackets):")
+    for r in results:
+        job_cpu = r["job_org_cpu"] + r["job_units_cpu"]
+        print(
+            f"  {r['size']:>12,} {r['ledger']:>7,} job: {r['job_org_views']} organisation-wide "
+            f"views {r['job_org']:,.0f} ({r['job_org_cpu']:,.0f}), {r['job_units_views']} "
+            f"division views {r['job_units']:,.0f} ({r['job_units_cpu']:,.0f}); view after "
+            f"the job {r['after']:.1f} ({r['after_cpu']:.1f}); in CPU, first / after "
+            f"{r['first_cpu'] / r['after_cpu']:,.0f}x, job / first {job_cpu / r['first_cpu']:.1f}x"
         )
     for r in results:
         print(
@@ -576,6 +625,12 @@ def main(argv: list[str]) -> int:
         help="comma-separated numbers of earlier releases in the ledger",
     )
     parser.add_argument("--runs", type=int, default=RUNS, help="runs per measurement (median)")
+    parser.add_argument(
+        "--job-units",
+        action="store_true",
+        help="time the daily job's division views too (many minutes: each is a first view "
+        "against the ledger the job itself has grown)",
+    )
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(",") if s)
     ledgers = tuple(int(s) for s in args.ledger.split(",") if s)
@@ -586,7 +641,7 @@ def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory(prefix="wellkept-bench-") as tmp:
         setup_django(Path(tmp))
-        run(sizes, ledgers, args.runs)
+        run(sizes, ledgers, args.runs, args.job_units)
     return 0
 
 

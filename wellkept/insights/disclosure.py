@@ -425,6 +425,20 @@ class Releaser:
             ).defer("exact"):
                 self._known[release.group_key] = release
 
+    def unreleased(self, groups: Iterable[Group]) -> list[Group]:
+        """The closed groups among these that nobody has released yet; read only.
+
+        A view whose groups are all released is a repeat view: answered from
+        the ledger, without the lock or the auditor.
+        """
+        wanted = list(groups)
+        self.lookup(wanted)
+        return [
+            g
+            for g in wanted
+            if g.key not in self._known and (g.family == ENROLMENT or self._closed(g))
+        ]
+
     def prepare(self, groups: Iterable[Group]) -> None:
         """Read the releases made of these groups, and the cells of those never released.
 

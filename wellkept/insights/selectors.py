@@ -400,6 +400,77 @@ def dashboard_plan(
     return plan
 
 
+# The order the daily job releases a questionnaire's standard views in. The
+# page's default grain comes first, so the view a leader opens first is
+# decided exactly as if they had asked first; then the coarser grain before
+# the finer, so that where a quarter and its weeks compete for what may be
+# shown, the larger groups are shown and the smaller hidden, as a page does.
+STANDARD_GRAINS: tuple[Grain, ...] = (Grain.MONTH, Grain.QUARTER, Grain.WEEK)
+
+
+@dataclass
+class StandardView:
+    """A standard view, planned, and its groups nobody has released yet."""
+
+    query: Query
+    plan: DashboardPlan
+    unreleased: list[Group]
+
+
+def standard_views(
+    organisation: Organisation, *, today: dt.date | None = None, units: bool = True
+) -> list[StandardView]:
+    """The views every leader starts from, in the order the daily job releases them; read only.
+
+    For each questionnaire the programmes schedule (the page's default
+    first) and each grain: the organisation-wide view as a page without
+    filters asks for it; then, with ``units``, the same for each top-level
+    unit (the organisation's drill-down one level below it). Largest first,
+    and always in this order, so which group complementary suppression
+    hides does not depend on who happens to ask first. Each view is planned
+    as ``dashboard_plan`` plans it for a viewer; ``unreleased`` is empty for
+    a view that would be a repeat view.
+    """
+    from wellkept.assessments.models import Schedule
+
+    today = today or clock.now().astimezone(dt.UTC).date()
+    catalogue = shipped_instruments()
+    scheduled = {
+        str(code)
+        for schedule in Schedule.objects.filter(programme__organisation=organisation)
+        for code in schedule.instruments or []
+    } & set(catalogue)
+    if not scheduled:
+        return []
+    default = _default_instrument(organisation)
+    families = [default] if default in scheduled else []
+    families += sorted(scheduled - {default})
+    params: list[dict[str, str]] = [
+        {"instrument": family, "grain": grain.value}
+        for family in families
+        for grain in STANDARD_GRAINS
+    ]
+    if units:
+        params += [
+            {**p, "unit": str(unit.pk)}
+            for unit in sorted(_child_units(organisation, None), key=lambda u: (u.name, u.path))
+            for p in params
+        ]
+    found = []
+    for p in params:
+        # Parsed as a page's request is, so the query is the one a viewer's would be.
+        query = parse_query(organisation, p)
+        plan = dashboard_plan(organisation, query, today=today)
+        found.append(
+            StandardView(
+                query=query,
+                plan=plan,
+                unreleased=plan.releaser.unreleased(g for batch in plan.batches for g in batch),
+            )
+        )
+    return found
+
+
 def _child_units(organisation: Organisation, focus: Unit | None) -> Sequence[Unit]:
     """The units one level below the focus (or the organisation's top-level units)."""
     if focus is None:

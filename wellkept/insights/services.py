@@ -21,9 +21,15 @@ from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
 from wellkept.insights import store
 from wellkept.insights.disclosure import Figure
-from wellkept.insights.models import MIN_GROUP_SIZE_FLOOR, InsightsSettings
+from wellkept.insights.models import MIN_GROUP_SIZE_FLOOR, InsightsSettings, Release
 from wellkept.insights.periods import GRAINS, PERIODS_PER_QUARTER, Grain, period_of, recent
-from wellkept.insights.selectors import Dashboard, Query, aggregate_resource, dashboard_plan
+from wellkept.insights.selectors import (
+    Dashboard,
+    Query,
+    aggregate_resource,
+    dashboard_plan,
+    standard_views,
+)
 from wellkept.orgs.models import Organisation
 
 # The daily job that noises closed periods in differential-privacy mode.
@@ -280,3 +286,125 @@ def insights_release_periods(
                 period_release(releaser, family, grain, start)
             released += 1
     return PeriodsReleased(organisations=organisations, released=released)
+
+
+@dataclass(frozen=True)
+class ViewsReleased:
+    organisations: int
+    views: int
+    figures: int
+    skipped: int
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        if self.dry_run:
+            return (
+                f"Standard views: {self.views} views with {self.figures} figures to release in "
+                f"{self.organisations} organisations ({self.skipped} in differential-privacy "
+                "mode left to release-periods); nothing released (dry run)."
+            )
+        return (
+            f"Standard views: {self.figures} figures of {self.views} views released ahead of "
+            f"viewers in {self.organisations} organisations ({self.skipped} in "
+            "differential-privacy mode left to release-periods)."
+        )
+
+
+def _standard_views_resource(organisation: Organisation, query: Query | None = None) -> Resource:
+    reference = f"aggregate:{organisation.pk}/standard-views"
+    return Resource(
+        kind=ResourceKind.AGGREGATE,
+        reference=f"{reference}/{query.reference}" if query is not None else reference,
+        organisation_id=organisation.pk,
+    )
+
+
+def insights_release_standard_views(
+    *,
+    actor: Actor = RELEASE_JOB,
+    today: dt.date | None = None,
+    units: bool = True,
+    dry_run: bool = False,
+    progress: Callable[[int], object] | None = None,
+) -> ViewsReleased:
+    """Release each closed period's standard views ahead of viewers, where DP is off.
+
+    Each view (``selectors.standard_views``: every scheduled questionnaire
+    and grain, organisation-wide and, with ``units``, per top-level unit)
+    is planned and released exactly as ``dashboard_release`` does for a
+    viewer, so the ledger rows and the figures shown or hidden are those
+    the first viewer would have caused; a viewer then meets a repeat view,
+    which reads only the ledger. Releasing them first, always in the same
+    order, makes complementary suppression independent of who asks first,
+    and releases nothing a leader could not have asked for.
+
+    The actor (the scheduler's job unless a caller names another) must be
+    allowed to update the organisation's aggregates; a refusal is audited
+    and raises PermissionDenied before any cell is read. Each view is
+    released in its own transaction with its audit entry (``record.update``
+    on ``aggregate:<organisation>/standard-views/<query>``), as a viewer's
+    page is: both are kept, or neither. One transaction per view, not per
+    organisation, because on SQLite a transaction holds the database's
+    write lock, and the demo's first run takes minutes: check-ins must not
+    wait that long.
+
+    Idempotent: a view whose groups are all released is skipped after a
+    read of the ledger, and audits nothing. Organisations in
+    differential-privacy mode are left to ``insights_release_periods``,
+    which noises each period once. ``progress`` hears one step per view.
+    """
+    today = today or clock.now().astimezone(dt.UTC).date()
+    organisations = views = figures = skipped = 0
+    dp = set(
+        InsightsSettings.objects.filter(dp_enabled=True).values_list("organisation_id", flat=True)
+    )
+    for organisation in Organisation.objects.order_by("slug"):
+        if organisation.pk in dp:
+            skipped += 1
+            continue
+        resource = _standard_views_resource(organisation)
+        purpose = Purpose.SERVICE_ADMINISTRATION
+        if not decide(
+            actor=actor, action=Action.UPDATE, resource=resource, purpose=purpose, consent_ok=True
+        ).allowed:
+            # Refused before any cell is read; the refusal is audited (and kept).
+            can(actor, Action.UPDATE, resource, purpose, consent_ok=True)
+            raise PermissionDenied("Only the scheduler may release dashboards ahead of viewers.")
+        # Planned before the transaction, as a viewer's page is: outside one
+        # the vault keeps the aggregate key it unwraps for the next cell.
+        planned = standard_views(organisation, today=today, units=units)
+        due = [v for v in planned if v.unreleased]
+        if progress is not None:
+            # Repeat views are done once planned; the others as they are released.
+            progress(len(planned) - len(due) if not dry_run else len(planned))
+        if not due:
+            continue
+        organisations += 1
+        views += len(due)
+        if dry_run:
+            figures += len({g.key for v in due for g in v.unreleased})
+            continue
+        before = Release.objects.filter(organisation=organisation).count()
+        for view in due:
+            allowed = False
+            with transaction.atomic():
+                view_resource = _standard_views_resource(organisation, view.query)
+                if can(actor, Action.UPDATE, view_resource, purpose, consent_ok=True):
+                    allowed = True
+                    for batch in view.plan.batches:
+                        view.plan.releaser.release(batch)
+            if not allowed:
+                # Allowed a moment ago, refused now (the refusal is kept): stop here.
+                raise PermissionDenied(
+                    "Only the scheduler may release dashboards ahead of viewers."
+                )
+            if progress is not None:
+                progress(1)
+        figures += Release.objects.filter(organisation=organisation).count() - before
+    return ViewsReleased(
+        organisations=organisations,
+        views=views,
+        figures=figures,
+        skipped=skipped,
+        dry_run=dry_run,
+    )

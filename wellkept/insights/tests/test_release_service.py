@@ -52,6 +52,8 @@ def _every_selector(h, plan_released: dict[str, Figure] | None = None) -> set[st
     called.add("aggregate_resource")
     plan = selectors.dashboard_plan(org, PULSE)
     called.add("dashboard_plan")
+    selectors.standard_views(org)
+    called.add("standard_views")
     if plan_released is not None:
         plan.assemble(plan_released)
     return called

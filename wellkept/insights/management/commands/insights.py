@@ -1,4 +1,4 @@
-"""wellkept insights rebuild|settings: maintain the aggregate store and disclosure control."""
+"""wellkept insights rebuild|release-periods|release-views|settings: maintain the aggregates."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from wellkept.assessments.models import Response
 from wellkept.insights.services import (
     insights_rebuild,
     insights_release_periods,
+    insights_release_standard_views,
     insights_settings_update,
 )
 from wellkept.orgs.models import Organisation
@@ -50,6 +51,20 @@ class Command(BaseCommand):
             help="Differential privacy: noise each closed period once, ahead of viewers "
             "(idempotent; the scheduler runs it daily).",
         )
+        views = sub.add_parser(
+            "release-views",
+            help="Release each closed period's standard dashboard views ahead of viewers, "
+            "so a leader rarely waits for a first view (idempotent; the scheduler runs it daily).",
+        )
+        views.add_argument(
+            "--dry-run", action="store_true", help="Say what would be released; release nothing."
+        )
+        views.add_argument(
+            "--no-units",
+            action="store_true",
+            help="Only the organisation-wide views, not each top-level unit's.",
+        )
+        views.add_argument("--no-progress", action="store_true", help="No progress bar.")
         settings = sub.add_parser("settings", help="Show or change disclosure control.")
         settings.add_argument("--organisation", metavar="SLUG", required=True)
         settings.add_argument("--min-group-size", type=int, metavar="K")
@@ -79,6 +94,8 @@ class Command(BaseCommand):
             self._rebuild(options)
         elif options["action"] == "release-periods":
             self.stdout.write(insights_release_periods().summary())
+        elif options["action"] == "release-views":
+            self._release_views(options)
         else:
             self._settings(options)
 
@@ -109,6 +126,20 @@ class Command(BaseCommand):
                 "corrected; please report this as a bug."
             )
         self.stdout.write(summary)
+
+    def _release_views(self, options: dict[str, Any]) -> None:
+        with tqdm(
+            unit=" views", desc="standard views", disable=options["no_progress"], file=self.stderr
+        ) as bar:
+            try:
+                result = insights_release_standard_views(
+                    units=not options["no_units"],
+                    dry_run=options["dry_run"],
+                    progress=bar.update,
+                )
+            except PermissionDenied as exc:
+                raise CommandError(str(exc)) from None
+        self.stdout.write(result.summary())
 
     def _settings(self, options: dict[str, Any]) -> None:
         (organisation,) = self._organisations(options["organisation"])
