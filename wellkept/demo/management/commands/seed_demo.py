@@ -23,7 +23,6 @@ from wellkept.demo.hospital import (
     DemoSummary,
     demo_seed,
 )
-from wellkept.insights.services import insights_release_standard_views
 
 
 # Declared like a view: this command creates the synthetic demo organisation.
@@ -55,10 +54,6 @@ class Command(BaseCommand):
                 summary = demo_seed(participants=options["participants"], progress=bar)
             except DemoError as exc:
                 raise CommandError(str(exc)) from None
-            # The dashboards open at once, as after the daily job: their
-            # organisation-wide views are released now (about a minute of CPU
-            # on the demo); each unit's views are left to the job.
-            insights_release_standard_views(units=False)
         self._print_summary(summary, seconds=time.perf_counter() - started)
 
     def _print_summary(self, summary: DemoSummary, *, seconds: float) -> None:
