@@ -95,6 +95,16 @@ class EventType(models.TextChoices):
     PRACTICE_CLIENT_UNASSIGNED = "practice.client_unassigned", "Therapist's assignment ended"
     PRACTICE_CLIENT_ERASED = "practice.client_erased", "Client's record erased"
     PRACTICE_SUPERVISION_STARTED = "practice.supervision_started", "Clinical supervision started"
+    PRACTICE_APPOINTMENT_BOOKED = "practice.appointment_booked", "Appointment booked"
+    PRACTICE_APPOINTMENT_CHANGED = "practice.appointment_changed", "Appointment moved"
+    PRACTICE_APPOINTMENT_STATUS_CHANGED = (
+        "practice.appointment_status_changed",
+        "Appointment marked attended, late-cancelled or missed",
+    )
+    PRACTICE_APPOINTMENT_CANCELLED = "practice.appointment_cancelled", "Appointment cancelled"
+    PRACTICE_APPOINTMENT_REMINDED = "practice.appointment_reminded", "Appointment reminder sent"
+    PRACTICE_CALENDAR_FEED_CREATED = "practice.calendar_feed_created", "Calendar feed created"
+    PRACTICE_CALENDAR_FEED_REVOKED = "practice.calendar_feed_revoked", "Calendar feed revoked"
 
 
 class Outcome(models.TextChoices):

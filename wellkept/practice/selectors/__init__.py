@@ -10,14 +10,30 @@ from wellkept.practice.selectors.clients import (
     staff_label,
     therapists,
 )
+from wellkept.practice.selectors.schedule import (
+    calendar,
+    client_appointments,
+    feed_for,
+    get_appointment_for,
+    live_feed,
+    may_read_calendar,
+    rooms,
+)
 
 __all__ = [
     "PURPOSE",
+    "calendar",
+    "client_appointments",
     "client_list",
     "current_therapists",
+    "feed_for",
+    "get_appointment_for",
     "get_client_for",
     "guardians",
+    "live_feed",
+    "may_read_calendar",
     "practices_of",
+    "rooms",
     "staff_label",
     "therapists",
 ]

@@ -15,6 +15,19 @@ from wellkept.practice.services.clients import (
     client_update,
     supervision_start,
 )
+from wellkept.practice.services.schedule import (
+    IssuedFeed,
+    Slot,
+    appointment_book,
+    appointment_cancel,
+    appointment_mark,
+    appointment_reschedule,
+    appointment_series_book,
+    calendar_feed_create,
+    calendar_feed_revoke,
+    occurrences,
+    practice_zone,
+)
 
 __all__ = [
     "CODE_ATTEMPTS",
@@ -24,10 +37,21 @@ __all__ = [
     "TEXT_MAX",
     "GuardianDetails",
     "Intake",
+    "IssuedFeed",
+    "Slot",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_mark",
+    "appointment_reschedule",
+    "appointment_series_book",
+    "calendar_feed_create",
+    "calendar_feed_revoke",
     "client_assign",
     "client_create",
     "client_erase",
     "client_unassign",
     "client_update",
+    "occurrences",
+    "practice_zone",
     "supervision_start",
 ]
