@@ -27,6 +27,7 @@ from wellkept.practice.services.schedule import (
     calendar_feed_revoke,
     occurrences,
     practice_zone,
+    room_create,
 )
 
 __all__ = [
@@ -53,5 +54,6 @@ __all__ = [
     "client_update",
     "occurrences",
     "practice_zone",
+    "room_create",
     "supervision_start",
 ]

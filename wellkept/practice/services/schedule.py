@@ -27,7 +27,7 @@ from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.policy import can, roles_in
 from wellkept.access.purposes import Purpose
-from wellkept.access.resources import Resource
+from wellkept.access.resources import Resource, ResourceKind
 from wellkept.access.rules import AccessRole
 from wellkept.accounts.models import User
 from wellkept.accounts.tokens import token_issue
@@ -55,6 +55,8 @@ SHORTEST = dt.timedelta(minutes=5)
 # A series is booked for at most a year ahead: the practice reviews it then.
 MOST_OCCURRENCES = 52
 FURTHEST = dt.timedelta(days=366)
+ROOM_NAME_MAX = 80
+ROOM_NOTE_MAX = 120
 STEP_DAYS = {Recurrence.WEEKLY: 7, Recurrence.FORTNIGHTLY: 14}
 # What a therapist or the front desk may mark once the time has come.
 MARKS = frozenset(
@@ -102,6 +104,45 @@ def _allow(
 
 def _local_text(moment: dt.datetime) -> str:
     return moment.astimezone(practice_zone()).strftime("%a %d %b %Y %H:%M")
+
+
+def room_create(
+    *, actor: Actor, organisation: Organisation, name: str, capacity_note: str = ""
+) -> Room:
+    """Add a room to the practice (set-up by its administrator or a command); audited."""
+    resource = Resource(
+        kind=ResourceKind.ORG_CONFIG,
+        reference=f"rooms:{organisation.pk}",
+        organisation_id=organisation.pk,
+    )
+    if not can(actor, Action.CREATE, resource, Purpose.SERVICE_ADMINISTRATION):
+        raise PermissionDenied("You may not set up rooms at this practice.")
+    name, capacity_note = name.strip(), capacity_note.strip()
+    if not name:
+        raise ValidationError({"name": "Enter the room's name."})
+    if len(name) > ROOM_NAME_MAX or len(capacity_note) > ROOM_NOTE_MAX:
+        raise ValidationError(
+            {
+                "name": f"Keep the name under {ROOM_NAME_MAX} and the note under "
+                f"{ROOM_NOTE_MAX} characters."
+            }
+        )
+    with transaction.atomic():
+        if Room.objects.filter(organisation=organisation, name__iexact=name).exists():
+            raise ValidationError(
+                {"name": f"{organisation.name} already has a room called {name}."}
+            )
+        room = Room.objects.create(
+            organisation=organisation, name=name, capacity_note=capacity_note
+        )
+        audit_record(
+            actor=actor,
+            event=EventType.CONFIG_CHANGED,
+            target=f"room:{room.pk}",
+            purpose=Purpose.SERVICE_ADMINISTRATION.value,
+            reason="room created",
+        )
+    return room
 
 
 def _check_slot(organisation_id: object, slot: Slot) -> None:

@@ -351,3 +351,15 @@ def test_it_revokes_a_feed_and_says_when_there_is_none(practice) -> None:
 def test_it_refuses_a_feed_to_anyone_but_a_therapist_of_the_practice(practice, persona) -> None:
     with pytest.raises(PermissionDenied):
         services.calendar_feed_create(actor=practice.people[persona], organisation=practice.harbour)
+
+
+def test_it_lets_an_administrator_add_a_room_and_nobody_else(practice) -> None:
+    room = services.room_create(
+        actor=practice.people["amira"], organisation=practice.harbour, name="Quiet Room"
+    )
+    assert room.organisation == practice.harbour
+    for persona in ("fran", "tess", "bill", "olga"):
+        with pytest.raises(PermissionDenied):
+            services.room_create(
+                actor=practice.people[persona], organisation=practice.harbour, name="Other"
+            )
