@@ -110,9 +110,10 @@ def seed_schedule(
     booked = 0
     for number, (therapist, clients) in enumerate(caseloads.items()):
         for index, client in enumerate(clients):
-            # One a day at ten, each therapist in their own room; every third by video.
+            # One a day, each therapist an hour after the last (so rooms never
+            # clash however many there are); every third by video.
             start = dt.datetime.combine(
-                tomorrow + dt.timedelta(days=index), dt.time(10), tzinfo=zone
+                tomorrow + dt.timedelta(days=index), dt.time(9 + number % 8), tzinfo=zone
             )
             room = None if index % 3 == 2 else rooms[number % len(rooms)]
             services.appointment_book(
@@ -123,8 +124,10 @@ def seed_schedule(
             )
             booked += 1
         if clients:
-            # The first client comes every week at two, from next week on.
-            start = dt.datetime.combine(tomorrow + dt.timedelta(days=7), dt.time(14), tzinfo=zone)
+            # The first client comes every week in the afternoon, from next week on.
+            start = dt.datetime.combine(
+                tomorrow + dt.timedelta(days=7), dt.time(13 + number % 8), tzinfo=zone
+            )
             services.appointment_series_book(
                 actor=actor,
                 client=clients[0],

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from wellkept import clock
 from wellkept.practice.models import AppointmentStatus, ContactChannel, Recurrence
 from wellkept.practice.services import GuardianDetails, Intake, Slot
 
@@ -179,6 +180,7 @@ class SearchForm(forms.Form):
 # ---- Schedule (issue 18, part 2) -------------------------------------------------------
 
 VIDEO = "video"
+SLOT_YEARS = 2
 
 
 def _choice(label: str, invalid: str) -> forms.ChoiceField:
@@ -223,6 +225,13 @@ class SlotForm(forms.Form):
         field = self.fields["place"]
         if isinstance(field, forms.ChoiceField):
             field.choices = [(VIDEO, "Video")] + [(k, r.name) for k, r in self.rooms.items()]
+
+    def clean_date(self) -> dt.date:
+        value: dt.date = self.cleaned_data["date"]
+        # Also keeps the time arithmetic far from year 9999.
+        if abs(value - clock.now().date()) > dt.timedelta(days=SLOT_YEARS * 366):
+            raise forms.ValidationError(f"Choose a date within {SLOT_YEARS} years of today.")
+        return value
 
     def slot(self, zone: dt.tzinfo) -> Slot:
         """The chosen slot, as aware datetimes in ``zone``."""

@@ -101,10 +101,9 @@ def test_it_shows_one_day(practice, ada_monday) -> None:
     assert practice.clients["ada"].code not in other_day.content.decode()
 
 
-def test_it_survives_a_malformed_day(practice) -> None:
-    response = signed_in(practice.people["tess"]).get(
-        "/practice/schedule/", {**ORG, "day": "not-a-day"}
-    )
+@pytest.mark.parametrize("day", ["not-a-day", "9999-12-31", "0001-01-01"])
+def test_it_shows_this_week_for_a_malformed_or_far_off_day(practice, day) -> None:
+    response = signed_in(practice.people["tess"]).get("/practice/schedule/", {**ORG, "day": day})
     assert response.status_code == 200
 
 
@@ -156,6 +155,7 @@ def test_it_shows_a_clash_as_a_message_not_an_error(practice, room, ada_monday) 
     ("field", "value", "message"),
     [
         ("date", "31/02/2026", "Enter the date as YYYY-MM-DD."),
+        ("date", "9999-12-31", "within 2 years of today"),
         ("time", "25:99", "Enter the time as HH:MM."),
         ("minutes", "0", "at least 5 minutes"),
         ("place", "nowhere", "Choose a room, or video."),

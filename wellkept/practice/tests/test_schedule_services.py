@@ -363,3 +363,16 @@ def test_it_lets_an_administrator_add_a_room_and_nobody_else(practice) -> None:
             services.room_create(
                 actor=practice.people[persona], organisation=practice.harbour, name="Other"
             )
+
+
+def test_it_erases_a_clients_appointments_with_the_client(practice, room) -> None:
+    services.appointment_series_book(
+        actor=SETUP,
+        client=practice.clients["ada"],
+        therapist=practice.people["tess"],
+        first=slot(next_monday(), room=room["blue"]),
+        recurrence=Recurrence.WEEKLY,
+        count=3,
+    )
+    services.client_erase(actor=SETUP, client=practice.clients["ada"])
+    assert not Appointment.objects.exists()

@@ -49,6 +49,8 @@ WHOLE_PRACTICE = frozenset({AccessRole.FRONT_DESK, AccessRole.BILLING})
 # A feed lists the past weeks too, so a phone keeps what was done; not forever.
 FEED_PAST = dt.timedelta(days=28)
 FEED_AHEAD = dt.timedelta(days=366)
+# How far from today a calendar may be paged.
+FARTHEST = dt.timedelta(days=3660)
 
 
 def _query(organisation: Organisation, **more: str) -> str:
@@ -105,10 +107,14 @@ def _chosen_therapist(request: AuthenticatedRequest, organisation: Organisation)
 
 
 def _day(request: HttpRequest) -> dt.date:
+    """The day asked for (``?day=YYYY-MM-DD``), else today; a far-off day is today too."""
+    today = clock.now().astimezone(services.practice_zone()).date()
     try:
-        return dt.date.fromisoformat(request.GET.get("day", ""))
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        return clock.now().astimezone(services.practice_zone()).date()
+        return today
+    # Past year 9999 the week's arithmetic overflows: answer with today, not a crash.
+    return day if abs(day - today) <= FARTHEST else today
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
