@@ -18,6 +18,7 @@ from wellkept.practice.selectors.schedule import (
     live_feed,
     may_read_calendar,
     rooms,
+    supervisee_ids,
 )
 
 __all__ = [
@@ -35,5 +36,6 @@ __all__ = [
     "practices_of",
     "rooms",
     "staff_label",
+    "supervisee_ids",
     "therapists",
 ]

@@ -24,7 +24,7 @@ from wellkept.accounts.models import User
 from wellkept.accounts.tokens import token_matches, token_prefix
 from wellkept.actors import Caller
 from wellkept.orgs.models import Organisation
-from wellkept.practice.models import Appointment, CalendarFeed, Client, Room
+from wellkept.practice.models import Appointment, CalendarFeed, Client, Room, Supervision
 from wellkept.practice.scopes import calendar_resource
 
 PURPOSE = Purpose.CLINICAL_CARE
@@ -99,6 +99,15 @@ def get_appointment_for(
         action=action or declared_action(ResourceKind.APPOINTMENT, Action.READ),
         purpose=PURPOSE,
         request=request,
+    )
+
+
+def supervisee_ids(user: Any, organisation: Organisation) -> set[Any]:
+    """The therapists the user supervises now at the practice (to offer their calendars)."""
+    return set(
+        Supervision.objects.filter(
+            organisation=organisation, supervisor_id=user.pk, until__isnull=True
+        ).values_list("supervisee_id", flat=True)
     )
 
 

@@ -37,13 +37,15 @@ from wellkept.actors import AuthenticatedRequest
 from wellkept.orgs.models import Organisation
 from wellkept.practice import ics, selectors, services
 from wellkept.practice.forms import BookingForm, MarkForm, SlotForm
-from wellkept.practice.models import Appointment, AppointmentStatus, Supervision
+from wellkept.practice.models import Appointment, AppointmentStatus
 from wellkept.practice.views.practice.clients import NAMES_SHOWN_TO
 
 APPOINTMENT = ResourceKind.APPOINTMENT
 PURPOSE = Purpose.CLINICAL_CARE
 # Who books: the front desk for any therapist, a therapist in their own calendar.
 BOOKERS = frozenset({AccessRole.FRONT_DESK, AccessRole.SPECIALIST})
+# Who has a calendar feed: a therapist, of their own calendar.
+THERAPISTS = frozenset({AccessRole.SPECIALIST})
 # Who may open any therapist's calendar of the practice.
 WHOLE_PRACTICE = frozenset({AccessRole.FRONT_DESK, AccessRole.BILLING})
 # A feed lists the past weeks too, so a phone keeps what was done; not forever.
@@ -73,11 +75,7 @@ def _calendars(user: User, organisation: Organisation) -> list[User]:
     therapists = selectors.therapists(organisation)
     if roles & WHOLE_PRACTICE:
         return therapists
-    supervised = set(
-        Supervision.objects.filter(
-            organisation=organisation, supervisor_id=user.pk, until__isnull=True
-        ).values_list("supervisee_id", flat=True)
-    )
+    supervised = selectors.supervisee_ids(user, organisation)
     return [t for t in therapists if t.pk == user.pk or t.pk in supervised]
 
 
@@ -433,9 +431,6 @@ def appointment_mark(
     else:
         messages.success(request, f"Marked: {marked.get_status_display().lower()}.")
     return HttpResponseRedirect(_detail_url(appointment, organisation))
-
-
-THERAPISTS = frozenset({AccessRole.SPECIALIST})
 
 
 @policy(action=Action.CREATE, resource=APPOINTMENT, purpose=PURPOSE)
