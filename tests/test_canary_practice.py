@@ -10,15 +10,20 @@ the audit trail's SIEM export) and fails on any of them in clear.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.test import Client as Browser
 from django.urls import reverse
 
 from tests import test_canary_journey as journey
+from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
-from wellkept.practice.models import Client, ProgressNote
+from wellkept.practice.models import Client, ProgressNote, Room
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,6 +131,33 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     shown = tess.get(reverse("practice:note", args=args) + query)
     assert PLANTED_NOTES["addendum"] in shown.text
     assert PLANTED_NOTES["psychotherapy note"] in tess.get(pnotes).text
+    # The schedule (issue 18, part 2) holds no personal field of its own: the
+    # client is booked, shown in a calendar with the preferred name, reminded
+    # and synced to a feed, and none of that may copy a value out in clear.
+    room = Room.objects.create(organisation=practice.harbour, name="Canary-free Room")
+    start = clock.now() + dt.timedelta(hours=3)
+    booked = fran.post(
+        f"{reverse('practice:appointment_new')}?org=harbour",
+        {
+            "client": client.pk,
+            "therapist": practice.people["tess"].pk,
+            "date": start.date().isoformat(),
+            "time": start.strftime("%H:00"),
+            "minutes": "50",
+            "place": room.pk,
+        },
+    )
+    assert booked.status_code == 302
+    week = fran.get(
+        reverse("practice:schedule"),
+        {"org": "harbour", "therapist": practice.people["tess"].pk, "day": start.date()},
+    )
+    assert PLANTED["preferred name"] in week.text
+    call_command("practice", "reminders", "send", stdout=StringIO())
+    feed = signed_in(practice.people["tess"]).post(f"{reverse('practice:feed_create')}?org=harbour")
+    address = feed.context["address"]
+    synced = Browser().get(address[address.index("/practice/") :])
+    assert client.code in synced.text
 
     sources = {
         "database": journey.stored_bytes(tmp_path),

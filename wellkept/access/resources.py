@@ -32,6 +32,9 @@ class ResourceKind(models.TextChoices):
     PROGRESS_NOTE = "progress_note", "Progress note"
     PSYCHOTHERAPY_NOTE = "psychotherapy_note", "Psychotherapy note"
     PRACTICE_ADMIN = "practice_admin", "Appointments, billing, client demographics"
+    # The practice's schedule: one appointment, owned by its therapist (their
+    # calendar), assigned to the therapist's clinical supervisors.
+    APPOINTMENT = "appointment", "Appointments and a therapist's calendar"
     AUDIT_TRAIL = "audit_trail", "Audit trail"
     ORG_CONFIG = "org_config", "Users, roles and organisation units"
     KEYS_BACKUPS = "keys_backups", "Keys and backups"
@@ -54,6 +57,7 @@ SUBJECT_KINDS: frozenset[ResourceKind] = frozenset(
         ResourceKind.PROGRESS_NOTE,
         ResourceKind.PSYCHOTHERAPY_NOTE,
         ResourceKind.PRACTICE_ADMIN,
+        ResourceKind.APPOINTMENT,
         ResourceKind.SUBJECT_REQUEST,
     }
 )

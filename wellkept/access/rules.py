@@ -252,6 +252,20 @@ RULES: tuple[Rule, ...] = (
         [P.CLINICAL_CARE],
     ),
     _rule(R.CLINICAL_SUPERVISOR, K.PRACTICE_ADMIN, [ASSIGNED], [A.READ], [P.CLINICAL_CARE]),
+    # Schedule (issue 18, part 2): a therapist books and changes their own
+    # calendar (OWN: the appointment's therapist); the front desk books for
+    # any therapist; billing reads the schedule but never books; a clinical
+    # supervisor reads the calendars of the therapists they supervise.
+    _rule(R.SPECIALIST, K.APPOINTMENT, [OWN], [A.READ, A.CREATE, A.UPDATE], [P.CLINICAL_CARE]),
+    _rule(
+        R.FRONT_DESK,
+        K.APPOINTMENT,
+        [ASSIGNED, OTHER],
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.CLINICAL_CARE],
+    ),
+    _rule(R.BILLING, K.APPOINTMENT, [ASSIGNED, OTHER], [A.READ], [P.CLINICAL_CARE]),
+    _rule(R.CLINICAL_SUPERVISOR, K.APPOINTMENT, [ASSIGNED], [A.READ], [P.CLINICAL_CARE]),
     # Privacy officer: the audit trail and settings; no clinical content.
     _rule(
         R.PRIVACY_OFFICER,
@@ -401,6 +415,15 @@ RULES: tuple[Rule, ...] = (
         K.CLIENT_RECORD,
         ANY_RELATIONSHIP,
         [A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    # Schedule jobs (issue 18, part 2): demo seeding books appointments; the
+    # reminder job reads the day's appointments and marks them reminded.
+    _rule(
+        R.SYSTEM,
+        K.APPOINTMENT,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.UPDATE],
         [P.SERVICE_ADMINISTRATION],
     ),
     # Retention runs: read the periods and holds, delete what expired.

@@ -104,6 +104,16 @@ class EventType(models.TextChoices):
     PRACTICE_PNOTE_WRITTEN = "practice.pnote_written", "Psychotherapy note written or changed"
     PRACTICE_PNOTE_DELETED = "practice.pnote_deleted", "Psychotherapy note deleted by its author"
     PRACTICE_SERVICE_CODES_LOADED = "practice.service_codes_loaded", "Service codes loaded"
+    PRACTICE_APPOINTMENT_BOOKED = "practice.appointment_booked", "Appointment booked"
+    PRACTICE_APPOINTMENT_CHANGED = "practice.appointment_changed", "Appointment moved"
+    PRACTICE_APPOINTMENT_STATUS_CHANGED = (
+        "practice.appointment_status_changed",
+        "Appointment marked attended, late-cancelled or missed",
+    )
+    PRACTICE_APPOINTMENT_CANCELLED = "practice.appointment_cancelled", "Appointment cancelled"
+    PRACTICE_APPOINTMENT_REMINDED = "practice.appointment_reminded", "Appointment reminder sent"
+    PRACTICE_CALENDAR_FEED_CREATED = "practice.calendar_feed_created", "Calendar feed created"
+    PRACTICE_CALENDAR_FEED_REVOKED = "practice.calendar_feed_revoked", "Calendar feed revoked"
 
 
 class Outcome(models.TextChoices):

@@ -22,8 +22,9 @@ from wellkept.practice.models import (
     ContactChannel,
     NoteStatus,
     ProgressNote,
+    Recurrence,
 )
-from wellkept.practice.services import GuardianDetails, Intake
+from wellkept.practice.services import GuardianDetails, Intake, Slot
 
 # Clearly made up: nobody is called this.
 CLIENT_NAMES = (
@@ -60,6 +61,7 @@ def seed_practice(
     rng = random.Random(SEED)  # noqa: S311
     today = clock.now().astimezone(dt.UTC).date()
     clients: list[Client] = []
+    caseloads: dict[User, list[Client]] = {t: [] for t in therapists}
     for index, (first, last) in enumerate(CLIENT_NAMES):
         age = 14 if index == MINOR_INDEX else rng.randint(21, 64)
         born = today.replace(
@@ -96,12 +98,56 @@ def seed_practice(
         client = services.client_create(
             actor=actor, organisation=organisation, intake=intake, guardian=guardian
         )
-        services.client_assign(
-            actor=actor, client=client, therapist=therapists[index % len(therapists)]
-        )
+        therapist = therapists[index % len(therapists)]
+        services.client_assign(actor=actor, client=client, therapist=therapist)
         clients.append(client)
+        caseloads[therapist].append(client)
+    seed_schedule(actor=actor, organisation=organisation, caseloads=caseloads)
     seed_notes(actor=actor, organisation=organisation, clients=clients, supervisor=supervisor)
     return len(CLIENT_NAMES)
+
+
+def seed_schedule(
+    *, actor: SystemActor, organisation: Organisation, caseloads: dict[User, list[Client]]
+) -> int:
+    """Book a week of appointments for each therapist, and a weekly series; return how many."""
+    rooms = [
+        services.room_create(actor=actor, organisation=organisation, name=name, capacity_note=note)
+        for name, note in (("Room A (demo)", "two chairs"), ("Room B (demo)", "family room"))
+    ]
+    zone = services.practice_zone()
+    tomorrow = clock.now().astimezone(zone).date() + dt.timedelta(days=1)
+    booked = 0
+    for number, (therapist, clients) in enumerate(caseloads.items()):
+        for index, client in enumerate(clients):
+            # One a day, each therapist an hour after the last (so rooms never
+            # clash however many there are); every third by video.
+            start = dt.datetime.combine(
+                tomorrow + dt.timedelta(days=index), dt.time(9 + number % 8), tzinfo=zone
+            )
+            room = None if index % 3 == 2 else rooms[number % len(rooms)]
+            services.appointment_book(
+                actor=actor,
+                client=client,
+                therapist=therapist,
+                slot=Slot(start, start + dt.timedelta(minutes=50), room, room is None),
+            )
+            booked += 1
+        if clients:
+            # The first client comes every week in the afternoon, from next week on.
+            start = dt.datetime.combine(
+                tomorrow + dt.timedelta(days=7), dt.time(13 + number % 8), tzinfo=zone
+            )
+            services.appointment_series_book(
+                actor=actor,
+                client=clients[0],
+                therapist=therapist,
+                first=Slot(start, start + dt.timedelta(minutes=50), rooms[number % len(rooms)]),
+                recurrence=Recurrence.WEEKLY,
+                count=6,
+            )
+            booked += 6
+    return booked
 
 
 # The practice's own short descriptions (CPT descriptors are the AMA's, never shipped).

@@ -11,8 +11,9 @@ from typing import Any
 
 from django import forms
 
-from wellkept.practice.models import ContactChannel
-from wellkept.practice.services import GuardianDetails, Intake
+from wellkept import clock
+from wellkept.practice.models import AppointmentStatus, ContactChannel, Recurrence
+from wellkept.practice.services import GuardianDetails, Intake, Slot
 
 TEXT_MAX = 200
 
@@ -269,5 +270,158 @@ class PsychotherapyNoteForm(forms.Form):
         error_messages={
             "required": "Write the note.",
             "max_length": f"Keep the note under {NOTE_SECTION_MAX} characters.",
+        },
+    )
+
+
+# ---- Schedule (issue 18, part 2) -------------------------------------------------------
+
+VIDEO = "video"
+SLOT_YEARS = 2
+
+
+def _choice(label: str, invalid: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, error_messages={"required": invalid, "invalid_choice": invalid}
+    )
+
+
+class SlotForm(forms.Form):
+    """When and where, in the practice's time zone; the choices come from the page."""
+
+    date = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the date.",
+            "invalid": "Enter the date as YYYY-MM-DD.",
+        },
+    )
+    time = forms.TimeField(
+        label="Start time",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        error_messages={"required": "Enter the start time.", "invalid": "Enter the time as HH:MM."},
+    )
+    minutes = forms.IntegerField(
+        label="Length in minutes",
+        initial=50,
+        min_value=5,
+        max_value=480,
+        error_messages={
+            "required": "Enter the length in minutes.",
+            "invalid": "Enter the length as a whole number of minutes.",
+            "min_value": "An appointment lasts at least 5 minutes.",
+            "max_value": "An appointment lasts at most 8 hours (480 minutes).",
+        },
+    )
+    place = _choice("Where", "Choose a room, or video.")
+
+    def __init__(self, *args: Any, rooms: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rooms = {str(r.pk): r for r in rooms}
+        field = self.fields["place"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [(VIDEO, "Video")] + [(k, r.name) for k, r in self.rooms.items()]
+
+    def clean_date(self) -> dt.date:
+        value: dt.date = self.cleaned_data["date"]
+        # Also keeps the time arithmetic far from year 9999.
+        if abs(value - clock.now().date()) > dt.timedelta(days=SLOT_YEARS * 366):
+            raise forms.ValidationError(f"Choose a date within {SLOT_YEARS} years of today.")
+        return value
+
+    def slot(self, zone: dt.tzinfo) -> Slot:
+        """The chosen slot, as aware datetimes in ``zone``."""
+        data = self.cleaned_data
+        start = dt.datetime.combine(data["date"], data["time"], tzinfo=zone)
+        room = self.rooms.get(data["place"])
+        return Slot(
+            start=start,
+            end=start + dt.timedelta(minutes=data["minutes"]),
+            room=room,
+            telehealth=room is None,
+        )
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        names = {"start": "time", "end": "minutes", "room": "place"}
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                field = names.get(name, name)
+                self.add_error(field if field in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+
+class BookingForm(SlotForm):
+    """A new appointment, or the first of a weekly or fortnightly series."""
+
+    client = _choice("Client", "Choose a client.")
+    therapist = _choice("Therapist", "Choose a therapist of this practice.")
+    repeat = forms.ChoiceField(
+        label="Repeat",
+        required=False,
+        choices=[("", "Does not repeat"), *Recurrence.choices],
+        error_messages={"invalid_choice": "Choose weekly, every two weeks, or no repeat."},
+    )
+    count = forms.IntegerField(
+        label="Number of appointments",
+        required=False,
+        min_value=2,
+        max_value=52,
+        help_text="For a series: how many, or give a last date instead.",
+        error_messages={
+            "invalid": "Enter the number of appointments as a whole number.",
+            "min_value": "A series has at least 2 appointments.",
+            "max_value": "A series has at most 52 appointments.",
+        },
+    )
+    until = forms.DateField(
+        label="Last date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the last date as YYYY-MM-DD."},
+    )
+
+    field_order = ["client", "therapist", "date", "time", "minutes", "place", "repeat"]
+
+    def __init__(
+        self,
+        *args: Any,
+        clients: list[tuple[str, str]],
+        therapists: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, choices in (("client", clients), ("therapist", therapists)):
+            field = self.fields[name]
+            if isinstance(field, forms.ChoiceField):
+                field.choices = choices
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if data.get("repeat"):
+            if (data.get("count") is None) == (data.get("until") is None):
+                self.add_error(
+                    "count", "For a series, give a number of appointments or a last date."
+                )
+        elif data.get("count") is not None or data.get("until") is not None:
+            self.add_error("repeat", "Choose how the series repeats, or leave the end empty.")
+        return data
+
+
+class MarkForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (s.value, s.label)
+            for s in (
+                AppointmentStatus.ATTENDED,
+                AppointmentStatus.LATE_CANCELLED,
+                AppointmentStatus.NO_SHOW,
+            )
+        ],
+        error_messages={
+            "required": "Choose attended, late cancellation or did not attend.",
+            "invalid_choice": "Choose attended, late cancellation or did not attend.",
         },
     )

@@ -72,20 +72,60 @@ def assigned_clients(user: Any) -> Q:
     return Q(Exists(current))
 
 
+def _current_supervisors(organisation_id: Any, therapist_id: Any) -> frozenset[Any]:
+    from wellkept.practice.models import Supervision
+
+    return frozenset(
+        Supervision.objects.filter(
+            organisation_id=organisation_id, supervisee_id=therapist_id, until__isnull=True
+        ).values_list("supervisor_id", flat=True)
+    )
+
+
+def appointment_resource(appointment: Any) -> Resource:
+    """One appointment: its therapist's own, assigned to that therapist's supervisors."""
+    return calendar_resource(
+        appointment.organisation_id,
+        appointment.therapist_id,
+        reference=f"appointment:{appointment.pk}",
+    )
+
+
+def calendar_resource(organisation_id: Any, therapist_id: Any, reference: str = "") -> Resource:
+    """A therapist's calendar at one practice (a booking not yet made, a feed)."""
+    return Resource(
+        kind=ResourceKind.APPOINTMENT,
+        reference=reference or f"calendar:{therapist_id}",
+        organisation_id=organisation_id,
+        owner_user_id=therapist_id,
+        assignee_user_ids=_current_supervisors(organisation_id, therapist_id),
+    )
+
+
+def own_appointments(user: Any, organisations: list[Any]) -> Q:
+    """Appointments in the user's own calendar."""
+    return Q(therapist_id=user.pk, organisation_id__in=organisations)
+
+
+def supervised_appointments(user: Any) -> Q:
+    """Appointments of the therapists the user supervises now, in that practice only."""
+    from wellkept.practice.models import Supervision
+
+    current = Supervision.objects.filter(
+        supervisor_id=user.pk,
+        until__isnull=True,
+        organisation_id=OuterRef("organisation_id"),
+        supervisee_id=OuterRef("therapist_id"),
+    )
+    return Q(Exists(current))
+
+
 # ---- Notes: progress notes (the record) and psychotherapy notes (the author's) ------
 
 
 def author_supervisors(note: Any) -> frozenset[Any]:
     """The author's current clinical supervisors in the note's practice, by user id."""
-    from wellkept.practice.models import Supervision
-
-    return frozenset(
-        Supervision.objects.filter(
-            organisation_id=note.client.organisation_id,
-            supervisee_id=note.author_id,
-            until__isnull=True,
-        ).values_list("supervisor_id", flat=True)
-    )
+    return _current_supervisors(note.client.organisation_id, note.author_id)
 
 
 def note_resource(note: Any) -> Resource:
@@ -135,7 +175,7 @@ def pnote_resource(client: Any, author_id: Any, pk: Any = "new") -> Resource:
 
 def register() -> None:
     """Register the practice's scopes (from ready())."""
-    from wellkept.practice.models import Client, ProgressNote, PsychotherapyNote
+    from wellkept.practice.models import Appointment, Client, ProgressNote, PsychotherapyNote
 
     register_scope(
         ProgressNote,
@@ -155,6 +195,17 @@ def register() -> None:
             describe=lambda note: pnote_resource(note.client, note.author_id, note.pk),
             own=lambda user, _orgs: Q(author_id=user.pk),
             assigned=None,
+        ),
+    )
+
+    register_scope(
+        Appointment,
+        Scope(
+            kind=ResourceKind.APPOINTMENT,
+            organisation_field="organisation_id",
+            describe=appointment_resource,
+            own=own_appointments,
+            assigned=supervised_appointments,
         ),
     )
 

@@ -42,4 +42,15 @@ practice_patterns: list[URLPattern] = [
         practice.pnote_delete,
         name="pnote_delete",
     ),
+    # The schedule (issue 18, part 2).
+    path("schedule/", practice.schedule_week, name="schedule"),
+    path("schedule/day/", practice.schedule_day, name="schedule_day"),
+    path("schedule/new/", practice.appointment_new, name="appointment_new"),
+    path("schedule/feed/", practice.feed_create, name="feed_create"),
+    path("schedule/feed/revoke/", practice.feed_revoke, name="feed_revoke"),
+    path("schedule/<uuid:pk>/", practice.appointment_detail, name="appointment"),
+    path("schedule/<uuid:pk>/move/", practice.appointment_move, name="appointment_move"),
+    path("schedule/<uuid:pk>/cancel/", practice.appointment_cancel, name="appointment_cancel"),
+    path("schedule/<uuid:pk>/mark/", practice.appointment_mark, name="appointment_mark"),
+    path("calendar/<str:token>.ics", practice.calendar_feed, name="calendar_feed"),
 ]

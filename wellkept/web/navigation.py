@@ -50,10 +50,20 @@ BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.SPECIALIST: (
         NavItem("Follow-up", "followup:queue"),
         NavItem("Clients", "practice:client_list"),
+        NavItem("Schedule", "practice:schedule"),
     ),
-    Role.FRONT_DESK: (NavItem("Clients", "practice:client_list"),),
-    Role.BILLING: (NavItem("Clients", "practice:client_list"),),
-    Role.CLINICAL_SUPERVISOR: (NavItem("Clients", "practice:client_list"),),
+    Role.FRONT_DESK: (
+        NavItem("Clients", "practice:client_list"),
+        NavItem("Schedule", "practice:schedule"),
+    ),
+    Role.BILLING: (
+        NavItem("Clients", "practice:client_list"),
+        NavItem("Schedule", "practice:schedule"),
+    ),
+    Role.CLINICAL_SUPERVISOR: (
+        NavItem("Clients", "practice:client_list"),
+        NavItem("Schedule", "practice:schedule"),
+    ),
     # One entry: the privacy pages of every app share the menu below.
     Role.PRIVACY_OFFICER: (NavItem("Privacy", "privacy:processing"),),
     Role.SYSTEM_ADMIN: (

@@ -52,6 +52,17 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     },
     # Notes (issue 18, part 3): the co-signature queue is the supervisors'.
     "practice/notes/": {("st-annes", "sue")},
+    # The schedule (issue 18, part 2): every practice role reads calendars
+    # (each those it may); the front desk and therapists book; a therapist
+    # alone manages their calendar feed.
+    "practice/schedule/": {
+        ("st-annes", "sam"),
+        ("st-annes", "fran"),
+        ("st-annes", "bill"),
+        ("st-annes", "sue"),
+    },
+    "practice/schedule/new/": {("st-annes", "sam"), ("st-annes", "fran")},
+    "practice/schedule/feed/": {("st-annes", "sam")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

@@ -97,6 +97,12 @@ system | retention_config   | *                  | read update delete           
 system | follow_up_case     | *                  | read                             | sa
 system | practice_admin     | *                  | read create update               | sa
 system | client_record      | *                  | delete                           | sa
+# Schedule (issue 18, part 2): own calendar, any therapist's, read only, supervisees'.
+sam    | appointment        | own                | read create update               | cc
+fran   | appointment        | assigned other     | read create update               | cc
+bill   | appointment        | assigned other     | read                             | cc
+sue    | appointment        | assigned           | read                             | cc
+system | appointment        | *                  | read create update               | sa
 """
 
 
@@ -152,6 +158,7 @@ NATURAL_PURPOSE = {
     ResourceKind.PROGRESS_NOTE: Purpose.CLINICAL_CARE,
     ResourceKind.PSYCHOTHERAPY_NOTE: Purpose.CLINICAL_CARE,
     ResourceKind.PRACTICE_ADMIN: Purpose.CLINICAL_CARE,
+    ResourceKind.APPOINTMENT: Purpose.CLINICAL_CARE,
     ResourceKind.AUDIT_TRAIL: Purpose.AUDIT_OVERSIGHT,
     ResourceKind.ORG_CONFIG: Purpose.SERVICE_ADMINISTRATION,
     ResourceKind.KEYS_BACKUPS: Purpose.SERVICE_ADMINISTRATION,

@@ -13,10 +13,12 @@ from wellkept.orgs import services as orgs
 from wellkept.orgs.models import Role
 from wellkept.practice import selectors
 from wellkept.practice.models import (
+    Appointment,
     Client,
     Guardian,
     NoteStatus,
     ProgressNote,
+    Room,
     ServiceCode,
     Supervision,
 )
@@ -75,3 +77,22 @@ def test_it_seeds_signed_notes_and_one_trainee_note_awaiting_co_signature() -> N
     assert queue == list(waiting)
     assert all("(Demo)" in n.sections for n in notes)
     assert ServiceCode.objects.filter(organisation=org).count() == 3
+
+
+def test_it_books_a_week_for_each_therapist_and_a_weekly_series() -> None:
+    org = orgs.organisation_create(actor=ACTOR, name="Demo", slug="demo-practice")
+    rafael = _staff(org, "specialist@demo.invalid", Role.SPECIALIST)
+    ines = _staff(org, "therapist@demo.invalid", Role.SPECIALIST)
+    grace = _staff(org, "supervisor@demo.invalid", Role.CLINICAL_SUPERVISOR)
+
+    demo_practice.seed_practice(
+        actor=ACTOR, organisation=org, therapists=[rafael, ines], supervisor=grace
+    )
+
+    for therapist in (rafael, ines):
+        mine = Appointment.objects.filter(organisation=org, therapist=therapist)
+        assert mine.count() == 6 + 6
+        assert mine.filter(series__isnull=False).count() == 6
+        assert mine.filter(telehealth=True).exists()
+    assert Room.objects.filter(organisation=org, name__endswith="(demo)").count() == 2
+    assert AuditEntry.objects.filter(event=EventType.PRACTICE_APPOINTMENT_BOOKED).count() == 24

@@ -23,14 +23,28 @@ from wellkept.practice.models.notes import (
     ServiceCode,
     pnote_subject,
 )
+from wellkept.practice.models.schedule import (
+    HOLDING_STATUSES,
+    Appointment,
+    AppointmentSeries,
+    AppointmentStatus,
+    CalendarFeed,
+    Recurrence,
+    Room,
+)
 
 __all__ = [
     "BLIND_INDEX_LENGTH",
     "CODE_ALPHABET",
     "CODE_CHARACTERS",
     "CODE_LENGTH",
+    "HOLDING_STATUSES",
     "SERVICE_CODE_LENGTH",
     "Addendum",
+    "Appointment",
+    "AppointmentSeries",
+    "AppointmentStatus",
+    "CalendarFeed",
     "Client",
     "ClientAssignment",
     "ClientNameToken",
@@ -40,6 +54,8 @@ __all__ = [
     "NoteStatus",
     "ProgressNote",
     "PsychotherapyNote",
+    "Recurrence",
+    "Room",
     "ServiceCode",
     "Supervision",
     "new_client_code",

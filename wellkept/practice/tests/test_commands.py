@@ -90,3 +90,21 @@ def test_it_explains_a_refused_supervision(practice) -> None:
             "--therapist",
             "theo@harbour.example",
         )
+
+
+def test_it_adds_and_lists_rooms_audited(practice) -> None:
+    said = run("practice-room", "add", "Blue Room", "--organisation", "harbour", "--note", "2")
+    assert said == "Added Blue Room to Harbour Practice.\n"
+    assert run("practice-room", "list", "--organisation", "harbour") == (
+        "Blue Room (2)\n1 room(s) at Harbour Practice.\n"
+    )
+    entry = AuditEntry.objects.get(event=EventType.CONFIG_CHANGED, reason="room created")
+    assert entry.actor_label == "system:practice-room"
+
+
+def test_it_refuses_a_second_room_of_the_same_name(practice) -> None:
+    run("practice-room", "add", "Blue Room", "--organisation", "harbour")
+    with pytest.raises(CommandError, match="already has a room called blue room"):
+        run("practice-room", "add", "blue room", "--organisation", "harbour")
+    with pytest.raises(CommandError, match="Enter the room's name"):
+        run("practice-room", "add", "  ", "--organisation", "harbour")

@@ -225,9 +225,13 @@ def test_it_answers_404_for_a_client_of_another_practice(practice):
 def test_it_audits_each_read_of_a_client(practice):
     ada = practice.clients["ada"]
     signed_in(practice.people["tess"]).get(detail(ada), HARBOUR)
-    read = AuditEntry.objects.filter(event=EventType.RECORD_READ).latest("id")
+    # The client's own read; the page also lists the client's appointments
+    # (issue 18, part 2), which is a read of the schedule of its own.
+    reads = AuditEntry.objects.filter(event=EventType.RECORD_READ).order_by("id")
+    read = reads.filter(target__startswith="client:").latest("id")
     assert read.target == f"client:{ada.pk}"
     assert read.actor_id == str(practice.people["tess"].pk)
+    assert reads.latest("id").target == "appointment:list"
 
 
 def test_it_offers_changes_and_assignment_to_the_front_desk_only(practice):

@@ -63,7 +63,7 @@ def test_it_leaves_the_programme_out_for_roles_it_is_not_offered_to(request_for_
 
     assert "Check-ins" not in labels(links)
     assert "My data" not in labels(links)
-    assert labels(links)[:3] == ["Home", "Clients", "Your account"]
+    assert labels(links)[:4] == ["Home", "Clients", "Schedule", "Your account"]
 
 
 def test_it_gives_every_practice_role_the_clients_page(request_for_home) -> None:
@@ -71,6 +71,7 @@ def test_it_gives_every_practice_role_the_clients_page(request_for_home) -> None
         links = navigation.links_for(request_for_home, {role}, programme=False)
 
         assert [link.url for link in links if link.label == "Clients"] == ["/practice/clients/"]
+        assert [link.url for link in links if link.label == "Schedule"] == ["/practice/schedule/"]
 
 
 def test_it_gives_the_privacy_officer_one_header_entry(request_for_home) -> None:

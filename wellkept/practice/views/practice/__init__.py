@@ -21,9 +21,27 @@ from wellkept.practice.views.practice.notes import (
     pnote_edit,
     pnote_list,
 )
+from wellkept.practice.views.practice.schedule import (
+    appointment_cancel,
+    appointment_detail,
+    appointment_mark,
+    appointment_move,
+    appointment_new,
+    calendar_feed,
+    feed_create,
+    feed_revoke,
+    schedule_day,
+    schedule_week,
+)
 
 __all__ = [
     "addendum_new",
+    "appointment_cancel",
+    "appointment_detail",
+    "appointment_mark",
+    "appointment_move",
+    "appointment_new",
+    "calendar_feed",
     "client_assign",
     "client_detail",
     "client_edit",
@@ -31,6 +49,8 @@ __all__ = [
     "client_new",
     "client_unassign",
     "cosign_queue",
+    "feed_create",
+    "feed_revoke",
     "note_cosign",
     "note_detail",
     "note_edit",
@@ -40,4 +60,6 @@ __all__ = [
     "pnote_delete",
     "pnote_edit",
     "pnote_list",
+    "schedule_day",
+    "schedule_week",
 ]

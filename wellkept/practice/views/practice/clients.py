@@ -152,6 +152,12 @@ def client_detail(
                 if isinstance(channels, str) and value in channels.split(",")
             ],
             "may_edit": desk,
+            # The schedule (issue 18, part 2): the client's appointments, as the
+            # policy lets this reader see them (billing too; nobody else's calendar).
+            "appointments": selectors.client_appointments(
+                actor=request.user, client=client, request=request
+            ),
+            "may_book": bool(roles & {AccessRole.FRONT_DESK, AccessRole.SPECIALIST}),
             "assign_form": AssignForm(therapists=_therapist_choices(organisation))
             if desk
             else None,

@@ -1,0 +1,44 @@
+"""wellkept practice reminders send: e-mail tomorrow's appointment reminders, once each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from wellkept.access.actions import Action
+from wellkept.access.decorators import policy
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
+from wellkept.actors import SystemActor
+from wellkept.practice.reminders import MailServerUnavailable, reminders_send
+
+
+# Declared like a view: the job reads the coming day's appointments (and
+# the clients' contact choices) and marks each one reminded.
+@policy(
+    action=Action.READ,
+    resource=ResourceKind.APPOINTMENT,
+    purpose=Purpose.SERVICE_ADMINISTRATION,
+)
+class Command(BaseCommand):
+    help = "The practice's jobs: appointment reminders."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="job", required=True, metavar="JOB")
+        reminders = sub.add_parser("reminders", help="Appointment reminders.")
+        actions = reminders.add_subparsers(dest="action", required=True, metavar="ACTION")
+        send = actions.add_parser(
+            "send",
+            help="E-mail reminders of appointments in the next 24 hours; once per appointment.",
+        )
+        send.add_argument("--dry-run", action="store_true", help="Count, send nothing.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            summary = reminders_send(
+                actor=SystemActor("practice reminders send"), dry_run=options["dry_run"]
+            )
+        except MailServerUnavailable as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(str(summary))
