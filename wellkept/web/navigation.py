@@ -63,6 +63,8 @@ BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.CLINICAL_SUPERVISOR: (
         NavItem("Clients", "practice:client_list"),
         NavItem("Schedule", "practice:schedule"),
+        # Supervisees' signed notes wait here for the co-signature that locks them.
+        NavItem("Notes to co-sign", "practice:cosign_queue"),
     ),
     # One entry: the privacy pages of every app share the menu below.
     Role.PRIVACY_OFFICER: (NavItem("Privacy", "privacy:processing"),),

@@ -74,6 +74,14 @@ def test_it_gives_every_practice_role_the_clients_page(request_for_home) -> None
         assert [link.url for link in links if link.label == "Schedule"] == ["/practice/schedule/"]
 
 
+def test_it_gives_the_co_signature_queue_to_clinical_supervisors_only(request_for_home) -> None:
+    for role in Role:
+        links = navigation.links_for(request_for_home, {role}, programme=False)
+        queue = [link.url for link in links if link.label == "Notes to co-sign"]
+
+        assert queue == (["/practice/notes/cosign/"] if role == Role.CLINICAL_SUPERVISOR else [])
+
+
 def test_it_gives_the_privacy_officer_one_header_entry(request_for_home) -> None:
     links = navigation.links_for(request_for_home, {Role.PRIVACY_OFFICER})
 
