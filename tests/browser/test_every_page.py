@@ -36,6 +36,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.support import Audit, current_code, submit_password
+from wellkept import clock
 from wellkept.accounts.models import User
 from wellkept.accounts.services import invitation_create
 from wellkept.accounts.sessions import SessionStore
@@ -56,6 +57,8 @@ from wellkept.followup import services as followup
 from wellkept.lifecycle import subject_requests
 from wellkept.orgs.models import Clinician, InviteeRole, Organisation
 from wellkept.orgs.selectors import participant_for_user
+from wellkept.practice import services as practice
+from wellkept.practice.models import Client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -124,6 +127,15 @@ NOT_PAGES = {
     "followup:privacy_exception_end": "POST",
     "practice:client_assign": "POST from the client's page",
     "practice:client_unassign": "POST from the client's page",
+    "practice:note_sign": "POST from the note's page",
+    "practice:note_cosign": "POST from the note's page",
+    "practice:addendum_new": "POST from the note's page",
+    "practice:pnote_delete": "POST from the psychotherapy note's page",
+    "practice:appointment_cancel": "POST from the appointment's page",
+    "practice:appointment_mark": "POST from the appointment's page",
+    "practice:feed_create": "POST from the therapist's schedule",
+    "practice:feed_revoke": "POST from the therapist's schedule",
+    "practice:calendar_feed": "an iCalendar feed a calendar app fetches by its secret",
     "accounts:invitation_new": "POST from the invitations page",
     "accounts:invitation_revoke": "POST",
     "mfa_download_recovery_codes": "a text download",
@@ -294,6 +306,26 @@ def plant(organisation: Organisation) -> Demo:
         kind="portability",
         reason="E-mail to the privacy office asking for the data in a portable format.",
     )
+    # In the practice: a draft progress note and a psychotherapy note of one
+    # unbroken "word" each, for the specialist's pages that only they open.
+    client = Client.objects.filter(
+        organisation=organisation,
+        assignments__therapist=specialist,
+        assignments__until__isnull=True,
+    ).first()
+    assert client is not None
+    draft = practice.note_create(
+        actor=specialist,
+        client=client,
+        template_code="soap",
+        service_date=clock.now().date(),
+        sections={"subjective": UNBROKEN, "plan": "(Demo) Review in two weeks."},
+    )
+    pnote = practice.pnote_write(actor=specialist, client=client, body=UNBROKEN)
+    practice_pages = (
+        f"/practice/clients/{client.pk}/notes/{draft.pk}/edit/",
+        f"/practice/clients/{client.pk}/psychotherapy-notes/{pnote.pk}/edit/",
+    )
     # A crisis line whose contact has no space to break at.
     programme = open_programme(organisation)
     assert programme is not None
@@ -317,9 +349,11 @@ def plant(organisation: Organisation) -> Demo:
             "specialist",
             demo_email("specialist"),
             STAFF_PASSWORD,
-            first=(f"/team/follow-up/case/{case.pk}/",),
+            first=(f"/team/follow-up/case/{case.pk}/", *practice_pages),
         ),
         Login("front desk", demo_email("front.desk"), STAFF_PASSWORD),
+        # The trainee's signed note waits in the supervisor's co-signature queue.
+        Login("clinical supervisor", demo_email("clinical.supervisor"), STAFF_PASSWORD),
         Login(
             "second privacy officer",
             demo_email("deputy.privacy.officer"),

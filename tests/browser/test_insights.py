@@ -161,7 +161,11 @@ def a_leader_sees_the_dashboards_and_no_token_level_page(
     # Night shifts only, week by week: the smaller units are hidden, and each
     # hidden group says why without saying how many it holds.
     page.set_viewport_size(LAPTOP)
-    page.goto(base + "/team/insights/?instrument=phq2&grain=week&periods=4&shift=night")
+    # A first view (see open_dashboards): decided on the spot, slow on a loaded machine.
+    page.goto(
+        base + "/team/insights/?instrument=phq2&grain=week&periods=4&shift=night",
+        timeout=120_000,
+    )
     opened += 1
     hidden = page.locator("td.hidden-cell").first
     expect(hidden).to_be_visible()
