@@ -173,9 +173,35 @@ def pnote_resource(client: Any, author_id: Any, pk: Any = "new") -> Resource:
     )
 
 
+# ---- Treatment plans (issue 18, part 4): part of the client's clinical record ---------
+
+
+def plan_resource(client: Any, pk: Any = "new") -> Resource:
+    """A version of the client's treatment plan: the client's clinical record."""
+    return Resource(
+        kind=ResourceKind.CLIENT_RECORD,
+        reference=f"client:{client.pk}/plan:{pk}",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
+def plans_assigned(user: Any) -> Q:
+    """Plans of the clients the user works with or whose therapist they supervise."""
+    from wellkept.practice.models import Client
+
+    return Q(client__in=Client.objects.filter(assigned_clients(user)))
+
+
 def register() -> None:
     """Register the practice's scopes (from ready())."""
-    from wellkept.practice.models import Appointment, Client, ProgressNote, PsychotherapyNote
+    from wellkept.practice.models import (
+        Appointment,
+        Client,
+        ProgressNote,
+        PsychotherapyNote,
+        TreatmentPlan,
+    )
 
     register_scope(
         ProgressNote,
@@ -218,5 +244,17 @@ def register() -> None:
             # Nobody "owns" a client: not the client (no login yet), not staff.
             own=None,
             assigned=assigned_clients,
+        ),
+    )
+    # Treatment plans (issue 18, part 4): the clinical record's rules, so the
+    # client's therapists and their supervisors, and no administrative role.
+    register_scope(
+        TreatmentPlan,
+        Scope(
+            kind=ResourceKind.CLIENT_RECORD,
+            organisation_field="client__organisation_id",
+            describe=lambda plan: plan_resource(plan.client, plan.pk),
+            own=None,
+            assigned=plans_assigned,
         ),
     )

@@ -23,6 +23,7 @@ from wellkept.practice.models.notes import (
     ServiceCode,
     pnote_subject,
 )
+from wellkept.practice.models.plans import PlanStatus, TreatmentPlan
 from wellkept.practice.models.schedule import (
     HOLDING_STATUSES,
     Appointment,
@@ -52,12 +53,14 @@ __all__ = [
     "ContactChannel",
     "Guardian",
     "NoteStatus",
+    "PlanStatus",
     "ProgressNote",
     "PsychotherapyNote",
     "Recurrence",
     "Room",
     "ServiceCode",
     "Supervision",
+    "TreatmentPlan",
     "new_client_code",
     "pnote_subject",
 ]

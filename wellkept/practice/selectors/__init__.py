@@ -20,6 +20,12 @@ from wellkept.practice.selectors.notes import (
     get_pnote_for,
     service_codes,
 )
+from wellkept.practice.selectors.plans import (
+    PLAN_PURPOSE,
+    client_plans,
+    get_plan_for,
+    reviews_due,
+)
 from wellkept.practice.selectors.schedule import (
     calendar,
     client_appointments,
@@ -33,12 +39,14 @@ from wellkept.practice.selectors.schedule import (
 
 __all__ = [
     "NOTE_PURPOSE",
+    "PLAN_PURPOSE",
     "PURPOSE",
     "addenda",
     "calendar",
     "client_appointments",
     "client_list",
     "client_notes",
+    "client_plans",
     "client_pnotes",
     "cosign_queue",
     "current_therapists",
@@ -46,11 +54,13 @@ __all__ = [
     "get_appointment_for",
     "get_client_for",
     "get_note_for",
+    "get_plan_for",
     "get_pnote_for",
     "guardians",
     "live_feed",
     "may_read_calendar",
     "practices_of",
+    "reviews_due",
     "rooms",
     "service_codes",
     "staff_label",

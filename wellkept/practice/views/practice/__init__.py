@@ -21,6 +21,16 @@ from wellkept.practice.views.practice.notes import (
     pnote_edit,
     pnote_list,
 )
+from wellkept.practice.views.practice.plans import (
+    plan_client_sign,
+    plan_close,
+    plan_edit,
+    plan_home,
+    plan_new,
+    plan_reviews,
+    plan_sign,
+    plan_version,
+)
 from wellkept.practice.views.practice.schedule import (
     appointment_cancel,
     appointment_detail,
@@ -57,6 +67,14 @@ __all__ = [
     "note_list",
     "note_new",
     "note_sign",
+    "plan_client_sign",
+    "plan_close",
+    "plan_edit",
+    "plan_home",
+    "plan_new",
+    "plan_reviews",
+    "plan_sign",
+    "plan_version",
     "pnote_delete",
     "pnote_edit",
     "pnote_list",
