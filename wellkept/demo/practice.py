@@ -104,6 +104,7 @@ def seed_practice(
         caseloads[therapist].append(client)
     seed_schedule(actor=actor, organisation=organisation, caseloads=caseloads)
     seed_notes(actor=actor, organisation=organisation, clients=clients, supervisor=supervisor)
+    seed_plans(clients=clients)
     return len(CLIENT_NAMES)
 
 
@@ -225,3 +226,67 @@ def _intake(first: str) -> dict[str, str]:
         "formulation": "",
         "plan": "(Demo) Six sessions, fortnightly; review measures at session three.",
     }
+
+
+# Treatment plans (issue 18, part 4): one client in PLAN_EVERY has a plan.
+PLAN_EVERY = 3
+DEMO_PLAN = """\
+Problem: (Demo) {first}'s sleep is disrupted by {worry}
+  Goal: (Demo) Sleep at least six hours after a shift
+    Objective: (Demo) Sleep diary shows six hours or more
+      Measure: Sleep diary
+      Target: 5 of 7 nights
+      By: {by}
+      Intervention: (Demo) Sleep scheduling
+      Intervention: (Demo) Wind-down routine before bed
+Problem: (Demo) Worry about work spills into days off
+  Goal: (Demo) Days off feel like rest
+    Objective: (Demo) GAD-7 total below 10
+      Measure: GAD-7
+      Target: below 10
+      By: {by}
+      Intervention: (Demo) Worry time and boundary plan
+"""
+
+
+def seed_plans(*, clients: list[Client]) -> int:
+    """Write and sign a plan for some demo clients, as their therapists; return how many.
+
+    Review dates are spread so that a few fall within the coming week (the
+    reviews-due list has something to show); one client has a second,
+    signed version and signed it in session.
+    """
+    rng = random.Random(SEED + 5)  # noqa: S311 (fixed seed: the same demo every run)
+    today = clock.now().astimezone(dt.UTC).date()
+    written = 0
+    for index, client in enumerate(clients):
+        if index % PLAN_EVERY:
+            continue
+        therapist = next(
+            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
+        )
+        first = CLIENT_NAMES[index][0]
+        worry = rng.choice(("night shifts", "on-call weeks", "a staffing gap"))
+        outline = DEMO_PLAN.format(
+            first=first, worry=worry, by=(today + dt.timedelta(days=84)).isoformat()
+        )
+        plan = services.plan_create(
+            actor=therapist,
+            client=client,
+            content=services.parse_outline(outline),
+            review_date=today + dt.timedelta(days=2 + 5 * (index // PLAN_EVERY)),
+        )
+        plan = services.plan_sign(actor=therapist, plan=plan)
+        written += 1
+        if index == 0:
+            revised = services.plan_create(
+                actor=therapist,
+                client=client,
+                content=services.parse_outline(outline.replace("six hours", "seven hours")),
+                review_date=today + dt.timedelta(days=42),
+            )
+            revised = services.plan_sign(actor=therapist, plan=revised)
+            legal = client.legal_name if isinstance(client.legal_name, str) else ""
+            services.plan_client_sign(actor=therapist, plan=revised, typed_name=legal)
+            written += 1
+    return written
