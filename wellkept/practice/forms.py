@@ -12,7 +12,14 @@ from typing import Any
 from django import forms
 
 from wellkept import clock
-from wellkept.practice.models import AppointmentStatus, ContactChannel, Recurrence
+from wellkept.assessments.forms import instrument_form_class
+from wellkept.assessments.instruments import Instrument
+from wellkept.practice.models import (
+    MAX_EVERY_WEEKS,
+    AppointmentStatus,
+    ContactChannel,
+    Recurrence,
+)
 from wellkept.practice.services import (
     GuardianDetails,
     Intake,
@@ -506,3 +513,70 @@ class ClientSignatureForm(forms.Form):
                 self.add_error(name if name in self.fields else None, messages)
         else:
             self.add_error(None, errors.messages)
+
+
+# ---- Measurement-based care (issue 18, part 4) -------------------------------------------
+
+
+class MeasureAssignForm(forms.Form):
+    """An instrument for the client, once or every N weeks."""
+
+    instrument = forms.ChoiceField(
+        label="Measure",
+        choices=(),
+        error_messages={
+            "required": "Choose a measure.",
+            "invalid_choice": "Choose one of the measures in the list.",
+        },
+    )
+    every_weeks = forms.IntegerField(
+        label="Repeat every (weeks)",
+        required=False,
+        min_value=1,
+        max_value=MAX_EVERY_WEEKS,
+        help_text="Leave empty to ask once.",
+        error_messages={
+            "invalid": "Enter a whole number of weeks, or leave it empty.",
+            "min_value": f"Repeat every 1 to {MAX_EVERY_WEEKS} weeks, or leave it empty.",
+            "max_value": f"Repeat every 1 to {MAX_EVERY_WEEKS} weeks, or leave it empty.",
+        },
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = choices  # type: ignore[attr-defined]
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+
+def measure_form_class(instrument: Instrument) -> type[forms.Form]:
+    """The instrument's own form (one radio group per item) with the day it was answered."""
+    base = instrument_form_class(instrument)
+
+    class MeasureForm(base):  # type: ignore[misc,valid-type]
+        administered_on = forms.DateField(
+            label="Answered on",
+            widget=forms.DateInput(attrs={"type": "date"}),
+            error_messages={
+                "required": "Enter the day the client answered.",
+                "invalid": "Enter the day as YYYY-MM-DD.",
+            },
+        )
+
+        def answers(self) -> dict[str, int | None]:
+            return {item.id: self.cleaned_data.get(item.id) for item in instrument.items}
+
+        def add_service_errors(self, errors: Any) -> None:
+            if hasattr(errors, "error_dict"):
+                for name, messages in errors.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages)
+            else:
+                self.add_error(None, errors.messages)
+
+    return MeasureForm

@@ -193,12 +193,30 @@ def plans_assigned(user: Any) -> Q:
     return Q(client__in=Client.objects.filter(assigned_clients(user)))
 
 
+def measures_assigned(user: Any) -> Q:
+    """Measures (assignments, results) of the clients the user works with or supervises."""
+    return plans_assigned(user)
+
+
+def measure_resource(client: Any, reference: str = "measures") -> Resource:
+    """The client's measures (assignments, results, alerts): the client's clinical record."""
+    return Resource(
+        kind=ResourceKind.CLIENT_RECORD,
+        reference=f"client:{client.pk}/{reference}",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
 def register() -> None:
     """Register the practice's scopes (from ready())."""
     from wellkept.practice.models import (
         Appointment,
         Client,
         ProgressNote,
+        MeasureAlert,
+        MeasureAssignment,
+        MeasureResult,
         PsychotherapyNote,
         TreatmentPlan,
     )
@@ -256,5 +274,37 @@ def register() -> None:
             describe=lambda plan: plan_resource(plan.client, plan.pk),
             own=None,
             assigned=plans_assigned,
+        ),
+    )
+    # Measurement-based care (issue 18, part 4): the clinical record's rules too.
+    register_scope(
+        MeasureAssignment,
+        Scope(
+            kind=ResourceKind.CLIENT_RECORD,
+            organisation_field="client__organisation_id",
+            describe=lambda row: measure_resource(row.client, f"measure-assignment:{row.pk}"),
+            own=None,
+            assigned=measures_assigned,
+        ),
+    )
+    register_scope(
+        MeasureResult,
+        Scope(
+            kind=ResourceKind.CLIENT_RECORD,
+            organisation_field="client__organisation_id",
+            describe=lambda row: measure_resource(row.client, f"measure:{row.pk}"),
+            own=None,
+            assigned=measures_assigned,
+        ),
+    )
+    # An alert is its therapist's: another therapist of the client has their own.
+    register_scope(
+        MeasureAlert,
+        Scope(
+            kind=ResourceKind.CLIENT_RECORD,
+            organisation_field="client__organisation_id",
+            describe=lambda row: measure_resource(row.client, f"measure-alert:{row.pk}"),
+            own=None,
+            assigned=lambda user: Q(therapist_id=user.pk) & measures_assigned(user),
         ),
     )

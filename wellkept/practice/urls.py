@@ -66,4 +66,13 @@ practice_patterns: list[URLPattern] = [
     ),
     path("clients/<uuid:pk>/plan/<uuid:plan_pk>/close/", practice.plan_close, name="plan_close"),
     path("plans/reviews/", practice.plan_reviews, name="plan_reviews"),
+    # Measurement-based care (issue 18, part 4).
+    path("clients/<uuid:pk>/measures/", practice.measures_home, name="measures"),
+    path("clients/<uuid:pk>/measures/assign/", practice.measure_assign, name="measure_assign"),
+    path(
+        "clients/<uuid:pk>/measures/record/<slug:code>/",
+        practice.measure_record,
+        name="measure_record",
+    ),
+    path("measures/alerts/", practice.measure_alerts, name="measure_alerts"),
 ]

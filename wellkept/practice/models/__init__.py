@@ -14,6 +14,12 @@ from wellkept.practice.models.clients import (
     Supervision,
     new_client_code,
 )
+from wellkept.practice.models.measures import (
+    MAX_EVERY_WEEKS,
+    MeasureAlert,
+    MeasureAssignment,
+    MeasureResult,
+)
 from wellkept.practice.models.notes import (
     SERVICE_CODE_LENGTH,
     Addendum,
@@ -40,6 +46,7 @@ __all__ = [
     "CODE_CHARACTERS",
     "CODE_LENGTH",
     "HOLDING_STATUSES",
+    "MAX_EVERY_WEEKS",
     "SERVICE_CODE_LENGTH",
     "Addendum",
     "Appointment",
@@ -52,6 +59,9 @@ __all__ = [
     "ClientStatus",
     "ContactChannel",
     "Guardian",
+    "MeasureAlert",
+    "MeasureAssignment",
+    "MeasureResult",
     "NoteStatus",
     "PlanStatus",
     "ProgressNote",

@@ -16,6 +16,13 @@ from wellkept.practice.services.clients import (
     pnote_keys_shred,
     supervision_start,
 )
+from wellkept.practice.services.measures import (
+    PRACTICE_INSTRUMENTS,
+    alert_text,
+    measure_assign,
+    measure_record,
+    practice_instrument,
+)
 from wellkept.practice.services.notes import (
     SECTION_MAX,
     ServiceCodesLoaded,
@@ -69,6 +76,7 @@ __all__ = [
     "INTAKE_FIELDS",
     "NAME_MAX",
     "OLDEST_AGE",
+    "PRACTICE_INSTRUMENTS",
     "SECTION_MAX",
     "TEXT_MAX",
     "GuardianDetails",
@@ -78,6 +86,7 @@ __all__ = [
     "ServiceCodesLoaded",
     "Slot",
     "addendum_add",
+    "alert_text",
     "appointment_book",
     "appointment_cancel",
     "appointment_mark",
@@ -92,6 +101,8 @@ __all__ = [
     "client_signature",
     "client_unassign",
     "client_update",
+    "measure_assign",
+    "measure_record",
     "note_cosign",
     "note_create",
     "note_sections",
@@ -112,6 +123,7 @@ __all__ = [
     "pnote_keys_shred",
     "pnote_update",
     "pnote_write",
+    "practice_instrument",
     "practice_zone",
     "render_outline",
     "review_reminder_text",

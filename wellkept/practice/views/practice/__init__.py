@@ -8,6 +8,12 @@ from wellkept.practice.views.practice.clients import (
     client_new,
     client_unassign,
 )
+from wellkept.practice.views.practice.measures import (
+    measure_alerts,
+    measure_assign,
+    measure_record,
+    measures_home,
+)
 from wellkept.practice.views.practice.notes import (
     addendum_new,
     cosign_queue,
@@ -61,6 +67,10 @@ __all__ = [
     "cosign_queue",
     "feed_create",
     "feed_revoke",
+    "measure_alerts",
+    "measure_assign",
+    "measure_record",
+    "measures_home",
     "note_cosign",
     "note_detail",
     "note_edit",
