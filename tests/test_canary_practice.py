@@ -24,7 +24,7 @@ from django.urls import reverse
 from tests import test_canary_journey as journey
 from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
-from wellkept.practice.models import Client, ProgressNote, Room, TreatmentPlan
+from wellkept.practice.models import Client, MeasureResult, ProgressNote, Room, TreatmentPlan
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -170,6 +170,17 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     plan_page = tess.get(reverse("practice:plan_version", args=plan_args) + query)
     assert PLANTED_PLAN["intervention"] in plan_page.text
     call_command("practice", "plan-reviews", stdout=StringIO())
+    # Measures (issue 18, part 4): a PHQ-9 recorded through its page, with a
+    # safety answer, so the alert and its e-mail are written too. A score
+    # has no distinctive words, so its stored form is checked for the
+    # answers' keys instead.
+    answers = {f"phq9_{n}": "2" for n in range(1, 9)} | {"phq9_9": "1"}
+    recorded = tess.post(
+        reverse("practice:measure_record", args=[client.pk, "phq9"]) + query,
+        {**answers, "administered_on": years_ago(0).isoformat()},
+    )
+    assert recorded.status_code == 200
+    assert MeasureResult.objects.filter(client=client).count() == 1
     # The schedule (issue 18, part 2) holds no personal field of its own: the
     # client is booked, shown in a calendar with the preferred name, reminded
     # and synced to a feed, and none of that may copy a value out in clear.
@@ -210,5 +221,9 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
         if any(form in data for form in journey.forms_of(value))
     ]
     assert leaks == []
+    # The measure's answers and score: never their JSON keys in clear.
+    for key in (b'"phq9_9"', b'"safety"', b'"total"'):
+        assert key not in sources["database"]
+        assert key not in sources["log"]
     # Not even the date of birth, which the database would hold as a plain date.
     assert born.encode() not in sources["database"]

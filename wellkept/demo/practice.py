@@ -105,6 +105,7 @@ def seed_practice(
     seed_schedule(actor=actor, organisation=organisation, caseloads=caseloads)
     seed_notes(actor=actor, organisation=organisation, clients=clients, supervisor=supervisor)
     seed_plans(clients=clients)
+    seed_measures(clients=clients)
     return len(CLIENT_NAMES)
 
 
@@ -290,3 +291,57 @@ def seed_plans(*, clients: list[Client]) -> int:
             services.plan_client_sign(actor=therapist, plan=revised, typed_name=legal)
             written += 1
     return written
+
+
+# Measurement-based care (issue 18, part 4): fortnightly PHQ-9 and GAD-7
+# for one client in MEASURE_EVERY; invented totals, the first improving
+# past the PHQ-9's cut-off of 10, and no safety answer (the demo alerts
+# nobody).
+MEASURE_EVERY = 4
+DEMO_PHQ9_SERIES = ((16, 14, 11, 8, 6), (12, 12, 13, 11, 10), (9, 8, 9, 7, 7))
+DEMO_GAD7_SERIES = ((14, 12, 9, 7, 5), (11, 10, 10, 9, 9), (8, 8, 7, 6, 6))
+
+
+def _spread(prefix: str, items: int, total: int, *, last: str = "") -> dict[str, int | None]:
+    """Answers 0-3 that add up to ``total``, filled from the first item; ``last`` answered 0."""
+    answers: dict[str, int | None] = {}
+    rest = total
+    for n in range(1, items + 1):
+        key = f"{prefix}_{n}"
+        value = 0 if key == last else min(3, rest)
+        answers[key] = value
+        rest -= value
+    return answers
+
+
+def seed_measures(*, clients: list[Client]) -> int:
+    """Assign and record a PHQ-9 and GAD-7 series for some demo clients; return how many results."""
+    today = clock.now().astimezone(dt.UTC).date()
+    recorded = 0
+    for position, index in enumerate(range(0, len(clients), MEASURE_EVERY)):
+        client = clients[index]
+        therapist = next(
+            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
+        )
+        phq9 = DEMO_PHQ9_SERIES[position % len(DEMO_PHQ9_SERIES)]
+        gad7 = DEMO_GAD7_SERIES[position % len(DEMO_GAD7_SERIES)]
+        for code in ("phq9", "gad7"):
+            services.measure_assign(actor=therapist, client=client, instrument=code, every_weeks=2)
+        for step, (depression, anxiety) in enumerate(zip(phq9, gad7, strict=True)):
+            day = today - dt.timedelta(weeks=2 * (len(phq9) - 1 - step))
+            services.measure_record(
+                actor=therapist,
+                client=client,
+                instrument="phq9",
+                answers=_spread("phq9", 9, depression, last="phq9_9"),
+                administered_on=day,
+            )
+            services.measure_record(
+                actor=therapist,
+                client=client,
+                instrument="gad7",
+                answers=_spread("gad7", 7, anxiety),
+                administered_on=day,
+            )
+            recorded += 2
+    return recorded

@@ -13,6 +13,8 @@ from wellkept.orgs import services as orgs
 from wellkept.orgs.models import Role
 from wellkept.practice import selectors
 from wellkept.practice.models import (
+    MeasureAlert,
+    MeasureResult,
     Appointment,
     Client,
     Guardian,
@@ -119,3 +121,16 @@ def test_it_seeds_signed_plans_some_due_for_review() -> None:
         actor=ines, organisation=org
     )
     assert due
+    # Measures: a PHQ-9 and GAD-7 series for some clients, one improving
+    # past the cut-off, and no alert.
+    first = TreatmentPlan.objects.order_by("created_at").first()
+    assert first is not None
+    results = MeasureResult.objects.all()
+    assert results.count() == 2 * 5 * len(
+        range(0, len(demo_practice.CLIENT_NAMES), demo_practice.MEASURE_EVERY)
+    )
+    assert not MeasureAlert.objects.exists()
+    _, series = selectors.client_measures(actor=rafael, client=first.client)
+    phq9 = next(s for s in series if s.instrument.code == "phq9")
+    assert [r.total for r in phq9.rows] == list(demo_practice.DEMO_PHQ9_SERIES[0])
+    assert phq9.rows[-1].significant == "improved"
