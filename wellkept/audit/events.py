@@ -129,7 +129,10 @@ class EventType(models.TextChoices):
     )
     # Measurement-based care (issue 18, part 4).
     PRACTICE_MEASURE_ASSIGNED = "practice.measure_assigned", "Measure assigned to a client"
-    PRACTICE_MEASURE_RECORDED = "practice.measure_recorded", "Client's answers to a measure recorded"
+    PRACTICE_MEASURE_RECORDED = (
+        "practice.measure_recorded",
+        "Client's answers to a measure recorded",
+    )
     PRACTICE_MEASURE_ALERT_RAISED = (
         "practice.measure_alert_raised",
         "Therapist alerted: a measure needs attention",

@@ -555,28 +555,35 @@ class MeasureAssignForm(forms.Form):
             self.add_error(None, errors.messages)
 
 
-def measure_form_class(instrument: Instrument) -> type[forms.Form]:
-    """The instrument's own form (one radio group per item) with the day it was answered."""
-    base = instrument_form_class(instrument)
+class MeasureForm(forms.Form):
+    """The day an instrument was answered; ``measure_form_class`` adds the instrument's items."""
 
-    class MeasureForm(base):  # type: ignore[misc,valid-type]
-        administered_on = forms.DateField(
-            label="Answered on",
-            widget=forms.DateInput(attrs={"type": "date"}),
-            error_messages={
-                "required": "Enter the day the client answered.",
-                "invalid": "Enter the day as YYYY-MM-DD.",
-            },
-        )
+    instrument: Instrument
+    administered_on = forms.DateField(
+        label="Answered on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the day the client answered.",
+            "invalid": "Enter the day as YYYY-MM-DD.",
+        },
+    )
 
-        def answers(self) -> dict[str, int | None]:
-            return {item.id: self.cleaned_data.get(item.id) for item in instrument.items}
+    def answers(self) -> dict[str, int | None]:
+        """Item id -> the answer (None for an unscored item left out)."""
+        return {item.id: self.cleaned_data.get(item.id) for item in self.instrument.items}
 
-        def add_service_errors(self, errors: Any) -> None:
-            if hasattr(errors, "error_dict"):
-                for name, messages in errors.message_dict.items():
-                    self.add_error(name if name in self.fields else None, messages)
-            else:
-                self.add_error(None, errors.messages)
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
 
-    return MeasureForm
+
+def measure_form_class(instrument: Instrument) -> type[MeasureForm]:
+    """The instrument's own form (one radio group per item, from assessments) with the day."""
+    items = instrument_form_class(instrument)
+    return type(
+        f"{instrument.code.title()}MeasureForm", (MeasureForm, items), {"instrument": instrument}
+    )

@@ -213,10 +213,10 @@ def register() -> None:
     from wellkept.practice.models import (
         Appointment,
         Client,
-        ProgressNote,
         MeasureAlert,
         MeasureAssignment,
         MeasureResult,
+        ProgressNote,
         PsychotherapyNote,
         TreatmentPlan,
     )

@@ -13,11 +13,11 @@ from wellkept.orgs import services as orgs
 from wellkept.orgs.models import Role
 from wellkept.practice import selectors
 from wellkept.practice.models import (
-    MeasureAlert,
-    MeasureResult,
     Appointment,
     Client,
     Guardian,
+    MeasureAlert,
+    MeasureResult,
     NoteStatus,
     PlanStatus,
     ProgressNote,

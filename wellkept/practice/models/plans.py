@@ -67,7 +67,9 @@ class TreatmentPlan(models.Model):
             models.CheckConstraint(
                 name="plan_status_valid", condition=models.Q(status__in=PlanStatus.values)
             ),
-            models.CheckConstraint(name="plan_version_positive", condition=models.Q(version__gte=1)),
+            models.CheckConstraint(
+                name="plan_version_positive", condition=models.Q(version__gte=1)
+            ),
             # A draft is unsigned; any other state was signed by the therapist.
             models.CheckConstraint(
                 name="plan_signed_unless_draft",

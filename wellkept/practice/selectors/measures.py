@@ -50,10 +50,14 @@ class CutOff:
 # The cut-points of the instruments' own validation studies (as in their
 # definition files' sources); see docs/instruments.md.
 CUT_OFFS: dict[str, CutOff] = {
-    "phq9": CutOff(10, True, "Kroenke, Spitzer & Williams 2001 (major depression, score 10 or more)"),
+    "phq9": CutOff(
+        10, True, "Kroenke, Spitzer & Williams 2001 (major depression, score 10 or more)"
+    ),
     "gad7": CutOff(10, True, "Spitzer, Kroenke, Williams & Löwe 2006 (score 10 or more)"),
     "phq2": CutOff(3, True, "Kroenke, Spitzer & Williams 2003 (score 3 or more)"),
-    "who5": CutOff(50, False, "Topp, Østergaard, Søndergaard & Bech 2015 (poor wellbeing, 50 or less)"),
+    "who5": CutOff(
+        50, False, "Topp, Østergaard, Søndergaard & Bech 2015 (poor wellbeing, 50 or less)"
+    ),
 }
 
 

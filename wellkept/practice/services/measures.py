@@ -20,7 +20,6 @@ import json
 import logging
 import smtplib
 from collections.abc import Mapping
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,9 +74,7 @@ def _today() -> dt.date:
 
 
 def _allow(actor: Actor, client: Client, reference: str, request: HttpRequest | None) -> None:
-    if not can(
-        actor, Action.UPDATE, measure_resource(client, reference), PURPOSE, request=request
-    ):
+    if not can(actor, Action.UPDATE, measure_resource(client, reference), PURPOSE, request=request):
         raise PermissionDenied("You may not change this client's measures.")
 
 
@@ -127,7 +124,8 @@ def measure_assign(
                 event=EventType.PRACTICE_MEASURE_ASSIGNED,
                 target=f"client:{client.pk}/measure-assignment:{assignment.pk}",
                 purpose=PURPOSE.value,
-                reason=f"{chosen.code} " + (f"every {every_weeks} weeks" if every_weeks else "once"),
+                reason=f"{chosen.code} "
+                + (f"every {every_weeks} weeks" if every_weeks else "once"),
                 request=request,
             )
     except IntegrityError:
@@ -210,9 +208,7 @@ def _alert_therapists(
         address = readable_email(therapist)
         if address:
             # After commit: a result rolled back alerts nobody.
-            transaction.on_commit(
-                functools.partial(_alert_email, to=address, code=client.code)
-            )
+            transaction.on_commit(functools.partial(_alert_email, to=address, code=client.code))
 
 
 def alert_text(code: str) -> tuple[str, str]:

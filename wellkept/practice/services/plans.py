@@ -191,7 +191,9 @@ def check_content(problems: Sequence[Mapping[str, Any]], *, signing: bool) -> No
                 )
             for objective in goal["objectives"]:
                 missing = [
-                    k.capitalize() for k in ("objective", "measure", "target", "by") if not objective[k]
+                    k.capitalize()
+                    for k in ("objective", "measure", "target", "by")
+                    if not objective[k]
                 ]
                 if missing or not objective["interventions"]:
                     raise ValidationError(
@@ -253,7 +255,7 @@ def plan_create(
     review_date: dt.date,
     request: HttpRequest | None = None,
 ) -> TreatmentPlan:
-    """Start the client's next plan version as a draft; the signed one stays until this is signed."""
+    """Start the client's next plan version as a draft; the signed one stays until it is signed."""
     _allow(actor, client, "new", request)
     _works_with(actor, client)
     check_content(content, signing=False)

@@ -1,4 +1,4 @@
-"""Measurement-based care services: assigning, recording and scoring, the safety alert, bad input."""
+"""Measurement-based care services: assigning, recording, scoring, the safety alert, bad input."""
 
 from __future__ import annotations
 
@@ -18,8 +18,12 @@ pytestmark = pytest.mark.django_db
 
 def test_it_assigns_an_instrument_once_or_every_n_weeks_and_audits_it(practice):
     ada = practice.clients["ada"]
-    services.measure_assign(actor=practice.people["tess"], client=ada, instrument="phq9", every_weeks=2)
-    services.measure_assign(actor=practice.people["tess"], client=ada, instrument="gad7", every_weeks=None)
+    services.measure_assign(
+        actor=practice.people["tess"], client=ada, instrument="phq9", every_weeks=2
+    )
+    services.measure_assign(
+        actor=practice.people["tess"], client=ada, instrument="gad7", every_weeks=None
+    )
     assert MeasureAssignment.objects.filter(client=ada).count() == 2
     reasons = sorted(
         AuditEntry.objects.filter(event=EventType.PRACTICE_MEASURE_ASSIGNED).values_list(
@@ -51,16 +55,23 @@ def test_it_refuses_a_bad_assignment_with_a_clear_message(practice, instrument, 
 
 def test_it_refuses_assigning_the_same_instrument_twice(practice):
     ada = practice.clients["ada"]
-    services.measure_assign(actor=practice.people["tess"], client=ada, instrument="phq9", every_weeks=4)
+    services.measure_assign(
+        actor=practice.people["tess"], client=ada, instrument="phq9", every_weeks=4
+    )
     with pytest.raises(ValidationError, match="already assigned"):
-        services.measure_assign(actor=practice.people["tess"], client=ada, instrument="phq9", every_weeks=2)
+        services.measure_assign(
+            actor=practice.people["tess"], client=ada, instrument="phq9", every_weeks=2
+        )
 
 
 @pytest.mark.parametrize("who", ["theo", "sue", "fran", "bill", "priya", "amira", "oren"])
 def test_only_a_therapist_of_the_client_assigns_or_records(practice, who):
     with pytest.raises(PermissionDenied):
         services.measure_assign(
-            actor=practice.people[who], client=practice.clients["ada"], instrument="phq9", every_weeks=None
+            actor=practice.people[who],
+            client=practice.clients["ada"],
+            instrument="phq9",
+            every_weeks=None,
         )
     with pytest.raises(PermissionDenied):
         record(practice, phq9(12), who=who)
@@ -72,7 +83,8 @@ def test_it_scores_by_the_published_rules_and_stores_only_ciphertext(practice):
     data = selectors.result_data(MeasureResult.objects.get(pk=result.pk))
     assert (data["total"], data["band"], data["safety"]) == (14, "moderate", False)
     stored = raw_column(MeasureResult, result.pk, "result")
-    assert "moderate" not in stored and '"total"' not in stored
+    assert "moderate" not in stored
+    assert '"total"' not in stored
     [entry] = AuditEntry.objects.filter(event=EventType.PRACTICE_MEASURE_RECORDED)
     assert entry.reason == "phq9@1.0 in session"
 
@@ -88,7 +100,9 @@ def test_it_refuses_incomplete_answers_and_a_future_date(practice):
     assert not MeasureResult.objects.exists()
 
 
-def test_item_nine_above_zero_alerts_every_therapist_of_the_client_at_once(practice, django_capture_on_commit_callbacks):
+def test_item_nine_above_zero_alerts_every_therapist_of_the_client_at_once(
+    practice, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         result = record(practice, phq9(12, item9=1))
     [alert] = MeasureAlert.objects.all()
@@ -97,11 +111,14 @@ def test_item_nine_above_zero_alerts_every_therapist_of_the_client_at_once(pract
     assert entry.target == f"client:{result.client_id}/measure-alert:{alert.pk}"
     [message] = mail.outbox
     assert message.to == [practice.people["tess"].email]
-    assert "a measure" in message.body.lower() and "needs your attention" in message.subject
+    assert "a measure" in message.body.lower()
+    assert "needs your attention" in message.subject
     assert practice.clients["ada"].code in message.body
 
 
-def test_the_alert_email_says_nothing_but_the_client_code(practice, django_capture_on_commit_callbacks):
+def test_the_alert_email_says_nothing_but_the_client_code(
+    practice, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         record(practice, phq9(20, item9=3))
     [message] = mail.outbox
@@ -138,7 +155,9 @@ def test_it_marks_crossing_the_published_cut_off(code, first, now, expected):
 
 def test_the_client_measures_show_due_dates_series_and_a_chart(practice):
     ada = practice.clients["ada"]
-    services.measure_assign(actor=practice.people["tess"], client=ada, instrument="phq9", every_weeks=2)
+    services.measure_assign(
+        actor=practice.people["tess"], client=ada, instrument="phq9", every_weeks=2
+    )
     record(practice, phq9(16), ago=28)
     record(practice, phq9(12), ago=14)
     record(practice, phq9(7), ago=0)
@@ -149,11 +168,16 @@ def test_the_client_measures_show_due_dates_series_and_a_chart(practice):
     assert [r.significant for r in series.rows] == ["", "", "improved"]
     assert series.chart is not None
     assert len(series.chart.dots) == 3
-    assert "from 16" in series.chart.description and "to 7" in series.chart.description
+    assert "from 16" in series.chart.description
+    assert "to 7" in series.chart.description
 
 
 def test_a_supervisor_reads_the_measures_and_another_therapist_does_not(practice):
     record(practice, phq9(12))
-    _, [series] = selectors.client_measures(actor=practice.people["sue"], client=practice.clients["ada"])
+    _, [series] = selectors.client_measures(
+        actor=practice.people["sue"], client=practice.clients["ada"]
+    )
     assert series.rows
-    assert selectors.client_measures(actor=practice.people["theo"], client=practice.clients["ada"]) == ([], [])
+    assert selectors.client_measures(
+        actor=practice.people["theo"], client=practice.clients["ada"]
+    ) == ([], [])

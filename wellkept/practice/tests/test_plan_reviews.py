@@ -12,7 +12,7 @@ from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
 from wellkept.practice import services
 from wellkept.practice.tests.conftest import ADA_LEGAL, ADA_PREFERRED
-from wellkept.practice.tests.plans_helpers import active_plan, draft_plan, in_days
+from wellkept.practice.tests.plans_helpers import active_plan, draft_plan
 
 pytestmark = pytest.mark.django_db
 

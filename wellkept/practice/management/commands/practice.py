@@ -51,12 +51,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["job"] == "plan-reviews":
             try:
-                summary = plan_reviews_remind(
+                reviews = plan_reviews_remind(
                     actor=SystemActor("practice plan-reviews"), dry_run=options["dry_run"]
                 )
             except PlanMailUnavailable as exc:
                 raise CommandError(str(exc)) from None
-            self.stdout.write(str(summary))
+            self.stdout.write(str(reviews))
             return
         try:
             summary = reminders_send(

@@ -120,7 +120,7 @@ def measure_assign(
         else:
             messages.success(request, "Measure assigned.")
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return HttpResponseRedirect(_measures_url(client, organisation))
 
 
