@@ -6,12 +6,19 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from wellkept.actors import SystemActor
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
 from wellkept.practice import selectors, services
-from wellkept.practice.models import MeasureAlert, MeasureAssignment, MeasureResult
+from wellkept.practice.models import (
+    MeasureAlert,
+    MeasureAssignment,
+    MeasureResult,
+    TreatmentPlan,
+)
 from wellkept.practice.tests.conftest import ADA_LEGAL, ADA_PREFERRED, raw_column
 from wellkept.practice.tests.measures_helpers import gad7, phq9, record
+from wellkept.practice.tests.plans_helpers import active_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +188,12 @@ def test_a_supervisor_reads_the_measures_and_another_therapist_does_not(practice
     assert selectors.client_measures(
         actor=practice.people["theo"], client=practice.clients["ada"]
     ) == ([], [])
+
+
+def test_erasing_the_client_erases_their_plans_measures_and_alerts(practice):
+    active_plan(practice)
+    record(practice, phq9(12, item9=1))
+    services.client_erase(actor=SystemActor("erase-test"), client=practice.clients["ada"])
+    assert not TreatmentPlan.objects.exists()
+    assert not MeasureResult.objects.exists()
+    assert not MeasureAlert.objects.exists()
