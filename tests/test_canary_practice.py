@@ -2,7 +2,8 @@
 
 The front desk takes a minor in with a guardian, then changes the details;
 the therapist opens the client, writes and signs a progress note, adds an
-addendum and keeps a psychotherapy note; the front desk searches by name. Every
+addendum, keeps a psychotherapy note, and writes a treatment plan the
+client signs; the front desk searches by name. Every
 value typed is distinctive. Then the test reads what an attacker with the
 machine would (the SQLite file and its WAL, or ``pg_dump``; every log line;
 the audit trail's SIEM export) and fails on any of them in clear.
@@ -23,7 +24,7 @@ from django.urls import reverse
 from tests import test_canary_journey as journey
 from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
-from wellkept.practice.models import Client, ProgressNote, Room
+from wellkept.practice.models import Client, MeasureResult, ProgressNote, Room, TreatmentPlan
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,6 +59,16 @@ PLANTED_NOTES = {
     "plan": "Plan Quokkacanary homework",
     "addendum": "Addendum Dugongcanary phone call",
     "psychotherapy note": "Private Aye-ayecanary hunch",
+}
+# Treatment plans (issue 18, part 4): a plan written through its page, and
+# the client's typed signature (the client's changed legal name, planted above).
+PLANTED_PLAN = {
+    "problem": "Problem Pangolincanary worry",
+    "goal": "Goal Tapircanary calm",
+    "objective": "Objective Wombatcanary diary",
+    "measure": "Measure Caracalcanary scale",
+    "target": "Target Serowcanary level",
+    "intervention": "Intervention Jerboacanary exposure",
 }
 
 
@@ -131,6 +142,45 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     shown = tess.get(reverse("practice:note", args=args) + query)
     assert PLANTED_NOTES["addendum"] in shown.text
     assert PLANTED_NOTES["psychotherapy note"] in tess.get(pnotes).text
+    plan_outline = "\n".join(
+        [
+            f"Problem: {PLANTED_PLAN['problem']}",
+            f"Goal: {PLANTED_PLAN['goal']}",
+            f"Objective: {PLANTED_PLAN['objective']}",
+            f"Measure: {PLANTED_PLAN['measure']}",
+            f"Target: {PLANTED_PLAN['target']}",
+            "By: 2031-01-31",
+            f"Intervention: {PLANTED_PLAN['intervention']}",
+        ]
+    )
+    review = (clock.now() + dt.timedelta(days=3)).date().isoformat()
+    made = tess.post(
+        reverse("practice:plan_new", args=[client.pk]) + query,
+        {"content": plan_outline, "review_date": review},
+    )
+    assert made.status_code == 302
+    plan = TreatmentPlan.objects.get(client=client)
+    plan_args = [client.pk, plan.pk]
+    assert tess.post(reverse("practice:plan_sign", args=plan_args) + query).status_code == 302
+    signed_by_client = tess.post(
+        reverse("practice:plan_client_sign", args=plan_args) + query,
+        {"typed_name": PLANTED["changed legal name"], "agreed": "on"},
+    )
+    assert signed_by_client.status_code == 302
+    plan_page = tess.get(reverse("practice:plan_version", args=plan_args) + query)
+    assert PLANTED_PLAN["intervention"] in plan_page.text
+    call_command("practice", "plan-reviews", stdout=StringIO())
+    # Measures (issue 18, part 4): a PHQ-9 recorded through its page, with a
+    # safety answer, so the alert and its e-mail are written too. A score
+    # has no distinctive words, so its stored form is checked for the
+    # answers' keys instead.
+    answers = {f"phq9_{n}": "2" for n in range(1, 9)} | {"phq9_9": "1"}
+    recorded = tess.post(
+        reverse("practice:measure_record", args=[client.pk, "phq9"]) + query,
+        {**answers, "administered_on": years_ago(0).isoformat()},
+    )
+    assert recorded.status_code == 200
+    assert MeasureResult.objects.filter(client=client).count() == 1
     # The schedule (issue 18, part 2) holds no personal field of its own: the
     # client is booked, shown in a calendar with the preferred name, reminded
     # and synced to a feed, and none of that may copy a value out in clear.
@@ -167,9 +217,13 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     leaks = [
         f"{what} in the {where}"
         for where, data in sources.items()
-        for what, value in {**PLANTED, **PLANTED_NOTES}.items()
+        for what, value in {**PLANTED, **PLANTED_NOTES, **PLANTED_PLAN}.items()
         if any(form in data for form in journey.forms_of(value))
     ]
     assert leaks == []
+    # The measure's answers and score: never their JSON keys in clear.
+    for key in (b'"phq9_9"', b'"safety"', b'"total"'):
+        assert key not in sources["database"]
+        assert key not in sources["log"]
     # Not even the date of birth, which the database would hold as a plain date.
     assert born.encode() not in sources["database"]

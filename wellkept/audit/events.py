@@ -114,6 +114,29 @@ class EventType(models.TextChoices):
     PRACTICE_APPOINTMENT_REMINDED = "practice.appointment_reminded", "Appointment reminder sent"
     PRACTICE_CALENDAR_FEED_CREATED = "practice.calendar_feed_created", "Calendar feed created"
     PRACTICE_CALENDAR_FEED_REVOKED = "practice.calendar_feed_revoked", "Calendar feed revoked"
+    # Treatment plans (issue 18, part 4).
+    PRACTICE_PLAN_CREATED = "practice.plan_created", "Treatment plan version started"
+    PRACTICE_PLAN_UPDATED = "practice.plan_updated", "Draft treatment plan changed"
+    PRACTICE_PLAN_SIGNED = "practice.plan_signed", "Treatment plan signed by the therapist"
+    PRACTICE_PLAN_CLIENT_SIGNED = (
+        "practice.plan_client_signed",
+        "Treatment plan signed by the client in session",
+    )
+    PRACTICE_PLAN_CLOSED = "practice.plan_closed", "Treatment plan closed"
+    PRACTICE_PLAN_REVIEW_REMINDED = (
+        "practice.plan_review_reminded",
+        "Therapist reminded of a plan review",
+    )
+    # Measurement-based care (issue 18, part 4).
+    PRACTICE_MEASURE_ASSIGNED = "practice.measure_assigned", "Measure assigned to a client"
+    PRACTICE_MEASURE_RECORDED = (
+        "practice.measure_recorded",
+        "Client's answers to a measure recorded",
+    )
+    PRACTICE_MEASURE_ALERT_RAISED = (
+        "practice.measure_alert_raised",
+        "Therapist alerted: a measure needs attention",
+    )
 
 
 class Outcome(models.TextChoices):

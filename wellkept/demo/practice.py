@@ -104,6 +104,8 @@ def seed_practice(
         caseloads[therapist].append(client)
     seed_schedule(actor=actor, organisation=organisation, caseloads=caseloads)
     seed_notes(actor=actor, organisation=organisation, clients=clients, supervisor=supervisor)
+    seed_plans(clients=clients)
+    seed_measures(clients=clients)
     return len(CLIENT_NAMES)
 
 
@@ -225,3 +227,121 @@ def _intake(first: str) -> dict[str, str]:
         "formulation": "",
         "plan": "(Demo) Six sessions, fortnightly; review measures at session three.",
     }
+
+
+# Treatment plans (issue 18, part 4): one client in PLAN_EVERY has a plan.
+PLAN_EVERY = 3
+DEMO_PLAN = """\
+Problem: (Demo) {first}'s sleep is disrupted by {worry}
+  Goal: (Demo) Sleep at least six hours after a shift
+    Objective: (Demo) Sleep diary shows six hours or more
+      Measure: Sleep diary
+      Target: 5 of 7 nights
+      By: {by}
+      Intervention: (Demo) Sleep scheduling
+      Intervention: (Demo) Wind-down routine before bed
+Problem: (Demo) Worry about work spills into days off
+  Goal: (Demo) Days off feel like rest
+    Objective: (Demo) GAD-7 total below 10
+      Measure: GAD-7
+      Target: below 10
+      By: {by}
+      Intervention: (Demo) Worry time and boundary plan
+"""
+
+
+def seed_plans(*, clients: list[Client]) -> int:
+    """Write and sign a plan for some demo clients, as their therapists; return how many.
+
+    Review dates are spread so that a few fall within the coming week (the
+    reviews-due list has something to show); one client has a second,
+    signed version and signed it in session.
+    """
+    rng = random.Random(SEED + 5)  # noqa: S311 (fixed seed: the same demo every run)
+    today = clock.now().astimezone(dt.UTC).date()
+    written = 0
+    for index, client in enumerate(clients):
+        if index % PLAN_EVERY:
+            continue
+        therapist = next(
+            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
+        )
+        first = CLIENT_NAMES[index][0]
+        worry = rng.choice(("night shifts", "on-call weeks", "a staffing gap"))
+        outline = DEMO_PLAN.format(
+            first=first, worry=worry, by=(today + dt.timedelta(days=84)).isoformat()
+        )
+        plan = services.plan_create(
+            actor=therapist,
+            client=client,
+            content=services.parse_outline(outline),
+            review_date=today + dt.timedelta(days=2 + 5 * (index // PLAN_EVERY)),
+        )
+        plan = services.plan_sign(actor=therapist, plan=plan)
+        written += 1
+        if index == 0:
+            revised = services.plan_create(
+                actor=therapist,
+                client=client,
+                content=services.parse_outline(outline.replace("six hours", "seven hours")),
+                review_date=today + dt.timedelta(days=42),
+            )
+            revised = services.plan_sign(actor=therapist, plan=revised)
+            legal = client.legal_name if isinstance(client.legal_name, str) else ""
+            services.plan_client_sign(actor=therapist, plan=revised, typed_name=legal)
+            written += 1
+    return written
+
+
+# Measurement-based care (issue 18, part 4): fortnightly PHQ-9 and GAD-7
+# for one client in MEASURE_EVERY; invented totals, the first improving
+# past the PHQ-9's cut-off of 10, and no safety answer (the demo alerts
+# nobody).
+MEASURE_EVERY = 4
+DEMO_PHQ9_SERIES = ((16, 14, 11, 8, 6), (12, 12, 13, 11, 10), (9, 8, 9, 7, 7))
+DEMO_GAD7_SERIES = ((14, 12, 9, 7, 5), (11, 10, 10, 9, 9), (8, 8, 7, 6, 6))
+
+
+def _spread(prefix: str, items: int, total: int, *, last: str = "") -> dict[str, int | None]:
+    """Answers 0-3 that add up to ``total``, filled from the first item; ``last`` answered 0."""
+    answers: dict[str, int | None] = {}
+    rest = total
+    for n in range(1, items + 1):
+        key = f"{prefix}_{n}"
+        value = 0 if key == last else min(3, rest)
+        answers[key] = value
+        rest -= value
+    return answers
+
+
+def seed_measures(*, clients: list[Client]) -> int:
+    """Assign and record a PHQ-9 and GAD-7 series for some demo clients; return how many results."""
+    today = clock.now().astimezone(dt.UTC).date()
+    recorded = 0
+    for position, index in enumerate(range(0, len(clients), MEASURE_EVERY)):
+        client = clients[index]
+        therapist = next(
+            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
+        )
+        phq9 = DEMO_PHQ9_SERIES[position % len(DEMO_PHQ9_SERIES)]
+        gad7 = DEMO_GAD7_SERIES[position % len(DEMO_GAD7_SERIES)]
+        for code in ("phq9", "gad7"):
+            services.measure_assign(actor=therapist, client=client, instrument=code, every_weeks=2)
+        for step, (depression, anxiety) in enumerate(zip(phq9, gad7, strict=True)):
+            day = today - dt.timedelta(weeks=2 * (len(phq9) - 1 - step))
+            services.measure_record(
+                actor=therapist,
+                client=client,
+                instrument="phq9",
+                answers=_spread("phq9", 9, depression, last="phq9_9"),
+                administered_on=day,
+            )
+            services.measure_record(
+                actor=therapist,
+                client=client,
+                instrument="gad7",
+                answers=_spread("gad7", 7, anxiety),
+                administered_on=day,
+            )
+            recorded += 2
+    return recorded

@@ -12,8 +12,21 @@ from typing import Any
 from django import forms
 
 from wellkept import clock
-from wellkept.practice.models import AppointmentStatus, ContactChannel, Recurrence
-from wellkept.practice.services import GuardianDetails, Intake, Slot
+from wellkept.assessments.forms import instrument_form_class
+from wellkept.assessments.instruments import Instrument
+from wellkept.practice.models import (
+    MAX_EVERY_WEEKS,
+    AppointmentStatus,
+    ContactChannel,
+    Recurrence,
+)
+from wellkept.practice.services import (
+    GuardianDetails,
+    Intake,
+    Slot,
+    check_content,
+    parse_outline,
+)
 
 TEXT_MAX = 200
 
@@ -424,4 +437,153 @@ class MarkForm(forms.Form):
             "required": "Choose attended, late cancellation or did not attend.",
             "invalid_choice": "Choose attended, late cancellation or did not attend.",
         },
+    )
+
+
+# ---- Treatment plans (issue 18, part 4) --------------------------------------------------
+
+PLAN_OUTLINE_MAX = 40_000
+
+
+class PlanForm(forms.Form):
+    """A treatment plan version, written as an outline of keyword lines, and its review date."""
+
+    content = forms.CharField(
+        label="Plan",
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
+        max_length=PLAN_OUTLINE_MAX,
+        help_text=(
+            "One item per line: Problem:, then Goal:, then Objective: with its Measure:, "
+            "Target: and By: (YYYY-MM-DD), then Intervention: lines."
+        ),
+        error_messages={
+            "required": "Write at least one problem.",
+            "max_length": f"Keep the plan under {PLAN_OUTLINE_MAX} characters.",
+        },
+    )
+    review_date = forms.DateField(
+        label="Review date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the review date.",
+            "invalid": "Enter the review date as YYYY-MM-DD.",
+        },
+    )
+
+    def clean_content(self) -> list[dict[str, Any]]:
+        try:
+            problems = parse_outline(self.cleaned_data["content"])
+            check_content(problems, signing=False)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(" ".join(exc.messages)) from None
+        if not problems:
+            raise forms.ValidationError("Write at least one problem.")
+        return problems
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+
+class ClientSignatureForm(forms.Form):
+    """The client's signature, typed by the client in session."""
+
+    typed_name = forms.CharField(
+        label="Client's full name",
+        max_length=TEXT_MAX,
+        help_text="The client types their full name, as it is in their record.",
+        error_messages={
+            "required": "The client types their full name to sign.",
+            "max_length": f"Keep the name under {TEXT_MAX} characters.",
+        },
+    )
+    agreed = forms.BooleanField(
+        label="The client has read this version of the plan and agrees to it.",
+        error_messages={"required": "Tick the box once the client has read and agreed."},
+    )
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+
+# ---- Measurement-based care (issue 18, part 4) -------------------------------------------
+
+
+class MeasureAssignForm(forms.Form):
+    """An instrument for the client, once or every N weeks."""
+
+    instrument = forms.ChoiceField(
+        label="Measure",
+        choices=(),
+        error_messages={
+            "required": "Choose a measure.",
+            "invalid_choice": "Choose one of the measures in the list.",
+        },
+    )
+    every_weeks = forms.IntegerField(
+        label="Repeat every (weeks)",
+        required=False,
+        min_value=1,
+        max_value=MAX_EVERY_WEEKS,
+        help_text="Leave empty to ask once.",
+        error_messages={
+            "invalid": "Enter a whole number of weeks, or leave it empty.",
+            "min_value": f"Repeat every 1 to {MAX_EVERY_WEEKS} weeks, or leave it empty.",
+            "max_value": f"Repeat every 1 to {MAX_EVERY_WEEKS} weeks, or leave it empty.",
+        },
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = choices  # type: ignore[attr-defined]
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+
+class MeasureForm(forms.Form):
+    """The day an instrument was answered; ``measure_form_class`` adds the instrument's items."""
+
+    instrument: Instrument
+    administered_on = forms.DateField(
+        label="Answered on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the day the client answered.",
+            "invalid": "Enter the day as YYYY-MM-DD.",
+        },
+    )
+
+    def answers(self) -> dict[str, int | None]:
+        """Item id -> the answer (None for an unscored item left out)."""
+        return {item.id: self.cleaned_data.get(item.id) for item in self.instrument.items}
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+
+def measure_form_class(instrument: Instrument) -> type[MeasureForm]:
+    """The instrument's own form (one radio group per item, from assessments) with the day."""
+    items = instrument_form_class(instrument)
+    return type(
+        f"{instrument.code.title()}MeasureForm", (MeasureForm, items), {"instrument": instrument}
     )

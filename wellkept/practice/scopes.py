@@ -173,9 +173,53 @@ def pnote_resource(client: Any, author_id: Any, pk: Any = "new") -> Resource:
     )
 
 
+# ---- Treatment plans (issue 18, part 4): part of the client's clinical record ---------
+
+
+def plan_resource(client: Any, pk: Any = "new") -> Resource:
+    """A version of the client's treatment plan: the client's clinical record."""
+    return Resource(
+        kind=ResourceKind.CLIENT_RECORD,
+        reference=f"client:{client.pk}/plan:{pk}",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
+def plans_assigned(user: Any) -> Q:
+    """Plans of the clients the user works with or whose therapist they supervise."""
+    from wellkept.practice.models import Client
+
+    return Q(client__in=Client.objects.filter(assigned_clients(user)))
+
+
+def measures_assigned(user: Any) -> Q:
+    """Measures (assignments, results) of the clients the user works with or supervises."""
+    return plans_assigned(user)
+
+
+def measure_resource(client: Any, reference: str = "measures") -> Resource:
+    """The client's measures (assignments, results, alerts): the client's clinical record."""
+    return Resource(
+        kind=ResourceKind.CLIENT_RECORD,
+        reference=f"client:{client.pk}/{reference}",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
 def register() -> None:
     """Register the practice's scopes (from ready())."""
-    from wellkept.practice.models import Appointment, Client, ProgressNote, PsychotherapyNote
+    from wellkept.practice.models import (
+        Appointment,
+        Client,
+        MeasureAlert,
+        MeasureAssignment,
+        MeasureResult,
+        ProgressNote,
+        PsychotherapyNote,
+        TreatmentPlan,
+    )
 
     register_scope(
         ProgressNote,
@@ -218,5 +262,49 @@ def register() -> None:
             # Nobody "owns" a client: not the client (no login yet), not staff.
             own=None,
             assigned=assigned_clients,
+        ),
+    )
+    # Treatment plans (issue 18, part 4): the clinical record's rules, so the
+    # client's therapists and their supervisors, and no administrative role.
+    register_scope(
+        TreatmentPlan,
+        Scope(
+            kind=ResourceKind.CLIENT_RECORD,
+            organisation_field="client__organisation_id",
+            describe=lambda plan: plan_resource(plan.client, plan.pk),
+            own=None,
+            assigned=plans_assigned,
+        ),
+    )
+    # Measurement-based care (issue 18, part 4): the clinical record's rules too.
+    register_scope(
+        MeasureAssignment,
+        Scope(
+            kind=ResourceKind.CLIENT_RECORD,
+            organisation_field="client__organisation_id",
+            describe=lambda row: measure_resource(row.client, f"measure-assignment:{row.pk}"),
+            own=None,
+            assigned=measures_assigned,
+        ),
+    )
+    register_scope(
+        MeasureResult,
+        Scope(
+            kind=ResourceKind.CLIENT_RECORD,
+            organisation_field="client__organisation_id",
+            describe=lambda row: measure_resource(row.client, f"measure:{row.pk}"),
+            own=None,
+            assigned=measures_assigned,
+        ),
+    )
+    # An alert is its therapist's: another therapist of the client has their own.
+    register_scope(
+        MeasureAlert,
+        Scope(
+            kind=ResourceKind.CLIENT_RECORD,
+            organisation_field="client__organisation_id",
+            describe=lambda row: measure_resource(row.client, f"measure-alert:{row.pk}"),
+            own=None,
+            assigned=lambda user: Q(therapist_id=user.pk) & measures_assigned(user),
         ),
     )

@@ -53,4 +53,26 @@ practice_patterns: list[URLPattern] = [
     path("schedule/<uuid:pk>/cancel/", practice.appointment_cancel, name="appointment_cancel"),
     path("schedule/<uuid:pk>/mark/", practice.appointment_mark, name="appointment_mark"),
     path("calendar/<str:token>.ics", practice.calendar_feed, name="calendar_feed"),
+    # Treatment plans (issue 18, part 4).
+    path("clients/<uuid:pk>/plan/", practice.plan_home, name="plan"),
+    path("clients/<uuid:pk>/plan/new/", practice.plan_new, name="plan_new"),
+    path("clients/<uuid:pk>/plan/<uuid:plan_pk>/", practice.plan_version, name="plan_version"),
+    path("clients/<uuid:pk>/plan/<uuid:plan_pk>/edit/", practice.plan_edit, name="plan_edit"),
+    path("clients/<uuid:pk>/plan/<uuid:plan_pk>/sign/", practice.plan_sign, name="plan_sign"),
+    path(
+        "clients/<uuid:pk>/plan/<uuid:plan_pk>/client-sign/",
+        practice.plan_client_sign,
+        name="plan_client_sign",
+    ),
+    path("clients/<uuid:pk>/plan/<uuid:plan_pk>/close/", practice.plan_close, name="plan_close"),
+    path("plans/reviews/", practice.plan_reviews, name="plan_reviews"),
+    # Measurement-based care (issue 18, part 4).
+    path("clients/<uuid:pk>/measures/", practice.measures_home, name="measures"),
+    path("clients/<uuid:pk>/measures/assign/", practice.measure_assign, name="measure_assign"),
+    path(
+        "clients/<uuid:pk>/measures/record/<slug:code>/",
+        practice.measure_record,
+        name="measure_record",
+    ),
+    path("measures/alerts/", practice.measure_alerts, name="measure_alerts"),
 ]

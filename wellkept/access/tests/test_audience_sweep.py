@@ -63,6 +63,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     },
     "practice/schedule/new/": {("st-annes", "sam"), ("st-annes", "fran")},
     "practice/schedule/feed/": {("st-annes", "sam")},
+    # Treatment plans (issue 18, part 4): the reviews due are the clinicians'.
+    "practice/plans/": {("st-annes", "sam"), ("st-annes", "sue")},
+    # Measurement-based care (issue 18, part 4): each clinician's own alerts.
+    "practice/measures/": {("st-annes", "sam"), ("st-annes", "sue")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

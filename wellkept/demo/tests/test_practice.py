@@ -16,11 +16,15 @@ from wellkept.practice.models import (
     Appointment,
     Client,
     Guardian,
+    MeasureAlert,
+    MeasureResult,
     NoteStatus,
+    PlanStatus,
     ProgressNote,
     Room,
     ServiceCode,
     Supervision,
+    TreatmentPlan,
 )
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +100,37 @@ def test_it_books_a_week_for_each_therapist_and_a_weekly_series() -> None:
         assert mine.filter(telehealth=True).exists()
     assert Room.objects.filter(organisation=org, name__endswith="(demo)").count() == 2
     assert AuditEntry.objects.filter(event=EventType.PRACTICE_APPOINTMENT_BOOKED).count() == 24
+
+
+def test_it_seeds_signed_plans_some_due_for_review() -> None:
+    org = orgs.organisation_create(actor=ACTOR, name="Demo", slug="demo-practice")
+    rafael = _staff(org, "specialist@demo.invalid", Role.SPECIALIST)
+    ines = _staff(org, "therapist@demo.invalid", Role.SPECIALIST)
+    supervisor = _staff(org, "supervisor@demo.invalid", Role.CLINICAL_SUPERVISOR)
+    demo_practice.seed_practice(
+        actor=ACTOR, organisation=org, therapists=[rafael, ines], supervisor=supervisor
+    )
+    plans = TreatmentPlan.objects.all()
+    assert plans.filter(status=PlanStatus.ACTIVE).count() == len(
+        range(0, len(demo_practice.CLIENT_NAMES), demo_practice.PLAN_EVERY)
+    )
+    assert plans.filter(status=PlanStatus.SUPERSEDED).count() == 1
+    assert plans.filter(client_signed_at__isnull=False).count() == 1
+    assert all("(Demo)" in p.content for p in plans)
+    due = selectors.reviews_due(actor=rafael, organisation=org) + selectors.reviews_due(
+        actor=ines, organisation=org
+    )
+    assert due
+    # Measures: a PHQ-9 and GAD-7 series for some clients, one improving
+    # past the cut-off, and no alert.
+    first = TreatmentPlan.objects.order_by("created_at").first()
+    assert first is not None
+    results = MeasureResult.objects.all()
+    assert results.count() == 2 * 5 * len(
+        range(0, len(demo_practice.CLIENT_NAMES), demo_practice.MEASURE_EVERY)
+    )
+    assert not MeasureAlert.objects.exists()
+    _, series = selectors.client_measures(actor=rafael, client=first.client)
+    phq9 = next(s for s in series if s.instrument.code == "phq9")
+    assert [r.total for r in phq9.rows] == list(demo_practice.DEMO_PHQ9_SERIES[0])
+    assert phq9.rows[-1].significant == "improved"

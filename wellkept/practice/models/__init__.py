@@ -14,6 +14,12 @@ from wellkept.practice.models.clients import (
     Supervision,
     new_client_code,
 )
+from wellkept.practice.models.measures import (
+    MAX_EVERY_WEEKS,
+    MeasureAlert,
+    MeasureAssignment,
+    MeasureResult,
+)
 from wellkept.practice.models.notes import (
     SERVICE_CODE_LENGTH,
     Addendum,
@@ -23,6 +29,7 @@ from wellkept.practice.models.notes import (
     ServiceCode,
     pnote_subject,
 )
+from wellkept.practice.models.plans import PlanStatus, TreatmentPlan
 from wellkept.practice.models.schedule import (
     HOLDING_STATUSES,
     Appointment,
@@ -39,6 +46,7 @@ __all__ = [
     "CODE_CHARACTERS",
     "CODE_LENGTH",
     "HOLDING_STATUSES",
+    "MAX_EVERY_WEEKS",
     "SERVICE_CODE_LENGTH",
     "Addendum",
     "Appointment",
@@ -51,13 +59,18 @@ __all__ = [
     "ClientStatus",
     "ContactChannel",
     "Guardian",
+    "MeasureAlert",
+    "MeasureAssignment",
+    "MeasureResult",
     "NoteStatus",
+    "PlanStatus",
     "ProgressNote",
     "PsychotherapyNote",
     "Recurrence",
     "Room",
     "ServiceCode",
     "Supervision",
+    "TreatmentPlan",
     "new_client_code",
     "pnote_subject",
 ]

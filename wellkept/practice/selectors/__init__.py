@@ -10,6 +10,16 @@ from wellkept.practice.selectors.clients import (
     staff_label,
     therapists,
 )
+from wellkept.practice.selectors.measures import (
+    CUT_OFFS,
+    MEASURE_PURPOSE,
+    CutOff,
+    client_measures,
+    crisis_resources,
+    measure_alerts,
+    result_data,
+    significant_change,
+)
 from wellkept.practice.selectors.notes import (
     NOTE_PURPOSE,
     addenda,
@@ -19,6 +29,12 @@ from wellkept.practice.selectors.notes import (
     get_note_for,
     get_pnote_for,
     service_codes,
+)
+from wellkept.practice.selectors.plans import (
+    PLAN_PURPOSE,
+    client_plans,
+    get_plan_for,
+    reviews_due,
 )
 from wellkept.practice.selectors.schedule import (
     calendar,
@@ -32,27 +48,39 @@ from wellkept.practice.selectors.schedule import (
 )
 
 __all__ = [
+    "CUT_OFFS",
+    "MEASURE_PURPOSE",
     "NOTE_PURPOSE",
+    "PLAN_PURPOSE",
     "PURPOSE",
+    "CutOff",
     "addenda",
     "calendar",
     "client_appointments",
     "client_list",
+    "client_measures",
     "client_notes",
+    "client_plans",
     "client_pnotes",
     "cosign_queue",
+    "crisis_resources",
     "current_therapists",
     "feed_for",
     "get_appointment_for",
     "get_client_for",
     "get_note_for",
+    "get_plan_for",
     "get_pnote_for",
     "guardians",
     "live_feed",
     "may_read_calendar",
+    "measure_alerts",
     "practices_of",
+    "result_data",
+    "reviews_due",
     "rooms",
     "service_codes",
+    "significant_change",
     "staff_label",
     "supervisee_ids",
     "therapists",

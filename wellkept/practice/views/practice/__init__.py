@@ -8,6 +8,12 @@ from wellkept.practice.views.practice.clients import (
     client_new,
     client_unassign,
 )
+from wellkept.practice.views.practice.measures import (
+    measure_alerts,
+    measure_assign,
+    measure_record,
+    measures_home,
+)
 from wellkept.practice.views.practice.notes import (
     addendum_new,
     cosign_queue,
@@ -20,6 +26,16 @@ from wellkept.practice.views.practice.notes import (
     pnote_delete,
     pnote_edit,
     pnote_list,
+)
+from wellkept.practice.views.practice.plans import (
+    plan_client_sign,
+    plan_close,
+    plan_edit,
+    plan_home,
+    plan_new,
+    plan_reviews,
+    plan_sign,
+    plan_version,
 )
 from wellkept.practice.views.practice.schedule import (
     appointment_cancel,
@@ -51,12 +67,24 @@ __all__ = [
     "cosign_queue",
     "feed_create",
     "feed_revoke",
+    "measure_alerts",
+    "measure_assign",
+    "measure_record",
+    "measures_home",
     "note_cosign",
     "note_detail",
     "note_edit",
     "note_list",
     "note_new",
     "note_sign",
+    "plan_client_sign",
+    "plan_close",
+    "plan_edit",
+    "plan_home",
+    "plan_new",
+    "plan_reviews",
+    "plan_sign",
+    "plan_version",
     "pnote_delete",
     "pnote_edit",
     "pnote_list",

@@ -87,6 +87,8 @@ def client_list(request: AuthenticatedRequest, organisation: Organisation) -> Ht
             "search": search,
             "show_names": bool(roles & NAMES_SHOWN_TO),
             "may_take_in": AccessRole.FRONT_DESK in roles,
+            # Plans (issue 18, part 4): clinicians are shown their reviews due.
+            "may_review_plans": bool(roles & NOTES_SHOWN_TO),
             "org_query": _org_query(organisation),
         },
     )

@@ -1,0 +1,232 @@
+"""Writes of measurement-based care: assigning instruments and recording answers in session.
+
+Each service asks the policy first (one audited decision on the client's
+clinical record) and records its own audit event in the same transaction.
+Answers are scored by the instrument's published rules
+(``assessments.instruments``) and stored, with the score, only as
+ciphertext under the client's key.
+
+An answer on a safety item (PHQ-9 item 9 above "not at all") alerts each of
+the client's therapists at once: an audited in-app alert, and, after the
+transaction commits, an e-mail saying only that a measure needs attention,
+with the client's code. The page that recorded it shows crisis resources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import smtplib
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from wellkept import clock
+from wellkept.access.actions import Action
+from wellkept.access.policy import can
+from wellkept.access.purposes import Purpose
+from wellkept.accounts.models import readable_email
+from wellkept.actors import Actor, person
+from wellkept.assessments.instruments import (
+    Instrument,
+    InvalidAnswers,
+    UnknownInstrument,
+    check_answers,
+    get_instrument,
+    score,
+)
+from wellkept.audit.events import EventType
+from wellkept.audit.services import audit_record
+from wellkept.practice.models import (
+    MAX_EVERY_WEEKS,
+    Client,
+    ClientAssignment,
+    MeasureAlert,
+    MeasureAssignment,
+    MeasureResult,
+)
+from wellkept.practice.scopes import measure_resource
+
+logger = logging.getLogger(__name__)
+
+PURPOSE = Purpose.CLINICAL_CARE
+# The instruments a practice assigns; the single-item burnout measure is the
+# wellbeing programme's and has no place in a client's record.
+PRACTICE_INSTRUMENTS = ("phq9", "gad7", "who5", "phq2")
+ALERT_SUBJECT = "A measure needs your attention"
+ALERT_BODY = """\
+Hello,
+
+A measure of client {code} needs your attention.
+
+Open the client's measures in Wellkept.
+"""
+
+
+def _today() -> dt.date:
+    return clock.now().astimezone(dt.UTC).date()
+
+
+def _allow(actor: Actor, client: Client, reference: str, request: HttpRequest | None) -> None:
+    if not can(actor, Action.UPDATE, measure_resource(client, reference), PURPOSE, request=request):
+        raise PermissionDenied("You may not change this client's measures.")
+
+
+def _works_with(actor: Actor, client: Client) -> None:
+    if not ClientAssignment.objects.filter(
+        client=client, therapist=person(actor), until__isnull=True
+    ).exists():
+        raise PermissionDenied("Only a therapist working with this client records measures.")
+
+
+def practice_instrument(code: str) -> Instrument:
+    """The current version of one of the practice's instruments, or a clear ValidationError."""
+    if code not in PRACTICE_INSTRUMENTS:
+        raise ValidationError({"instrument": "Choose one of the measures in the list."})
+    try:
+        return get_instrument(code)
+    except UnknownInstrument:
+        raise ValidationError({"instrument": "Choose one of the measures in the list."}) from None
+
+
+def measure_assign(
+    *,
+    actor: Actor,
+    client: Client,
+    instrument: str,
+    every_weeks: int | None,
+    request: HttpRequest | None = None,
+) -> MeasureAssignment:
+    """Assign an instrument to the client, once (``every_weeks`` None) or every N weeks."""
+    _allow(actor, client, "measure-assignment:new", request)
+    _works_with(actor, client)
+    chosen = practice_instrument(instrument)
+    if every_weeks is not None and not 1 <= every_weeks <= MAX_EVERY_WEEKS:
+        raise ValidationError(
+            {"every_weeks": f"Repeat every 1 to {MAX_EVERY_WEEKS} weeks, or leave it empty."}
+        )
+    try:
+        with transaction.atomic():
+            assignment = MeasureAssignment.objects.create(
+                client=client,
+                instrument=chosen.code,
+                every_weeks=every_weeks,
+                assigned_by=person(actor),
+            )
+            audit_record(
+                actor=actor,
+                event=EventType.PRACTICE_MEASURE_ASSIGNED,
+                target=f"client:{client.pk}/measure-assignment:{assignment.pk}",
+                purpose=PURPOSE.value,
+                reason=f"{chosen.code} "
+                + (f"every {every_weeks} weeks" if every_weeks else "once"),
+                request=request,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"instrument": f"The {chosen.short_title} is already assigned to this client."}
+        ) from None
+    return assignment
+
+
+def measure_record(
+    *,
+    actor: Actor,
+    client: Client,
+    instrument: str,
+    answers: Mapping[str, int | None],
+    administered_on: dt.date,
+    request: HttpRequest | None = None,
+) -> MeasureResult:
+    """Record the client's answers given in session; a safety answer alerts their therapists."""
+    _allow(actor, client, "measure:new", request)
+    _works_with(actor, client)
+    chosen = practice_instrument(instrument)
+    if administered_on > _today():
+        raise ValidationError({"administered_on": "The date cannot be in the future."})
+    problems = check_answers(chosen, {k: v for k, v in answers.items() if v is not None})
+    if problems:
+        raise ValidationError(problems)
+    try:
+        scored = score(chosen, answers)
+    except InvalidAnswers as exc:
+        raise ValidationError(exc.errors) from None
+    with transaction.atomic():
+        result = MeasureResult(
+            client=client,
+            instrument_key=chosen.key,
+            administered_on=administered_on,
+            recorded_by=person(actor),
+        )
+        result.result = json.dumps(
+            {
+                "answers": {k: v for k, v in answers.items() if v is not None},
+                "total": scored.total,
+                "band": scored.band.code if scored.band else "",
+                "safety": scored.safety_signal,
+            }
+        )
+        result.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_MEASURE_RECORDED,
+            target=f"client:{client.pk}/measure:{result.pk}",
+            purpose=PURPOSE.value,
+            reason=f"{chosen.key} in session",
+            request=request,
+        )
+        if scored.safety_signal:
+            _alert_therapists(actor, client, result, request)
+    return result
+
+
+def _alert_therapists(
+    actor: Actor, client: Client, result: MeasureResult, request: HttpRequest | None
+) -> None:
+    therapists = [
+        a.therapist
+        for a in ClientAssignment.objects.filter(client=client, until__isnull=True).select_related(
+            "therapist"
+        )
+    ]
+    for therapist in therapists:
+        alert = MeasureAlert.objects.create(client=client, result=result, therapist=therapist)
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_MEASURE_ALERT_RAISED,
+            target=f"client:{client.pk}/measure-alert:{alert.pk}",
+            purpose=PURPOSE.value,
+            reason=f"therapist:{therapist.pk}",
+            request=request,
+        )
+        address = readable_email(therapist)
+        if address:
+            # After commit: a result rolled back alerts nobody.
+            transaction.on_commit(functools.partial(_alert_email, to=address, code=client.code))
+
+
+def alert_text(code: str) -> tuple[str, str]:
+    """The subject and body of a measure alert: the client's code, nothing else."""
+    return ALERT_SUBJECT, ALERT_BODY.format(code=code)
+
+
+def _alert_email(*, to: str, code: str) -> None:
+    subject, body = alert_text(code)
+    message = EmailMessage(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        # Never the address or the code: the in-app alert is the record.
+        logger.warning("measure alert e-mail not sent (%s)", exc.__class__.__name__)
