@@ -62,6 +62,37 @@ CUT_OFFS: dict[str, CutOff] = {
 
 
 @dataclass(frozen=True)
+class ReliableChange:
+    """The smallest change in total that measurement error alone is unlikely to explain."""
+
+    points: int
+    # True where a lower total is better (PHQ-9, GAD-7).
+    lower_is_better: bool
+    source: str
+
+
+# Jacobson and Truax's reliable change index (1991), as the NHS Talking
+# Therapies programme publishes it per questionnaire: a change of at least
+# this many points, from the first result, is reliable (p < 0.05). The
+# WHO-5 and PHQ-2 have no such published threshold, so none is marked.
+RELIABLE_CHANGE: dict[str, ReliableChange] = {
+    "phq9": ReliableChange(
+        6, True, "NHS Talking Therapies manual: reliable change on the PHQ-9 is 6 points or more"
+    ),
+    "gad7": ReliableChange(
+        4, True, "NHS Talking Therapies manual: reliable change on the GAD-7 is 4 points or more"
+    ),
+}
+
+
+def reliable_change(rule: ReliableChange | None, first: int | None, now: int | None) -> str:
+    """Whether ``now`` differs from ``first`` reliably: "improved", "deteriorated" or ""."""
+    if rule is None or first is None or now is None or abs(now - first) < rule.points:
+        return ""
+    return "improved" if (now < first) == rule.lower_is_better else "deteriorated"
+
+
+@dataclass(frozen=True)
 class Row:
     result: MeasureResult
     total: int | None
@@ -69,6 +100,8 @@ class Row:
     safety: bool
     # "improved" or "deteriorated" past the cut-off since the first result, else "".
     significant: str
+    # "improved" or "deteriorated" by at least the reliable change since the first, else "".
+    reliable: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +110,7 @@ class Series:
     rows: list[Row]
     cut_off: CutOff | None
     chart: TrendChart | None
+    reliable_change: ReliableChange | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +205,7 @@ def client_measures(
         except UnknownInstrument:
             continue
         cut_off = CUT_OFFS.get(code)
+        rule = RELIABLE_CHANGE.get(code)
         first_total: int | None = None
         marked: list[Row] = []
         for result in rows:
@@ -190,9 +225,13 @@ def client_measures(
                     significant=significant_change(cut_off, first_total, total)
                     if result is not rows[0]
                     else "",
+                    reliable=reliable_change(rule, first_total, total)
+                    if result is not rows[0]
+                    else "",
                 )
             )
-        series.append(Series(instrument, marked, cut_off, measure_trend_chart(instrument, marked)))
+        chart = measure_trend_chart(instrument, marked)
+        series.append(Series(instrument, marked, cut_off, chart, rule))
     due: list[Due] = []
     for assignment in assignments:
         try:

@@ -160,6 +160,30 @@ def test_it_marks_crossing_the_published_cut_off(code, first, now, expected):
     assert selectors.significant_change(selectors.CUT_OFFS[code], first, now) == expected
 
 
+@pytest.mark.parametrize(
+    ("code", "first", "now", "expected"),
+    [
+        # Worked by hand from the thresholds: a change of 6 on the PHQ-9 and
+        # 4 on the GAD-7 is reliable, one point less is not.
+        ("phq9", 18, 12, "improved"),
+        ("phq9", 18, 13, ""),
+        ("phq9", 7, 13, "deteriorated"),
+        ("phq9", 7, 12, ""),
+        ("gad7", 14, 10, "improved"),
+        ("gad7", 8, 12, "deteriorated"),
+        ("gad7", 8, 11, ""),
+    ],
+)
+def test_it_marks_a_reliable_change_from_the_first_result(code, first, now, expected):
+    rule = selectors.RELIABLE_CHANGE[code]
+    assert selectors.reliable_change(rule, first, now) == expected
+
+
+@pytest.mark.parametrize("code", ["who5", "phq2"])
+def test_it_marks_no_reliable_change_where_no_threshold_is_published(code):
+    assert selectors.reliable_change(selectors.RELIABLE_CHANGE.get(code), 3, 20) == ""
+
+
 def test_the_client_measures_show_due_dates_series_and_a_chart(practice):
     ada = practice.clients["ada"]
     services.measure_assign(
@@ -173,6 +197,9 @@ def test_the_client_measures_show_due_dates_series_and_a_chart(practice):
     assert not due.is_due
     assert [r.total for r in series.rows] == [16, 12, 7]
     assert [r.significant for r in series.rows] == ["", "", "improved"]
+    # 16 to 12 is 4 points (not reliable); 16 to 7 is 9 (reliable).
+    assert [r.reliable for r in series.rows] == ["", "", "improved"]
+    assert series.reliable_change == selectors.RELIABLE_CHANGE["phq9"]
     assert series.chart is not None
     assert len(series.chart.dots) == 3
     assert "from 16" in series.chart.description
