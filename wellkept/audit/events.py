@@ -114,6 +114,9 @@ class EventType(models.TextChoices):
     PRACTICE_APPOINTMENT_REMINDED = "practice.appointment_reminded", "Appointment reminder sent"
     PRACTICE_CALENDAR_FEED_CREATED = "practice.calendar_feed_created", "Calendar feed created"
     PRACTICE_CALENDAR_FEED_REVOKED = "practice.calendar_feed_revoked", "Calendar feed revoked"
+    # Issue 18, part 6: discharge, retention and break-glass.
+    PRACTICE_CLIENT_DISCHARGED = "practice.client_discharged", "Client discharged"
+    PRACTICE_CLIENT_READMITTED = "practice.client_readmitted", "Client re-admitted"
 
 
 class Outcome(models.TextChoices):

@@ -12,7 +12,12 @@ from typing import Any
 from django import forms
 
 from wellkept import clock
-from wellkept.practice.models import AppointmentStatus, ContactChannel, Recurrence
+from wellkept.practice.models import (
+    AppointmentStatus,
+    ContactChannel,
+    DischargeReason,
+    Recurrence,
+)
 from wellkept.practice.services import GuardianDetails, Intake, Slot
 
 TEXT_MAX = 200
@@ -424,4 +429,23 @@ class MarkForm(forms.Form):
             "required": "Choose attended, late cancellation or did not attend.",
             "invalid_choice": "Choose attended, late cancellation or did not attend.",
         },
+    )
+
+
+# ---- Discharge (issue 18, part 6) -----------------------------------------------------
+
+
+class DischargeForm(forms.Form):
+    reason_code = forms.ChoiceField(
+        label="Why the client's care ends",
+        choices=DischargeReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose why the client is discharged.",
+            "invalid_choice": "Choose why the client is discharged from the list.",
+        },
+    )
+    confirm = forms.BooleanField(
+        label="I confirm: the client's therapists stop working with them today",
+        error_messages={"required": "Tick the box to confirm the discharge."},
     )

@@ -53,4 +53,7 @@ practice_patterns: list[URLPattern] = [
     path("schedule/<uuid:pk>/cancel/", practice.appointment_cancel, name="appointment_cancel"),
     path("schedule/<uuid:pk>/mark/", practice.appointment_mark, name="appointment_mark"),
     path("calendar/<str:token>.ics", practice.calendar_feed, name="calendar_feed"),
+    # Discharge (issue 18, part 6).
+    path("clients/<uuid:pk>/discharge/", practice.client_discharge, name="client_discharge"),
+    path("clients/<uuid:pk>/readmit/", practice.client_readmit, name="client_readmit"),
 ]

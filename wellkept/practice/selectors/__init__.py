@@ -1,9 +1,12 @@
 """The practice's reads, one module per concept; none writes except the audit of a read."""
 
 from wellkept.practice.selectors.clients import (
+    ADULT_AGE,
     PURPOSE,
+    DischargedClient,
     client_list,
     current_therapists,
+    discharged_for_retention,
     get_client_for,
     guardians,
     practices_of,
@@ -32,8 +35,10 @@ from wellkept.practice.selectors.schedule import (
 )
 
 __all__ = [
+    "ADULT_AGE",
     "NOTE_PURPOSE",
     "PURPOSE",
+    "DischargedClient",
     "addenda",
     "calendar",
     "client_appointments",
@@ -42,6 +47,7 @@ __all__ = [
     "client_pnotes",
     "cosign_queue",
     "current_therapists",
+    "discharged_for_retention",
     "feed_for",
     "get_appointment_for",
     "get_client_for",

@@ -8,6 +8,7 @@ from wellkept.practice.views.practice.clients import (
     client_new,
     client_unassign,
 )
+from wellkept.practice.views.practice.discharge import client_discharge, client_readmit
 from wellkept.practice.views.practice.notes import (
     addendum_new,
     cosign_queue,
@@ -44,9 +45,11 @@ __all__ = [
     "calendar_feed",
     "client_assign",
     "client_detail",
+    "client_discharge",
     "client_edit",
     "client_list",
     "client_new",
+    "client_readmit",
     "client_unassign",
     "cosign_queue",
     "feed_create",
