@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from wellkept.audit.events import EventType
@@ -294,3 +295,11 @@ def test_the_holds_page_answers_404_to_practice_staff(practice, who) -> None:
     page = signed_in(practice.people[who]).post(HOLDS, {"client": code, "reason": REASON})
     assert page.status_code == 404
     assert not LegalHold.objects.exists()
+
+
+def test_the_database_refuses_a_hold_on_nobody_or_on_two_subjects(practice, hospital) -> None:
+    found = hold(practice, "ada")
+    rows = LegalHold.objects.filter(pk=found.pk)
+    for change in ({"client": None}, {"participant": hospital.participants["joe"]}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows.update(**change)

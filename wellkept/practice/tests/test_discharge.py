@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from wellkept import clock
@@ -205,3 +206,11 @@ def test_it_answers_404_on_readmission_to_anyone_but_the_front_desk(practice, wh
     page = signed_in(practice.people[who]).post(readmit_url(practice) + "?org=harbour")
     assert page.status_code == 404
     assert Client.objects.get(pk=practice.clients["ada"].pk).status == ClientStatus.DISCHARGED
+
+
+def test_the_database_ties_the_discharge_day_to_the_status(practice) -> None:
+    ada = practice.clients["ada"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Client.objects.filter(pk=ada.pk).update(status=ClientStatus.DISCHARGED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Client.objects.filter(pk=ada.pk).update(discharged_on=clock.now().date())
