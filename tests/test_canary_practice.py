@@ -24,6 +24,7 @@ from django.urls import reverse
 from tests import test_canary_journey as journey
 from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
+from wellkept.lifecycle.models import LegalHold
 from wellkept.practice.models import Client, MeasureResult, ProgressNote, Room, TreatmentPlan
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
 
@@ -69,6 +70,13 @@ PLANTED_PLAN = {
     "measure": "Measure Caracalcanary scale",
     "target": "Target Serowcanary level",
     "intervention": "Intervention Jerboacanary exposure",
+}
+
+# Discharge and holds (issue 18, part 6): a legal hold's reasons on a
+# client, under the client's key.
+PLANTED_HOLDS = {
+    "hold reason": "Pangolincanary tribunal claim 2026/5",
+    "lift reason": "Settled: Civetcanary agreement signed",
 }
 
 
@@ -208,6 +216,26 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     address = feed.context["address"]
     synced = Browser().get(address[address.index("/practice/") :])
     assert client.code in synced.text
+    # Discharge and holds (issue 18, part 6): the therapist discharges the
+    # client with a reason; the privacy officer holds the record, then lifts
+    # the hold, each with a reason typed into the page.
+    discharged = signed_in(practice.people["tess"]).post(
+        f"{reverse('practice:client_discharge', args=[client.pk])}?org=harbour",
+        {"reason_code": "no_contact", "confirm": "on"},
+    )
+    assert discharged.status_code == 302
+    priya = signed_in(practice.people["priya"])
+    held = priya.post(
+        f"{reverse('lifecycle:hold_set')}?org=harbour",
+        {"client": client.code, "reason": PLANTED_HOLDS["hold reason"]},
+    )
+    assert held.status_code == 302
+    hold = LegalHold.objects.get(client_id=client.pk)
+    lifted = priya.post(
+        f"{reverse('lifecycle:hold_lift', args=[hold.pk])}?org=harbour",
+        {"reason": PLANTED_HOLDS["lift reason"]},
+    )
+    assert lifted.status_code == 302
 
     sources = {
         "database": journey.stored_bytes(tmp_path),
@@ -217,7 +245,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     leaks = [
         f"{what} in the {where}"
         for where, data in sources.items()
-        for what, value in {**PLANTED, **PLANTED_NOTES, **PLANTED_PLAN}.items()
+        for what, value in {**PLANTED, **PLANTED_NOTES, **PLANTED_PLAN, **PLANTED_HOLDS}.items()
         if any(form in data for form in journey.forms_of(value))
     ]
     assert leaks == []
@@ -227,3 +255,5 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
         assert key not in sources["log"]
     # Not even the date of birth, which the database would hold as a plain date.
     assert born.encode() not in sources["database"]
+    # Nor why the client's care ended (a choice's value, not free text).
+    assert b"no_contact" not in sources["database"]

@@ -137,6 +137,9 @@ class EventType(models.TextChoices):
         "practice.measure_alert_raised",
         "Therapist alerted: a measure needs attention",
     )
+    # Issue 18, part 6: discharge, retention and break-glass.
+    PRACTICE_CLIENT_DISCHARGED = "practice.client_discharged", "Client discharged"
+    PRACTICE_CLIENT_READMITTED = "practice.client_readmitted", "Client re-admitted"
 
 
 class Outcome(models.TextChoices):

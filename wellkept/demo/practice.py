@@ -106,7 +106,32 @@ def seed_practice(
     seed_notes(actor=actor, organisation=organisation, clients=clients, supervisor=supervisor)
     seed_plans(clients=clients)
     seed_measures(clients=clients)
-    return len(CLIENT_NAMES)
+    seed_discharged(actor=actor, organisation=organisation, therapist=therapists[0])
+    return len(CLIENT_NAMES) + 1
+
+
+# A former client, made up like the others, whose care has ended.
+FORMER_CLIENT = ("Morgan", "Formerly-Fictive")
+
+
+def seed_discharged(*, actor: SystemActor, organisation: Organisation, therapist: User) -> Client:
+    """Take in one more invented client, then discharge them, as a finished course of care."""
+    first, last = FORMER_CLIENT
+    today = clock.now().astimezone(dt.UTC).date()
+    client = services.client_create(
+        actor=actor,
+        organisation=organisation,
+        intake=Intake(
+            legal_name=f"{first} {last}",
+            preferred_name=first,
+            date_of_birth=today.replace(year=today.year - 47, day=min(today.day, 28)),
+            email="morgan.formerly@demo-client.invalid",
+            contact_channels=(ContactChannel.EMAIL,),
+            referral_source="Self-referral",
+        ),
+    )
+    services.client_assign(actor=actor, client=client, therapist=therapist)
+    return services.client_discharge(actor=actor, client=client, reason_code="completed")
 
 
 def seed_schedule(

@@ -7,6 +7,10 @@ class LifecycleConfig(AppConfig):
     verbose_name = "Erasure, retention and backups"
 
     def ready(self) -> None:
-        from wellkept.lifecycle import tombstones
+        from wellkept.lifecycle import selectors, tombstones
+        from wellkept.practice.holds import register_hold_check
 
         tombstones.register_checkpoint_head()
+        # The practice cannot import the holds (they are a layer above it):
+        # its client_erase asks this check before shredding anything.
+        register_hold_check(selectors.client_held)

@@ -55,6 +55,13 @@ class HoldForm(forms.Form):
         max_length=64,
         help_text="Or, for a hold on one case only, the case's reference (a UUID).",
     )
+    client = forms.CharField(
+        label="Client code (practice)",
+        required=False,
+        max_length=16,
+        help_text="Or, for a hold on a client's whole record at the practice, their code "
+        "(e.g. C-7K3Q9).",
+    )
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -65,11 +72,15 @@ class HoldForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         token, case = (data.get("token") or "").strip(), (data.get("case") or "").strip()
-        if not token and not case:
-            raise ValidationError("Give a participant's code number or a case reference.")
-        if token and case:
+        client = (data.get("client") or "").strip()
+        given = sum(1 for value in (token, case, client) if value)
+        if not given:
             raise ValidationError(
-                "Give either a participant's code number or a case reference, not both."
+                "Give a participant's code number, a case reference or a client code."
+            )
+        if given > 1:
+            raise ValidationError(
+                "Give only one of a participant's code number, a case reference or a client code."
             )
         if case and parse_reference(case) is None:
             self.add_error("case", "A case reference looks like 3f2b5c1e-... (a UUID).")

@@ -5,9 +5,10 @@ bounds written into the database as well as the forms: the audit trail in
 particular can never be kept for less than six years, whatever path the
 value took (a form, a command, a shell, a migration).
 
-A legal hold names one participant (by token, through the row) or one
-follow-up case; its reason is ciphertext under the participant's own key,
-since a privacy officer may write a name or a court case into it.
+A legal hold names one participant (by token, through the row), one
+follow-up case, or one client of the practice (by client code, through the
+row); its reason is ciphertext under that person's own key, since a privacy
+officer may write a name or a court case into it.
 
 A deletion receipt is the signed statement an erasure produces: categories,
 counts, when and under which rule, and the tombstone digest of the token,
@@ -26,6 +27,7 @@ from django.db.models import Q
 from wellkept import clock
 from wellkept.access.twoperson import TwoPersonRequest, two_person_constraints
 from wellkept.orgs.models import Organisation, Participant
+from wellkept.practice.models import Client
 from wellkept.vault.fields import EncryptedTextField
 
 
@@ -36,6 +38,7 @@ class DataCategory(models.TextChoices):
     MESSAGES = "messages", "Messages"
     CONSENT_RECORDS = "consent_records", "Consent records"
     AUDIT_TRAIL = "audit_trail", "Audit trail"
+    CLIENT_RECORDS = "client_records", "Client records (practice)"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ BOUNDS: dict[str, Bounds] = {
     DataCategory.MESSAGES: Bounds(12, 360, 84),
     DataCategory.CONSENT_RECORDS: Bounds(12, 360, 72),
     DataCategory.AUDIT_TRAIL: Bounds(AUDIT_TRAIL_MINIMUM_MONTHS, 1200, 72),
+    # Health records: many jurisdictions require 6 to 10 years after the last
+    # contact (longer for minors, which retention handles on its own); 7
+    # years by default, never less than one.
+    DataCategory.CLIENT_RECORDS: Bounds(12, 360, 84),
 }
 
 
@@ -110,6 +117,7 @@ class RetentionPeriod(models.Model):
 class HoldScope(models.TextChoices):
     PERSON = "person", "Everything about one participant"
     CASE = "case", "One follow-up case"
+    CLIENT = "client", "Everything about one client of the practice"
 
 
 class LegalHold(models.Model):
@@ -120,7 +128,12 @@ class LegalHold(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="legal_holds"
     )
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="legal_holds"
+        Participant, on_delete=models.CASCADE, null=True, blank=True, related_name="legal_holds"
+    )
+    # A client's erasure is refused while a hold is in force, so only lifted
+    # holds (whose reasons the erasure shreds with the client's key) go with it.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     case = models.ForeignKey(
         "followup.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -151,6 +164,18 @@ class LegalHold(models.Model):
                 condition=Q(case__isnull=False, lifted_at__isnull=True),
                 name="lifecycle_one_case_hold_in_force",
             ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(client__isnull=False, lifted_at__isnull=True),
+                name="lifecycle_one_client_hold_in_force",
+            ),
+            # A hold is on a participant (or one of their cases) or on a
+            # client, never both and never on nobody.
+            models.CheckConstraint(
+                name="lifecycle_hold_one_subject",
+                condition=Q(participant__isnull=False, client__isnull=True)
+                | Q(participant__isnull=True, client__isnull=False, case__isnull=True),
+            ),
             models.CheckConstraint(
                 name="lifecycle_hold_lifted_by_someone",
                 condition=Q(lifted_at__isnull=True) | Q(lifted_by__isnull=False),
@@ -162,11 +187,24 @@ class LegalHold(models.Model):
 
     @property
     def dek_subject(self) -> str:
+        if self.client_id is not None:
+            return f"client:{self.client_id}"
+        assert self.participant is not None  # noqa: S101 (the database guarantees one subject)
         return self.participant.dek_subject
 
     @property
     def scope(self) -> HoldScope:
+        if self.client_id is not None:
+            return HoldScope.CLIENT
         return HoldScope.CASE if self.case_id is not None else HoldScope.PERSON
+
+    @property
+    def subject_reference(self) -> str:
+        """How the trail names what the hold covers: the token or the client's row id."""
+        if self.client_id is not None:
+            return f"client:{self.client_id}"
+        assert self.participant is not None  # noqa: S101 (the database guarantees one subject)
+        return f"participant:{self.participant.token}"
 
     @property
     def in_force(self) -> bool:

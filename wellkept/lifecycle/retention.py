@@ -11,12 +11,20 @@ Per organisation and category (see ``lifecycle.models.BOUNDS``):
 - Consent records: a participant who left (latest decision "not taking
   part") longer ago than the period is erased entirely through
   ``participant_erase``, with a tombstone and a signed receipt.
+- Client records (the practice): a discharged client whose last contact
+  (the later of the discharge and the last attended appointment) is older
+  than the period is erased through the practice's ``client_erase``, which
+  shreds the client's key and every psychotherapy-note key. A minor's record
+  is kept until the later of that and their 18th birthday plus the period;
+  the date of birth is read, in memory only, by a practice selector. A
+  client in care never expires.
 - Audit trail: counted, never deleted. The trail is append-only (database
   triggers) and hash-chained; archival is an operator's step, see
   docs/retention-and-erasure.md.
 
 A legal hold in force on a person keeps all their data; on a case, that
-case's notes and messages and the check-in whose answer opened it. What a
+case's notes and messages and the check-in whose answer opened it; on a
+client, their whole record. What a
 hold kept is counted in the summary.
 
 Each batch is one transaction with its own ``retention.purged`` entry
@@ -51,12 +59,16 @@ from wellkept.insights.store import responses_purge
 from wellkept.lifecycle.models import DataCategory, ErasureRule
 from wellkept.lifecycle.selectors import (
     held_case_ids,
+    held_client_ids,
     held_participant_ids,
     months_before,
     retention_periods,
 )
 from wellkept.lifecycle.services import ErasureHeld, participant_erase
 from wellkept.orgs.models import Organisation, Participant
+from wellkept.practice.holds import ClientHeld
+from wellkept.practice.selectors import DischargedClient, discharged_for_retention
+from wellkept.practice.services import client_erase
 
 RETENTION_ACTOR = SystemActor("retention")
 PURPOSE = Purpose.SERVICE_ADMINISTRATION
@@ -275,6 +287,52 @@ def _leavers(
         report.receipts.append(erasure.receipt_id)
 
 
+# --- client records of the practice -----------------------------------------------
+
+
+def client_expired(found: DischargedClient, cutoff: dt.date) -> bool:
+    """True when the client's last contact, and their 18th birthday if later, are before ``cutoff``.
+
+    ``cutoff`` is the run's day less the period, so "kept until the later of
+    (last contact + period) and (18th birthday + period)" is "both before
+    the cutoff".
+    """
+    if found.last_contact >= cutoff:
+        return False
+    return found.comes_of_age is None or found.comes_of_age < cutoff
+
+
+def _clients(
+    organisation: Organisation,
+    cutoff: dt.date,
+    report: OrganisationReport,
+    *,
+    dry_run: bool,
+    progress: Progress,
+) -> None:
+    expired = [
+        found.client
+        for found in discharged_for_retention(actor=RETENTION_ACTOR, organisation=organisation)
+        if client_expired(found, cutoff)
+    ]
+    held = held_client_ids(organisation)
+    report.held["clients erased"] += sum(1 for c in expired if c.pk in held)
+    doomed = [c for c in expired if c.pk not in held]
+    if dry_run:
+        report.deleted["clients erased"] += len(doomed)
+        return
+    for client in progress(doomed, f"{organisation.slug}: clients", len(doomed)):
+        try:
+            # Its own transaction and audit entries (key shredded, client
+            # erased); a run stopped part-way leaves whole clients.
+            client_erase(actor=RETENTION_ACTOR, client=client)
+        except ClientHeld:
+            # A hold set between the listing and now: kept, and counted so.
+            report.held["clients erased"] += 1
+            continue
+        report.deleted["clients erased"] += 1
+
+
 # --- the run ----------------------------------------------------------------------------
 
 
@@ -310,6 +368,14 @@ def retention_run(
             _leavers(
                 org,
                 months_before(day, periods[DataCategory.CONSENT_RECORDS]),
+                found,
+                dry_run=dry_run,
+                progress=progress,
+            )
+        if _allowed(org, DataCategory.CLIENT_RECORDS, dry_run):
+            _clients(
+                org,
+                months_before(day, periods[DataCategory.CLIENT_RECORDS]),
                 found,
                 dry_run=dry_run,
                 progress=progress,

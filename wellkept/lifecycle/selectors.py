@@ -129,7 +129,7 @@ def retention_settings(organisation: Organisation) -> list[PeriodSetting]:
 def holds_in_force(organisation: Organisation) -> list[LegalHold]:
     return list(
         LegalHold.objects.filter(organisation=organisation, lifted_at__isnull=True)
-        .select_related("participant", "case")
+        .select_related("participant", "case", "client")
         .order_by("-set_at")
     )
 
@@ -137,7 +137,7 @@ def holds_in_force(organisation: Organisation) -> list[LegalHold]:
 def holds_lifted(organisation: Organisation, limit: int = 50) -> list[LegalHold]:
     return list(
         LegalHold.objects.filter(organisation=organisation, lifted_at__isnull=False)
-        .select_related("participant", "case")
+        .select_related("participant", "case", "client")
         .order_by("-lifted_at")[:limit]
     )
 
@@ -150,9 +150,26 @@ def held_participant_ids(organisation: Organisation) -> set[Any]:
     """Participants with a hold in force on them as a person."""
     return set(
         LegalHold.objects.filter(
-            organisation=organisation, lifted_at__isnull=True, case__isnull=True
+            organisation=organisation,
+            lifted_at__isnull=True,
+            case__isnull=True,
+            participant__isnull=False,
         ).values_list("participant_id", flat=True)
     )
+
+
+def held_client_ids(organisation: Organisation) -> set[Any]:
+    """Clients of the practice with a hold in force on them."""
+    return set(
+        LegalHold.objects.filter(
+            organisation=organisation, lifted_at__isnull=True, client__isnull=False
+        ).values_list("client_id", flat=True)
+    )
+
+
+def client_held(client: Any) -> bool:
+    """True when a hold is in force on the client (registered with the practice at ready())."""
+    return LegalHold.objects.filter(client_id=client.pk, lifted_at__isnull=True).exists()
 
 
 def held_case_ids(organisation: Organisation) -> set[Any]:

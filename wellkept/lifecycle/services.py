@@ -56,6 +56,7 @@ from wellkept.lifecycle.tombstones import (
 )
 from wellkept.orgs.models import Clinician, Organisation, Participant, StaffMembership
 from wellkept.orgs.scopes import participant_resource
+from wellkept.practice.models import Client
 from wellkept.reasons import reason_text
 from wellkept.vault.services import datakey_shred
 
@@ -384,11 +385,59 @@ def _hold_reason(value: str, *, what: str = "the reason") -> str:
 
 
 def hold_resource(organisation: Organisation, participant: Participant, what: str) -> Resource:
+    return subject_hold_resource(organisation, f"participant:{participant.token}", what)
+
+
+def subject_hold_resource(organisation: Organisation, subject: str, what: str) -> Resource:
+    """A hold on ``subject`` (a participant's token or a client's row id), for the policy."""
     return Resource(
         kind=ResourceKind.RETENTION_CONFIG,
-        reference=f"participant:{participant.token}/{what}",
+        reference=f"{subject}/{what}",
         organisation_id=organisation.pk,
     )
+
+
+def _participant_by_token(organisation: Organisation, token: str) -> Participant:
+    # The consent register and the follow-up pages show the start of a
+    # code number with an ellipsis: accept that start when it names
+    # exactly one participant of this organisation.
+    cleaned = (token or "").strip().rstrip("…").rstrip(".")
+    matches = (
+        list(
+            Participant.objects.filter(
+                organisation=organisation, token__startswith=cleaned
+            ).order_by("pk")[:2]
+        )
+        if len(cleaned) >= HOLD_TOKEN_MIN
+        else []
+    )
+    if len(matches) > 1:
+        raise ValidationError(
+            "Several code numbers start with these characters: copy more of it.",
+            code="ambiguous",
+        )
+    if not matches:
+        # The same answer for a malformed and an unknown token.
+        raise ValidationError(
+            "No participant with this code number in this organisation. Copy the code "
+            f"number (at least its first {HOLD_TOKEN_MIN} characters) as the consent "
+            "register shows it.",
+            code="unknown",
+        )
+    return matches[0]
+
+
+def _client_by_code(organisation: Organisation, code: str) -> Client:
+    # Codes are random and carry no meaning: looking one up reads nothing
+    # about the client, and the hold's reason is the only thing written.
+    cleaned = (code or "").strip().upper()
+    found = Client.objects.filter(organisation=organisation, code=cleaned).first()
+    if found is None:
+        raise ValidationError(
+            "No client with this code at this practice. A client code looks like C-7K3Q9.",
+            code="unknown",
+        )
+    return found
 
 
 def legal_hold_set(
@@ -397,43 +446,26 @@ def legal_hold_set(
     organisation: Organisation,
     token: str = "",
     case: Case | None = None,
+    client_code: str = "",
     reason: str,
     request: HttpRequest | None = None,
 ) -> LegalHold:
-    """Put a legal hold on a participant (by token) or on one follow-up case."""
+    """Put a legal hold on a participant (by token), one follow-up case, or a client (by code)."""
     text = _hold_reason(reason)
+    if client_code:
+        return _client_hold_set(
+            actor=actor,
+            organisation=organisation,
+            client=_client_by_code(organisation, client_code),
+            text=text,
+            request=request,
+        )
     if case is not None:
         participant = case.participant
         if case.organisation_id != organisation.pk:
             raise ValidationError("No such case in this organisation.", code="unknown")
     else:
-        # The consent register and the follow-up pages show the start of a
-        # code number with an ellipsis: accept that start when it names
-        # exactly one participant of this organisation.
-        cleaned = (token or "").strip().rstrip("…").rstrip(".")
-        matches = (
-            list(
-                Participant.objects.filter(
-                    organisation=organisation, token__startswith=cleaned
-                ).order_by("pk")[:2]
-            )
-            if len(cleaned) >= HOLD_TOKEN_MIN
-            else []
-        )
-        if len(matches) > 1:
-            raise ValidationError(
-                "Several code numbers start with these characters: copy more of it.",
-                code="ambiguous",
-            )
-        if not matches:
-            # The same answer for a malformed and an unknown token.
-            raise ValidationError(
-                "No participant with this code number in this organisation. Copy the code "
-                f"number (at least its first {HOLD_TOKEN_MIN} characters) as the consent "
-                "register shows it.",
-                code="unknown",
-            )
-        participant = matches[0]
+        participant = _participant_by_token(organisation, token)
     what = f"hold:case:{case.pk}" if case is not None else "hold:person"
     if not can(
         actor,
@@ -479,13 +511,62 @@ def legal_hold_set(
     return hold
 
 
+def _client_hold_set(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    client: Client,
+    text: str,
+    request: HttpRequest | None,
+) -> LegalHold:
+    subject = f"client:{client.pk}"
+    if not can(
+        actor,
+        Action.CREATE,
+        subject_hold_resource(organisation, subject, "hold:client"),
+        OVERSIGHT,
+        request=request,
+    ):
+        raise PermissionDenied("Only the privacy officer can set a legal hold.")
+    setter = person(actor)
+    with transaction.atomic():
+        # The lock client_erase takes: a hold and an erasure never cross.
+        if not lock_rows(Client.objects.all()).filter(pk=client.pk).exists():
+            raise ValidationError(
+                "No client with this code at this practice (erased meanwhile).", code="unknown"
+            )
+        if (
+            lock_rows(LegalHold.objects.all())
+            .filter(client=client, lifted_at__isnull=True)
+            .exists()
+        ):
+            raise ValidationError(
+                "A hold is already in force on this client; lift it first if its reason changed.",
+                code="already_held",
+            )
+        hold = LegalHold(
+            organisation=organisation, client=client, set_by=setter, set_at=clock.now()
+        )
+        hold.reason = text
+        hold.save(force_insert=True)
+        audit_record(
+            actor=setter,
+            event=EventType.LEGAL_HOLD_SET,
+            target=f"{subject}/hold:{hold.pk}",
+            purpose=OVERSIGHT.value,
+            reason="client",
+            request=request,
+        )
+    return hold
+
+
 def legal_hold_lift(
     *, actor: Actor, hold: LegalHold, reason: str, request: HttpRequest | None = None
 ) -> LegalHold:
     """Lift a hold: retention then deletes what expired under it at its next run."""
     text = _hold_reason(reason, what="why the hold ends")
-    participant = hold.participant
-    resource = hold_resource(hold.organisation, participant, f"hold:{hold.pk}")
+    subject = hold.subject_reference
+    resource = subject_hold_resource(hold.organisation, subject, f"hold:{hold.pk}")
     if not can(actor, Action.UPDATE, resource, OVERSIGHT, request=request):
         raise PermissionDenied("Only the privacy officer can lift a legal hold.")
     lifter = person(actor)
@@ -499,7 +580,7 @@ def legal_hold_lift(
         audit_record(
             actor=lifter,
             event=EventType.LEGAL_HOLD_LIFTED,
-            target=f"participant:{participant.token}/hold:{locked.pk}",
+            target=f"{subject}/hold:{locked.pk}",
             purpose=OVERSIGHT.value,
             request=request,
         )

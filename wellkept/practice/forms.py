@@ -18,6 +18,7 @@ from wellkept.practice.models import (
     MAX_EVERY_WEEKS,
     AppointmentStatus,
     ContactChannel,
+    DischargeReason,
     Recurrence,
 )
 from wellkept.practice.services import (
@@ -586,4 +587,23 @@ def measure_form_class(instrument: Instrument) -> type[MeasureForm]:
     items = instrument_form_class(instrument)
     return type(
         f"{instrument.code.title()}MeasureForm", (MeasureForm, items), {"instrument": instrument}
+    )
+
+
+# ---- Discharge (issue 18, part 6) -----------------------------------------------------
+
+
+class DischargeForm(forms.Form):
+    reason_code = forms.ChoiceField(
+        label="Why the client's care ends",
+        choices=DischargeReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose why the client is discharged.",
+            "invalid_choice": "Choose why the client is discharged from the list.",
+        },
+    )
+    confirm = forms.BooleanField(
+        label="I confirm: the client's therapists stop working with them today",
+        error_messages={"required": "Tick the box to confirm the discharge."},
     )

@@ -75,4 +75,7 @@ practice_patterns: list[URLPattern] = [
         name="measure_record",
     ),
     path("measures/alerts/", practice.measure_alerts, name="measure_alerts"),
+    # Discharge (issue 18, part 6).
+    path("clients/<uuid:pk>/discharge/", practice.client_discharge, name="client_discharge"),
+    path("clients/<uuid:pk>/readmit/", practice.client_readmit, name="client_readmit"),
 ]

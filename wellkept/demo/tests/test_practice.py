@@ -15,6 +15,7 @@ from wellkept.practice import selectors
 from wellkept.practice.models import (
     Appointment,
     Client,
+    ClientStatus,
     Guardian,
     MeasureAlert,
     MeasureResult,
@@ -49,13 +50,18 @@ def test_it_seeds_invented_clients_for_two_therapists_and_a_supervisor() -> None
         actor=ACTOR, organisation=org, therapists=[rafael, ines], supervisor=grace
     )
 
-    assert made == Client.objects.filter(organisation=org).count() == 12
+    # Twelve in care and one former client, discharged.
+    assert made == Client.objects.filter(organisation=org).count() == 13
     assert Guardian.objects.filter(client__organisation=org).count() == 1
     assert Supervision.objects.filter(supervisor=grace, supervisee=ines).exists()
-    assert len(selectors.client_list(actor=kasia, organisation=org)) == 12
+    assert len(selectors.client_list(actor=kasia, organisation=org)) == 13
     assert len(selectors.client_list(actor=rafael, organisation=org)) == 6
     assert len(selectors.client_list(actor=grace, organisation=org)) == 6
-    assert AuditEntry.objects.filter(event=EventType.PRACTICE_CLIENT_CREATED).count() == 12
+    assert AuditEntry.objects.filter(event=EventType.PRACTICE_CLIENT_CREATED).count() == 13
+    former = Client.objects.get(organisation=org, status=ClientStatus.DISCHARGED)
+    assert former.legal_name == "Morgan Formerly-Fictive"
+    assert former.discharged_on is not None
+    assert AuditEntry.objects.filter(event=EventType.PRACTICE_CLIENT_DISCHARGED).count() == 1
     names = {c.legal_name for c in Client.objects.filter(organisation=org)}
     assert "Avery Placeholder" in names
 

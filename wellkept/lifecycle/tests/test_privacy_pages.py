@@ -110,7 +110,7 @@ def test_a_hold_on_an_unknown_token_gets_a_clear_message(client, world):
     assert response.status_code == 400
     assert "No participant with this code number" in response.content.decode()
     both = client.post(url, {"token": "a", "case": "b", "reason": REASON})
-    assert "not both" in both.content.decode()
+    assert "Give only one" in both.content.decode()
     # Too short a start is refused like an unknown one.
     colin = world.participants["colin"]
     short = client.post(url, {"token": colin.token[:3], "reason": REASON})
@@ -139,7 +139,7 @@ BAD_INPUT = [
     ("hold_set", {"token": "x" * 65, "reason": REASON}, "at most 64"),
     ("hold_set", {"token": "abc", "reason": "short"}, "at least 10"),
     ("hold_set", {"token": "abc", "reason": "y" * 1001}, "at most 1000"),
-    ("hold_set", {"reason": REASON}, "code number or a case reference."),
+    ("hold_set", {"reason": REASON}, "a case reference or a client code."),
 ]
 
 

@@ -134,7 +134,7 @@ def retention_update(request: AuthenticatedRequest, organisation: Organisation) 
 @privacy_officer_only(what="holds")
 @require_POST
 def hold_set(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
-    """Put a legal hold on a participant (by token) or on one follow-up case."""
+    """Put a legal hold on a participant (by token), one follow-up case, or a client (by code)."""
     form = HoldForm(request.POST)
     if not form.is_valid():
         return _retention_page(request, organisation, hold_form=form, status=400)
@@ -154,6 +154,7 @@ def hold_set(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
             organisation=organisation,
             token=form.cleaned_data["token"],
             case=case,
+            client_code=form.cleaned_data["client"],
             reason=form.cleaned_data["reason"],
             request=request,
         )
@@ -172,7 +173,7 @@ def hold_set(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
 def hold_lift(request: AuthenticatedRequest, organisation: Organisation, pk: Any) -> HttpResponse:
     """Lift a legal hold."""
     hold = (
-        LegalHold.objects.select_related("participant", "organisation")
+        LegalHold.objects.select_related("participant", "client", "organisation")
         .filter(pk=pk, organisation=organisation, lifted_at__isnull=True)
         .first()
     )

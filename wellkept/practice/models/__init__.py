@@ -10,6 +10,7 @@ from wellkept.practice.models.clients import (
     ClientNameToken,
     ClientStatus,
     ContactChannel,
+    DischargeReason,
     Guardian,
     Supervision,
     new_client_code,
@@ -29,7 +30,10 @@ from wellkept.practice.models.notes import (
     ServiceCode,
     pnote_subject,
 )
-from wellkept.practice.models.plans import PlanStatus, TreatmentPlan
+from wellkept.practice.models.plans import (
+    PlanStatus,
+    TreatmentPlan,
+)
 from wellkept.practice.models.schedule import (
     HOLDING_STATUSES,
     Appointment,
@@ -58,6 +62,7 @@ __all__ = [
     "ClientNameToken",
     "ClientStatus",
     "ContactChannel",
+    "DischargeReason",
     "Guardian",
     "MeasureAlert",
     "MeasureAssignment",

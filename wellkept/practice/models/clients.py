@@ -40,6 +40,16 @@ class ClientStatus(models.TextChoices):
     DISCHARGED = "discharged", "Discharged"
 
 
+class DischargeReason(models.TextChoices):
+    """Why a client's care ended; stored encrypted, since even this says something about them."""
+
+    COMPLETED = "completed", "Treatment goals met"
+    CLIENT_ENDED = "client_ended", "The client chose to stop"
+    REFERRED = "referred", "Referred to another service"
+    NO_CONTACT = "no_contact", "No contact from the client"
+    OTHER = "other", "Another reason"
+
+
 class ContactChannel(models.TextChoices):
     """The ways a client agreed to be contacted; anything else must not be used."""
 
@@ -61,6 +71,8 @@ class Client(models.Model):
         max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
     )
     created_at = models.DateTimeField(default=clock.now)
+    # In clear, as the status is: retention counts from it, without a key.
+    discharged_on = models.DateField(null=True, blank=True)
 
     legal_name = EncryptedTextField()
     preferred_name = EncryptedTextField(blank=True)
@@ -80,6 +92,9 @@ class Client(models.Model):
     referral_source = EncryptedTextField(blank=True)
     insurance_payer = EncryptedTextField(blank=True)
     insurance_member_id = EncryptedTextField(blank=True)
+    # A DischargeReason value; null while the client is in care (and for
+    # rows older than discharge, which a migration cannot encrypt for).
+    discharge_reason = EncryptedTextField(blank=True, null=True)
 
     class Meta:
         ordering = ["organisation", "code"]
@@ -87,6 +102,13 @@ class Client(models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="client_unique_code"),
             models.CheckConstraint(
                 name="client_status_valid", condition=models.Q(status__in=ClientStatus.values)
+            ),
+            # A discharged client has the day it happened (retention counts
+            # from it); a client in care has none.
+            models.CheckConstraint(
+                name="client_discharged_has_date",
+                condition=models.Q(status=ClientStatus.ACTIVE, discharged_on__isnull=True)
+                | models.Q(status=ClientStatus.DISCHARGED, discharged_on__isnull=False),
             ),
             models.CheckConstraint(
                 name="client_code_length",

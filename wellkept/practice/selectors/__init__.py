@@ -1,9 +1,12 @@
 """The practice's reads, one module per concept; none writes except the audit of a read."""
 
 from wellkept.practice.selectors.clients import (
+    ADULT_AGE,
     PURPOSE,
+    DischargedClient,
     client_list,
     current_therapists,
+    discharged_for_retention,
     get_client_for,
     guardians,
     practices_of,
@@ -51,6 +54,7 @@ from wellkept.practice.selectors.schedule import (
 )
 
 __all__ = [
+    "ADULT_AGE",
     "CUT_OFFS",
     "MEASURE_PURPOSE",
     "NOTE_PURPOSE",
@@ -58,6 +62,7 @@ __all__ = [
     "PURPOSE",
     "RELIABLE_CHANGE",
     "CutOff",
+    "DischargedClient",
     "ReliableChange",
     "addenda",
     "calendar",
@@ -70,6 +75,7 @@ __all__ = [
     "cosign_queue",
     "crisis_resources",
     "current_therapists",
+    "discharged_for_retention",
     "feed_for",
     "get_appointment_for",
     "get_client_for",

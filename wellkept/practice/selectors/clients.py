@@ -7,8 +7,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Max, Q
 from django.http import HttpRequest
 
 from wellkept.access.actions import Action
@@ -17,10 +20,16 @@ from wellkept.access.policy import get_for, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.accounts.models import User, readable_email
-from wellkept.actors import Caller
+from wellkept.actors import Caller, SystemActor
 from wellkept.orgs.models import Organisation, Role
 from wellkept.practice import names
-from wellkept.practice.models import Client, ClientAssignment, Guardian
+from wellkept.practice.models import (
+    AppointmentStatus,
+    Client,
+    ClientAssignment,
+    ClientStatus,
+    Guardian,
+)
 
 PURPOSE = Purpose.CLINICAL_CARE
 
@@ -118,3 +127,81 @@ def practices_of(user: Any, roles: frozenset[str]) -> list[Organisation]:
         .distinct()
         .order_by("name")
     )
+
+
+# --- retention (read by lifecycle's retention job) ----------------------------------
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class DischargedClient:
+    """What retention needs of a discharged client: never a name, never the date of birth."""
+
+    client: Client
+    last_contact: dt.date
+    # The 18th birthday, or None for a client who was an adult at their last
+    # contact; ``dt.date.max`` when the date of birth cannot be read, so a
+    # record whose age is unknown is never cut short.
+    comes_of_age: dt.date | None
+
+
+def _birthday(date_of_birth: dt.date, years: int) -> dt.date:
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + years)
+    except ValueError:
+        # Born on 29 February: of age on 1 March in a common year.
+        return dt.date(date_of_birth.year + years, 3, 1)
+
+
+def _comes_of_age(client: Client, last_contact: dt.date) -> dt.date | None:
+    raw = client.date_of_birth
+    try:
+        born = dt.date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        born = None
+    if born is None:
+        return dt.date.max
+    of_age = _birthday(born, ADULT_AGE)
+    return of_age if of_age > last_contact else None
+
+
+def discharged_for_retention(
+    *, actor: SystemActor, organisation: Organisation
+) -> list[DischargedClient]:
+    """Return the practice's discharged clients with their last contact; one audited decision.
+
+    Last contact is the later of the discharge and the last attended
+    appointment. The date of birth is decrypted here, in memory, only to
+    tell when a minor comes of age: it never leaves this function.
+    """
+    rows = (
+        visible(
+            actor,
+            Action.READ,
+            Client.objects.filter(organisation=organisation, status=ClientStatus.DISCHARGED),
+            Purpose.SERVICE_ADMINISTRATION,
+        )
+        .annotate(
+            last_attended=Max(
+                "appointments__start",
+                filter=Q(appointments__status=AppointmentStatus.ATTENDED),
+            )
+        )
+        .order_by("code")
+    )
+    found = []
+    for client in rows:
+        # The database gives every discharged client a discharge day.
+        last = client.discharged_on or client.created_at.astimezone(dt.UTC).date()
+        attended = getattr(client, "last_attended", None)
+        if attended is not None:
+            # Days in UTC: a day's difference either way does not matter
+            # against a period counted in months.
+            last = max(last, attended.astimezone(dt.UTC).date())
+        found.append(
+            DischargedClient(
+                client=client, last_contact=last, comes_of_age=_comes_of_age(client, last)
+            )
+        )
+    return found

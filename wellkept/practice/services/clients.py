@@ -1,4 +1,4 @@
-"""Writes of the practice: intake, changes, guardians, therapists, supervision, erasure.
+"""Writes of the practice: intake, changes, guardians, therapists, supervision, discharge, erasure.
 
 Each service asks the policy first (one audited decision), validates, writes
 under a lock where rows are changed, and records its own audit event in the
@@ -27,11 +27,14 @@ from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import Organisation
 from wellkept.practice import names
+from wellkept.practice.holds import ClientHeld, client_held
 from wellkept.practice.models import (
     Client,
     ClientAssignment,
     ClientNameToken,
+    ClientStatus,
     ContactChannel,
+    DischargeReason,
     Guardian,
     Supervision,
 )
@@ -395,6 +398,105 @@ def pnote_keys_shred(*, actor: Actor, client: Client) -> int:
     return len(subjects)
 
 
+def _discharge_resource(actor: Actor, client: Client) -> Resource:
+    """The front desk discharges as practice administration; a therapist as the clinical record.
+
+    A therapist may end their own client's care, which is a clinical
+    decision on the record (READ/UPDATE for ASSIGNED), without gaining the
+    front desk's right to change demographics. Billing and supervisors hold
+    neither, so the policy refuses them.
+    """
+    if isinstance(actor, SystemActor):
+        return client_admin_resource(client, "discharge")
+    if AccessRole.FRONT_DESK in roles_in(actor, client.organisation_id):
+        return client_admin_resource(client, "discharge")
+    return client_record_resource(client)
+
+
+def client_discharge(
+    *,
+    actor: Actor,
+    client: Client,
+    reason_code: str,
+    request: HttpRequest | None = None,
+) -> Client:
+    """Discharge a client: their care ends today, their therapists' assignments end; audited."""
+    _allow(
+        actor,
+        Action.UPDATE,
+        _discharge_resource(actor, client),
+        request,
+        "discharge this client",
+    )
+    if reason_code not in DischargeReason.values:
+        raise ValidationError(
+            {"reason_code": "Choose why the client is discharged from the list."},
+            code="reason",
+        )
+    with transaction.atomic():
+        locked = lock_rows(Client.objects.all()).get(pk=client.pk)
+        if locked.status == ClientStatus.DISCHARGED:
+            raise ValidationError(
+                f"Client {locked.code} was discharged already, on {locked.discharged_on}.",
+                code="discharged",
+            )
+        now = clock.now()
+        locked.status = ClientStatus.DISCHARGED
+        locked.discharged_on = _today()
+        locked.discharge_reason = reason_code
+        locked.save(update_fields=["status", "discharged_on", "discharge_reason"])
+        # Nobody keeps working with a discharged client: reading the record
+        # afterwards needs a fresh assignment (a re-admission) or break-glass.
+        ended = ClientAssignment.objects.filter(client=locked, until__isnull=True).update(until=now)
+        # The reason stays in the encrypted column: a trail reader learns
+        # only that the care ended, and how many assignments went with it.
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_CLIENT_DISCHARGED,
+            target=f"client:{locked.pk}",
+            purpose=_purpose(actor).value,
+            reason=f"assignments ended {ended}",
+            request=request,
+        )
+    return locked
+
+
+def client_readmit(*, actor: Actor, client: Client, request: HttpRequest | None = None) -> Client:
+    """Take a discharged client back into care (the front desk); therapists are assigned anew."""
+    # Billing may change administration too, but whether someone is in care
+    # is the front desk's call (and a job's, for the demo).
+    if not isinstance(actor, SystemActor) and AccessRole.FRONT_DESK not in roles_in(
+        actor, client.organisation_id
+    ):
+        raise PermissionDenied("Only the front desk re-admits a client.")
+    _allow(
+        actor,
+        Action.UPDATE,
+        client_admin_resource(client, "discharge"),
+        request,
+        "re-admit this client",
+    )
+    with transaction.atomic():
+        locked = lock_rows(Client.objects.all()).get(pk=client.pk)
+        if locked.status != ClientStatus.DISCHARGED:
+            raise ValidationError(
+                f"Client {locked.code} is in care: there is nothing to re-admit.",
+                code="active",
+            )
+        locked.status = ClientStatus.ACTIVE
+        locked.discharged_on = None
+        locked.discharge_reason = None
+        locked.save(update_fields=["status", "discharged_on", "discharge_reason"])
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_CLIENT_READMITTED,
+            target=f"client:{locked.pk}",
+            purpose=_purpose(actor).value,
+            request=request,
+        )
+    return locked
+
+
 def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = None) -> None:
     """Erase a client: shred their data key, then delete their rows; audited in one go.
 
@@ -407,6 +509,14 @@ def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = 
         locked = lock_rows(Client.objects.all()).filter(pk=client.pk).first()
         if locked is None:
             return
+        # Under the client's lock, which a hold on the client takes too: a
+        # hold and an erasure never cross.
+        if client_held(locked):
+            raise ClientHeld(
+                f"A legal hold is in force on client {locked.code}, so the record cannot be "
+                "erased yet. The privacy officer lifts the hold once it is no longer needed.",
+                code="held",
+            )
         datakey_shred(actor=actor, subject=locked.dek_subject)
         # Psychotherapy notes are under keys of their own, one per author:
         # the erasure must reach those too. Their rows go with the client.

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
 from wellkept.practice import services
-from wellkept.practice.models import Appointment, AppointmentStatus, ClientStatus, Recurrence
+from wellkept.practice.models import Appointment, AppointmentStatus, Recurrence
 from wellkept.practice.services import Slot
 from wellkept.practice.tests.conftest import SETUP
 from wellkept.practice.tests.schedule import book, next_monday, rooms, slot
@@ -86,9 +86,10 @@ def test_it_refuses_booking_to_everyone_else(practice, persona) -> None:
 
 
 def test_it_refuses_a_discharged_client(practice) -> None:
-    ada = practice.clients["ada"]
-    ada.status = ClientStatus.DISCHARGED
-    ada.save(update_fields=["status"])
+    services.client_discharge(
+        actor=practice.people["fran"], client=practice.clients["ada"], reason_code="completed"
+    )
+    practice.clients["ada"].refresh_from_db()
     with pytest.raises(ValidationError, match="discharged"):
         book(practice, "ada", "tess", slot(next_monday()))
 

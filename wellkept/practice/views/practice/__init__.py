@@ -8,6 +8,10 @@ from wellkept.practice.views.practice.clients import (
     client_new,
     client_unassign,
 )
+from wellkept.practice.views.practice.discharge import (
+    client_discharge,
+    client_readmit,
+)
 from wellkept.practice.views.practice.measures import (
     measure_alerts,
     measure_assign,
@@ -60,9 +64,11 @@ __all__ = [
     "calendar_feed",
     "client_assign",
     "client_detail",
+    "client_discharge",
     "client_edit",
     "client_list",
     "client_new",
+    "client_readmit",
     "client_unassign",
     "cosign_queue",
     "feed_create",

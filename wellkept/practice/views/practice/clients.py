@@ -33,7 +33,7 @@ from wellkept.actors import AuthenticatedRequest
 from wellkept.orgs.models import Organisation
 from wellkept.practice import selectors, services
 from wellkept.practice.forms import AssignForm, IntakeForm, SearchForm
-from wellkept.practice.models import Client, ContactChannel
+from wellkept.practice.models import Client, ClientStatus, ContactChannel
 
 ADMIN = ResourceKind.PRACTICE_ADMIN
 PURPOSE = Purpose.CLINICAL_CARE
@@ -140,6 +140,8 @@ def client_detail(
     therapists = selectors.current_therapists(client)
     channels = client.contact_channels
     desk = AccessRole.FRONT_DESK in roles
+    assigned = AccessRole.SPECIALIST in roles and any(t.pk == request.user.pk for t in therapists)
+    discharged = client.status == ClientStatus.DISCHARGED
     return render(
         request,
         "practice/practice/client_detail.html",
@@ -166,8 +168,10 @@ def client_detail(
             "org_query": _org_query(organisation),
             # Notes (issue 18, part 3): links only; the notes' pages decide.
             "may_see_notes": bool(roles & NOTES_SHOWN_TO),
-            "may_keep_pnotes": AccessRole.SPECIALIST in roles
-            and any(t.pk == request.user.pk for t in therapists),
+            "may_keep_pnotes": assigned,
+            # Discharge (issue 18, part 6): buttons only; the pages decide again.
+            "may_discharge": not discharged and (desk or assigned),
+            "may_readmit": discharged and desk,
         },
     )
 
