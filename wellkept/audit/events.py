@@ -114,6 +114,13 @@ class EventType(models.TextChoices):
     PRACTICE_APPOINTMENT_REMINDED = "practice.appointment_reminded", "Appointment reminder sent"
     PRACTICE_CALENDAR_FEED_CREATED = "practice.calendar_feed_created", "Calendar feed created"
     PRACTICE_CALENDAR_FEED_REVOKED = "practice.calendar_feed_revoked", "Calendar feed revoked"
+    # Billing (issue 18, part 5).
+    PRACTICE_FEE_SET = "practice.fee_set", "Fee for a service code set"
+    PRACTICE_CHARGE_CREATED = "practice.charge_created", "Session charged"
+    PRACTICE_ADJUSTMENT_ADDED = "practice.adjustment_added", "Account adjusted"
+    PRACTICE_INVOICE_ISSUED = "practice.invoice_issued", "Invoice issued"
+    PRACTICE_PAYMENT_RECORDED = "practice.payment_recorded", "Payment recorded"
+    PRACTICE_SUPERBILL_EXPORTED = "practice.superbill_exported", "Superbill exported"
 
 
 class Outcome(models.TextChoices):

@@ -53,4 +53,25 @@ practice_patterns: list[URLPattern] = [
     path("schedule/<uuid:pk>/cancel/", practice.appointment_cancel, name="appointment_cancel"),
     path("schedule/<uuid:pk>/mark/", practice.appointment_mark, name="appointment_mark"),
     path("calendar/<str:token>.ics", practice.calendar_feed, name="calendar_feed"),
+    # Billing (issue 18, part 5).
+    path("billing/", practice.billing_queue, name="billing"),
+    path("billing/fees/", practice.fee_list, name="billing_fees"),
+    path(
+        "billing/appointments/<uuid:pk>/charge/",
+        practice.appointment_charge,
+        name="billing_charge",
+    ),
+    path("billing/clients/<uuid:pk>/", practice.client_account, name="billing_account"),
+    path("billing/clients/<uuid:pk>/invoice/", practice.invoice_new, name="billing_invoice"),
+    path("billing/clients/<uuid:pk>/payment/", practice.payment_new, name="billing_payment"),
+    path(
+        "billing/clients/<uuid:pk>/adjustment/",
+        practice.adjustment_new,
+        name="billing_adjustment",
+    ),
+    path(
+        "billing/clients/<uuid:pk>/superbill/",
+        practice.superbill_export,
+        name="billing_superbill",
+    ),
 ]

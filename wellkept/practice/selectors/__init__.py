@@ -1,5 +1,16 @@
 """The practice's reads, one module per concept; none writes except the audit of a read."""
 
+from wellkept.practice.selectors.billing import (
+    Account,
+    Balance,
+    balance_of,
+    charge_queue,
+    chargeable_appointment,
+    client_account,
+    fees,
+    superbill_diagnosis_codes,
+    superbill_sessions,
+)
 from wellkept.practice.selectors.clients import (
     PURPOSE,
     client_list,
@@ -34,8 +45,14 @@ from wellkept.practice.selectors.schedule import (
 __all__ = [
     "NOTE_PURPOSE",
     "PURPOSE",
+    "Account",
+    "Balance",
     "addenda",
+    "balance_of",
     "calendar",
+    "charge_queue",
+    "chargeable_appointment",
+    "client_account",
     "client_appointments",
     "client_list",
     "client_notes",
@@ -43,6 +60,7 @@ __all__ = [
     "cosign_queue",
     "current_therapists",
     "feed_for",
+    "fees",
     "get_appointment_for",
     "get_client_for",
     "get_note_for",
@@ -54,6 +72,8 @@ __all__ = [
     "rooms",
     "service_codes",
     "staff_label",
+    "superbill_diagnosis_codes",
+    "superbill_sessions",
     "supervisee_ids",
     "therapists",
 ]

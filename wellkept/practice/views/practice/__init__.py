@@ -1,5 +1,15 @@
 """The practice staff's pages (``/practice/``), one module per concept."""
 
+from wellkept.practice.views.practice.billing import (
+    adjustment_new,
+    appointment_charge,
+    billing_queue,
+    client_account,
+    fee_list,
+    invoice_new,
+    payment_new,
+    superbill_export,
+)
 from wellkept.practice.views.practice.clients import (
     client_assign,
     client_detail,
@@ -36,12 +46,16 @@ from wellkept.practice.views.practice.schedule import (
 
 __all__ = [
     "addendum_new",
+    "adjustment_new",
     "appointment_cancel",
+    "appointment_charge",
     "appointment_detail",
     "appointment_mark",
     "appointment_move",
     "appointment_new",
+    "billing_queue",
     "calendar_feed",
+    "client_account",
     "client_assign",
     "client_detail",
     "client_edit",
@@ -49,17 +63,21 @@ __all__ = [
     "client_new",
     "client_unassign",
     "cosign_queue",
+    "fee_list",
     "feed_create",
     "feed_revoke",
+    "invoice_new",
     "note_cosign",
     "note_detail",
     "note_edit",
     "note_list",
     "note_new",
     "note_sign",
+    "payment_new",
     "pnote_delete",
     "pnote_edit",
     "pnote_list",
     "schedule_day",
     "schedule_week",
+    "superbill_export",
 ]
