@@ -63,6 +63,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     },
     "practice/schedule/new/": {("st-annes", "sam"), ("st-annes", "fran")},
     "practice/schedule/feed/": {("st-annes", "sam")},
+    # Billing (issue 18, part 5): the front desk's and billing's alone.
+    "practice/billing/": {("st-annes", "fran"), ("st-annes", "bill")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).
