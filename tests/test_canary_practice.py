@@ -2,7 +2,8 @@
 
 The front desk takes a minor in with a guardian, then changes the details;
 the therapist opens the client, writes and signs a progress note, adds an
-addendum and keeps a psychotherapy note; the front desk searches by name. Every
+addendum and keeps a psychotherapy note; the front desk searches by name;
+billing charges a session, records a payment and downloads a superbill. Every
 value typed is distinctive. Then the test reads what an attacker with the
 machine would (the SQLite file and its WAL, or ``pg_dump``; every log line;
 the audit trail's SIEM export) and fails on any of them in clear.
@@ -24,6 +25,7 @@ from tests import test_canary_journey as journey
 from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
 from wellkept.practice.models import Client, ProgressNote, Room
+from wellkept.practice.tests.billing import past_session, with_fees
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,6 +61,8 @@ PLANTED_NOTES = {
     "addendum": "Addendum Dugongcanary phone call",
     "psychotherapy note": "Private Aye-ayecanary hunch",
 }
+# Billing (issue 18, part 5): a payment's reference, typed by billing.
+PLANTED_BILLING = {"payment reference": "Pangolincanary card ending 4417"}
 
 
 def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path) -> None:
@@ -159,6 +163,36 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     synced = Browser().get(address[address.index("/practice/") :])
     assert client.code in synced.text
 
+    # Billing (issue 18, part 5): a past session charged from the queue, a
+    # payment with a planted reference, an invoice and a superbill download.
+    practice.clients["canary"] = client
+    with_fees(practice)
+    session = past_session(practice, client="canary", therapist="tess")
+    bill = signed_in(practice.people["bill"])
+    charged = bill.post(
+        reverse("practice:billing_charge", args=[session.pk]) + query, {"service_code": "90834"}
+    )
+    assert charged.status_code == 302
+    paid = bill.post(
+        reverse("practice:billing_payment", args=[client.pk]) + query,
+        {
+            "amount": "40",
+            "method": "card",
+            "received_on": clock.now().date().isoformat(),
+            "reference": PLANTED_BILLING["payment reference"],
+        },
+    )
+    assert paid.status_code == 302
+    assert (
+        bill.post(reverse("practice:billing_invoice", args=[client.pk]) + query).status_code == 302
+    )
+    day = session.start.date().isoformat()
+    pdf = bill.post(
+        reverse("practice:billing_superbill", args=[client.pk]) + query,
+        {"start": day, "end": day},
+    )
+    assert pdf["Content-Type"] == "application/pdf"
+
     sources = {
         "database": journey.stored_bytes(tmp_path),
         "log": log_file.read_bytes(),
@@ -167,7 +201,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     leaks = [
         f"{what} in the {where}"
         for where, data in sources.items()
-        for what, value in {**PLANTED, **PLANTED_NOTES}.items()
+        for what, value in {**PLANTED, **PLANTED_NOTES, **PLANTED_BILLING}.items()
         if any(form in data for form in journey.forms_of(value))
     ]
     assert leaks == []
