@@ -456,7 +456,7 @@ class _MoneyField(forms.CharField):
             error_messages={"required": f"Enter the {label.lower()}."},
         )
 
-    def clean(self, value: Any) -> int:  # type: ignore[override]
+    def clean(self, value: Any) -> int:
         text = super().clean(value)
         try:
             return parse_money(text)
