@@ -232,3 +232,15 @@ def test_it_parses_and_formats_money_exactly() -> None:
     assert services.format_money(-123450, "USD") == "USD -1,234.50"
     with pytest.raises(ValidationError, match="such as 120"):
         services.parse_money("12.345")
+
+
+def test_it_erases_a_clients_account_with_the_client(practice, codes) -> None:
+    ada = practice.clients["ada"]
+    charge(practice, codes)
+    services.invoice_issue(actor=SETUP, client=ada)
+    services.payment_record(
+        actor=SETUP, client=ada, amount=100, method="cash", received_on=clock.now().date()
+    )
+    services.client_erase(actor=SETUP, client=ada)
+    assert not Charge.objects.filter(client_id=ada.pk).exists()
+    assert not Payment.objects.filter(client_id=ada.pk).exists()
