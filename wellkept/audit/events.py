@@ -119,6 +119,7 @@ class EventType(models.TextChoices):
     PRACTICE_CHARGE_CREATED = "practice.charge_created", "Session charged"
     PRACTICE_ADJUSTMENT_ADDED = "practice.adjustment_added", "Account adjusted"
     PRACTICE_INVOICE_ISSUED = "practice.invoice_issued", "Invoice issued"
+    PRACTICE_INVOICE_EXPORTED = "practice.invoice_exported", "Invoice downloaded as a PDF"
     PRACTICE_PAYMENT_RECORDED = "practice.payment_recorded", "Payment recorded"
     PRACTICE_SUPERBILL_EXPORTED = "practice.superbill_exported", "Superbill exported"
 

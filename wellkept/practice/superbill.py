@@ -1,4 +1,6 @@
-"""The superbill: a PDF a client sends their insurer to claim back what they paid.
+"""Billing's PDFs: the superbill, and the invoice.
+
+The superbill is a PDF a client sends their insurer to claim back what they paid.
 
 It carries what an insurer needs and nothing more: the practice, the
 client's name, date of birth and insurance member id, each session's date,
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from wellkept.practice.models import Charge, Client
+from wellkept.practice.models import Charge, Client, Invoice
 from wellkept.practice.services.billing import format_money
 
 WIDTHS = (40, 40, 40)
@@ -84,4 +86,47 @@ def as_pdf(
         pdf.ln(6)
     pdf.ln(2)
     line(f"Total charged: {format_money(total, currency) if sessions else 'nothing'}", bold=True)
+    return bytes(pdf.output())
+
+
+def invoice_as_pdf(*, invoice: Invoice, lines: list[Charge], compress: bool = True) -> bytes:
+    """Return an invoice as an A4 PDF: the practice, the client's name, the lines, the total."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_compression(compress)
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+
+    def line(text: str, size: int = 10, bold: bool = False) -> None:
+        pdf.set_font("Helvetica", "B" if bold else "", size)
+        pdf.multi_cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    client = invoice.client
+    line(f"Invoice {invoice.number}", 16, bold=True)
+    line(f"From: {invoice.organisation.name}")
+    line(f"To: {_text(client.legal_name)} ({client.code})")
+    line(f"Issued: {invoice.issued_at.date().isoformat()}")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 9)
+    for width, title in zip(WIDTHS, ("Date", "Line", "Amount"), strict=True):
+        pdf.cell(width, 6, title, border=1)
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "", 9)
+    for charge in lines:
+        what = (
+            charge.get_reason_display()
+            if charge.reason
+            else f"Session {_text(charge.service_code)}"
+        )
+        values = (
+            charge.service_date.isoformat(),
+            what,
+            format_money(charge.amount, charge.currency),
+        )
+        for width, value in zip(WIDTHS, values, strict=True):
+            pdf.cell(width, 6, _latin1(value)[:40], border=1)
+        pdf.ln(6)
+    pdf.ln(2)
+    line(f"Total: {format_money(invoice.total, invoice.currency)}", bold=True)
     return bytes(pdf.output())

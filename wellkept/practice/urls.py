@@ -63,6 +63,11 @@ practice_patterns: list[URLPattern] = [
     ),
     path("billing/clients/<uuid:pk>/", practice.client_account, name="billing_account"),
     path("billing/clients/<uuid:pk>/invoice/", practice.invoice_new, name="billing_invoice"),
+    path(
+        "billing/clients/<uuid:pk>/invoices/<uuid:invoice_pk>.pdf",
+        practice.invoice_download,
+        name="billing_invoice_pdf",
+    ),
     path("billing/clients/<uuid:pk>/payment/", practice.payment_new, name="billing_payment"),
     path(
         "billing/clients/<uuid:pk>/adjustment/",

@@ -8,6 +8,7 @@ from wellkept.practice.selectors.billing import (
     chargeable_appointment,
     client_account,
     fees,
+    invoice_of,
     superbill_diagnosis_codes,
     superbill_sessions,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "get_note_for",
     "get_pnote_for",
     "guardians",
+    "invoice_of",
     "live_feed",
     "may_read_calendar",
     "practices_of",

@@ -140,6 +140,14 @@ def client_account(
     )
 
 
+def invoice_of(client: Client, pk: Any) -> tuple[Invoice, list[Charge]]:
+    """One of the client's invoices and its lines, or 404 (the caller decided on the client)."""
+    invoice = Invoice.objects.filter(client=client, pk=pk).select_related("client").first()
+    if invoice is None:
+        raise Http404
+    return invoice, list(Charge.objects.filter(invoice=invoice))
+
+
 def balance_of(client: Client) -> Balance:
     """What the client has been charged and has paid, in minor units (the caller decided)."""
     charged = Charge.objects.filter(client=client).aggregate(s=Sum("amount"))["s"] or 0

@@ -392,3 +392,24 @@ def superbill_record(
         reason=f"{start.isoformat()}..{end.isoformat()}",
         request=request,
     )
+
+
+def invoice_export_record(
+    *, actor: Actor, invoice: Invoice, request: HttpRequest | None = None
+) -> None:
+    """Decide and audit an invoice's download as a PDF (it carries the client's name)."""
+    _allow(
+        actor,
+        Action.EXPORT,
+        account_resource(invoice.client),
+        request,
+        "download this invoice",
+        purpose=Purpose.LEGAL_OBLIGATION,
+    )
+    audit_record(
+        actor=actor,
+        event=EventType.PRACTICE_INVOICE_EXPORTED,
+        target=f"client:{invoice.client_id}/invoice:{invoice.pk}",
+        purpose=Purpose.LEGAL_OBLIGATION.value,
+        request=request,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 
 from wellkept import clock
 from wellkept.practice import services
@@ -48,3 +49,15 @@ def past_session(
         telehealth=True,
         status=status,
     )
+
+
+def text_of(pdf: bytes) -> str:
+    """The PDF's text streams, inflated where fpdf compressed them."""
+    out = [pdf]
+    for chunk in pdf.split(b"stream\n")[1:]:
+        body = chunk.split(b"\nendstream")[0]
+        try:
+            out.append(zlib.decompress(body))
+        except zlib.error:
+            continue
+    return b"".join(out).decode("latin-1")

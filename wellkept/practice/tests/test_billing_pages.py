@@ -9,7 +9,7 @@ from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
 from wellkept.practice import services
 from wellkept.practice.models import Charge, Fee, Invoice, Payment
-from wellkept.practice.tests.billing import past_session, with_fees
+from wellkept.practice.tests.billing import past_session, text_of, with_fees
 from wellkept.practice.tests.conftest import ADA_LEGAL, ADA_PREFERRED, SETUP, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,37 @@ def test_it_adjusts_an_account(practice, codes) -> None:
 def test_it_refuses_another_practices_client(practice, codes) -> None:
     page = signed_in(practice.people["bill"]).get(account_url(practice, client="otto"))
     assert page.status_code == 404
+
+
+def test_it_downloads_an_invoice_with_the_clients_name(practice, session, codes) -> None:
+    services.charge_create(actor=SETUP, appointment=session, service_code=codes["90834"])
+    invoice = services.invoice_issue(actor=SETUP, client=practice.clients["ada"])
+    url = account_url(practice, page=f"invoices/{invoice.pk}.pdf")
+    answer = signed_in(practice.people["bill"]).get(url)
+    assert answer.status_code == 200
+    assert answer["Content-Disposition"] == 'attachment; filename="invoice-1.pdf"'
+    text = text_of(answer.content)
+    assert ADA_LEGAL in text
+    assert "USD 120.00" in text
+    entry = AuditEntry.objects.get(event=EventType.PRACTICE_INVOICE_EXPORTED)
+    assert entry.target == f"client:{practice.clients['ada'].pk}/invoice:{invoice.pk}"
+
+
+@pytest.mark.parametrize("who", NOBODY_OF_BILLING)
+def test_it_refuses_everyone_else_an_invoice(practice, session, codes, who) -> None:
+    services.charge_create(actor=SETUP, appointment=session, service_code=codes["90834"])
+    invoice = services.invoice_issue(actor=SETUP, client=practice.clients["ada"])
+    url = account_url(practice, page=f"invoices/{invoice.pk}.pdf")
+    assert signed_in(practice.people[who]).get(url).status_code == 404
+    assert not AuditEntry.objects.filter(event=EventType.PRACTICE_INVOICE_EXPORTED).exists()
+
+
+def test_it_answers_404_for_another_clients_invoice(practice, codes) -> None:
+    services.charge_create(
+        actor=SETUP,
+        appointment=past_session(practice, client="ben", therapist="theo"),
+        service_code=codes["90834"],
+    )
+    invoice = services.invoice_issue(actor=SETUP, client=practice.clients["ben"])
+    url = account_url(practice, page=f"invoices/{invoice.pk}.pdf")
+    assert signed_in(practice.people["bill"]).get(url).status_code == 404

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 
 import pytest
 from django.db import connection
@@ -14,7 +13,7 @@ from wellkept import clock
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
 from wellkept.practice import selectors, services, superbill
-from wellkept.practice.tests.billing import past_session, with_fees
+from wellkept.practice.tests.billing import past_session, text_of, with_fees
 from wellkept.practice.tests.conftest import ADA_LEGAL, SETUP, signed_in
 from wellkept.practice.tests.notes_helpers import SOAP, draft
 
@@ -42,18 +41,6 @@ def charged(practice):
     # A draft's diagnosis is not yet the therapist's word: it stays off.
     draft(practice, service_date=day, diagnosis_codes=["F32.9"])
     return day
-
-
-def text_of(pdf: bytes) -> str:
-    """The PDF's text streams, inflated where fpdf compressed them."""
-    out = [pdf]
-    for chunk in pdf.split(b"stream\n")[1:]:
-        body = chunk.split(b"\nendstream")[0]
-        try:
-            out.append(zlib.decompress(body))
-        except zlib.error:
-            continue
-    return b"".join(out).decode("latin-1")
 
 
 def test_it_downloads_a_superbill_with_codes_and_fees_and_no_note_text(practice, charged) -> None:

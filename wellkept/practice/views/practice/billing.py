@@ -331,3 +331,27 @@ def superbill_export(
             "org_query": _query(organisation),
         },
     )
+
+
+@policy(action=Action.EXPORT, resource=ADMIN, purpose=Purpose.LEGAL_OBLIGATION, also=(Action.READ,))
+@practice_only(what="practice-billing-invoice-pdf", roles=BILLERS)
+@never_cache
+@require_GET
+def invoice_download(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any, invoice_pk: Any
+) -> HttpResponse:
+    """Download one of the client's invoices as a PDF (an audited export)."""
+    client = selectors.get_client_for(
+        actor=request.user, organisation=organisation, pk=pk, request=request, action=Action.READ
+    )
+    invoice, lines = selectors.invoice_of(client, invoice_pk)
+    try:
+        services.invoice_export_record(actor=request.user, invoice=invoice, request=request)
+    except PermissionDenied:
+        raise Http404 from None
+    response = HttpResponse(
+        superbill.invoice_as_pdf(invoice=invoice, lines=lines), content_type="application/pdf"
+    )
+    # Named by practice number, never by the client's name.
+    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+    return response
