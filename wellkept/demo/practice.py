@@ -234,6 +234,8 @@ def _intake(first: str) -> dict[str, str]:
 # Invented fees in whole cents, from a day long past so every demo session has one.
 DEMO_FEES = (("90791", 20000), ("90834", 12000), ("90837", 16000))
 DEMO_CURRENCY = "USD"
+# Charged for a late cancellation, which carries no service code.
+DEMO_LATE_FEE = 6000
 DEMO_FEES_FROM = dt.date(2020, 1, 1)
 # Of the past sessions: the first this many are charged, the rest wait in the queue.
 DEMO_CHARGED = 6
@@ -259,6 +261,14 @@ def seed_billing(*, actor: SystemActor, organisation: Organisation, clients: lis
             currency=DEMO_CURRENCY,
             effective_from=DEMO_FEES_FROM,
         )
+    services.fee_set(
+        actor=actor,
+        organisation=organisation,
+        service_code=None,
+        amount=DEMO_LATE_FEE,
+        currency=DEMO_CURRENCY,
+        effective_from=DEMO_FEES_FROM,
+    )
     zone = services.practice_zone()
     last_week = clock.now().astimezone(zone).date() - dt.timedelta(days=7)
     held = 0
@@ -285,7 +295,9 @@ def seed_billing(*, actor: SystemActor, organisation: Organisation, clients: lis
         held += 1
         if index >= DEMO_CHARGED:
             continue
-        services.charge_create(actor=actor, appointment=appointment, service_code=codes["90834"])
+        services.charge_create(
+            actor=actor, appointment=appointment, service_code=None if late else codes["90834"]
+        )
         if index % 2 == 0:
             services.invoice_issue(actor=actor, client=client)
         if index % 3 == 0:

@@ -505,8 +505,10 @@ class FeeForm(BillingForm):
 
 
 class ChargeForm(BillingForm):
+    # Not needed for a late cancellation, which is charged at the late fee.
     service_code = forms.ChoiceField(
         label="Service code",
+        required=False,
         error_messages={
             "required": "Choose the service code to charge.",
             "invalid_choice": "Choose one of the practice's service codes.",

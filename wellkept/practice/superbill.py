@@ -114,11 +114,11 @@ def invoice_as_pdf(*, invoice: Invoice, lines: list[Charge], compress: bool = Tr
     pdf.ln(6)
     pdf.set_font("Helvetica", "", 9)
     for charge in lines:
-        what = (
-            charge.get_reason_display()
-            if charge.reason
-            else f"Session {_text(charge.service_code)}"
-        )
+        code = _text(charge.service_code)
+        if charge.reason:
+            what = charge.get_reason_display()
+        else:
+            what = f"Session {code}" if code else "Late cancellation"
         values = (
             charge.service_date.isoformat(),
             what,

@@ -118,7 +118,7 @@ def test_it_seeds_fees_past_sessions_charges_invoices_and_payments() -> None:
         actor=ACTOR, organisation=org, therapists=[rafael, ines], supervisor=grace
     )
 
-    assert Fee.objects.filter(organisation=org).count() == len(demo_practice.DEMO_FEES)
+    assert Fee.objects.filter(organisation=org).count() == len(demo_practice.DEMO_FEES) + 1
     assert Charge.objects.filter(organisation=org).count() == demo_practice.DEMO_CHARGED
     # The held sessions not charged yet wait in billing's queue.
     assert len(selectors.charge_queue(actor=billing, organisation=org)) == 3

@@ -32,7 +32,11 @@ class Fee(models.Model):
     """What the practice charges for one service code, from a date on (a price list row)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="fees")
-    service_code = models.ForeignKey(ServiceCode, on_delete=models.PROTECT, related_name="fees")
+    # Empty for the practice's late-cancellation fee: no service was given,
+    # so no service code goes on the charge (nor on a superbill).
+    service_code = models.ForeignKey(
+        ServiceCode, on_delete=models.PROTECT, null=True, blank=True, related_name="fees"
+    )
     amount = models.PositiveIntegerField()
     # ISO 4217, upper case ("USD"): one practice may change currency, so it
     # travels with every fee, charge and payment rather than being assumed.
@@ -45,6 +49,11 @@ class Fee(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["service_code", "effective_from"], name="fee_one_per_code_and_day"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "effective_from"],
+                condition=models.Q(service_code__isnull=True),
+                name="late_fee_one_per_day",
             ),
         ]
 

@@ -25,6 +25,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice.models import (
     CHARGEABLE,
     Appointment,
+    AppointmentStatus,
     Charge,
     ChargeKind,
     Client,
@@ -117,7 +118,7 @@ def chargeable_appointment(
 
 
 def fees(organisation: Organisation) -> list[Fee]:
-    """The practice's fee schedule, newest first per code."""
+    """The practice's fee schedule, newest first per code; the late-cancellation fee first."""
     return list(Fee.objects.filter(organisation=organisation).select_related("service_code"))
 
 
@@ -159,8 +160,12 @@ def balance_of(client: Client) -> Balance:
 def superbill_sessions(client: Client, start: dt.date, end: dt.date) -> list[Charge]:
     """The client's charged sessions from ``start`` to ``end`` (the caller decided already)."""
     return list(
+        # Sessions held only: a late cancellation gave no service to claim for.
         Charge.objects.filter(
-            client=client, kind=ChargeKind.SESSION, service_date__range=(start, end)
+            client=client,
+            kind=ChargeKind.SESSION,
+            appointment__status=AppointmentStatus.ATTENDED,
+            service_date__range=(start, end),
         )
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -32,6 +33,7 @@ from wellkept.practice.models import (
     CHARGEABLE,
     AdjustmentReason,
     Appointment,
+    AppointmentStatus,
     Charge,
     ChargeKind,
     Client,
@@ -122,6 +124,17 @@ def fee_for(service_code: ServiceCode, day: dt.date) -> Fee | None:
     )
 
 
+def late_fee_for(organisation_id: uuid.UUID, day: dt.date) -> Fee | None:
+    """The practice's late-cancellation fee in force on ``day``, if it set one."""
+    return (
+        Fee.objects.filter(
+            organisation_id=organisation_id, service_code__isnull=True, effective_from__lte=day
+        )
+        .order_by("-effective_from")
+        .first()
+    )
+
+
 def practice_currency(organisation: Organisation) -> str:
     """The currency of the practice's latest fee; a practice bills in one currency at a time."""
     latest = Fee.objects.filter(organisation=organisation).order_by("-created_at").first()
@@ -136,16 +149,16 @@ def fee_set(
     *,
     actor: Actor,
     organisation: Organisation,
-    service_code: ServiceCode,
+    service_code: ServiceCode | None,
     amount: int,
     currency: str,
     effective_from: dt.date,
     request: HttpRequest | None = None,
 ) -> Fee:
-    """Set what the practice charges for a service code from a date on; audited."""
+    """Set what the practice charges for a service code (None: a late cancellation) from a date."""
     _allow(actor, Action.UPDATE, price_list_resource(organisation), request, "set fees here")
     currency = currency.strip().upper()
-    if service_code.organisation_id != organisation.pk:
+    if service_code is not None and service_code.organisation_id != organisation.pk:
         raise ValidationError({"service_code": "Choose one of this practice's service codes."})
     if not CURRENCY.fullmatch(currency):
         raise ValidationError({"currency": "Enter a three-letter currency code, such as USD."})
@@ -158,7 +171,11 @@ def fee_set(
         )
     with transaction.atomic():
         existing = lock_rows(
-            Fee.objects.filter(service_code=service_code, effective_from=effective_from)
+            Fee.objects.filter(
+                organisation=organisation,
+                service_code=service_code,
+                effective_from=effective_from,
+            )
         ).first()
         if existing is None:
             fee = Fee.objects.create(
@@ -186,26 +203,46 @@ def charge_create(
     *,
     actor: Actor,
     appointment: Appointment,
-    service_code: ServiceCode,
+    service_code: ServiceCode | None = None,
     request: HttpRequest | None = None,
 ) -> Charge:
-    """Charge an attended (or late-cancelled) appointment at the schedule's fee, once; audited."""
+    """Charge a held session at its code's fee, a late cancellation at the late fee; once.
+
+    A late cancellation gave no service, so it carries no service code: it
+    is charged at the practice's late-cancellation fee, whatever code is given.
+    """
     client = appointment.client
     _allow(actor, Action.CREATE, account_resource(client), request, "charge this appointment")
-    if service_code.organisation_id != appointment.organisation_id or not service_code.active:
-        raise ValidationError({"service_code": "Choose one of this practice's service codes."})
     day = appointment.start.astimezone(practice_zone()).date()
-    fee = fee_for(service_code, day)
-    if fee is None:
-        raise ValidationError(
-            {"service_code": f"No fee is set for {service_code.code} on {day.isoformat()}."}
-        )
     with transaction.atomic():
         locked = lock_rows(Appointment.objects.filter(pk=appointment.pk)).get()
         if locked.status not in CHARGEABLE:
             raise ValidationError(
                 "Only an attended or late-cancelled appointment can be charged.", code="status"
             )
+        if locked.status == AppointmentStatus.LATE_CANCELLED:
+            fee = late_fee_for(locked.organisation_id, day)
+            code = ""
+            if fee is None:
+                raise ValidationError(
+                    "The practice has no late-cancellation fee: set one on the fee schedule.",
+                    code="no_fee",
+                )
+        else:
+            if (
+                service_code is None
+                or service_code.organisation_id != locked.organisation_id
+                or not service_code.active
+            ):
+                raise ValidationError(
+                    {"service_code": "Choose one of this practice's service codes."}
+                )
+            code = service_code.code
+            fee = fee_for(service_code, day)
+            if fee is None:
+                raise ValidationError(
+                    {"service_code": f"No fee is set for {code} on {day.isoformat()}."}
+                )
         if Charge.objects.filter(appointment=locked).exists():
             raise ValidationError("This appointment is already charged.", code="charged")
         try:
@@ -218,7 +255,7 @@ def charge_create(
                     kind=ChargeKind.SESSION,
                     appointment=locked,
                     service_date=day,
-                    service_code=service_code.code,
+                    service_code=code,
                     amount=fee.amount,
                     currency=fee.currency,
                     created_by=_person(actor),

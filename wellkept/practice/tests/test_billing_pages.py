@@ -202,3 +202,18 @@ def test_it_answers_404_for_another_clients_invoice(practice, codes) -> None:
     invoice = services.invoice_issue(actor=SETUP, client=practice.clients["ben"])
     url = account_url(practice, page=f"invoices/{invoice.pk}.pdf")
     assert signed_in(practice.people["bill"]).get(url).status_code == 404
+
+
+def test_it_sets_the_late_fee_and_charges_a_late_cancellation(practice, codes) -> None:
+    browser = signed_in(practice.people["fran"])
+    set_fee = browser.post(
+        f"/practice/billing/fees/{ORG}",
+        {"service_code": "late", "amount": "50", "currency": "USD", "effective_from": "2020-01-01"},
+        follow=True,
+    )
+    assert "Fee for late cancellations set from 2020-01-01" in set_fee.content.decode()
+    late = past_session(practice, status="late_cancelled")
+    queue = browser.get(f"/practice/billing/{ORG}").content.decode()
+    assert "Charge the late-cancellation fee" in queue
+    answer = browser.post(f"/practice/billing/appointments/{late.pk}/charge/{ORG}", follow=True)
+    assert "charged USD 50.00" in answer.content.decode()

@@ -102,9 +102,23 @@ def test_it_stores_the_service_code_encrypted(practice, codes) -> None:
     assert Charge.objects.get(pk=line.pk).service_code == "90834"
 
 
-def test_it_charges_a_late_cancellation_too(practice, codes) -> None:
+def test_it_charges_a_late_cancellation_at_the_late_fee_without_a_code(practice, codes) -> None:
+    services.fee_set(
+        actor=SETUP,
+        organisation=practice.harbour,
+        service_code=None,
+        amount=5000,
+        currency="USD",
+        effective_from=LONG_AGO,
+    )
     line = charge(practice, codes, status=AppointmentStatus.LATE_CANCELLED)
-    assert line.amount == 12000
+    assert line.amount == 5000
+    assert line.service_code == ""
+
+
+def test_it_refuses_a_late_cancellation_without_a_late_fee(practice, codes) -> None:
+    with pytest.raises(ValidationError, match="no late-cancellation fee"):
+        charge(practice, codes, status=AppointmentStatus.LATE_CANCELLED)
 
 
 def test_it_refuses_to_charge_a_session_twice(practice, codes) -> None:

@@ -29,6 +29,17 @@ def charged(practice):
     codes = with_fees(practice)
     session = past_session(practice, days_ago=1)
     services.charge_create(actor=SETUP, appointment=session, service_code=codes["90834"])
+    # A late cancellation the same week: charged, but no service to claim for.
+    services.fee_set(
+        actor=SETUP,
+        organisation=practice.harbour,
+        service_code=None,
+        amount=7777,
+        currency="USD",
+        effective_from=session.start.date() - dt.timedelta(days=30),
+    )
+    late = past_session(practice, days_ago=2, status="late_cancelled")
+    services.charge_create(actor=SETUP, appointment=late)
     tess = practice.people["tess"]
     day = session.start.date()
     note = draft(
@@ -56,6 +67,7 @@ def test_it_downloads_a_superbill_with_codes_and_fees_and_no_note_text(practice,
     for expected in (ADA_LEGAL, "IMX-4417-CANARY", "90834", "USD 120.00", "F43.20", "F41.1"):
         assert expected in text, expected
     assert "F32.9" not in text
+    assert "77.77" not in text
     assert NOTE_CANARY not in text
     for section in SOAP.values():
         assert section.split(" (")[0] not in text

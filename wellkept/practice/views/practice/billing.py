@@ -37,7 +37,7 @@ from wellkept.practice.forms import (
     PaymentForm,
     SuperbillForm,
 )
-from wellkept.practice.models import Client, ServiceCode
+from wellkept.practice.models import AppointmentStatus, Client, ServiceCode
 from wellkept.practice.scopes import BILLERS
 
 ADMIN = ResourceKind.PRACTICE_ADMIN
@@ -58,6 +58,14 @@ def _account_url(client: Client, organisation: Organisation) -> str:
 
 def _codes(organisation: Organisation) -> list[tuple[str, str]]:
     return [(c.code, f"{c.code} {c.description}") for c in selectors.service_codes(organisation)]
+
+
+# The fee form's choice for the practice's late-cancellation fee.
+LATE = "late"
+
+
+def _fee_codes(organisation: Organisation) -> list[tuple[str, str]]:
+    return [(LATE, "Late cancellation (no service code)"), *_codes(organisation)]
 
 
 def _code(organisation: Organisation, code: str) -> ServiceCode:
@@ -101,14 +109,15 @@ def appointment_charge(
         actor=request.user, organisation=organisation, pk=pk, request=request
     )
     form = ChargeForm(request.POST, codes=_codes(organisation))
-    if not form.is_valid():
+    late = appointment.status == AppointmentStatus.LATE_CANCELLED
+    if not form.is_valid() or not (late or form.cleaned_data["service_code"]):
         messages.error(request, "Choose one of the practice's service codes.")
         return HttpResponseRedirect(_queue_url(organisation))
     try:
         charge = services.charge_create(
             actor=request.user,
             appointment=appointment,
-            service_code=_code(organisation, form.cleaned_data["service_code"]),
+            service_code=None if late else _code(organisation, form.cleaned_data["service_code"]),
             request=request,
         )
     except PermissionDenied:
@@ -127,13 +136,14 @@ def appointment_charge(
 @require_http_methods(["GET", "POST"])
 def fee_list(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Show the practice's fee schedule and set a fee for a service code from a date."""
-    form = FeeForm(request.POST or None, codes=_codes(organisation))
+    form = FeeForm(request.POST or None, codes=_fee_codes(organisation))
     if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["service_code"]
         try:
             fee = services.fee_set(
                 actor=request.user,
                 organisation=organisation,
-                service_code=_code(organisation, form.cleaned_data["service_code"]),
+                service_code=None if chosen == LATE else _code(organisation, chosen),
                 amount=form.cleaned_data["amount"],
                 currency=form.cleaned_data["currency"],
                 effective_from=form.cleaned_data["effective_from"],
@@ -144,10 +154,8 @@ def fee_list(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(
-                request,
-                f"Fee for {fee.service_code.code} set from {fee.effective_from.isoformat()}.",
-            )
+            what = fee.service_code.code if fee.service_code else "late cancellations"
+            messages.success(request, f"Fee for {what} set from {fee.effective_from.isoformat()}.")
             return HttpResponseRedirect(reverse("practice:billing_fees") + _query(organisation))
     return render(
         request,
