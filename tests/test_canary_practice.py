@@ -3,7 +3,8 @@
 The front desk takes a minor in with a guardian, then changes the details;
 the therapist opens the client, writes and signs a progress note, adds an
 addendum, keeps a psychotherapy note, and writes a treatment plan the
-client signs; the front desk searches by name. Every
+client signs; the front desk searches by name; billing charges a
+session, records a payment and downloads a superbill. Every
 value typed is distinctive. Then the test reads what an attacker with the
 machine would (the SQLite file and its WAL, or ``pg_dump``; every log line;
 the audit trail's SIEM export) and fails on any of them in clear.
@@ -26,6 +27,7 @@ from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
 from wellkept.lifecycle.models import LegalHold
 from wellkept.practice.models import Client, MeasureResult, ProgressNote, Room, TreatmentPlan
+from wellkept.practice.tests.billing import past_session, with_fees
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,6 +80,9 @@ PLANTED_HOLDS = {
     "hold reason": "Pangolincanary tribunal claim 2026/5",
     "lift reason": "Settled: Civetcanary agreement signed",
 }
+
+# Billing (issue 18, part 5): a payment's reference, typed by billing.
+PLANTED_BILLING = {"payment reference": "Pangolincanary card ending 4417"}
 
 
 def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path) -> None:
@@ -237,6 +242,36 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     )
     assert lifted.status_code == 302
 
+    # Billing (issue 18, part 5): a past session charged from the queue, a
+    # payment with a planted reference, an invoice and a superbill download.
+    practice.clients["canary"] = client
+    with_fees(practice)
+    session = past_session(practice, client="canary", therapist="tess")
+    bill = signed_in(practice.people["bill"])
+    charged = bill.post(
+        reverse("practice:billing_charge", args=[session.pk]) + query, {"service_code": "90834"}
+    )
+    assert charged.status_code == 302
+    paid = bill.post(
+        reverse("practice:billing_payment", args=[client.pk]) + query,
+        {
+            "amount": "40",
+            "method": "card",
+            "received_on": clock.now().date().isoformat(),
+            "reference": PLANTED_BILLING["payment reference"],
+        },
+    )
+    assert paid.status_code == 302
+    assert (
+        bill.post(reverse("practice:billing_invoice", args=[client.pk]) + query).status_code == 302
+    )
+    day = session.start.date().isoformat()
+    pdf = bill.post(
+        reverse("practice:billing_superbill", args=[client.pk]) + query,
+        {"start": day, "end": day},
+    )
+    assert pdf["Content-Type"] == "application/pdf"
+
     sources = {
         "database": journey.stored_bytes(tmp_path),
         "log": log_file.read_bytes(),
@@ -245,12 +280,19 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     leaks = [
         f"{what} in the {where}"
         for where, data in sources.items()
-        for what, value in {**PLANTED, **PLANTED_NOTES, **PLANTED_PLAN, **PLANTED_HOLDS}.items()
+        for what, value in {
+            **PLANTED,
+            **PLANTED_NOTES,
+            **PLANTED_PLAN,
+            **PLANTED_HOLDS,
+            **PLANTED_BILLING,
+        }.items()
         if any(form in data for form in journey.forms_of(value))
     ]
     assert leaks == []
-    # The measure's answers and score: never their JSON keys in clear.
-    for key in (b'"phq9_9"', b'"safety"', b'"total"'):
+    # The measure's answers and score: never their JSON keys in clear (as a
+    # key, with its colon: billing's invoices have a column named total).
+    for key in (b'"phq9_9":', b'"safety":', b'"total":'):
         assert key not in sources["database"]
         assert key not in sources["log"]
     # Not even the date of birth, which the database would hold as a plain date.

@@ -140,6 +140,14 @@ class EventType(models.TextChoices):
     # Issue 18, part 6: discharge, retention and break-glass.
     PRACTICE_CLIENT_DISCHARGED = "practice.client_discharged", "Client discharged"
     PRACTICE_CLIENT_READMITTED = "practice.client_readmitted", "Client re-admitted"
+    # Billing (issue 18, part 5).
+    PRACTICE_FEE_SET = "practice.fee_set", "Fee for a service code set"
+    PRACTICE_CHARGE_CREATED = "practice.charge_created", "Session charged"
+    PRACTICE_ADJUSTMENT_ADDED = "practice.adjustment_added", "Account adjusted"
+    PRACTICE_INVOICE_ISSUED = "practice.invoice_issued", "Invoice issued"
+    PRACTICE_INVOICE_EXPORTED = "practice.invoice_exported", "Invoice downloaded as a PDF"
+    PRACTICE_PAYMENT_RECORDED = "practice.payment_recorded", "Payment recorded"
+    PRACTICE_SUPERBILL_EXPORTED = "practice.superbill_exported", "Superbill exported"
 
 
 class Outcome(models.TextChoices):

@@ -17,12 +17,15 @@ from wellkept.actors import SystemActor
 from wellkept.orgs.models import Organisation
 from wellkept.practice import services
 from wellkept.practice.models import (
+    AppointmentStatus,
     Client,
     ClientAssignment,
     ContactChannel,
     NoteStatus,
+    PaymentMethod,
     ProgressNote,
     Recurrence,
+    ServiceCode,
 )
 from wellkept.practice.services import GuardianDetails, Intake, Slot
 
@@ -106,6 +109,7 @@ def seed_practice(
     seed_notes(actor=actor, organisation=organisation, clients=clients, supervisor=supervisor)
     seed_plans(clients=clients)
     seed_measures(clients=clients)
+    seed_billing(actor=actor, organisation=organisation, clients=clients)
     seed_discharged(actor=actor, organisation=organisation, therapist=therapists[0])
     return len(CLIENT_NAMES) + 1
 
@@ -370,3 +374,84 @@ def seed_measures(*, clients: list[Client]) -> int:
             )
             recorded += 2
     return recorded
+
+
+# Invented fees in whole cents, from a day long past so every demo session has one.
+DEMO_FEES = (("90791", 20000), ("90834", 12000), ("90837", 16000))
+DEMO_CURRENCY = "USD"
+# Charged for a late cancellation, which carries no service code.
+DEMO_LATE_FEE = 6000
+DEMO_FEES_FROM = dt.date(2020, 1, 1)
+# Of the past sessions: the first this many are charged, the rest wait in the queue.
+DEMO_CHARGED = 6
+DEMO_HELD = 9
+
+
+def seed_billing(*, actor: SystemActor, organisation: Organisation, clients: list[Client]) -> int:
+    """Set the demo's fees and hold last week's sessions; charge, invoice and pay some.
+
+    The schedule's seeding books the weeks ahead only, so the sessions to
+    bill are booked in the past here, marked attended (one a late
+    cancellation) through the schedule's services, then charged and paid
+    through billing's, so the queue, the accounts and the audit trail all
+    look lived-in. Returns how many sessions were held.
+    """
+    codes = {c.code: c for c in ServiceCode.objects.filter(organisation=organisation)}
+    for code, amount in DEMO_FEES:
+        services.fee_set(
+            actor=actor,
+            organisation=organisation,
+            service_code=codes[code],
+            amount=amount,
+            currency=DEMO_CURRENCY,
+            effective_from=DEMO_FEES_FROM,
+        )
+    services.fee_set(
+        actor=actor,
+        organisation=organisation,
+        service_code=None,
+        amount=DEMO_LATE_FEE,
+        currency=DEMO_CURRENCY,
+        effective_from=DEMO_FEES_FROM,
+    )
+    zone = services.practice_zone()
+    last_week = clock.now().astimezone(zone).date() - dt.timedelta(days=7)
+    held = 0
+    for index, client in enumerate(clients[:DEMO_HELD]):
+        therapist = next(
+            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
+        )
+        # A different hour per client: never a clash, whoever the therapist.
+        start = dt.datetime.combine(
+            last_week - dt.timedelta(days=index % 5), dt.time(8 + index), tzinfo=zone
+        )
+        appointment = services.appointment_book(
+            actor=actor,
+            client=client,
+            therapist=therapist,
+            slot=Slot(start, start + dt.timedelta(minutes=50), None, True),
+        )
+        late = index == 4
+        appointment = services.appointment_mark(
+            actor=actor,
+            appointment=appointment,
+            status=AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.ATTENDED,
+        )
+        held += 1
+        if index >= DEMO_CHARGED:
+            continue
+        services.charge_create(
+            actor=actor, appointment=appointment, service_code=None if late else codes["90834"]
+        )
+        if index % 2 == 0:
+            services.invoice_issue(actor=actor, client=client)
+        if index % 3 == 0:
+            services.payment_record(
+                actor=actor,
+                client=client,
+                amount=12000,
+                method=PaymentMethod.CARD if index else PaymentMethod.INSURANCE,
+                received_on=last_week,
+                reference="DEMO-0000",
+            )
+    return held

@@ -10,15 +10,18 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from wellkept import clock
 from wellkept.assessments.forms import instrument_form_class
 from wellkept.assessments.instruments import Instrument
 from wellkept.practice.models import (
     MAX_EVERY_WEEKS,
+    AdjustmentReason,
     AppointmentStatus,
     ContactChannel,
     DischargeReason,
+    PaymentMethod,
     Recurrence,
 )
 from wellkept.practice.services import (
@@ -26,6 +29,7 @@ from wellkept.practice.services import (
     Intake,
     Slot,
     check_content,
+    parse_money,
     parse_outline,
 )
 
@@ -606,4 +610,148 @@ class DischargeForm(forms.Form):
     confirm = forms.BooleanField(
         label="I confirm: the client's therapists stop working with them today",
         error_messages={"required": "Tick the box to confirm the discharge."},
+    )
+
+
+# ---- Billing (issue 18, part 5) -------------------------------------------------------
+
+
+def _errors_to_form(form: forms.Form, errors: Any) -> None:
+    """Show a service's ValidationError beside the fields it names."""
+    if hasattr(errors, "error_dict"):
+        for name, found in errors.message_dict.items():
+            form.add_error(name if name in form.fields else None, found)
+    else:
+        form.add_error(None, errors.messages)
+
+
+class _MoneyField(forms.CharField):
+    """An amount typed as "120" or "120.50", cleaned to integer minor units."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            label=label,
+            max_length=16,
+            error_messages={"required": f"Enter the {label.lower()}."},
+        )
+
+    def clean(self, value: Any) -> int:
+        text = super().clean(value)
+        try:
+            return parse_money(text)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+
+class BillingForm(forms.Form):
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names."""
+        _errors_to_form(self, errors)
+
+
+class FeeForm(BillingForm):
+    service_code = forms.ChoiceField(
+        label="Service code",
+        error_messages={
+            "required": "Choose a service code.",
+            "invalid_choice": "Choose one of the practice's service codes.",
+        },
+    )
+    amount = _MoneyField("Fee")
+    currency = forms.CharField(
+        label="Currency",
+        initial="USD",
+        max_length=3,
+        min_length=3,
+        error_messages={
+            "required": "Enter a three-letter currency code, such as USD.",
+            "max_length": "Enter a three-letter currency code, such as USD.",
+            "min_length": "Enter a three-letter currency code, such as USD.",
+        },
+    )
+    effective_from = forms.DateField(
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the first day the fee applies.",
+            "invalid": "Enter the day as YYYY-MM-DD.",
+        },
+    )
+
+    def __init__(self, *args: Any, codes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service_code"].choices = codes  # type: ignore[attr-defined]
+
+
+class ChargeForm(BillingForm):
+    # Not needed for a late cancellation, which is charged at the late fee.
+    service_code = forms.ChoiceField(
+        label="Service code",
+        required=False,
+        error_messages={
+            "required": "Choose the service code to charge.",
+            "invalid_choice": "Choose one of the practice's service codes.",
+        },
+    )
+
+    def __init__(self, *args: Any, codes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service_code"].choices = codes  # type: ignore[attr-defined]
+
+
+class PaymentForm(BillingForm):
+    amount = _MoneyField("Amount")
+    method = forms.ChoiceField(
+        label="Method",
+        choices=PaymentMethod.choices,
+        error_messages={
+            "required": "Choose how it was paid.",
+            "invalid_choice": "Choose card, cash, bank transfer or insurance.",
+        },
+    )
+    received_on = forms.DateField(
+        label="Received on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the day the payment came in.",
+            "invalid": "Enter the day as YYYY-MM-DD.",
+        },
+    )
+    reference = forms.CharField(
+        label="Reference",
+        required=False,
+        max_length=80,
+        help_text="A card's last four digits, a bank or claim reference. Optional.",
+        error_messages={"max_length": "Keep the reference under 80 characters."},
+    )
+
+
+class AdjustmentForm(BillingForm):
+    amount = _MoneyField("Amount to take off")
+    reason = forms.ChoiceField(
+        label="Reason",
+        choices=AdjustmentReason.choices,
+        error_messages={
+            "required": "Choose why the account is adjusted.",
+            "invalid_choice": "Choose why the account is adjusted.",
+        },
+    )
+
+
+class SuperbillForm(BillingForm):
+    start = forms.DateField(
+        label="First day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the first day of service.",
+            "invalid": "Enter the day as YYYY-MM-DD.",
+        },
+    )
+    end = forms.DateField(
+        label="Last day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the last day of service.",
+            "invalid": "Enter the day as YYYY-MM-DD.",
+        },
     )

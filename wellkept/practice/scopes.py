@@ -13,6 +13,11 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 
 from wellkept.access.resources import Resource, ResourceKind, Scope, register_scope
+from wellkept.access.rules import AccessRole
+
+# Who bills (issue 18, part 5): never a clinical role, even one that may read
+# an assigned client's demographics under practice administration.
+BILLERS = frozenset({AccessRole.FRONT_DESK, AccessRole.BILLING})
 
 
 def current_assignees(client: Any) -> frozenset[Any]:

@@ -78,4 +78,30 @@ practice_patterns: list[URLPattern] = [
     # Discharge (issue 18, part 6).
     path("clients/<uuid:pk>/discharge/", practice.client_discharge, name="client_discharge"),
     path("clients/<uuid:pk>/readmit/", practice.client_readmit, name="client_readmit"),
+    # Billing (issue 18, part 5).
+    path("billing/", practice.billing_queue, name="billing"),
+    path("billing/fees/", practice.fee_list, name="billing_fees"),
+    path(
+        "billing/appointments/<uuid:pk>/charge/",
+        practice.appointment_charge,
+        name="billing_charge",
+    ),
+    path("billing/clients/<uuid:pk>/", practice.client_account, name="billing_account"),
+    path("billing/clients/<uuid:pk>/invoice/", practice.invoice_new, name="billing_invoice"),
+    path(
+        "billing/clients/<uuid:pk>/invoices/<uuid:invoice_pk>.pdf",
+        practice.invoice_download,
+        name="billing_invoice_pdf",
+    ),
+    path("billing/clients/<uuid:pk>/payment/", practice.payment_new, name="billing_payment"),
+    path(
+        "billing/clients/<uuid:pk>/adjustment/",
+        practice.adjustment_new,
+        name="billing_adjustment",
+    ),
+    path(
+        "billing/clients/<uuid:pk>/superbill/",
+        practice.superbill_export,
+        name="billing_superbill",
+    ),
 ]

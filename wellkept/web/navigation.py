@@ -55,10 +55,12 @@ BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.FRONT_DESK: (
         NavItem("Clients", "practice:client_list"),
         NavItem("Schedule", "practice:schedule"),
+        NavItem("Billing", "practice:billing"),
     ),
     Role.BILLING: (
         NavItem("Clients", "practice:client_list"),
         NavItem("Schedule", "practice:schedule"),
+        NavItem("Billing", "practice:billing"),
     ),
     Role.CLINICAL_SUPERVISOR: (
         NavItem("Clients", "practice:client_list"),

@@ -67,6 +67,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "practice/plans/": {("st-annes", "sam"), ("st-annes", "sue")},
     # Measurement-based care (issue 18, part 4): each clinician's own alerts.
     "practice/measures/": {("st-annes", "sam"), ("st-annes", "sue")},
+    # Billing (issue 18, part 5): the front desk's and billing's alone.
+    "practice/billing/": {("st-annes", "fran"), ("st-annes", "bill")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

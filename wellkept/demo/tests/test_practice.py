@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from wellkept import clock
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
 from wellkept.audit.events import EventType
@@ -14,12 +15,16 @@ from wellkept.orgs.models import Role
 from wellkept.practice import selectors
 from wellkept.practice.models import (
     Appointment,
+    Charge,
     Client,
     ClientStatus,
+    Fee,
     Guardian,
+    Invoice,
     MeasureAlert,
     MeasureResult,
     NoteStatus,
+    Payment,
     PlanStatus,
     ProgressNote,
     Room,
@@ -100,12 +105,16 @@ def test_it_books_a_week_for_each_therapist_and_a_weekly_series() -> None:
     )
 
     for therapist in (rafael, ines):
-        mine = Appointment.objects.filter(organisation=org, therapist=therapist)
+        # Upcoming only: billing's seeding adds last week's sessions.
+        mine = Appointment.objects.filter(
+            organisation=org, therapist=therapist, start__gt=clock.now()
+        )
         assert mine.count() == 6 + 6
         assert mine.filter(series__isnull=False).count() == 6
         assert mine.filter(telehealth=True).exists()
     assert Room.objects.filter(organisation=org, name__endswith="(demo)").count() == 2
-    assert AuditEntry.objects.filter(event=EventType.PRACTICE_APPOINTMENT_BOOKED).count() == 24
+    booked = AuditEntry.objects.filter(event=EventType.PRACTICE_APPOINTMENT_BOOKED).count()
+    assert booked == 24 + demo_practice.DEMO_HELD
 
 
 def test_it_seeds_signed_plans_some_due_for_review() -> None:
@@ -140,3 +149,23 @@ def test_it_seeds_signed_plans_some_due_for_review() -> None:
     phq9 = next(s for s in series if s.instrument.code == "phq9")
     assert [r.total for r in phq9.rows] == list(demo_practice.DEMO_PHQ9_SERIES[0])
     assert phq9.rows[-1].significant == "improved"
+
+
+def test_it_seeds_fees_past_sessions_charges_invoices_and_payments() -> None:
+    org = orgs.organisation_create(actor=ACTOR, name="Demo", slug="demo-practice")
+    rafael = _staff(org, "specialist@demo.invalid", Role.SPECIALIST)
+    ines = _staff(org, "therapist@demo.invalid", Role.SPECIALIST)
+    grace = _staff(org, "supervisor@demo.invalid", Role.CLINICAL_SUPERVISOR)
+    billing = _staff(org, "billing@demo.invalid", Role.BILLING)
+
+    demo_practice.seed_practice(
+        actor=ACTOR, organisation=org, therapists=[rafael, ines], supervisor=grace
+    )
+
+    assert Fee.objects.filter(organisation=org).count() == len(demo_practice.DEMO_FEES) + 1
+    assert Charge.objects.filter(organisation=org).count() == demo_practice.DEMO_CHARGED
+    # The held sessions not charged yet wait in billing's queue.
+    assert len(selectors.charge_queue(actor=billing, organisation=org)) == 3
+    assert Invoice.objects.filter(organisation=org).count() == 3
+    assert Payment.objects.filter(organisation=org).count() == 2
+    assert AuditEntry.objects.filter(event=EventType.PRACTICE_CHARGE_CREATED).count() == 6

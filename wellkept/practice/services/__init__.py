@@ -1,5 +1,16 @@
 """The practice's writes, one module per concept; each service audits in its transaction."""
 
+from wellkept.practice.services.billing import (
+    adjustment_add,
+    charge_create,
+    fee_set,
+    format_money,
+    invoice_export_record,
+    invoice_issue,
+    parse_money,
+    payment_record,
+    superbill_record,
+)
 from wellkept.practice.services.clients import (
     CODE_ATTEMPTS,
     INTAKE_FIELDS,
@@ -88,6 +99,7 @@ __all__ = [
     "ServiceCodesLoaded",
     "Slot",
     "addendum_add",
+    "adjustment_add",
     "alert_text",
     "appointment_book",
     "appointment_cancel",
@@ -96,6 +108,7 @@ __all__ = [
     "appointment_series_book",
     "calendar_feed_create",
     "calendar_feed_revoke",
+    "charge_create",
     "check_content",
     "client_assign",
     "client_create",
@@ -105,6 +118,10 @@ __all__ = [
     "client_signature",
     "client_unassign",
     "client_update",
+    "fee_set",
+    "format_money",
+    "invoice_export_record",
+    "invoice_issue",
     "measure_assign",
     "measure_record",
     "note_cosign",
@@ -113,8 +130,10 @@ __all__ = [
     "note_sign",
     "note_update",
     "occurrences",
+    "parse_money",
     "parse_outline",
     "parse_service_codes",
+    "payment_record",
     "plan_client_sign",
     "plan_close",
     "plan_content",
@@ -134,6 +153,7 @@ __all__ = [
     "room_create",
     "service_codes_load",
     "split_codes",
+    "superbill_record",
     "supervision_start",
     "supervisors_of",
 ]

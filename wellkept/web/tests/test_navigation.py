@@ -63,7 +63,7 @@ def test_it_leaves_the_programme_out_for_roles_it_is_not_offered_to(request_for_
 
     assert "Check-ins" not in labels(links)
     assert "My data" not in labels(links)
-    assert labels(links)[:4] == ["Home", "Clients", "Schedule", "Your account"]
+    assert labels(links)[:5] == ["Home", "Clients", "Schedule", "Billing", "Your account"]
 
 
 def test_it_gives_every_practice_role_the_clients_page(request_for_home) -> None:
@@ -80,6 +80,15 @@ def test_it_gives_the_co_signature_queue_to_clinical_supervisors_only(request_fo
         queue = [link.url for link in links if link.label == "Notes to co-sign"]
 
         assert queue == (["/practice/notes/cosign/"] if role == Role.CLINICAL_SUPERVISOR else [])
+
+
+def test_it_gives_billing_to_the_front_desk_and_billing_only(request_for_home) -> None:
+    for role in (Role.FRONT_DESK, Role.BILLING):
+        links = navigation.links_for(request_for_home, {role}, programme=False)
+        assert [link.url for link in links if link.label == "Billing"] == ["/practice/billing/"]
+    for role in (Role.SPECIALIST, Role.CLINICAL_SUPERVISOR, Role.PRIVACY_OFFICER):
+        links = navigation.links_for(request_for_home, {role}, programme=False)
+        assert "Billing" not in labels(links)
 
 
 def test_it_gives_the_privacy_officer_one_header_entry(request_for_home) -> None:

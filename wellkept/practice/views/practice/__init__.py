@@ -1,5 +1,16 @@
 """The practice staff's pages (``/practice/``), one module per concept."""
 
+from wellkept.practice.views.practice.billing import (
+    adjustment_new,
+    appointment_charge,
+    billing_queue,
+    client_account,
+    fee_list,
+    invoice_download,
+    invoice_new,
+    payment_new,
+    superbill_export,
+)
 from wellkept.practice.views.practice.clients import (
     client_assign,
     client_detail,
@@ -56,12 +67,16 @@ from wellkept.practice.views.practice.schedule import (
 
 __all__ = [
     "addendum_new",
+    "adjustment_new",
     "appointment_cancel",
+    "appointment_charge",
     "appointment_detail",
     "appointment_mark",
     "appointment_move",
     "appointment_new",
+    "billing_queue",
     "calendar_feed",
+    "client_account",
     "client_assign",
     "client_detail",
     "client_discharge",
@@ -71,8 +86,11 @@ __all__ = [
     "client_readmit",
     "client_unassign",
     "cosign_queue",
+    "fee_list",
     "feed_create",
     "feed_revoke",
+    "invoice_download",
+    "invoice_new",
     "measure_alerts",
     "measure_assign",
     "measure_record",
@@ -83,6 +101,7 @@ __all__ = [
     "note_list",
     "note_new",
     "note_sign",
+    "payment_new",
     "plan_client_sign",
     "plan_close",
     "plan_edit",
@@ -96,4 +115,5 @@ __all__ = [
     "pnote_list",
     "schedule_day",
     "schedule_week",
+    "superbill_export",
 ]
