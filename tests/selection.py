@@ -10,12 +10,22 @@ depend on the engine, so CI does not pay twice for the rest.
 A test marked ``one_engine`` runs in the SQLite suite only, too: the same
 code runs on both engines in a smaller test beside it, and what the big one
 adds (the demo at its full size) is the same on either.
+
+So do the page tests (modules named ``test_*pages.py`` or ``test_*views.py``):
+they drive views through the test client, and what they add to the tests of
+the services and selectors those views call is the page itself (template,
+form, status, redirect, what is shown to whom), which no engine changes.
+What an engine can change (constraints, locks, transactions, the audit
+entry written with the change) is in the services' and selectors' own
+modules, and those run on both.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 # pytest-django's fixtures that open the test database; any fixture that
@@ -30,6 +40,7 @@ DATABASE_FIXTURES = frozenset(
     }
 )
 SWITCH = "WELLKEPT_TESTS_DATABASE_ONLY"
+PAGE_MODULE = re.compile(r"^test_\w*(pages|views)\.py$")
 
 
 class Marked(Protocol):
@@ -53,9 +64,20 @@ def database_only() -> bool:
     return value == "1"
 
 
+def is_page_test(item: Marked) -> bool:
+    """True for a test in a page test module (``test_*pages.py``, ``test_*views.py``)."""
+    path = getattr(item, "path", None)
+    return path is not None and bool(PAGE_MODULE.match(Path(path).name))
+
+
 def needed(item: Marked) -> bool:
-    """Whether the PostgreSQL suite needs the test: it uses a database and is not ``one_engine``."""
-    return uses_database(item) and item.get_closest_marker("one_engine") is None
+    """Whether the PostgreSQL suite needs the test: it uses a database, is no page test,
+    and is not ``one_engine``."""
+    return (
+        uses_database(item)
+        and item.get_closest_marker("one_engine") is None
+        and not is_page_test(item)
+    )
 
 
 def split(items: Iterable[Marked]) -> tuple[list[Marked], list[Marked]]:

@@ -13,6 +13,7 @@ from tests import selection
 class Item:
     fixturenames: list[str] = field(default_factory=list)
     markers: set[str] = field(default_factory=set)
+    path: str = "wellkept/app/tests/test_services.py"
 
     def get_closest_marker(self, name: str) -> object | None:
         return name if name in self.markers else None
@@ -39,6 +40,23 @@ def test_it_keeps_tests_marked_or_using_a_database_fixture_and_leaves_out_the_re
     kept, left_out = selection.split([MARKED, BY_FIXTURE, LIVE, PURE, ONE_ENGINE])
     assert kept == [MARKED, BY_FIXTURE, LIVE]
     assert left_out == [PURE, ONE_ENGINE]
+
+
+@pytest.mark.parametrize(
+    ("path", "page"),
+    [
+        ("wellkept/practice/tests/test_billing_pages.py", True),
+        ("wellkept/followup/tests/test_pages.py", True),
+        ("wellkept/assessments/tests/test_checkin_views.py", True),
+        ("wellkept/practice/tests/test_billing_services.py", False),
+        ("wellkept/insights/tests/test_views_of_the_ledger_helpers.py", False),
+        ("wellkept/web/tests/test_error_pages_extra.py", False),
+    ],
+)
+def test_it_runs_page_test_modules_on_sqlite_only(monkeypatch, path, page) -> None:
+    monkeypatch.setenv(selection.SWITCH, "1")
+    item = Item(markers={"django_db"}, path=path)
+    assert selection.split([item]) == (([], [item]) if page else ([item], []))
 
 
 def test_a_one_engine_test_still_runs_when_the_switch_is_off(monkeypatch) -> None:

@@ -22,6 +22,7 @@ the reason it is not a page (a form's POST target, a download, JSON).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -58,7 +59,7 @@ from wellkept.lifecycle import subject_requests
 from wellkept.orgs.models import Clinician, InviteeRole, Organisation
 from wellkept.orgs.selectors import participant_for_user
 from wellkept.practice import services as practice
-from wellkept.practice.models import Client
+from wellkept.practice.models import Appointment, AppointmentStatus, Client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -136,6 +137,13 @@ NOT_PAGES = {
     "practice:feed_create": "POST from the therapist's schedule",
     "practice:feed_revoke": "POST from the therapist's schedule",
     "practice:calendar_feed": "an iCalendar feed a calendar app fetches by its secret",
+    "practice:plan_sign": "POST from the plan's page",
+    "practice:plan_close": "POST from the plan's page",
+    "practice:measure_assign": "POST from the client's measures page",
+    "practice:client_readmit": "POST from the client's page",
+    "practice:billing_charge": "POST from the billing queue",
+    "practice:billing_invoice": "POST from the client's account",
+    "practice:billing_invoice_pdf": "a PDF download",
     "accounts:invitation_new": "POST from the invitations page",
     "accounts:invitation_revoke": "POST",
     "mfa_download_recovery_codes": "a text download",
@@ -322,9 +330,50 @@ def plant(organisation: Organisation) -> Demo:
         sections={"subjective": UNBROKEN, "plan": "(Demo) Review in two weeks."},
     )
     pnote = practice.pnote_write(actor=specialist, client=client, body=UNBROKEN)
+    # Plans: a draft version for one client (its edit page); for another, a
+    # version the therapist signed and the client has yet to sign (the
+    # in-session signature page), and a new version to start. A measure to
+    # record, and an appointment to move.
+    clients = list(
+        Client.objects.filter(
+            organisation=organisation,
+            assignments__therapist=specialist,
+            assignments__until__isnull=True,
+        )[:2]
+    )
+    other = clients[1]
+    review = clock.now().date() + dt.timedelta(days=30)
+    outline = practice.parse_outline(
+        f"Problem: {UNBROKEN[:400]}\n"
+        "  Goal: (Demo) Rest after shifts\n"
+        "    Objective: (Demo) Six hours of sleep\n"
+        "      Measure: Sleep diary\n"
+        "      Target: 5 of 7 nights\n"
+        f"      By: {review.isoformat()}\n"
+        "      Intervention: (Demo) Sleep scheduling\n"
+    )
+    plan = practice.plan_create(
+        actor=specialist, client=client, content=outline, review_date=review
+    )
+    signed = practice.plan_sign(
+        actor=specialist,
+        plan=practice.plan_create(
+            actor=specialist, client=other, content=outline, review_date=review
+        ),
+    )
+    practice.measure_assign(actor=specialist, client=other, instrument="who5", every_weeks=2)
+    appointment = Appointment.objects.filter(
+        therapist=specialist, start__gt=clock.now(), status=AppointmentStatus.BOOKED
+    ).first()
+    assert appointment is not None
     practice_pages = (
         f"/practice/clients/{client.pk}/notes/{draft.pk}/edit/",
         f"/practice/clients/{client.pk}/psychotherapy-notes/{pnote.pk}/edit/",
+        f"/practice/clients/{client.pk}/plan/{plan.pk}/edit/",
+        f"/practice/clients/{other.pk}/plan/{signed.pk}/client-sign/",
+        f"/practice/clients/{other.pk}/plan/new/",
+        f"/practice/clients/{other.pk}/measures/record/who5/",
+        f"/practice/schedule/{appointment.pk}/move/",
     )
     # A crisis line whose contact has no space to break at.
     programme = open_programme(organisation)

@@ -60,8 +60,11 @@ def joiners(count: int) -> int:
 
 # Committing for real, as `make demo` does: the year of check-ins is seeded
 # in batches that commit, which is what keeps it fast. The demo runs on
-# SQLite (`make demo`); the tests below seed smaller hospitals through the
-# same code on both engines, so the full size runs once (one_engine).
+# SQLite (`make demo`). What seeding does to the database (committing in
+# batches, finishing an interrupted history, leaving nothing behind when it
+# fails, opening cases once) is tested on both engines below; the tests that
+# only read back what a seeded demo holds run once (one_engine), as does the
+# full size.
 @pytest.mark.one_engine
 @pytest.mark.django_db(transaction=True)
 def test_it_seeds_a_hospital_of_300_clinicians_and_a_year_of_check_ins() -> None:
@@ -146,6 +149,7 @@ def test_it_opens_follow_up_cases_for_the_latest_safety_alerts_once() -> None:
     assert PseudonymousEntry.objects.filter(event="followup.case_opened").count() == opened
 
 
+@pytest.mark.one_engine
 def test_it_opens_a_programme_with_both_check_ins_and_fictional_support() -> None:
     seed(participants=4)
     org = Organisation.objects.get(is_demo=True)
@@ -165,6 +169,7 @@ def test_it_opens_a_programme_with_both_check_ins_and_fictional_support() -> Non
     assert "demo" in notice.content["privacy_contact"]
 
 
+@pytest.mark.one_engine
 def test_it_dates_enrolments_and_consents_to_the_programmes_launch_a_year_ago() -> None:
     seed(participants=12)
     org = Organisation.objects.get(is_demo=True)
@@ -193,6 +198,7 @@ def test_it_dates_enrolments_and_consents_to_the_programmes_launch_a_year_ago() 
     assert not ConsentRecord.objects.filter(recorded_at__date=today()).exists()
 
 
+@pytest.mark.one_engine
 def test_it_sums_up_in_one_line_and_prints_each_staff_login_under_its_own_name() -> None:
     output = seed(participants=4)
     first = output.splitlines()[0]
@@ -226,6 +232,7 @@ class RecordingBar:
         self.done += steps
 
 
+@pytest.mark.one_engine
 def test_it_reports_progress_through_every_stage() -> None:
     bar = RecordingBar()
     demo.demo_seed(participants=12, progress=bar)
@@ -249,6 +256,7 @@ def test_it_draws_the_bar_only_on_a_terminal(monkeypatch, terminal) -> None:
         assert drawn == []
 
 
+@pytest.mark.one_engine
 def test_only_clinicians_who_joined_have_a_participant_row_and_consent() -> None:
     seed(participants=30)
     org = Organisation.objects.get(is_demo=True)
@@ -267,6 +275,7 @@ def test_only_clinicians_who_joined_have_a_participant_row_and_consent() -> None
     assert ConsentRecord.objects.count() == joiners(30)
 
 
+@pytest.mark.one_engine
 def test_about_70_percent_allow_follow_up_and_60_percent_safety_alerts() -> None:
     decisions = [d for d in seeding.demo_decisions(demo.DEFAULT_PARTICIPANTS) if d.joins]
     follow_up = sum(d.follow_up_contact for d in decisions) / len(decisions)
@@ -275,6 +284,7 @@ def test_about_70_percent_allow_follow_up_and_60_percent_safety_alerts() -> None
     assert 0.5 < alerts < 0.7
 
 
+@pytest.mark.one_engine
 def test_it_gives_each_staff_role_an_account_with_mfa() -> None:
     seed(participants=4)
     org = Organisation.objects.get(is_demo=True)
@@ -289,6 +299,7 @@ def test_it_gives_each_staff_role_an_account_with_mfa() -> None:
         assert types == {Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES}
 
 
+@pytest.mark.one_engine
 def test_it_offers_mfa_to_participants_and_turns_it_on_for_one() -> None:
     seed(participants=4)
     with_totp, without = (User.objects.get_by_email(p.email) for p in demo.demo_people(2))
@@ -296,6 +307,7 @@ def test_it_offers_mfa_to_participants_and_turns_it_on_for_one() -> None:
     assert not Authenticator.objects.filter(user=without).exists()
 
 
+@pytest.mark.one_engine
 def test_the_printed_logins_work() -> None:
     output = seed(participants=4)
     backend = EmailBackend()
@@ -318,6 +330,7 @@ def test_the_printed_logins_work() -> None:
     assert CheckIn.objects.filter(participant=participant).exists()
 
 
+@pytest.mark.one_engine
 def test_it_prints_a_clinician_who_has_not_joined_yet_to_try_the_join_flow() -> None:
     output = seed(participants=4)
     newcomer_email = demo.demo_people(3)[2].email
@@ -331,6 +344,7 @@ def test_it_prints_a_clinician_who_has_not_joined_yet_to_try_the_join_flow() -> 
     assert participant_for_user(user=newcomer, organisation=org) is None
 
 
+@pytest.mark.one_engine
 def test_it_records_the_password_state_that_set_password_would() -> None:
     seed(participants=2)
     clinician = User.objects.get_by_email(demo.demo_people(1)[0].email)
@@ -348,6 +362,7 @@ def test_the_demo_passwords_pass_the_password_rules() -> None:
         validate_password(password, user=User.objects.get_by_email(email))
 
 
+@pytest.mark.one_engine
 def test_it_leaves_an_existing_demo_alone_and_prints_the_logins_again() -> None:
     seed(participants=5)
     before = (User.objects.count(), Participant.objects.count(), CheckIn.objects.count())
@@ -397,6 +412,7 @@ def test_it_finishes_an_interrupted_history_on_the_next_run(
     assert CheckIn.objects.count() == checkins
 
 
+@pytest.mark.one_engine
 def test_it_builds_the_same_people_every_time() -> None:
     assert demo.demo_people(40) == demo.demo_people(40)
     assert demo.demo_people(40)[:5] == demo.demo_people(5)
