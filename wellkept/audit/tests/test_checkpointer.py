@@ -63,11 +63,20 @@ def test_it_checkpoints_a_commit_within_a_second_so_a_cut_tail_shows(writer) -> 
     assert any("entries were removed" in str(p) for p in chain_verify().problems)
 
 
-def test_a_burst_of_commits_costs_few_checkpoints(writer) -> None:
+def test_a_burst_of_commits_costs_few_checkpoints(writer, settings) -> None:
+    before = len(checkpoints.read_evidence().merged)
+    began = time.monotonic()
     for _ in range(40):
         entry = audit_record(actor=JOB, event=EventType.RECORD_READ)
     wait_for(lambda: newest_audit_head() == entry.id, 1.5)
-    assert len(checkpoints.read_evidence().merged) < 10
+    took = time.monotonic() - began
+    made = len(checkpoints.read_evidence().merged) - before
+    # At most one checkpoint per WELLKEPT_AUDIT_CHECKPOINT_SECONDS, plus the
+    # first and the last, however busy the machine: a burst slowed down by
+    # other work spans more seconds, so it may cost more checkpoints, never
+    # more than one a second (a fixed count failed on a loaded CI worker).
+    assert made <= int(took / settings.WELLKEPT_AUDIT_CHECKPOINT_SECONDS) + 2
+    assert made < 40
 
 
 def test_a_participants_commit_wakes_no_writer(writer, settings) -> None:

@@ -9,6 +9,12 @@ MeasureReport, and hands everything released to the attacker's solver
 narrowed below the configured share of the range, and no hidden group may
 be shown to be empty, or not.
 
+The attacks run once, in the SQLite suite (``one_engine``): what they
+test is what leaves through the channels and what the solver derives from
+it, which no engine changes; the ledger's and releaser's own tests
+(``test_attacks.py``, ``test_attacks_web.py``, ``test_release_service.py``)
+run on both.
+
 Emergency is built for the attack the issue describes: its day shift is
 five nurses and one physician (A, PHQ-2 of 6), its nurses are those five
 and one night nurse (B, 0). "Day shift" minus "nurses" is A - B = 6, which
@@ -599,6 +605,7 @@ def _report(name: str, seen: list[Seen], found: Mapping[tuple[str, str], Recover
 # -- the attacks ----------------------------------------------------------------------
 
 
+@pytest.mark.one_engine
 @pytest.mark.django_db
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_no_channel_gives_a_planted_score_away(world: World, channel: str) -> None:
@@ -615,6 +622,7 @@ def test_no_channel_gives_a_planted_score_away(world: World, channel: str) -> No
     _report(f"every view, {channel}", seen, found)
 
 
+@pytest.mark.one_engine
 @pytest.mark.django_db
 def test_all_channels_together_give_nothing_away(world: World) -> None:
     """The ledger holds across channels: what one channel shows, the others cannot complete."""
@@ -630,6 +638,7 @@ def test_all_channels_together_give_nothing_away(world: World) -> None:
     assert any(s.shown and s.what == "trend all" for s in seen)
 
 
+@pytest.mark.one_engine
 @pytest.mark.django_db
 def test_an_erasure_opens_no_difference(world: World) -> None:
     """Figures frozen with C in them, then new ones without her: her score stays unknown."""
@@ -657,6 +666,7 @@ def test_an_erasure_opens_no_difference(world: World) -> None:
     _report("erasure after release", seen, found)
 
 
+@pytest.mark.one_engine
 @pytest.mark.django_db
 def test_the_quarter_turning_opens_no_difference(world: World) -> None:
     """D answered either side of the quarter's turn; weeks, months and quarters of both are read."""
