@@ -21,7 +21,7 @@ from django.http import HttpRequest
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.policy import can, roles_in
+from wellkept.access.policy import roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import Resource, ResourceKind
 from wellkept.accounts.models import User
@@ -44,6 +44,7 @@ from wellkept.practice.models import (
     ServiceCode,
 )
 from wellkept.practice.scopes import BILLERS, client_admin_resource
+from wellkept.practice.services.deciding import allow, purpose_of
 from wellkept.practice.services.schedule import practice_zone
 
 # A million in major units: beyond that an amount is a typing mistake.
@@ -52,12 +53,6 @@ CURRENCY = re.compile(r"[A-Z]{3}")
 REFERENCE_MAX = 80
 # A superbill covers at most a year of sessions.
 LONGEST_SUPERBILL = dt.timedelta(days=366)
-
-
-def _purpose(actor: Actor) -> Purpose:
-    return (
-        Purpose.SERVICE_ADMINISTRATION if isinstance(actor, SystemActor) else Purpose.CLINICAL_CARE
-    )
 
 
 def _person(actor: Actor) -> User | None:
@@ -72,8 +67,7 @@ def _allow(
     what: str,
     purpose: Purpose | None = None,
 ) -> None:
-    if not can(actor, action, resource, purpose or _purpose(actor), request=request):
-        raise PermissionDenied(f"You may not {what}.")
+    allow(actor, action, resource, request, what, purpose)
     # Practice administration also lets a therapist read an assigned client's
     # demographics; money is the front desk's and billing's alone.
     if not isinstance(actor, SystemActor) and not (
@@ -193,7 +187,7 @@ def fee_set(
             actor=actor,
             event=EventType.PRACTICE_FEE_SET,
             target=f"fee:{fee.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             request=request,
         )
     return fee
@@ -266,7 +260,7 @@ def charge_create(
             actor=actor,
             event=EventType.PRACTICE_CHARGE_CREATED,
             target=f"client:{client.pk}/charge:{charge.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             reason=f"appointment:{locked.pk}",
             request=request,
         )
@@ -303,7 +297,7 @@ def adjustment_add(
             actor=actor,
             event=EventType.PRACTICE_ADJUSTMENT_ADDED,
             target=f"client:{client.pk}/charge:{line.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             reason=reason,
             request=request,
         )
@@ -343,7 +337,7 @@ def invoice_issue(*, actor: Actor, client: Client, request: HttpRequest | None =
             actor=actor,
             event=EventType.PRACTICE_INVOICE_ISSUED,
             target=f"client:{client.pk}/invoice:{invoice.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             request=request,
         )
     return invoice
@@ -389,7 +383,7 @@ def payment_record(
             actor=actor,
             event=EventType.PRACTICE_PAYMENT_RECORDED,
             target=f"client:{client.pk}/payment:{payment.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             reason=method,
             request=request,
         )

@@ -39,6 +39,8 @@ from wellkept.practice.models import (
     Supervision,
 )
 from wellkept.practice.scopes import client_admin_resource, client_record_resource
+from wellkept.practice.services.deciding import allow, purpose_of
+from wellkept.practice.services.deciding import today as _today
 from wellkept.vault.models import DataKey
 from wellkept.vault.services import datakey_shred
 
@@ -91,24 +93,6 @@ _TEXT_FIELDS = (
     "insurance_member_id",
 )
 INTAKE_FIELDS = (*_TEXT_FIELDS, "date_of_birth", "contact_channels", "voicemail_ok")
-
-
-def _purpose(actor: Actor) -> Purpose:
-    # Commands and jobs (demo seeding, erasure) run the service; staff care.
-    return (
-        Purpose.SERVICE_ADMINISTRATION if isinstance(actor, SystemActor) else Purpose.CLINICAL_CARE
-    )
-
-
-def _allow(
-    actor: Actor, action: Action, resource: Resource, request: HttpRequest | None, what: str
-) -> None:
-    if not can(actor, action, resource, _purpose(actor), request=request):
-        raise PermissionDenied(f"You may not {what}.")
-
-
-def _today() -> dt.date:
-    return clock.now().astimezone(dt.UTC).date()
 
 
 def _check_intake(intake: Intake) -> None:
@@ -197,7 +181,7 @@ def client_create(
         reference=f"client:{client.pk}",
         organisation_id=organisation.pk,
     )
-    _allow(actor, Action.CREATE, resource, request, "take clients in at this practice")
+    allow(actor, Action.CREATE, resource, request, "take clients in at this practice")
     _check_intake(intake)
     minor = names.is_minor(intake.date_of_birth, _today())
     if minor and guardian is None:
@@ -220,7 +204,7 @@ def client_create(
                     actor=actor,
                     event=EventType.PRACTICE_CLIENT_CREATED,
                     target=f"client:{client.pk}",
-                    purpose=_purpose(actor).value,
+                    purpose=purpose_of(actor).value,
                     request=request,
                 )
             return client
@@ -242,7 +226,7 @@ def client_update(
     request: HttpRequest | None = None,
 ) -> Client:
     """Change a client's intake details (and add a guardian), re-index the name, audited."""
-    _allow(
+    allow(
         actor, Action.UPDATE, client_admin_resource(client), request, "change this client's details"
     )
     _check_intake(intake)
@@ -264,7 +248,7 @@ def client_update(
             actor=actor,
             event=EventType.PRACTICE_CLIENT_UPDATED,
             target=f"client:{locked.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             request=request,
         )
     return locked
@@ -279,7 +263,7 @@ def client_assign(
     *, actor: Actor, client: Client, therapist: User, request: HttpRequest | None = None
 ) -> ClientAssignment:
     """Give the client a therapist of the practice from now on."""
-    _allow(actor, Action.UPDATE, client_admin_resource(client), request, "assign this client")
+    allow(actor, Action.UPDATE, client_admin_resource(client), request, "assign this client")
     _require_role(
         therapist,
         client.organisation_id,
@@ -299,7 +283,7 @@ def client_assign(
             actor=actor,
             event=EventType.PRACTICE_CLIENT_ASSIGNED,
             target=f"client:{locked.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             reason=f"therapist user:{therapist.pk}",
             request=request,
         )
@@ -310,7 +294,7 @@ def client_unassign(
     *, actor: Actor, client: Client, therapist: User, request: HttpRequest | None = None
 ) -> ClientAssignment:
     """End a therapist's current assignment to the client; the history stays."""
-    _allow(
+    allow(
         actor,
         Action.UPDATE,
         client_admin_resource(client),
@@ -333,7 +317,7 @@ def client_unassign(
             actor=actor,
             event=EventType.PRACTICE_CLIENT_UNASSIGNED,
             target=f"client:{client.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             reason=f"therapist user:{therapist.pk}",
             request=request,
         )
@@ -421,7 +405,7 @@ def client_discharge(
     request: HttpRequest | None = None,
 ) -> Client:
     """Discharge a client: their care ends today, their therapists' assignments end; audited."""
-    _allow(
+    allow(
         actor,
         Action.UPDATE,
         _discharge_resource(actor, client),
@@ -454,7 +438,7 @@ def client_discharge(
             actor=actor,
             event=EventType.PRACTICE_CLIENT_DISCHARGED,
             target=f"client:{locked.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             reason=f"assignments ended {ended}",
             request=request,
         )
@@ -469,7 +453,7 @@ def client_readmit(*, actor: Actor, client: Client, request: HttpRequest | None 
         actor, client.organisation_id
     ):
         raise PermissionDenied("Only the front desk re-admits a client.")
-    _allow(
+    allow(
         actor,
         Action.UPDATE,
         client_admin_resource(client, "discharge"),
@@ -491,7 +475,7 @@ def client_readmit(*, actor: Actor, client: Client, request: HttpRequest | None 
             actor=actor,
             event=EventType.PRACTICE_CLIENT_READMITTED,
             target=f"client:{locked.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             request=request,
         )
     return locked
@@ -504,7 +488,7 @@ def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = 
     intake and guardian field is ciphertext under that one key, so any copy
     of those rows (a backup, a replica, a WAL) no longer opens either.
     """
-    _allow(actor, Action.DELETE, client_record_resource(client), request, "erase this client")
+    allow(actor, Action.DELETE, client_record_resource(client), request, "erase this client")
     with transaction.atomic():
         locked = lock_rows(Client.objects.all()).filter(pk=client.pk).first()
         if locked is None:
@@ -530,6 +514,6 @@ def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = 
             actor=actor,
             event=EventType.PRACTICE_CLIENT_ERASED,
             target=f"client:{client.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             request=request,
         )

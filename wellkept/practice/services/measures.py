@@ -27,7 +27,6 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
@@ -52,6 +51,7 @@ from wellkept.practice.models import (
     MeasureResult,
 )
 from wellkept.practice.scopes import measure_resource
+from wellkept.practice.services.deciding import today as _today
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +67,6 @@ A measure of client {code} needs your attention.
 
 Open the client's measures in Wellkept.
 """
-
-
-def _today() -> dt.date:
-    return clock.now().astimezone(dt.UTC).date()
 
 
 def _allow(actor: Actor, client: Client, reference: str, request: HttpRequest | None) -> None:

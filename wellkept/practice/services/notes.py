@@ -43,6 +43,7 @@ from wellkept.practice.models import (
     pnote_subject,
 )
 from wellkept.practice.scopes import new_note_resource, note_resource, pnote_resource
+from wellkept.practice.services.deciding import today as _today
 from wellkept.vault.services import datakey_shred
 
 PURPOSE = Purpose.CLINICAL_CARE
@@ -61,10 +62,6 @@ def _allow(actor: Actor, action: Action, resource: Resource, request: HttpReques
 
 def _target(note: ProgressNote) -> str:
     return f"client:{note.client_id}/note:{note.pk}"
-
-
-def _today() -> dt.date:
-    return clock.now().astimezone(dt.UTC).date()
 
 
 def supervisors_of(author_id: Any, organisation_id: Any) -> set[Any]:

@@ -38,6 +38,7 @@ from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.practice.models import Client, ClientAssignment, PlanStatus, TreatmentPlan
 from wellkept.practice.scopes import plan_resource
+from wellkept.practice.services.deciding import today as _today
 
 PURPOSE = Purpose.CLINICAL_CARE
 TEXT_MAX = 2_000
@@ -58,10 +59,6 @@ Open the client's plan in Wellkept to review it.
 
 class MailServerUnavailable(Exception):
     """The mail server could not be reached at all; nothing was sent."""
-
-
-def _today() -> dt.date:
-    return clock.now().astimezone(dt.UTC).date()
 
 
 def _target(plan: TreatmentPlan) -> str:

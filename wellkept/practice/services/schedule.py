@@ -31,7 +31,7 @@ from wellkept.access.resources import Resource, ResourceKind
 from wellkept.access.rules import AccessRole
 from wellkept.accounts.models import User
 from wellkept.accounts.tokens import token_issue
-from wellkept.actors import Actor, SystemActor
+from wellkept.actors import Actor
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import Organisation
@@ -48,6 +48,7 @@ from wellkept.practice.models import (
     Room,
 )
 from wellkept.practice.scopes import appointment_resource, calendar_resource
+from wellkept.practice.services.deciding import allow, purpose_of
 
 # An appointment longer than a working day is a typing mistake, not a session.
 LONGEST = dt.timedelta(hours=8)
@@ -87,19 +88,6 @@ class IssuedFeed:
 def practice_zone() -> zoneinfo.ZoneInfo:
     """The practice's time zone, in which times are entered and shown."""
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def _purpose(actor: Actor) -> Purpose:
-    return (
-        Purpose.SERVICE_ADMINISTRATION if isinstance(actor, SystemActor) else Purpose.CLINICAL_CARE
-    )
-
-
-def _allow(
-    actor: Actor, action: Action, resource: Resource, request: HttpRequest | None, what: str
-) -> None:
-    if not can(actor, action, resource, _purpose(actor), request=request):
-        raise PermissionDenied(f"You may not {what}.")
 
 
 def _local_text(moment: dt.datetime) -> str:
@@ -248,7 +236,7 @@ def appointment_book(
     request: HttpRequest | None = None,
 ) -> Appointment:
     """Book one appointment, refusing a discharged client and any clash; audited."""
-    _allow(
+    allow(
         actor,
         Action.CREATE,
         _booking_resource(client, therapist),
@@ -267,7 +255,7 @@ def appointment_book(
             actor=actor,
             event=EventType.PRACTICE_APPOINTMENT_BOOKED,
             target=f"appointment:{appointment.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             reason=f"client:{client.pk}, therapist user:{therapist.pk}",
             request=request,
         )
@@ -324,7 +312,7 @@ def appointment_series_book(
     request: HttpRequest | None = None,
 ) -> AppointmentSeries:
     """Book a weekly or fortnightly series: every occurrence, or none if any clashes."""
-    _allow(
+    allow(
         actor,
         Action.CREATE,
         _booking_resource(client, therapist),
@@ -359,7 +347,7 @@ def appointment_series_book(
                 actor=actor,
                 event=EventType.PRACTICE_APPOINTMENT_BOOKED,
                 target=f"appointment:{appointment.pk}",
-                purpose=_purpose(actor).value,
+                purpose=purpose_of(actor).value,
                 reason=(f"client:{client.pk}, therapist user:{therapist.pk}, series:{series.pk}"),
                 request=request,
             )
@@ -378,7 +366,7 @@ def appointment_reschedule(
     request: HttpRequest | None = None,
 ) -> Appointment:
     """Move a booked appointment to another time or place, refusing any clash; audited."""
-    _allow(
+    allow(
         actor,
         Action.UPDATE,
         appointment_resource(appointment),
@@ -414,7 +402,7 @@ def appointment_reschedule(
             actor=actor,
             event=EventType.PRACTICE_APPOINTMENT_CHANGED,
             target=f"appointment:{locked.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             request=request,
         )
     return locked
@@ -424,7 +412,7 @@ def appointment_cancel(
     *, actor: Actor, appointment: Appointment, request: HttpRequest | None = None
 ) -> Appointment:
     """Cancel a booked appointment in good time: the slot is free again; audited."""
-    _allow(
+    allow(
         actor, Action.UPDATE, appointment_resource(appointment), request, "cancel this appointment"
     )
     with transaction.atomic():
@@ -441,7 +429,7 @@ def appointment_cancel(
             actor=actor,
             event=EventType.PRACTICE_APPOINTMENT_CANCELLED,
             target=f"appointment:{locked.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             request=request,
         )
     return locked
@@ -455,9 +443,7 @@ def appointment_mark(
     request: HttpRequest | None = None,
 ) -> Appointment:
     """Mark an appointment attended, cancelled late or missed (or correct the mark); audited."""
-    _allow(
-        actor, Action.UPDATE, appointment_resource(appointment), request, "mark this appointment"
-    )
+    allow(actor, Action.UPDATE, appointment_resource(appointment), request, "mark this appointment")
     if status not in MARKS:
         raise ValidationError(
             "Mark the appointment attended, cancelled late or missed.", code="status"
@@ -483,7 +469,7 @@ def appointment_mark(
             actor=actor,
             event=EventType.PRACTICE_APPOINTMENT_STATUS_CHANGED,
             target=f"appointment:{locked.pk}",
-            purpose=_purpose(actor).value,
+            purpose=purpose_of(actor).value,
             reason=f"{before} -> {status}",
             request=request,
         )
@@ -495,7 +481,7 @@ def calendar_feed_create(
 ) -> IssuedFeed:
     """Give the therapist a new private feed of their calendar; an older one stops working."""
     resource = calendar_resource(organisation.pk, actor.pk, reference=f"calendar:{actor.pk}/feed")
-    _allow(actor, Action.CREATE, resource, request, "subscribe to this calendar")
+    allow(actor, Action.CREATE, resource, request, "subscribe to this calendar")
     issued = token_issue()
     with transaction.atomic():
         now = clock.now()
@@ -525,7 +511,7 @@ def calendar_feed_revoke(
 ) -> CalendarFeed:
     """Stop the therapist's calendar feed at once; audited."""
     resource = calendar_resource(organisation.pk, actor.pk, reference=f"calendar:{actor.pk}/feed")
-    _allow(actor, Action.UPDATE, resource, request, "change this calendar's feed")
+    allow(actor, Action.UPDATE, resource, request, "change this calendar's feed")
     with transaction.atomic():
         feed = (
             lock_rows(CalendarFeed.objects.all())
