@@ -49,7 +49,24 @@ def _text(label: str, *, required: bool = False, help_text: str = "") -> forms.C
     )
 
 
-class IntakeForm(forms.Form):
+class ServiceForm(forms.Form):
+    """A form whose data a service checks again: its refusals show beside the fields."""
+
+    def field_for(self, name: str) -> str:
+        """The form's field for a name the service's ValidationError uses."""
+        return name
+
+    def add_service_errors(self, errors: Any) -> None:
+        """Show a service's ValidationError beside the fields it names, else at the top."""
+        if hasattr(errors, "error_dict"):
+            for name, messages in errors.message_dict.items():
+                field = self.field_for(name)
+                self.add_error(field if field in self.fields else None, messages)
+        else:
+            self.add_error(None, errors.messages)
+
+
+class IntakeForm(ServiceForm):
     """A client's intake details; guardian fields are needed for a client under 18."""
 
     legal_name = _text("Legal name", required=True)
@@ -140,14 +157,6 @@ class IntakeForm(forms.Form):
             email=data["guardian_email"],
         )
 
-    def add_service_errors(self, errors: Any) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(errors, "error_dict"):
-            for name, messages in errors.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, errors.messages)
-
     @staticmethod
     def initial_for(client: Any) -> dict[str, Any]:
         """The form's starting values from a client read through the policy."""
@@ -200,7 +209,7 @@ class SearchForm(forms.Form):
 NOTE_SECTION_MAX = 20_000
 
 
-class NoteForm(forms.Form):
+class NoteForm(ServiceForm):
     """A progress note: the session date, one field per template section, and codes."""
 
     service_date = forms.DateField(
@@ -257,14 +266,9 @@ class NoteForm(forms.Form):
     def diagnoses(self) -> list[str]:
         return [c for c in self.cleaned_data["diagnosis_codes"].split(",") if c.strip()]
 
-    def add_service_errors(self, errors: Any) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(errors, "error_dict"):
-            for name, messages in errors.message_dict.items():
-                field = name if name in self.fields else f"section_{name}"
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, errors.messages)
+    def field_for(self, name: str) -> str:
+        # A template section's errors are named by the section.
+        return name if name in self.fields else f"section_{name}"
 
 
 class AddendumForm(forms.Form):
@@ -304,7 +308,7 @@ def _choice(label: str, invalid: str) -> forms.ChoiceField:
     )
 
 
-class SlotForm(forms.Form):
+class SlotForm(ServiceForm):
     """When and where, in the practice's time zone; the choices come from the page."""
 
     date = forms.DateField(
@@ -360,15 +364,9 @@ class SlotForm(forms.Form):
             telehealth=room is None,
         )
 
-    def add_service_errors(self, errors: Any) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        names = {"start": "time", "end": "minutes", "room": "place"}
-        if hasattr(errors, "error_dict"):
-            for name, messages in errors.message_dict.items():
-                field = names.get(name, name)
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, errors.messages)
+    def field_for(self, name: str) -> str:
+        # The service speaks of start, end and room; the form asks time, length, place.
+        return {"start": "time", "end": "minutes", "room": "place"}.get(name, name)
 
 
 class BookingForm(SlotForm):
@@ -450,7 +448,7 @@ class MarkForm(forms.Form):
 PLAN_OUTLINE_MAX = 40_000
 
 
-class PlanForm(forms.Form):
+class PlanForm(ServiceForm):
     """A treatment plan version, written as an outline of keyword lines, and its review date."""
 
     content = forms.CharField(
@@ -485,16 +483,8 @@ class PlanForm(forms.Form):
             raise forms.ValidationError("Write at least one problem.")
         return problems
 
-    def add_service_errors(self, errors: Any) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(errors, "error_dict"):
-            for name, messages in errors.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, errors.messages)
 
-
-class ClientSignatureForm(forms.Form):
+class ClientSignatureForm(ServiceForm):
     """The client's signature, typed by the client in session."""
 
     typed_name = forms.CharField(
@@ -511,19 +501,11 @@ class ClientSignatureForm(forms.Form):
         error_messages={"required": "Tick the box once the client has read and agreed."},
     )
 
-    def add_service_errors(self, errors: Any) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(errors, "error_dict"):
-            for name, messages in errors.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, errors.messages)
-
 
 # ---- Measurement-based care (issue 18, part 4) -------------------------------------------
 
 
-class MeasureAssignForm(forms.Form):
+class MeasureAssignForm(ServiceForm):
     """An instrument for the client, once or every N weeks."""
 
     instrument = forms.ChoiceField(
@@ -551,16 +533,8 @@ class MeasureAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["instrument"].choices = choices  # type: ignore[attr-defined]
 
-    def add_service_errors(self, errors: Any) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(errors, "error_dict"):
-            for name, messages in errors.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, errors.messages)
 
-
-class MeasureForm(forms.Form):
+class MeasureForm(ServiceForm):
     """The day an instrument was answered; ``measure_form_class`` adds the instrument's items."""
 
     instrument: Instrument
@@ -576,14 +550,6 @@ class MeasureForm(forms.Form):
     def answers(self) -> dict[str, int | None]:
         """Item id -> the answer (None for an unscored item left out)."""
         return {item.id: self.cleaned_data.get(item.id) for item in self.instrument.items}
-
-    def add_service_errors(self, errors: Any) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(errors, "error_dict"):
-            for name, messages in errors.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, errors.messages)
 
 
 def measure_form_class(instrument: Instrument) -> type[MeasureForm]:
@@ -616,15 +582,6 @@ class DischargeForm(forms.Form):
 # ---- Billing (issue 18, part 5) -------------------------------------------------------
 
 
-def _errors_to_form(form: forms.Form, errors: Any) -> None:
-    """Show a service's ValidationError beside the fields it names."""
-    if hasattr(errors, "error_dict"):
-        for name, found in errors.message_dict.items():
-            form.add_error(name if name in form.fields else None, found)
-    else:
-        form.add_error(None, errors.messages)
-
-
 class _MoneyField(forms.CharField):
     """An amount typed as "120" or "120.50", cleaned to integer minor units."""
 
@@ -643,10 +600,8 @@ class _MoneyField(forms.CharField):
             raise forms.ValidationError(exc.messages) from None
 
 
-class BillingForm(forms.Form):
-    def add_service_errors(self, errors: Any) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        _errors_to_form(self, errors)
+class BillingForm(ServiceForm):
+    """The billing forms: a service's refusal shows beside the field it names."""
 
 
 class FeeForm(BillingForm):
