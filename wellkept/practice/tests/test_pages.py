@@ -21,8 +21,10 @@ NEW = reverse("practice:client_new")
 
 
 def without_csrf(html: str) -> str:
-    # The CSRF token is masked afresh on every response; nothing else may differ.
+    # The CSRF token is masked afresh on every response, and the session's
+    # seconds left can tick between two requests; nothing else may differ.
     html = re.sub(r'name="csrf-token" content="[^"]*"', "", html)
+    html = re.sub(r'data-session-left="\d+"', "", html)
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
 
 
