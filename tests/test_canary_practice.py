@@ -4,16 +4,24 @@ The front desk takes a minor in with a guardian, then changes the details;
 the therapist opens the client, writes and signs a progress note, adds an
 addendum, keeps a psychotherapy note, and writes a treatment plan the
 client signs; the front desk searches by name; billing charges a
-session, records a payment and downloads a superbill. Every
+session, records a payment and downloads a superbill and an invoice. Every
 value typed is distinctive. Then the test reads what an attacker with the
 machine would (the SQLite file and its WAL, or ``pg_dump``; every log line;
-the audit trail's SIEM export) and fails on any of them in clear.
+the audit trail's SIEM export; an encrypted backup and its manifest) and
+fails on any of them in clear. Every file the practice hands out (the
+superbill and invoice PDFs, the calendar feed, the audit export) is read
+for the clinical values too: the billing and calendar files may carry a
+name or a code, never a word of a note, a diagnosis's description or a
+psychotherapy note.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 import time
+import zlib
 from io import StringIO
 from pathlib import Path
 
@@ -26,7 +34,15 @@ from tests import test_canary_journey as journey
 from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
 from wellkept.lifecycle.models import LegalHold
-from wellkept.practice.models import Client, MeasureResult, ProgressNote, Room, TreatmentPlan
+from wellkept.practice.codes import Diagnosis, diagnosis
+from wellkept.practice.models import (
+    Client,
+    Invoice,
+    MeasureResult,
+    ProgressNote,
+    Room,
+    TreatmentPlan,
+)
 from wellkept.practice.tests.billing import past_session, with_fees
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
 
@@ -63,6 +79,13 @@ PLANTED_NOTES = {
     "addendum": "Addendum Dugongcanary phone call",
     "psychotherapy note": "Private Aye-ayecanary hunch",
 }
+# The diagnosis is chosen from the ICD-10-CM release, not typed: its code may
+# travel to the insurer on a superbill, its description (what the code means
+# for this client) nowhere outside the record.
+# (Spelt out: the classification takes seconds to load, too long for import.)
+DIAGNOSIS = Diagnosis(code="F43.22", description="Adjustment disorder with anxiety")
+PLANTED_DIAGNOSIS = {"diagnosis code": DIAGNOSIS.code, "diagnosis": DIAGNOSIS.description}
+
 # Treatment plans (issue 18, part 4): a plan written through its page, and
 # the client's typed signature (the client's changed legal name, planted above).
 PLANTED_PLAN = {
@@ -85,7 +108,28 @@ PLANTED_HOLDS = {
 PLANTED_BILLING = {"payment reference": "Pangolincanary card ending 4417"}
 
 
-def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path) -> None:
+def pdf_text(data: bytes) -> bytes:
+    """A PDF's bytes with every compressed stream inflated, as any PDF reader would show them."""
+    parts = [data]
+    for found in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.DOTALL):
+        with contextlib.suppress(zlib.error):
+            parts.append(zlib.decompressobj().decompress(found.group(1)))
+    return b"\n".join(parts)
+
+
+def backup_bytes(folder: Path) -> dict[str, bytes]:
+    """An encrypted backup of everything planted, and its manifest, as a thief would copy them."""
+    backup = folder / "practice.wkbackup"
+    call_command("backup", "create", str(backup), "--no-progress", stdout=StringIO())
+    written = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    assert set(written) == {backup.name, f"{backup.name}.manifest.json"}
+    return written
+
+
+def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path, settings) -> None:
+    settings.WELLKEPT_BACKUP_KEY_FILE = tmp_path / "keys" / "backup.key"
+    (tmp_path / "backups").mkdir()
+    assert diagnosis(DIAGNOSIS.code) == DIAGNOSIS
     practice = build_practice()
     fran = signed_in(practice.people["fran"])
     born = years_ago(13).isoformat()
@@ -138,7 +182,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
         reverse("practice:note_new", args=[client.pk]) + query + "&template=soap",
         {
             "service_date": years_ago(0).isoformat(),
-            "diagnosis_codes": "F43.22",
+            "diagnosis_codes": DIAGNOSIS.code,
             **{f"section_{k}": PLANTED_NOTES[k] for k in SOAP_SECTIONS},
         },
     )
@@ -154,6 +198,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     assert tess.post(pnotes, {"body": PLANTED_NOTES["psychotherapy note"]}).status_code == 302
     shown = tess.get(reverse("practice:note", args=args) + query)
     assert PLANTED_NOTES["addendum"] in shown.text
+    assert DIAGNOSIS.description in shown.text
     assert PLANTED_NOTES["psychotherapy note"] in tess.get(pnotes).text
     plan_outline = "\n".join(
         [
@@ -265,18 +310,51 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
     assert (
         bill.post(reverse("practice:billing_invoice", args=[client.pk]) + query).status_code == 302
     )
-    day = session.start.date().isoformat()
+    # From the session to today, so the signed note's diagnosis is on it too.
     pdf = bill.post(
         reverse("practice:billing_superbill", args=[client.pk]) + query,
-        {"start": day, "end": day},
+        {"start": session.start.date().isoformat(), "end": clock.now().date().isoformat()},
     )
     assert pdf["Content-Type"] == "application/pdf"
+    invoice = Invoice.objects.get(client=client)
+    invoice_pdf = bill.get(
+        reverse("practice:billing_invoice_pdf", args=[client.pk, invoice.pk]) + query
+    )
+    assert invoice_pdf["Content-Type"] == "application/pdf"
 
-    sources = {
-        "database": journey.stored_bytes(tmp_path),
-        "log": log_file.read_bytes(),
+    # Every file the practice hands out (issue 18, part 7). Billing's and the
+    # calendar's files carry what they are for (the detector reads them:
+    # the superbill shows the name and the code), and nothing clinical.
+    exports = {
+        "superbill": pdf_text(pdf.content),
+        "invoice": pdf_text(invoice_pdf.content),
+        "calendar feed": synced.content,
         "audit export": journey.audit_export_bytes(tmp_path),
     }
+    assert PLANTED["changed legal name"].encode() in exports["superbill"]
+    assert DIAGNOSIS.code.encode() in exports["superbill"]
+    assert client.code.encode() in exports["invoice"]
+    clinical = {**PLANTED_NOTES, "diagnosis": DIAGNOSIS.description, **PLANTED_PLAN}
+    told = [
+        f"{what} in the {where}"
+        for where, data in exports.items()
+        for what, value in clinical.items()
+        if any(form in data for form in journey.forms_of(value))
+    ]
+    assert told == []
+
+    database = journey.stored_bytes(tmp_path)
+    backup = backup_bytes(tmp_path / "backups")
+    sources = {
+        "database": database,
+        "log": log_file.read_bytes(),
+        "audit export": exports["audit export"],
+        **{f"backup file {name}": data for name, data in backup.items()},
+    }
+    # The backup hides even what the database keeps in clear by design (the
+    # client's practice number), so a plaintext backup would fail here.
+    assert client.code.encode() in database
+    assert not any(client.code.encode() in data for data in backup.values())
     leaks = [
         f"{what} in the {where}"
         for where, data in sources.items()
@@ -286,6 +364,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path)
             **PLANTED_PLAN,
             **PLANTED_HOLDS,
             **PLANTED_BILLING,
+            **PLANTED_DIAGNOSIS,
         }.items()
         if any(form in data for form in journey.forms_of(value))
     ]
