@@ -46,13 +46,8 @@ from wellkept.lifecycle.models import (
 )
 from wellkept.lifecycle.receipts import receipt_sign
 from wellkept.lifecycle.tombstones import (
-    TombstoneJournalError,
-    journal_path,
-    journal_reaches,
-    tombstone_append,
     tombstone_digest,
-    tombstone_head_checkpoint,
-    tombstone_heads_recorded,
+    tombstone_write,
 )
 from wellkept.orgs.models import Clinician, Organisation, Participant, StaffMembership
 from wellkept.orgs.scopes import participant_resource
@@ -211,21 +206,7 @@ def participant_erase(
         if login is not None:
             counts.update(_account_close(actor=recorded_as, user=login))
         now = clock.now()
-        for head in tombstone_heads_recorded():
-            if not journal_reaches(head.position):
-                # Appending to a journal that lost lines would start a new
-                # history the heads never saw: every later restore would
-                # have to be forced. Stop and say how to repair it.
-                raise TombstoneJournalError(
-                    f"The tombstone journal {journal_path()} does not reach line "
-                    f"{head.position.lines}, which {head.source} recorded: it is missing or "
-                    "was cut back. Erasures are refused until the journal is put back from "
-                    "its copy (see docs/backups.md)."
-                )
-        # Written ahead of the commit (see lifecycle.tombstones): a crash
-        # after it erases again at the next restore, the safe direction.
-        position = tombstone_append(token=token, at=now)
-        tombstone_head_checkpoint(position, now)
+        tombstone_write(token=token, at=now)
         receipt = DeletionReceipt(organisation=organisation, rule=rule.value, issued_at=now)
         receipt.document = receipt_sign(
             subject_digest=tombstone_digest(token),

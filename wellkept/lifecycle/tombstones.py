@@ -47,6 +47,7 @@ from typing import Any
 
 from django.conf import settings
 
+from wellkept import clock
 from wellkept.audit import checkpoints
 from wellkept.vault.keyring import get_keyring
 
@@ -188,6 +189,34 @@ def tombstone_append(*, token: str, at: dt.datetime) -> JournalPosition:
     finally:
         os.close(fd)
     return JournalPosition(number, mac)
+
+
+def tombstone_write(*, token: str, at: dt.datetime) -> JournalPosition:
+    """Append an erasure's tombstone, inside its transaction, and move the recorded head on.
+
+    Refused while the journal does not reach every head recorded of it.
+    """
+    for head in tombstone_heads_recorded():
+        if not journal_reaches(head.position):
+            # Appending to a journal that lost lines would start a new
+            # history the heads never saw: every later restore would
+            # have to be forced. Stop and say how to repair it.
+            raise TombstoneJournalError(
+                f"The tombstone journal {journal_path()} does not reach line "
+                f"{head.position.lines}, which {head.source} recorded: it is missing or "
+                "was cut back. Erasures are refused until the journal is put back from "
+                "its copy (see docs/backups.md)."
+            )
+    # Written ahead of the commit (see the module docstring): a crash after
+    # it erases again at the next restore, the safe direction.
+    position = tombstone_append(token=token, at=at)
+    tombstone_head_checkpoint(position, at)
+    return position
+
+
+def client_tombstone_write(token: str) -> None:
+    """Keep an erased practice client's tombstone (registered with the practice at ready())."""
+    tombstone_write(token=token, at=clock.now())
 
 
 def journal_touch() -> None:

@@ -56,6 +56,9 @@ from wellkept.lifecycle.backup.manifest import (
 )
 from wellkept.lifecycle.backup.stream import BackupFormatError
 from wellkept.orgs.models import Organisation, Participant
+from wellkept.practice.models import Client
+from wellkept.practice.services import client_erase
+from wellkept.practice.tombstones import client_tombstone_token
 from wellkept.vault.services import dek_cache
 
 Progress = Callable[[int], object] | None
@@ -377,6 +380,7 @@ class RestoreResult:
     tombstones_total: int = 0
     tombstones_after_backup: int = 0
     reapplied: int = 0
+    clients_reapplied: int = 0
     migrated: bool = False
     lost_entries_hint: int = 0
     rewind_checkpoint: int | None = None
@@ -413,7 +417,8 @@ class RestoreResult:
         )
         return (
             f"restored backup {m.backup_id} taken {m.created_at} in {self.seconds:.1f} s; "
-            f"{self.reapplied} erased participants erased again from "
+            f"{self.reapplied} erased participants erased again (and "
+            f"{self.clients_reapplied} erased practice clients) from "
             f"{self.tombstones_total} tombstones ({self.tombstones_after_backup} recorded after "
             f"the backup){'; migrations applied' if self.migrated else ''}; audit: {audit}{lost}"
             f"{accepted}."
@@ -600,8 +605,9 @@ def _restored_chain(manifest: Manifest, result: RestoreResult) -> None:
     result.rewind_checkpoint = checkpoints.checkpoint_rewind(note=note).seq
 
 
-def _reapply(journal: list[tombstones.Tombstone], actor: SystemActor) -> int:
-    from wellkept.lifecycle.models import ErasureRule
+def _reapply(journal: list[tombstones.Tombstone], actor: SystemActor) -> tuple[int, int]:
+    """Erase again everyone the journal names; return how many participants and clients."""
+    from wellkept.lifecycle.models import ErasureRule, LegalHold
     from wellkept.lifecycle.services import participant_erase
 
     wanted = {t.digest for t in journal}
@@ -614,7 +620,16 @@ def _reapply(journal: list[tombstones.Tombstone], actor: SystemActor) -> int:
             # Named explicitly: re-applying an erasure is never held back.
             participant_erase(actor=actor, participant=participant, rule=ErasureRule.JOB)
             erased += 1
-    return erased
+    clients = 0
+    for client in list(Client.objects.order_by("pk")):
+        if tombstones.tombstone_digest(client_tombstone_token(client.pk)) in wanted:
+            # A hold in the backup was lifted before the erasure (an erasure
+            # is refused under a hold), so it is stale: it must not keep a
+            # record whose erasure already happened.
+            LegalHold.objects.filter(client=client).delete()
+            client_erase(actor=actor, client=client)
+            clients += 1
+    return erased, clients
 
 
 def backup_restore(
@@ -659,7 +674,7 @@ def backup_restore(
         result.migrated = True
     _restored_chain(manifest, result)
     try:
-        result.reapplied = _reapply(journal, actor)
+        result.reapplied, result.clients_reapplied = _reapply(journal, actor)
     except Exception as exc:
         # The database is already replaced: say exactly how to finish.
         raise RestoreIncomplete(
@@ -702,7 +717,8 @@ def backup_restore(
         target=f"backup:{manifest.backup_id}",
         purpose=Purpose.SERVICE_ADMINISTRATION.value,
         reason=(
-            f"taken {manifest.created_at}; {result.reapplied} re-erased from "
+            f"taken {manifest.created_at}; {result.reapplied} re-erased "
+            f"(and {result.clients_reapplied} practice clients) from "
             f"{len(journal)} tombstones; audit entries lost after backup: "
             f"at least {result.lost_entries_hint}"
         ),
@@ -749,7 +765,7 @@ class DrillResult:
             f"{self.manifest.created_at} restored into a scratch database in "
             f"{self.seconds:.1f} s; {self.tables_checked} tables' row counts and "
             f"{self.entries_checked} audit entries checked; {self.would_reapply} participants "
-            "would be erased again from the tombstone journal."
+            "or practice clients would be erased again from the tombstone journal."
         )
 
 
@@ -870,8 +886,13 @@ def backup_drill(*, actor: SystemActor, directory: Path, progress: Progress = No
         )
         wanted = {t.digest for t in check.journal}
         tokens = Participant.objects.using(DRILL_ALIAS).values_list("token", flat=True)
+        clients = Client.objects.using(DRILL_ALIAS).values_list("pk", flat=True)
         result.would_reapply = sum(
             1 for token in tokens.iterator() if tombstones.tombstone_digest(token) in wanted
+        ) + sum(
+            1
+            for pk in clients.iterator()
+            if tombstones.tombstone_digest(client_tombstone_token(pk)) in wanted
         )
     except (BackupFormatError, snapshot.SnapshotError) as exc:
         result.problems.append(str(exc))

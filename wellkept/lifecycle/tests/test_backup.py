@@ -498,7 +498,7 @@ def test_it_drills_the_latest_backup(hospital: Hospital, outside_files) -> None:
     manifest = json.loads(manifest_path(latest).read_text())
     assert "restore drill passed" in out
     assert manifest["backup_id"] in out
-    assert "1 participants would be erased again" in out
+    assert "1 participants or practice clients would be erased again" in out
     drilled = AuditEntry.objects.filter(event=EventType.BACKUP_DRILLED).get()
     assert drilled.reason.startswith("passed in")
     # The live installation is untouched.

@@ -41,6 +41,7 @@ from wellkept.practice.models import (
 from wellkept.practice.scopes import client_admin_resource, client_record_resource
 from wellkept.practice.services.deciding import allow, purpose_of
 from wellkept.practice.services.deciding import today as _today
+from wellkept.practice.tombstones import client_tombstone_write
 from wellkept.vault.models import DataKey
 from wellkept.vault.services import datakey_shred
 
@@ -501,6 +502,9 @@ def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = 
                 "erased yet. The privacy officer lifts the hold once it is no longer needed.",
                 code="held",
             )
+        # Written ahead of the commit, inside the transaction: a restore of
+        # any older backup erases the client again (docs/backups.md).
+        client_tombstone_write(locked)
         datakey_shred(actor=actor, subject=locked.dek_subject)
         # Psychotherapy notes are under keys of their own, one per author:
         # the erasure must reach those too. Their rows go with the client.
