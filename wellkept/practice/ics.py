@@ -70,7 +70,8 @@ def calendar_text(appointments: Iterable[Appointment], *, name: str, generated: 
             f"DTSTAMP:{_stamp(generated)}",
             f"DTSTART:{_stamp(appointment.start)}",
             f"DTEND:{_stamp(appointment.end)}",
-            f"SUMMARY:{escape(appointment.client.code)}",
+            # A joint session shows its case's code, never one member's.
+            f"SUMMARY:{escape(appointment.case.code if appointment.case else appointment.client.code)}",
             f"LOCATION:{escape(appointment.place)}",
             f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
             "CLASS:CONFIDENTIAL",
