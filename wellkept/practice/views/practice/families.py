@@ -112,7 +112,7 @@ def case_list(request: AuthenticatedRequest, organisation: Organisation) -> Http
     )
 
 
-@policy(action=Action.CREATE, resource=ADMIN, purpose=PURPOSE)
+@policy(action=Action.CREATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
 @practice_only(what="practice-case-new", roles=FRONT_DESK)
 @never_cache
 @require_http_methods(["GET", "POST"])
