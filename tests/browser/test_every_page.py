@@ -144,6 +144,9 @@ NOT_PAGES = {
     "practice:billing_charge": "POST from the billing queue",
     "practice:billing_invoice": "POST from the client's account",
     "practice:billing_invoice_pdf": "a PDF download",
+    "practice:case_member_add": "POST from the case's page",
+    "practice:case_member_remove": "POST from the case's page",
+    "practice:joint_note_sign": "POST from the joint note's page",
     "accounts:invitation_new": "POST from the invitations page",
     "accounts:invitation_revoke": "POST",
     "mfa_download_recovery_codes": "a text download",
@@ -366,6 +369,22 @@ def plant(organisation: Organisation) -> Demo:
         therapist=specialist, start__gt=clock.now(), status=AppointmentStatus.BOOKED
     ).first()
     assert appointment is not None
+    # A couple seen by the specialist, with a joint note: the case's pages
+    # and the joint note's, which only a case's therapist opens.
+    case = practice.case_create(
+        actor=SystemActor("browser-test"),
+        organisation=organisation,
+        kind="couple",
+        members=clients[:2],
+        therapists=[specialist],
+    )
+    joint = practice.joint_note_create(
+        actor=specialist,
+        case=case,
+        template_code="soap",
+        service_date=clock.now().date(),
+        sections={"subjective": UNBROKEN, "plan": "(Demo) Practise listening."},
+    )
     practice_pages = (
         f"/practice/clients/{client.pk}/notes/{draft.pk}/edit/",
         f"/practice/clients/{client.pk}/psychotherapy-notes/{pnote.pk}/edit/",
@@ -374,6 +393,8 @@ def plant(organisation: Organisation) -> Demo:
         f"/practice/clients/{other.pk}/plan/new/",
         f"/practice/clients/{other.pk}/measures/record/who5/",
         f"/practice/schedule/{appointment.pk}/move/",
+        f"/practice/cases/{case.pk}/",
+        f"/practice/cases/{case.pk}/notes/{joint.pk}/",
     )
     # A crisis line whose contact has no space to break at.
     programme = open_programme(organisation)

@@ -148,6 +148,24 @@ class EventType(models.TextChoices):
     PRACTICE_INVOICE_EXPORTED = "practice.invoice_exported", "Invoice downloaded as a PDF"
     PRACTICE_PAYMENT_RECORDED = "practice.payment_recorded", "Payment recorded"
     PRACTICE_SUPERBILL_EXPORTED = "practice.superbill_exported", "Superbill exported"
+    # Couples and family cases (issue 18).
+    PRACTICE_CASE_CREATED = "practice.case_created", "Couple or family case opened"
+    PRACTICE_CASE_MEMBER_ADDED = "practice.case_member_added", "Client added to a case"
+    PRACTICE_CASE_MEMBER_REMOVED = "practice.case_member_removed", "Client removed from a case"
+    PRACTICE_CASE_THERAPIST_ADDED = "practice.case_therapist_added", "Therapist added to a case"
+    PRACTICE_CASE_THERAPIST_REMOVED = (
+        "practice.case_therapist_removed",
+        "Therapist's work with a case ended",
+    )
+    PRACTICE_CASE_APPOINTMENT_BOOKED = (
+        "practice.case_appointment_booked",
+        "Joint appointment booked for a case",
+    )
+    PRACTICE_JOINT_NOTE_CREATED = (
+        "practice.joint_note_created",
+        "Joint progress note written (a copy per member)",
+    )
+    PRACTICE_JOINT_NOTE_SIGNED = "practice.joint_note_signed", "Joint progress note signed"
 
 
 class Outcome(models.TextChoices):

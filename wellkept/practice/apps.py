@@ -7,6 +7,7 @@ class PracticeConfig(AppConfig):
     verbose_name = "The confidential practice: clients and their therapists"
 
     def ready(self) -> None:
-        from wellkept.practice import scopes
+        from wellkept.practice import scopes, scopes_families
 
         scopes.register()
+        scopes_families.register()

@@ -19,6 +19,7 @@ from wellkept.practice.models import (
     MAX_EVERY_WEEKS,
     AdjustmentReason,
     AppointmentStatus,
+    CaseKind,
     ContactChannel,
     DischargeReason,
     PaymentMethod,
@@ -710,3 +711,76 @@ class SuperbillForm(BillingForm):
             "invalid": "Enter the day as YYYY-MM-DD.",
         },
     )
+
+
+# ---- Couples and family cases ------------------------------------------------------------
+
+
+class CaseForm(ServiceForm):
+    """A new couple or family case: its kind, its members (by code) and its therapists."""
+
+    kind = forms.ChoiceField(
+        label="Kind of case",
+        choices=CaseKind.choices,
+        error_messages={
+            "required": "Choose a couple or a family.",
+            "invalid_choice": "Choose a couple or a family.",
+        },
+    )
+    members = forms.MultipleChoiceField(
+        label="Members",
+        help_text="Clients seen together; each keeps their own record.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose the clients seen together.",
+            "invalid_choice": "Choose clients from the list.",
+        },
+    )
+    therapists = forms.MultipleChoiceField(
+        label="Therapists",
+        help_text="Each must already work with every member.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose the therapists who see them.",
+            "invalid_choice": "Choose therapists of this practice.",
+        },
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        clients: list[tuple[str, str]],
+        therapists: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, choices in (("members", clients), ("therapists", therapists)):
+            field = self.fields[name]
+            if isinstance(field, forms.ChoiceField):
+                field.choices = choices
+
+
+class CaseMemberForm(ServiceForm):
+    """A client to add to (or take out of) a case."""
+
+    client = _choice("Client", "Choose a client from the list.")
+
+    def __init__(self, *args: Any, clients: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["client"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = clients
+
+
+class CaseBookingForm(SlotForm):
+    """A joint appointment of a case with one of its therapists."""
+
+    therapist = _choice("Therapist", "Choose one of the case's therapists.")
+
+    field_order = ["therapist", "date", "time", "minutes", "place"]
+
+    def __init__(self, *args: Any, therapists: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["therapist"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = therapists

@@ -64,13 +64,15 @@ def calendar_text(appointments: Iterable[Appointment], *, name: str, generated: 
     ]
     for appointment in appointments:
         cancelled = appointment.status == AppointmentStatus.CANCELLED
+        # A joint session shows its case's code, never one member's.
+        summary = appointment.case.code if appointment.case else appointment.client.code
         lines += [
             "BEGIN:VEVENT",
             f"UID:{appointment.pk}@wellkept",
             f"DTSTAMP:{_stamp(generated)}",
             f"DTSTART:{_stamp(appointment.start)}",
             f"DTEND:{_stamp(appointment.end)}",
-            f"SUMMARY:{escape(appointment.client.code)}",
+            f"SUMMARY:{escape(summary)}",
             f"LOCATION:{escape(appointment.place)}",
             f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
             "CLASS:CONFIDENTIAL",

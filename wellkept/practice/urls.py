@@ -104,4 +104,22 @@ practice_patterns: list[URLPattern] = [
         practice.superbill_export,
         name="billing_superbill",
     ),
+    # Couples and family cases (issue 18).
+    path("cases/", practice.case_list, name="cases"),
+    path("cases/new/", practice.case_new, name="case_new"),
+    path("cases/<uuid:pk>/", practice.case_detail, name="case"),
+    path("cases/<uuid:pk>/book/", practice.case_book, name="case_book"),
+    path("cases/<uuid:pk>/members/", practice.case_member_add, name="case_member_add"),
+    path(
+        "cases/<uuid:pk>/members/<uuid:client_pk>/remove/",
+        practice.case_member_remove,
+        name="case_member_remove",
+    ),
+    path("cases/<uuid:pk>/notes/new/", practice.joint_note_new, name="joint_note_new"),
+    path("cases/<uuid:pk>/notes/<uuid:note_pk>/", practice.joint_note_detail, name="joint_note"),
+    path(
+        "cases/<uuid:pk>/notes/<uuid:note_pk>/sign/",
+        practice.joint_note_sign,
+        name="joint_note_sign",
+    ),
 ]

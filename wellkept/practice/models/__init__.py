@@ -26,6 +26,15 @@ from wellkept.practice.models.clients import (
     Supervision,
     new_client_code,
 )
+from wellkept.practice.models.families import (
+    Case,
+    CaseKind,
+    CaseMember,
+    CaseTherapist,
+    JointNote,
+    JointNoteCopy,
+    new_case_code,
+)
 from wellkept.practice.models.measures import (
     MAX_EVERY_WEEKS,
     MeasureAlert,
@@ -71,6 +80,10 @@ __all__ = [
     "AppointmentSeries",
     "AppointmentStatus",
     "CalendarFeed",
+    "Case",
+    "CaseKind",
+    "CaseMember",
+    "CaseTherapist",
     "Charge",
     "ChargeKind",
     "Client",
@@ -82,6 +95,8 @@ __all__ = [
     "Fee",
     "Guardian",
     "Invoice",
+    "JointNote",
+    "JointNoteCopy",
     "MeasureAlert",
     "MeasureAssignment",
     "MeasureResult",
@@ -96,6 +111,7 @@ __all__ = [
     "ServiceCode",
     "Supervision",
     "TreatmentPlan",
+    "new_case_code",
     "new_client_code",
     "pnote_subject",
 ]

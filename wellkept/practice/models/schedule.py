@@ -130,6 +130,15 @@ class Appointment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=clock.now)
+    # A joint session of a couple or family case (every member attends);
+    # ``client`` is then the member it is billed to.
+    case = models.ForeignKey(
+        "practice.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
     # When the reminder went out: the job sends one per appointment, once.
     reminded_at = models.DateTimeField(null=True, blank=True)
 

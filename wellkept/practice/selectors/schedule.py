@@ -32,7 +32,7 @@ PURPOSE = Purpose.CLINICAL_CARE
 
 def _rows(organisation: Organisation) -> Any:
     return Appointment.objects.filter(organisation=organisation).select_related(
-        "client", "room", "therapist"
+        "client", "room", "therapist", "case"
     )
 
 

@@ -497,7 +497,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
             therapist=feed.therapist,
             start__gte=now - FEED_PAST,
             start__lt=now + FEED_AHEAD,
-        ).select_related("client", "room"),
+        ).select_related("client", "room", "case"),
         PURPOSE,
         request=request,
     )

@@ -1,0 +1,276 @@
+"""Couples and family cases: opening, members, therapists, joint appointments and joint notes."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from wellkept.audit.events import EventType
+from wellkept.audit.models import AuditEntry
+from wellkept.practice import services
+from wellkept.practice.models import (
+    CaseKind,
+    CaseMember,
+    JointNote,
+    NoteStatus,
+    ProgressNote,
+)
+from wellkept.practice.tests.conftest import SETUP, raw_column
+from wellkept.practice.tests.families import JOINT, couple, joint_note
+from wellkept.practice.tests.notes_helpers import SOAP, draft, yesterday
+from wellkept.practice.tests.schedule import next_monday, slot
+from wellkept.vault.models import DataKey
+from wellkept.vault.services import ERASED, Binding, decrypt_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _sections_binding(note: ProgressNote, subject: str) -> Binding:
+    return Binding("practice.progressnote", str(note.pk), "sections", subject)
+
+
+# ---- opening a case -------------------------------------------------------------------
+
+
+def test_it_opens_a_couple_with_its_members_and_therapists(practice):
+    case = couple(practice)
+    assert case.code.startswith("F-")
+    assert len(case.code) == 7
+    assert services.current_members(case) == [practice.clients["ada"], practice.clients["ben"]]
+    assert services.current_case_therapists(case) == [practice.people["tess"]]
+    entry = AuditEntry.objects.get(event=EventType.PRACTICE_CASE_CREATED)
+    assert entry.target == f"case:{case.pk}"
+    assert entry.reason == "couple, 2 members, 1 therapists"
+
+
+def test_it_lets_only_the_front_desk_open_a_case(practice):
+    services.client_assign(
+        actor=SETUP, client=practice.clients["ben"], therapist=practice.people["tess"]
+    )
+    # One practice built for every refusal: the personas are independent.
+    for who in ("tess", "theo", "sue", "priya", "amira", "olga"):
+        with pytest.raises(PermissionDenied):
+            services.case_create(
+                actor=practice.people[who],
+                organisation=practice.harbour,
+                kind=CaseKind.COUPLE,
+                members=[practice.clients["ada"], practice.clients["ben"]],
+                therapists=[practice.people["tess"]],
+            )
+    assert not AuditEntry.objects.filter(event=EventType.PRACTICE_CASE_CREATED).exists()
+
+
+REFUSED_CASES = [
+    (CaseKind.COUPLE, ["ada", "ben", "mia"], "tess", "members"),
+    (CaseKind.FAMILY, ["ada", "ada"], "tess", "members"),
+    (CaseKind.FAMILY, ["ada", "otto"], "tess", "members"),
+    # Tess does not work with Mia: the case may not make her Mia's therapist.
+    (CaseKind.FAMILY, ["ada", "mia"], "tess", "members"),
+    (CaseKind.COUPLE, ["ada", "ben"], "fran", "therapists"),
+    ("polycule", ["ada", "ben"], "tess", "kind"),
+]
+
+
+def test_it_refuses_a_case_that_does_not_hold_together(practice):
+    services.client_assign(
+        actor=SETUP, client=practice.clients["ben"], therapist=practice.people["tess"]
+    )
+    for kind, members, therapist, field in REFUSED_CASES:
+        with pytest.raises(ValidationError) as refused:
+            services.case_create(
+                actor=practice.people["fran"],
+                organisation=practice.harbour,
+                kind=kind,
+                members=[practice.clients[m] for m in members],
+                therapists=[practice.people[therapist]],
+            )
+        assert field in refused.value.message_dict, (kind, members)
+    assert not AuditEntry.objects.filter(event=EventType.PRACTICE_CASE_CREATED).exists()
+
+
+# ---- members and therapists -------------------------------------------------------------
+
+
+def test_it_adds_and_removes_members_with_an_audit_entry_each(practice):
+    services.client_assign(
+        actor=SETUP, client=practice.clients["ada"], therapist=practice.people["theo"]
+    )
+    fran = practice.people["fran"]
+    case = services.case_create(
+        actor=fran,
+        organisation=practice.harbour,
+        kind=CaseKind.FAMILY,
+        members=[practice.clients["ben"], practice.clients["mia"]],
+        therapists=[practice.people["theo"]],
+    )
+    services.case_member_add(actor=fran, case=case, client=practice.clients["ada"])
+    services.case_member_remove(actor=fran, case=case, client=practice.clients["ben"])
+    assert services.current_members(case) == [practice.clients["mia"], practice.clients["ada"]]
+    assert CaseMember.objects.filter(case=case, until__isnull=False).count() == 1
+    targets = list(
+        AuditEntry.objects.filter(
+            event__in=[EventType.PRACTICE_CASE_MEMBER_ADDED, EventType.PRACTICE_CASE_MEMBER_REMOVED]
+        ).values_list("event", "target")
+    )
+    assert targets == [
+        (
+            EventType.PRACTICE_CASE_MEMBER_ADDED,
+            f"case:{case.pk}/client:{practice.clients['ada'].pk}",
+        ),
+        (
+            EventType.PRACTICE_CASE_MEMBER_REMOVED,
+            f"case:{case.pk}/client:{practice.clients['ben'].pk}",
+        ),
+    ]
+
+
+def test_it_refuses_a_third_member_of_a_couple_and_a_member_twice(practice):
+    case = couple(practice)
+    fran = practice.people["fran"]
+    for client in ("ada", "mia"):
+        with pytest.raises(ValidationError):
+            services.case_member_add(actor=fran, case=case, client=practice.clients[client])
+    with pytest.raises(PermissionDenied):
+        services.case_member_remove(
+            actor=practice.people["theo"], case=case, client=practice.clients["ben"]
+        )
+
+
+def test_it_adds_a_therapist_only_when_they_work_with_every_member(practice):
+    case = couple(practice)
+    fran, theo = practice.people["fran"], practice.people["theo"]
+    with pytest.raises(ValidationError, match="assign them first"):
+        services.case_therapist_add(actor=fran, case=case, therapist=theo)
+    services.client_assign(actor=SETUP, client=practice.clients["ada"], therapist=theo)
+    services.case_therapist_add(actor=fran, case=case, therapist=theo)
+    services.case_therapist_remove(actor=fran, case=case, therapist=practice.people["tess"])
+    assert services.current_case_therapists(case) == [theo]
+    assert AuditEntry.objects.filter(event=EventType.PRACTICE_CASE_THERAPIST_REMOVED).exists()
+
+
+# ---- joint appointments -----------------------------------------------------------------
+
+
+def test_it_books_a_joint_appointment_for_the_case(practice):
+    case = couple(practice)
+    appointment = services.case_appointment_book(
+        actor=practice.people["fran"],
+        case=case,
+        therapist=practice.people["tess"],
+        slot=slot(next_monday()),
+    )
+    assert appointment.case_id == case.pk
+    assert appointment.client_id == practice.clients["ada"].pk
+    entry = AuditEntry.objects.get(event=EventType.PRACTICE_CASE_APPOINTMENT_BOOKED)
+    assert (entry.target, entry.reason) == (f"case:{case.pk}", f"appointment:{appointment.pk}")
+
+
+def test_it_refuses_a_joint_appointment_with_a_therapist_outside_the_case(practice):
+    case = couple(practice)
+    with pytest.raises(ValidationError, match="case's therapists"):
+        services.case_appointment_book(
+            actor=practice.people["fran"],
+            case=case,
+            therapist=practice.people["theo"],
+            slot=slot(next_monday()),
+        )
+    with pytest.raises(PermissionDenied):
+        services.case_appointment_book(
+            actor=practice.people["theo"],
+            case=case,
+            therapist=practice.people["theo"],
+            slot=slot(next_monday()),
+        )
+
+
+# ---- joint notes ------------------------------------------------------------------------
+
+
+def test_it_keeps_a_joint_note_as_one_copy_per_member_under_that_members_key(practice):
+    case = couple(practice)
+    joint = joint_note(practice, case)
+    copies = {n.client_id: n for n in ProgressNote.objects.filter(joint_copy__joint=joint)}
+    assert set(copies) == {practice.clients["ada"].pk, practice.clients["ben"].pk}
+    ada_copy = copies[practice.clients["ada"].pk]
+    raw = raw_column(ProgressNote, ada_copy.pk, "sections")
+    assert "Joinedcanary" not in raw
+    ada, ben = practice.clients["ada"], practice.clients["ben"]
+    assert "Joinedcanary" in str(
+        decrypt_text(raw, binding=_sections_binding(ada_copy, ada.dek_subject))
+    )
+    # Ben's key does not open Ada's copy: the copies are apart, not shared.
+    with pytest.raises(Exception):  # noqa: B017, PT011 (any refusal to open will do)
+        decrypt_text(raw, binding=_sections_binding(ada_copy, ben.dek_subject))
+    entry = AuditEntry.objects.get(event=EventType.PRACTICE_JOINT_NOTE_CREATED)
+    assert (entry.target, entry.reason) == (f"case:{case.pk}/joint-note:{joint.pk}", "2 copies")
+    assert AuditEntry.objects.filter(event=EventType.PRACTICE_NOTE_CREATED).count() == 2
+
+
+def test_it_lets_only_a_therapist_of_the_case_write_a_joint_note(practice):
+    case = couple(practice)
+    for who in ("theo", "fran", "bill", "sue"):
+        with pytest.raises(PermissionDenied):
+            services.joint_note_create(
+                actor=practice.people[who],
+                case=case,
+                template_code="soap",
+                service_date=yesterday(),
+                sections=JOINT,
+            )
+    assert not JointNote.objects.exists()
+    assert not ProgressNote.objects.exists()
+
+
+def test_it_writes_no_copy_when_the_joint_note_is_refused(practice):
+    case = couple(practice)
+    with pytest.raises(ValidationError):
+        services.joint_note_create(
+            actor=practice.people["tess"],
+            case=case,
+            template_code="soap",
+            service_date=yesterday(),
+            sections={"nonsense": "x"},
+        )
+    assert not JointNote.objects.exists()
+    assert not ProgressNote.objects.exists()
+
+
+def test_it_signs_every_copy_of_a_joint_note_at_once(practice):
+    case = couple(practice)
+    joint = joint_note(practice, case)
+    signed = services.joint_note_sign(actor=practice.people["tess"], joint=joint)
+    assert len(signed) == 2
+    assert set(
+        ProgressNote.objects.filter(joint_copy__joint=joint).values_list("status", flat=True)
+    ) == {NoteStatus.SIGNED}  # Tess is supervised by Sue: each copy awaits co-signature
+    with pytest.raises(ValidationError, match="already signed"):
+        services.joint_note_sign(actor=practice.people["tess"], joint=joint)
+    assert AuditEntry.objects.filter(event=EventType.PRACTICE_JOINT_NOTE_SIGNED).count() == 1
+
+
+def test_it_refuses_to_sign_anyone_elses_joint_note(practice):
+    case = couple(practice)
+    joint = joint_note(practice, case)
+    for who in ("theo", "sue", "fran"):
+        with pytest.raises(PermissionDenied):
+            services.joint_note_sign(actor=practice.people[who], joint=joint)
+    assert not ProgressNote.objects.exclude(status=NoteStatus.DRAFT).exists()
+
+
+def test_it_erases_one_member_and_leaves_the_others_copy_and_record_intact(practice):
+    case = couple(practice)
+    joint = joint_note(practice, case)
+    ada, ben = practice.clients["ada"], practice.clients["ben"]
+    ada_copy = ProgressNote.objects.get(joint_copy__joint=joint, client=ada)
+    ada_raw = raw_column(ProgressNote, ada_copy.pk, "sections")
+    bens_own = draft(practice, author="theo", client="ben")
+
+    services.client_erase(actor=SETUP, client=ada)
+
+    assert decrypt_text(ada_raw, binding=_sections_binding(ada_copy, ada.dek_subject)) is ERASED
+    assert DataKey.objects.get(subject=ada.dek_subject).is_shredded
+    ben_copy = ProgressNote.objects.get(joint_copy__joint=joint)
+    assert ben_copy.client_id == ben.pk
+    assert services.note_sections(ben_copy) == JOINT
+    assert services.note_sections(ProgressNote.objects.get(pk=bens_own.pk)) == SOAP
+    assert services.current_members(case) == [ben]
