@@ -51,6 +51,7 @@ from wellkept.practice.models.schedule import (
     AppointmentSeries,
     AppointmentStatus,
     CalendarFeed,
+    CancelReason,
     Recurrence,
     Room,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "AppointmentSeries",
     "AppointmentStatus",
     "CalendarFeed",
+    "CancelReason",
     "Charge",
     "ChargeKind",
     "Client",

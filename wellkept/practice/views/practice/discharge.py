@@ -43,6 +43,16 @@ def _detail_url(pk: Any, organisation: Organisation) -> str:
     return reverse("practice:client", args=[pk]) + "?" + urlencode({"org": organisation.slug})
 
 
+def _discharged_message(done: services.Discharge) -> str:
+    count = done.appointments_cancelled
+    if not count:
+        return f"Client {done.client.code} is discharged. No future appointment was booked."
+    return (
+        f"Client {done.client.code} is discharged. {count} future "
+        f"appointment{'s were' if count > 1 else ' was'} cancelled."
+    )
+
+
 @policy(action=Action.UPDATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
 @practice_only(what="practice-client-discharge", roles=DISCHARGERS)
 @never_cache
@@ -62,7 +72,7 @@ def client_discharge(
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.client_discharge(
+                done = services.client_discharge(
                     actor=request.user,
                     client=client,
                     reason_code=form.cleaned_data["reason_code"],
@@ -73,7 +83,7 @@ def client_discharge(
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             else:
-                messages.success(request, f"Client {client.code} is discharged.")
+                messages.success(request, _discharged_message(done))
                 return HttpResponseRedirect(_detail_url(client.pk, organisation))
         status = 400
     return render(
