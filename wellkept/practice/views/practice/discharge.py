@@ -31,6 +31,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice import selectors, services
 from wellkept.practice.forms import DischargeForm
 from wellkept.practice.models import ClientStatus
+from wellkept.practice.views.acting import act_then_back
 
 ADMIN = ResourceKind.PRACTICE_ADMIN
 PURPOSE = Purpose.CLINICAL_CARE
@@ -110,14 +111,9 @@ def client_readmit(
     client = selectors.get_client_for(
         actor=request.user, organisation=organisation, pk=pk, request=request, action=Action.READ
     )
-    try:
-        services.client_readmit(actor=request.user, client=client, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, f"Client {client.code} is in care again: assign a therapist to continue."
-        )
-    return HttpResponseRedirect(_detail_url(client.pk, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.client_readmit(actor=request.user, client=client, request=request),
+        done=f"Client {client.code} is in care again: assign a therapist to continue.",
+        back=_detail_url(client.pk, organisation),
+    )
