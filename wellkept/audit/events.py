@@ -137,6 +137,10 @@ class EventType(models.TextChoices):
         "practice.measure_alert_raised",
         "Therapist alerted: a measure needs attention",
     )
+    PRACTICE_MEASURE_ASSIGNMENT_ENDED = (
+        "practice.measure_assignment_ended",
+        "Measure assignment ended",
+    )
     # Issue 18, part 6: discharge, retention and break-glass.
     PRACTICE_CLIENT_DISCHARGED = "practice.client_discharged", "Client discharged"
     PRACTICE_CLIENT_READMITTED = "practice.client_readmitted", "Client re-admitted"

@@ -104,4 +104,10 @@ practice_patterns: list[URLPattern] = [
         practice.superbill_export,
         name="billing_superbill",
     ),
+    # Practice loose ends: ending a measure assignment.
+    path(
+        "clients/<uuid:pk>/measures/assignments/<uuid:assignment_pk>/end/",
+        practice.measure_assignment_end,
+        name="measure_assignment_end",
+    ),
 ]

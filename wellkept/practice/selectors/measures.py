@@ -16,12 +16,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
 from django.http import HttpRequest
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.policy import visible
+from wellkept.access.decorators import declared_action
+from wellkept.access.policy import get_for, visible
 from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
 from wellkept.actors import Caller
 from wellkept.assessments.charts import TrendChart, trend_chart
 from wellkept.assessments.instruments import Instrument, UnknownInstrument, get_instrument
@@ -124,6 +127,11 @@ class Due:
     def is_due(self) -> bool:
         return self.due_on is not None and self.due_on <= clock.now().astimezone(dt.UTC).date()
 
+    @property
+    def ended_on(self) -> dt.date | None:
+        ended = self.assignment.ended_at
+        return ended.astimezone(dt.UTC).date() if ended else None
+
 
 def result_data(result: MeasureResult) -> dict[str, Any]:
     """The result's answers, total, band and safety flag ({} for an erased value)."""
@@ -184,7 +192,7 @@ def client_measures(
             MeasureAssignment.objects.filter(client=client),
             MEASURE_PURPOSE,
             request=request,
-        ).order_by("instrument")
+        ).order_by(F("ended_at").asc(nulls_first=True), "instrument", "-assigned_at")
     )
     results = list(
         visible(
@@ -240,14 +248,36 @@ def client_measures(
             continue
         taken = by_code.get(assignment.instrument, [])
         last = taken[-1].administered_on if taken else None
-        if last is None:
-            due_on: dt.date | None = assignment.assigned_at.astimezone(dt.UTC).date()
+        if assignment.ended_at is not None:
+            # Ended: never due again, whatever its schedule said.
+            due_on: dt.date | None = None
+        elif last is None:
+            due_on = assignment.assigned_at.astimezone(dt.UTC).date()
         elif assignment.every_weeks:
             due_on = last + dt.timedelta(weeks=assignment.every_weeks)
         else:
             due_on = None
         due.append(Due(assignment, instrument, last, due_on))
     return due, series
+
+
+def get_measure_assignment_for(
+    *,
+    actor: Caller,
+    client: Client,
+    pk: Any,
+    request: HttpRequest | None = None,
+    action: Action | None = None,
+) -> MeasureAssignment:
+    """Return the client's measure assignment the actor may ``action``, or 404."""
+    return get_for(
+        actor=actor,
+        queryset=MeasureAssignment.objects.filter(client=client).select_related("client"),
+        pk=pk,
+        action=action or declared_action(ResourceKind.CLIENT_RECORD, Action.READ),
+        purpose=MEASURE_PURPOSE,
+        request=request,
+    )
 
 
 def measure_alerts(

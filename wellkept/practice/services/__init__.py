@@ -34,6 +34,7 @@ from wellkept.practice.services.measures import (
     PRACTICE_INSTRUMENTS,
     alert_text,
     measure_assign,
+    measure_assignment_end,
     measure_record,
     practice_instrument,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "invoice_export_record",
     "invoice_issue",
     "measure_assign",
+    "measure_assignment_end",
     "measure_record",
     "note_cosign",
     "note_create",

@@ -26,6 +26,7 @@ from wellkept.practice.views.practice.discharge import (
 from wellkept.practice.views.practice.measures import (
     measure_alerts,
     measure_assign,
+    measure_assignment_end,
     measure_record,
     measures_home,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "invoice_new",
     "measure_alerts",
     "measure_assign",
+    "measure_assignment_end",
     "measure_record",
     "measures_home",
     "note_cosign",

@@ -201,3 +201,23 @@ def measure_alerts(request: AuthenticatedRequest, organisation: Organisation) ->
         {"organisation": organisation, "alerts": rows, "org_query": _org_query(organisation)},
     )
 
+
+@policy(action=Action.UPDATE, resource=RECORD, purpose=PURPOSE, also=(Action.READ,))
+@practice_only(what="practice-measure-assignment-end", roles=THERAPISTS)
+@require_POST
+def measure_assignment_end(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any, assignment_pk: Any
+) -> HttpResponse:
+    """End one of the client's measure assignments: it is no longer due."""
+    client = _client(request, organisation, pk)
+    assignment = selectors.get_measure_assignment_for(
+        actor=request.user, client=client, pk=assignment_pk, request=request
+    )
+    return act_then_back(
+        request,
+        act=lambda: services.measure_assignment_end(
+            actor=request.user, assignment=assignment, request=request
+        ),
+        done="Measure assignment ended: it is no longer due.",
+        back=_measures_url(client, organisation),
+    )
