@@ -110,4 +110,10 @@ practice_patterns: list[URLPattern] = [
         practice.measure_assignment_end,
         name="measure_assignment_end",
     ),
+    # Practice loose ends: acknowledging a measure alert.
+    path(
+        "measures/alerts/<uuid:alert_pk>/acknowledge/",
+        practice.measure_alert_acknowledge,
+        name="measure_alert_acknowledge",
+    ),
 ]

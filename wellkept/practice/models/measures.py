@@ -109,12 +109,27 @@ class MeasureAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="measure_alerts"
     )
     raised_at = models.DateTimeField(default=clock.now)
+    # Seen: the therapist says they have read it and acted; until then it
+    # stays on their practice home.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-raised_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["result", "therapist"], name="measure_alert_once_per_therapist"
+            ),
+            models.CheckConstraint(
+                name="measure_alert_acknowledged_by_whom",
+                condition=models.Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | models.Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
             ),
         ]
 

@@ -33,11 +33,13 @@ from wellkept.practice.selectors.measures import (
     ReliableChange,
     client_measures,
     crisis_resources,
+    get_measure_alert_for,
     get_measure_assignment_for,
     measure_alerts,
     reliable_change,
     result_data,
     significant_change,
+    unacknowledged_alert_count,
 )
 from wellkept.practice.selectors.notes import (
     NOTE_PURPOSE,
@@ -99,6 +101,7 @@ __all__ = [
     "fees",
     "get_appointment_for",
     "get_client_for",
+    "get_measure_alert_for",
     "get_measure_assignment_for",
     "get_note_for",
     "get_plan_for",
@@ -120,4 +123,5 @@ __all__ = [
     "superbill_sessions",
     "supervisee_ids",
     "therapists",
+    "unacknowledged_alert_count",
 ]

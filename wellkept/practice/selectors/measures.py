@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 
 from wellkept import clock
@@ -25,6 +25,7 @@ from wellkept.access.decorators import declared_action
 from wellkept.access.policy import get_for, visible
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
+from wellkept.accounts.models import User
 from wellkept.actors import Caller
 from wellkept.assessments.charts import TrendChart, trend_chart
 from wellkept.assessments.instruments import Instrument, UnknownInstrument, get_instrument
@@ -32,6 +33,7 @@ from wellkept.assessments.models import SupportKind, SupportResource
 from wellkept.assessments.selectors import HistoryPoint
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import Client, MeasureAlert, MeasureAssignment, MeasureResult
+from wellkept.practice.scopes import measures_assigned
 
 MEASURE_PURPOSE = Purpose.CLINICAL_CARE
 
@@ -280,6 +282,41 @@ def get_measure_assignment_for(
     )
 
 
+def get_measure_alert_for(
+    *,
+    actor: Caller,
+    organisation: Organisation,
+    pk: Any,
+    request: HttpRequest | None = None,
+    action: Action | None = None,
+) -> MeasureAlert:
+    """Return one's own measure alert at the practice, or 404 (anyone else's is missing)."""
+    return get_for(
+        actor=actor,
+        queryset=MeasureAlert.objects.filter(client__organisation=organisation).select_related(
+            "client"
+        ),
+        pk=pk,
+        action=action or declared_action(ResourceKind.CLIENT_RECORD, Action.READ),
+        purpose=MEASURE_PURPOSE,
+        request=request,
+    )
+
+
+def unacknowledged_alert_count(*, user: User, organisation: Organisation) -> int:
+    """How many of one's own alerts at the practice wait to be acknowledged.
+
+    A number for one's own practice home, naming no client: the policy's
+    scope for alerts (one's own, on clients one still works with) without
+    an audited read, which the alerts page makes when opened.
+    """
+    return MeasureAlert.objects.filter(
+        Q(therapist_id=user.pk) & measures_assigned(user),
+        client__organisation=organisation,
+        acknowledged_at__isnull=True,
+    ).count()
+
+
 def measure_alerts(
     *, actor: Caller, organisation: Organisation, request: HttpRequest | None = None
 ) -> list[MeasureAlert]:
@@ -291,7 +328,8 @@ def measure_alerts(
         MEASURE_PURPOSE,
         request=request,
     )
-    return list(rows.order_by("-raised_at"))
+    # Those still to acknowledge first, then the newest.
+    return list(rows.order_by(F("acknowledged_at").desc(nulls_first=True), "-raised_at"))
 
 
 def crisis_resources(organisation: Organisation) -> list[SupportResource]:

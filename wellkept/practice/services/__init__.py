@@ -33,6 +33,7 @@ from wellkept.practice.services.clients import (
 from wellkept.practice.services.measures import (
     PRACTICE_INSTRUMENTS,
     alert_text,
+    measure_alert_acknowledge,
     measure_assign,
     measure_assignment_end,
     measure_record,
@@ -125,6 +126,7 @@ __all__ = [
     "format_money",
     "invoice_export_record",
     "invoice_issue",
+    "measure_alert_acknowledge",
     "measure_assign",
     "measure_assignment_end",
     "measure_record",

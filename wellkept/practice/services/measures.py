@@ -160,6 +160,36 @@ def measure_assignment_end(
     return locked
 
 
+def measure_alert_acknowledge(
+    *, actor: Actor, alert: MeasureAlert, request: HttpRequest | None = None
+) -> MeasureAlert:
+    """Mark one's own alert seen: who and when are kept; it leaves the practice home."""
+    client = alert.client
+    _allow(actor, client, f"measure-alert:{alert.pk}", request)
+    # An alert is its therapist's: a colleague on the same client has their own.
+    if person(actor).pk != alert.therapist_id:
+        raise PermissionDenied("Only the therapist alerted acknowledges this alert.")
+    with transaction.atomic():
+        locked = lock_rows(MeasureAlert.objects.all()).get(pk=alert.pk)
+        if locked.acknowledged_at is not None:
+            raise ValidationError(
+                "This alert was acknowledged already, on "
+                f"{locked.acknowledged_at.date().isoformat()}.",
+                code="acknowledged",
+            )
+        locked.acknowledged_at = clock.now()
+        locked.acknowledged_by = person(actor)
+        locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_MEASURE_ALERT_ACKNOWLEDGED,
+            target=f"client:{client.pk}/measure-alert:{locked.pk}",
+            purpose=PURPOSE.value,
+            request=request,
+        )
+    return locked
+
+
 def measure_record(
     *,
     actor: Actor,

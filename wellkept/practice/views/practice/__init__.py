@@ -24,6 +24,7 @@ from wellkept.practice.views.practice.discharge import (
     client_readmit,
 )
 from wellkept.practice.views.practice.measures import (
+    measure_alert_acknowledge,
     measure_alerts,
     measure_assign,
     measure_assignment_end,
@@ -92,6 +93,7 @@ __all__ = [
     "feed_revoke",
     "invoice_download",
     "invoice_new",
+    "measure_alert_acknowledge",
     "measure_alerts",
     "measure_assign",
     "measure_assignment_end",

@@ -90,6 +90,12 @@ def client_list(request: AuthenticatedRequest, organisation: Organisation) -> Ht
             "may_take_in": AccessRole.FRONT_DESK in roles,
             # Plans (issue 18, part 4): clinicians are shown their reviews due.
             "may_review_plans": bool(roles & NOTES_SHOWN_TO),
+            # A safety alert stays in sight until its therapist acknowledges it.
+            "alerts_to_acknowledge": (
+                selectors.unacknowledged_alert_count(user=request.user, organisation=organisation)
+                if AccessRole.SPECIALIST in roles
+                else 0
+            ),
             "org_query": _org_query(organisation),
         },
     )

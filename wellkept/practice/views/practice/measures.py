@@ -221,3 +221,23 @@ def measure_assignment_end(
         done="Measure assignment ended: it is no longer due.",
         back=_measures_url(client, organisation),
     )
+
+
+@policy(action=Action.UPDATE, resource=RECORD, purpose=PURPOSE, also=(Action.READ,))
+@practice_only(what="practice-measure-alert-acknowledge", roles=THERAPISTS)
+@require_POST
+def measure_alert_acknowledge(
+    request: AuthenticatedRequest, organisation: Organisation, alert_pk: Any
+) -> HttpResponse:
+    """Acknowledge one's own alert: seen and acted on; it leaves the practice home."""
+    alert = selectors.get_measure_alert_for(
+        actor=request.user, organisation=organisation, pk=alert_pk, request=request
+    )
+    return act_then_back(
+        request,
+        act=lambda: services.measure_alert_acknowledge(
+            actor=request.user, alert=alert, request=request
+        ),
+        done=f"Alert for client {alert.client.code} acknowledged.",
+        back=reverse("practice:measure_alerts") + _org_query(organisation),
+    )
