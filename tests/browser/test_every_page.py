@@ -140,6 +140,8 @@ NOT_PAGES = {
     "practice:plan_sign": "POST from the plan's page",
     "practice:plan_close": "POST from the plan's page",
     "practice:measure_assign": "POST from the client's measures page",
+    "practice:measure_assignment_end": "POST from the client's measures page",
+    "practice:measure_alert_acknowledge": "POST from the measures that need attention",
     "practice:client_readmit": "POST from the client's page",
     "practice:billing_charge": "POST from the billing queue",
     "practice:billing_invoice": "POST from the client's account",

@@ -137,6 +137,14 @@ class EventType(models.TextChoices):
         "practice.measure_alert_raised",
         "Therapist alerted: a measure needs attention",
     )
+    PRACTICE_MEASURE_ASSIGNMENT_ENDED = (
+        "practice.measure_assignment_ended",
+        "Measure assignment ended",
+    )
+    PRACTICE_MEASURE_ALERT_ACKNOWLEDGED = (
+        "practice.measure_alert_acknowledged",
+        "Therapist acknowledged a measure alert",
+    )
     # Issue 18, part 6: discharge, retention and break-glass.
     PRACTICE_CLIENT_DISCHARGED = "practice.client_discharged", "Client discharged"
     PRACTICE_CLIENT_READMITTED = "practice.client_readmitted", "Client re-admitted"

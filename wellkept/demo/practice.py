@@ -135,7 +135,7 @@ def seed_discharged(*, actor: SystemActor, organisation: Organisation, therapist
         ),
     )
     services.client_assign(actor=actor, client=client, therapist=therapist)
-    return services.client_discharge(actor=actor, client=client, reason_code="completed")
+    return services.client_discharge(actor=actor, client=client, reason_code="completed").client
 
 
 def seed_schedule(

@@ -122,4 +122,16 @@ practice_patterns: list[URLPattern] = [
         practice.joint_note_sign,
         name="joint_note_sign",
     ),
+    # Practice loose ends: ending a measure assignment.
+    path(
+        "clients/<uuid:pk>/measures/assignments/<uuid:assignment_pk>/end/",
+        practice.measure_assignment_end,
+        name="measure_assignment_end",
+    ),
+    # Practice loose ends: acknowledging a measure alert.
+    path(
+        "measures/alerts/<uuid:alert_pk>/acknowledge/",
+        practice.measure_alert_acknowledge,
+        name="measure_alert_acknowledge",
+    ),
 ]

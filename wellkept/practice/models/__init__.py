@@ -60,6 +60,7 @@ from wellkept.practice.models.schedule import (
     AppointmentSeries,
     AppointmentStatus,
     CalendarFeed,
+    CancelReason,
     Recurrence,
     Room,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "AppointmentSeries",
     "AppointmentStatus",
     "CalendarFeed",
+    "CancelReason",
     "Case",
     "CaseKind",
     "CaseMember",

@@ -38,12 +38,29 @@ class MeasureAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="measure_assignments"
     )
     assigned_at = models.DateTimeField(default=clock.now)
+    # Ended: no longer due; kept, so the record says what was asked and until when.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["client", "instrument"]
         constraints = [
+            # One running assignment per instrument; an ended one may be assigned anew.
             models.UniqueConstraint(
-                fields=["client", "instrument"], name="measure_assigned_once_per_instrument"
+                fields=["client", "instrument"],
+                condition=models.Q(ended_at__isnull=True),
+                name="measure_assigned_once_per_instrument",
+            ),
+            models.CheckConstraint(
+                name="measure_assignment_ended_by_whom",
+                condition=models.Q(ended_at__isnull=True, ended_by__isnull=True)
+                | models.Q(ended_at__isnull=False, ended_by__isnull=False),
             ),
             models.CheckConstraint(
                 name="measure_every_weeks_range",
@@ -92,12 +109,27 @@ class MeasureAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="measure_alerts"
     )
     raised_at = models.DateTimeField(default=clock.now)
+    # Seen: the therapist says they have read it and acted; until then it
+    # stays on their practice home.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-raised_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["result", "therapist"], name="measure_alert_once_per_therapist"
+            ),
+            models.CheckConstraint(
+                name="measure_alert_acknowledged_by_whom",
+                condition=models.Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | models.Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
             ),
         ]
 

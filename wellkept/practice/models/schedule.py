@@ -27,6 +27,12 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class CancelReason(models.TextChoices):
+    """Why the practice cancelled an appointment by itself (blank: cancelled by hand)."""
+
+    DISCHARGED = "discharged", "The client was discharged"
+
+
 # Statuses that hold the therapist's and the room's time: a cancelled slot is free again.
 HOLDING_STATUSES = frozenset(
     {AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW}
@@ -141,6 +147,10 @@ class Appointment(models.Model):
     )
     # When the reminder went out: the job sends one per appointment, once.
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # A code, never free text: blank when someone cancelled it by hand.
+    cancel_reason = models.CharField(
+        max_length=16, choices=CancelReason.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["start"]
@@ -155,6 +165,11 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 name="appointment_status_valid",
                 condition=models.Q(status__in=AppointmentStatus.values),
+            ),
+            models.CheckConstraint(
+                name="appointment_cancel_reason_valid",
+                condition=models.Q(cancel_reason="")
+                | models.Q(cancel_reason__in=CancelReason.values, status="cancelled"),
             ),
             # Somewhere to be: a room, or by video, never both.
             models.CheckConstraint(

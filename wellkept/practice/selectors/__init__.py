@@ -41,10 +41,13 @@ from wellkept.practice.selectors.measures import (
     ReliableChange,
     client_measures,
     crisis_resources,
+    get_measure_alert_for,
+    get_measure_assignment_for,
     measure_alerts,
     reliable_change,
     result_data,
     significant_change,
+    unacknowledged_alert_count,
 )
 from wellkept.practice.selectors.notes import (
     NOTE_PURPOSE,
@@ -111,6 +114,8 @@ __all__ = [
     "get_case_for",
     "get_client_for",
     "get_joint_note_for",
+    "get_measure_alert_for",
+    "get_measure_assignment_for",
     "get_note_for",
     "get_plan_for",
     "get_pnote_for",
@@ -132,4 +137,5 @@ __all__ = [
     "superbill_sessions",
     "supervisee_ids",
     "therapists",
+    "unacknowledged_alert_count",
 ]

@@ -16,12 +16,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F, Q
 from django.http import HttpRequest
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.policy import visible
+from wellkept.access.decorators import declared_action
+from wellkept.access.policy import get_for, visible
 from wellkept.access.purposes import Purpose
+from wellkept.access.resources import ResourceKind
+from wellkept.accounts.models import User
 from wellkept.actors import Caller
 from wellkept.assessments.charts import TrendChart, trend_chart
 from wellkept.assessments.instruments import Instrument, UnknownInstrument, get_instrument
@@ -29,6 +33,7 @@ from wellkept.assessments.models import SupportKind, SupportResource
 from wellkept.assessments.selectors import HistoryPoint
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import Client, MeasureAlert, MeasureAssignment, MeasureResult
+from wellkept.practice.scopes import measures_assigned
 
 MEASURE_PURPOSE = Purpose.CLINICAL_CARE
 
@@ -124,6 +129,11 @@ class Due:
     def is_due(self) -> bool:
         return self.due_on is not None and self.due_on <= clock.now().astimezone(dt.UTC).date()
 
+    @property
+    def ended_on(self) -> dt.date | None:
+        ended = self.assignment.ended_at
+        return ended.astimezone(dt.UTC).date() if ended else None
+
 
 def result_data(result: MeasureResult) -> dict[str, Any]:
     """The result's answers, total, band and safety flag ({} for an erased value)."""
@@ -184,7 +194,7 @@ def client_measures(
             MeasureAssignment.objects.filter(client=client),
             MEASURE_PURPOSE,
             request=request,
-        ).order_by("instrument")
+        ).order_by(F("ended_at").asc(nulls_first=True), "instrument", "-assigned_at")
     )
     results = list(
         visible(
@@ -240,14 +250,71 @@ def client_measures(
             continue
         taken = by_code.get(assignment.instrument, [])
         last = taken[-1].administered_on if taken else None
-        if last is None:
-            due_on: dt.date | None = assignment.assigned_at.astimezone(dt.UTC).date()
+        if assignment.ended_at is not None:
+            # Ended: never due again, whatever its schedule said.
+            due_on: dt.date | None = None
+        elif last is None:
+            due_on = assignment.assigned_at.astimezone(dt.UTC).date()
         elif assignment.every_weeks:
             due_on = last + dt.timedelta(weeks=assignment.every_weeks)
         else:
             due_on = None
         due.append(Due(assignment, instrument, last, due_on))
     return due, series
+
+
+def get_measure_assignment_for(
+    *,
+    actor: Caller,
+    client: Client,
+    pk: Any,
+    request: HttpRequest | None = None,
+    action: Action | None = None,
+) -> MeasureAssignment:
+    """Return the client's measure assignment the actor may ``action``, or 404."""
+    return get_for(
+        actor=actor,
+        queryset=MeasureAssignment.objects.filter(client=client).select_related("client"),
+        pk=pk,
+        action=action or declared_action(ResourceKind.CLIENT_RECORD, Action.READ),
+        purpose=MEASURE_PURPOSE,
+        request=request,
+    )
+
+
+def get_measure_alert_for(
+    *,
+    actor: Caller,
+    organisation: Organisation,
+    pk: Any,
+    request: HttpRequest | None = None,
+    action: Action | None = None,
+) -> MeasureAlert:
+    """Return one's own measure alert at the practice, or 404 (anyone else's is missing)."""
+    return get_for(
+        actor=actor,
+        queryset=MeasureAlert.objects.filter(client__organisation=organisation).select_related(
+            "client"
+        ),
+        pk=pk,
+        action=action or declared_action(ResourceKind.CLIENT_RECORD, Action.READ),
+        purpose=MEASURE_PURPOSE,
+        request=request,
+    )
+
+
+def unacknowledged_alert_count(*, user: User, organisation: Organisation) -> int:
+    """How many of one's own alerts at the practice wait to be acknowledged.
+
+    A number for one's own practice home, naming no client: the policy's
+    scope for alerts (one's own, on clients one still works with) without
+    an audited read, which the alerts page makes when opened.
+    """
+    return MeasureAlert.objects.filter(
+        Q(therapist_id=user.pk) & measures_assigned(user),
+        client__organisation=organisation,
+        acknowledged_at__isnull=True,
+    ).count()
 
 
 def measure_alerts(
@@ -261,7 +328,8 @@ def measure_alerts(
         MEASURE_PURPOSE,
         request=request,
     )
-    return list(rows.order_by("-raised_at"))
+    # Those still to acknowledge first, then the newest.
+    return list(rows.order_by(F("acknowledged_at").desc(nulls_first=True), "-raised_at"))
 
 
 def crisis_resources(organisation: Organisation) -> list[SupportResource]:

@@ -29,6 +29,9 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice import names
 from wellkept.practice.holds import ClientHeld, client_held
 from wellkept.practice.models import (
+    Appointment,
+    AppointmentStatus,
+    CancelReason,
     Client,
     ClientAssignment,
     ClientNameToken,
@@ -69,6 +72,14 @@ class Intake:
     referral_source: str = ""
     insurance_payer: str = ""
     insurance_member_id: str = ""
+
+
+@dataclass(frozen=True)
+class Discharge:
+    """A discharged client, and how many of their future appointments went with the care."""
+
+    client: Client
+    appointments_cancelled: int
 
 
 @dataclass(frozen=True)
@@ -404,8 +415,13 @@ def client_discharge(
     client: Client,
     reason_code: str,
     request: HttpRequest | None = None,
-) -> Client:
-    """Discharge a client: their care ends today, their therapists' assignments end; audited."""
+) -> Discharge:
+    """Discharge a client: care ends today, with the assignments and future appointments; audited.
+
+    Future appointments are cancelled, not left booked: nobody is reminded of
+    a session that will not happen, and the therapists' time is free again.
+    Re-admission does not bring them back; the front desk books anew.
+    """
     allow(
         actor,
         Action.UPDATE,
@@ -443,7 +459,34 @@ def client_discharge(
             reason=f"assignments ended {ended}",
             request=request,
         )
-    return locked
+        cancelled = _cancel_future_appointments(actor, locked, now, request)
+    return Discharge(client=locked, appointments_cancelled=cancelled)
+
+
+def _cancel_future_appointments(
+    actor: Actor, client: Client, now: dt.datetime, request: HttpRequest | None
+) -> int:
+    """Cancel the client's booked appointments from ``now`` on, each audited as a cancellation."""
+    future = lock_rows(
+        Appointment.objects.filter(
+            client=client, status=AppointmentStatus.BOOKED, start__gte=now
+        ).order_by("start")
+    )
+    count = 0
+    for appointment in future:
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancel_reason = CancelReason.DISCHARGED
+        appointment.save(update_fields=["status", "cancel_reason"])
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_APPOINTMENT_CANCELLED,
+            target=f"appointment:{appointment.pk}",
+            purpose=purpose_of(actor).value,
+            reason=CancelReason.DISCHARGED.value,
+            request=request,
+        )
+        count += 1
+    return count
 
 
 def client_readmit(*, actor: Actor, client: Client, request: HttpRequest | None = None) -> Client:

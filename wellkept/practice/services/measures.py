@@ -27,6 +27,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
+from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
@@ -41,7 +42,7 @@ from wellkept.assessments.instruments import (
     score,
 )
 from wellkept.audit.events import EventType
-from wellkept.audit.services import audit_record
+from wellkept.audit.services import audit_record, lock_rows
 from wellkept.practice.models import (
     MAX_EVERY_WEEKS,
     Client,
@@ -129,6 +130,64 @@ def measure_assign(
             {"instrument": f"The {chosen.short_title} is already assigned to this client."}
         ) from None
     return assignment
+
+
+def measure_assignment_end(
+    *, actor: Actor, assignment: MeasureAssignment, request: HttpRequest | None = None
+) -> MeasureAssignment:
+    """End an assignment: the instrument is no longer due; the assignment stays, as ended."""
+    client = assignment.client
+    _allow(actor, client, f"measure-assignment:{assignment.pk}", request)
+    _works_with(actor, client)
+    with transaction.atomic():
+        locked = lock_rows(MeasureAssignment.objects.all()).get(pk=assignment.pk)
+        if locked.ended_at is not None:
+            raise ValidationError(
+                f"This assignment was ended already, on {locked.ended_at.date().isoformat()}.",
+                code="ended",
+            )
+        locked.ended_at = clock.now()
+        locked.ended_by = person(actor)
+        locked.save(update_fields=["ended_at", "ended_by"])
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_MEASURE_ASSIGNMENT_ENDED,
+            target=f"client:{client.pk}/measure-assignment:{locked.pk}",
+            purpose=PURPOSE.value,
+            reason=locked.instrument,
+            request=request,
+        )
+    return locked
+
+
+def measure_alert_acknowledge(
+    *, actor: Actor, alert: MeasureAlert, request: HttpRequest | None = None
+) -> MeasureAlert:
+    """Mark one's own alert seen: who and when are kept; it leaves the practice home."""
+    client = alert.client
+    _allow(actor, client, f"measure-alert:{alert.pk}", request)
+    # An alert is its therapist's: a colleague on the same client has their own.
+    if person(actor).pk != alert.therapist_id:
+        raise PermissionDenied("Only the therapist alerted acknowledges this alert.")
+    with transaction.atomic():
+        locked = lock_rows(MeasureAlert.objects.all()).get(pk=alert.pk)
+        if locked.acknowledged_at is not None:
+            raise ValidationError(
+                "This alert was acknowledged already, on "
+                f"{locked.acknowledged_at.date().isoformat()}.",
+                code="acknowledged",
+            )
+        locked.acknowledged_at = clock.now()
+        locked.acknowledged_by = person(actor)
+        locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_MEASURE_ALERT_ACKNOWLEDGED,
+            target=f"client:{client.pk}/measure-alert:{locked.pk}",
+            purpose=PURPOSE.value,
+            request=request,
+        )
+    return locked
 
 
 def measure_record(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -11,7 +13,14 @@ from wellkept import clock
 from wellkept.audit.events import EventType
 from wellkept.audit.tests import trail
 from wellkept.practice import holds, services
-from wellkept.practice.models import Client, ClientAssignment, ClientStatus
+from wellkept.practice.models import (
+    Appointment,
+    AppointmentStatus,
+    CancelReason,
+    Client,
+    ClientAssignment,
+    ClientStatus,
+)
 from wellkept.practice.tests.conftest import SETUP, raw_column, signed_in
 from wellkept.practice.tests.schedule import book, next_monday, slot
 
@@ -27,7 +36,7 @@ def events_since(mark: trail.Mark) -> list[str]:
 def discharge(practice, who: str, key: str = "ada", reason: str = "completed") -> Client:
     return services.client_discharge(
         actor=practice.people[who], client=practice.clients[key], reason_code=reason
-    )
+    ).client
 
 
 # ---- client_discharge -------------------------------------------------------------------
@@ -89,6 +98,58 @@ def test_it_takes_the_record_away_from_the_former_therapist(practice) -> None:
         reverse("practice:client", args=[practice.clients["ada"].pk]), HARBOUR
     )
     assert page.status_code == 404
+
+
+def test_it_cancels_the_future_appointments_as_audited_cancellations(practice) -> None:
+    first = book(practice, "ada", "tess", slot(next_monday(10)))
+    second = book(practice, "ada", "tess", slot(next_monday(12)))
+    past = book(practice, "ada", "tess", slot(next_monday(14)))
+    # An appointment that already took place stays as it was.
+    earlier = clock.now() - dt.timedelta(days=2)
+    Appointment.objects.filter(pk=past.pk).update(
+        start=earlier, end=earlier + dt.timedelta(minutes=50)
+    )
+    bens = book(practice, "ben", "theo", slot(next_monday(10)))
+    before = trail.mark()
+
+    done = services.client_discharge(
+        actor=practice.people["fran"], client=practice.clients["ada"], reason_code="completed"
+    )
+
+    assert done.appointments_cancelled == 2
+    for appointment in (first, second):
+        appointment.refresh_from_db()
+        assert appointment.status == AppointmentStatus.CANCELLED
+        assert appointment.cancel_reason == CancelReason.DISCHARGED
+    assert Appointment.objects.get(pk=past.pk).status == AppointmentStatus.BOOKED
+    assert Appointment.objects.get(pk=bens.pk).status == AppointmentStatus.BOOKED
+    cancellations = [
+        e
+        for e in trail.written_since(before)
+        if e.event == EventType.PRACTICE_APPOINTMENT_CANCELLED
+    ]
+    assert sorted(e.target for e in cancellations) == sorted(
+        f"appointment:{a.pk}" for a in (first, second)
+    )
+    assert {e.reason for e in cancellations} == {"discharged"}
+
+
+def test_it_cancels_nothing_when_a_refused_discharge_changes_nothing(practice) -> None:
+    booked = book(practice, "ada", "tess", slot(next_monday()))
+    with pytest.raises(PermissionDenied):
+        discharge(practice, "bill")
+    booked.refresh_from_db()
+    assert booked.status == AppointmentStatus.BOOKED
+    assert booked.cancel_reason == ""
+
+
+def test_it_does_not_restore_the_cancelled_appointments_on_readmission(practice) -> None:
+    booked = book(practice, "ada", "tess", slot(next_monday()))
+    discharge(practice, "fran")
+    services.client_readmit(actor=practice.people["fran"], client=practice.clients["ada"])
+    booked.refresh_from_db()
+    assert booked.status == AppointmentStatus.CANCELLED
+    assert booked.cancel_reason == CancelReason.DISCHARGED
 
 
 # ---- client_readmit ---------------------------------------------------------------------

@@ -138,3 +138,11 @@ def test_it_reminds_again_after_a_move(practice, ada_tomorrow) -> None:
         actor=SETUP, appointment=ada_tomorrow, slot=slot(tomorrow() + dt.timedelta(hours=1))
     )
     assert run() == "Sent 1 appointment reminder(s).\n"
+
+
+def test_it_sends_no_reminder_for_an_appointment_the_discharge_cancelled(
+    practice, ada_tomorrow
+) -> None:
+    services.client_discharge(actor=SETUP, client=practice.clients["ada"], reason_code="completed")
+    assert run() == "Sent 0 appointment reminder(s).\n"
+    assert not mail.outbox

@@ -35,8 +35,10 @@ from wellkept.practice.views.practice.families import (
     joint_note_sign,
 )
 from wellkept.practice.views.practice.measures import (
+    measure_alert_acknowledge,
     measure_alerts,
     measure_assign,
+    measure_assignment_end,
     measure_record,
     measures_home,
 )
@@ -111,8 +113,10 @@ __all__ = [
     "joint_note_detail",
     "joint_note_new",
     "joint_note_sign",
+    "measure_alert_acknowledge",
     "measure_alerts",
     "measure_assign",
+    "measure_assignment_end",
     "measure_record",
     "measures_home",
     "note_cosign",

@@ -39,6 +39,7 @@ from wellkept.practice.forms import (
 )
 from wellkept.practice.models import AppointmentStatus, Client, ServiceCode
 from wellkept.practice.scopes import BILLERS
+from wellkept.practice.views.acting import act_on_form, act_then_back
 
 ADMIN = ResourceKind.PRACTICE_ADMIN
 PURPOSE = Purpose.CLINICAL_CARE
@@ -113,21 +114,20 @@ def appointment_charge(
     if not form.is_valid() or not (late or form.cleaned_data["service_code"]):
         messages.error(request, "Choose one of the practice's service codes.")
         return HttpResponseRedirect(_queue_url(organisation))
-    try:
-        charge = services.charge_create(
+    return act_then_back(
+        request,
+        act=lambda: services.charge_create(
             actor=request.user,
             appointment=appointment,
             service_code=None if late else _code(organisation, form.cleaned_data["service_code"]),
             request=request,
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        amount = services.format_money(charge.amount, charge.currency)
-        messages.success(request, f"{appointment.client.code} charged {amount}.")
-    return HttpResponseRedirect(_queue_url(organisation))
+        ),
+        done=lambda charge: (
+            f"{appointment.client.code} charged "
+            f"{services.format_money(charge.amount, charge.currency)}."
+        ),
+        back=_queue_url(organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
@@ -139,8 +139,10 @@ def fee_list(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
     form = FeeForm(request.POST or None, codes=_fee_codes(organisation))
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["service_code"]
-        try:
-            fee = services.fee_set(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.fee_set(
                 actor=request.user,
                 organisation=organisation,
                 service_code=None if chosen == LATE else _code(organisation, chosen),
@@ -148,15 +150,15 @@ def fee_list(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
                 currency=form.cleaned_data["currency"],
                 effective_from=form.cleaned_data["effective_from"],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            what = fee.service_code.code if fee.service_code else "late cancellations"
-            messages.success(request, f"Fee for {what} set from {fee.effective_from.isoformat()}.")
-            return HttpResponseRedirect(reverse("practice:billing_fees") + _query(organisation))
+            ),
+            done=lambda fee: (
+                f"Fee for {fee.service_code.code if fee.service_code else 'late cancellations'} "
+                f"set from {fee.effective_from.isoformat()}."
+            ),
+            then=reverse("practice:billing_fees") + _query(organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/billing/fees.html",
@@ -210,15 +212,12 @@ def invoice_new(request: AuthenticatedRequest, organisation: Organisation, pk: A
     client = selectors.get_client_for(
         actor=request.user, organisation=organisation, pk=pk, request=request
     )
-    try:
-        invoice = services.invoice_issue(actor=request.user, client=client, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Invoice {invoice.number} issued.")
-    return HttpResponseRedirect(_account_url(client, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.invoice_issue(actor=request.user, client=client, request=request),
+        done=lambda invoice: f"Invoice {invoice.number} issued.",
+        back=_account_url(client, organisation),
+    )
 
 
 @policy(action=Action.CREATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
@@ -232,17 +231,17 @@ def payment_new(request: AuthenticatedRequest, organisation: Organisation, pk: A
     )
     form = PaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.payment_record(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.payment_record(
                 actor=request.user, client=client, request=request, **form.cleaned_data
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Payment recorded.")
-            return HttpResponseRedirect(_account_url(client, organisation))
+            ),
+            done="Payment recorded.",
+            then=_account_url(client, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/billing/payment.html",
@@ -268,17 +267,17 @@ def adjustment_new(
     )
     form = AdjustmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.adjustment_add(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.adjustment_add(
                 actor=request.user, client=client, request=request, **form.cleaned_data
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Account adjusted.")
-            return HttpResponseRedirect(_account_url(client, organisation))
+            ),
+            done="Account adjusted.",
+            then=_account_url(client, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/billing/adjustment.html",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -34,6 +34,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice import selectors, services
 from wellkept.practice.forms import AssignForm, IntakeForm, SearchForm
 from wellkept.practice.models import Client, ClientStatus, ContactChannel
+from wellkept.practice.views.acting import act_on_form, act_then_back
 
 ADMIN = ResourceKind.PRACTICE_ADMIN
 PURPOSE = Purpose.CLINICAL_CARE
@@ -89,6 +90,12 @@ def client_list(request: AuthenticatedRequest, organisation: Organisation) -> Ht
             "may_take_in": AccessRole.FRONT_DESK in roles,
             # Plans (issue 18, part 4): clinicians are shown their reviews due.
             "may_review_plans": bool(roles & NOTES_SHOWN_TO),
+            # A safety alert stays in sight until its therapist acknowledges it.
+            "alerts_to_acknowledge": (
+                selectors.unacknowledged_alert_count(user=request.user, organisation=organisation)
+                if AccessRole.SPECIALIST in roles
+                else 0
+            ),
             "org_query": _org_query(organisation),
         },
     )
@@ -103,21 +110,21 @@ def client_new(request: AuthenticatedRequest, organisation: Organisation) -> Htt
     """Take a new client in: the intake form, with a guardian for a client under 18."""
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_create(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.client_create(
                 actor=request.user,
                 organisation=organisation,
                 intake=form.intake(),
                 guardian=form.guardian(),
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"Client {client.code} taken in.")
-            return HttpResponseRedirect(_detail_url(client, organisation))
+            ),
+            done=lambda client: f"Client {client.code} taken in.",
+            then=lambda client: _detail_url(client, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/intake.html",
@@ -189,21 +196,21 @@ def client_edit(request: AuthenticatedRequest, organisation: Organisation, pk: A
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
-            try:
-                services.client_update(
+            done = act_on_form(
+                request,
+                form,
+                act=lambda: services.client_update(
                     actor=request.user,
                     client=client,
                     intake=form.intake(),
                     guardian=form.guardian(),
                     request=request,
-                )
-            except PermissionDenied:
-                raise Http404 from None
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, f"Client {client.code}'s details saved.")
-                return HttpResponseRedirect(_detail_url(client, organisation))
+                ),
+                done=f"Client {client.code}'s details saved.",
+                then=_detail_url(client, organisation),
+            )
+            if done is not None:
+                return done
     else:
         form = IntakeForm(initial=IntakeForm.initial_for(client))
     return render(
@@ -227,20 +234,20 @@ def client_assign(
     if not form.is_valid():
         messages.error(request, "Choose a therapist of this practice.")
         return HttpResponseRedirect(_detail_url(client, organisation))
-    try:
+
+    def assign() -> User:
         therapist = _therapist(organisation, form.cleaned_data["therapist"])
         services.client_assign(
             actor=request.user, client=client, therapist=therapist, request=request
         )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, f"{selectors.staff_label(therapist)} now works with {client.code}."
-        )
-    return HttpResponseRedirect(_detail_url(client, organisation))
+        return therapist
+
+    return act_then_back(
+        request,
+        act=assign,
+        done=lambda therapist: f"{selectors.staff_label(therapist)} now works with {client.code}.",
+        back=_detail_url(client, organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
@@ -253,17 +260,19 @@ def client_unassign(
     client = selectors.get_client_for(
         actor=request.user, organisation=organisation, pk=pk, request=request, action=Action.READ
     )
-    try:
+
+    def unassign() -> User:
         therapist = _therapist(organisation, request.POST.get("therapist", ""))
         services.client_unassign(
             actor=request.user, client=client, therapist=therapist, request=request
         )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, f"{selectors.staff_label(therapist)} no longer works with {client.code}."
-        )
-    return HttpResponseRedirect(_detail_url(client, organisation))
+        return therapist
+
+    return act_then_back(
+        request,
+        act=unassign,
+        done=lambda therapist: (
+            f"{selectors.staff_label(therapist)} no longer works with {client.code}."
+        ),
+        back=_detail_url(client, organisation),
+    )

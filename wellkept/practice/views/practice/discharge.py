@@ -31,6 +31,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice import selectors, services
 from wellkept.practice.forms import DischargeForm
 from wellkept.practice.models import ClientStatus
+from wellkept.practice.views.acting import act_then_back
 
 ADMIN = ResourceKind.PRACTICE_ADMIN
 PURPOSE = Purpose.CLINICAL_CARE
@@ -41,6 +42,16 @@ DISCHARGERS = frozenset({AccessRole.FRONT_DESK, AccessRole.SPECIALIST})
 
 def _detail_url(pk: Any, organisation: Organisation) -> str:
     return reverse("practice:client", args=[pk]) + "?" + urlencode({"org": organisation.slug})
+
+
+def _discharged_message(done: services.Discharge) -> str:
+    count = done.appointments_cancelled
+    if not count:
+        return f"Client {done.client.code} is discharged. No future appointment was booked."
+    return (
+        f"Client {done.client.code} is discharged. {count} future "
+        f"appointment{'s were' if count > 1 else ' was'} cancelled."
+    )
 
 
 @policy(action=Action.UPDATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
@@ -62,7 +73,7 @@ def client_discharge(
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.client_discharge(
+                done = services.client_discharge(
                     actor=request.user,
                     client=client,
                     reason_code=form.cleaned_data["reason_code"],
@@ -73,7 +84,7 @@ def client_discharge(
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             else:
-                messages.success(request, f"Client {client.code} is discharged.")
+                messages.success(request, _discharged_message(done))
                 return HttpResponseRedirect(_detail_url(client.pk, organisation))
         status = 400
     return render(
@@ -100,14 +111,9 @@ def client_readmit(
     client = selectors.get_client_for(
         actor=request.user, organisation=organisation, pk=pk, request=request, action=Action.READ
     )
-    try:
-        services.client_readmit(actor=request.user, client=client, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, f"Client {client.code} is in care again: assign a therapist to continue."
-        )
-    return HttpResponseRedirect(_detail_url(client.pk, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.client_readmit(actor=request.user, client=client, request=request),
+        done=f"Client {client.code} is in care again: assign a therapist to continue.",
+        back=_detail_url(client.pk, organisation),
+    )

@@ -38,6 +38,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice import selectors, services
 from wellkept.practice.forms import MeasureAssignForm, measure_form_class
 from wellkept.practice.models import Client
+from wellkept.practice.views.acting import act_then_back
 
 RECORD = ResourceKind.CLIENT_RECORD
 PURPOSE = Purpose.CLINICAL_CARE
@@ -104,24 +105,21 @@ def measure_assign(
     """Assign an instrument to the client, once or every N weeks."""
     client = _client(request, organisation, pk)
     form = MeasureAssignForm(request.POST, choices=_choices())
-    if form.is_valid():
-        try:
-            services.measure_assign(
-                actor=request.user,
-                client=client,
-                instrument=form.cleaned_data["instrument"],
-                every_weeks=form.cleaned_data["every_weeks"],
-                request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Measure assigned.")
-    else:
+    if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return HttpResponseRedirect(_measures_url(client, organisation))
+        return HttpResponseRedirect(_measures_url(client, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.measure_assign(
+            actor=request.user,
+            client=client,
+            instrument=form.cleaned_data["instrument"],
+            every_weeks=form.cleaned_data["every_weeks"],
+            request=request,
+        ),
+        done="Measure assigned.",
+        back=_measures_url(client, organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=RECORD, purpose=PURPOSE, also=(Action.READ,))
@@ -201,4 +199,45 @@ def measure_alerts(request: AuthenticatedRequest, organisation: Organisation) ->
         request,
         "practice/practice/measures/alerts.html",
         {"organisation": organisation, "alerts": rows, "org_query": _org_query(organisation)},
+    )
+
+
+@policy(action=Action.UPDATE, resource=RECORD, purpose=PURPOSE, also=(Action.READ,))
+@practice_only(what="practice-measure-assignment-end", roles=THERAPISTS)
+@require_POST
+def measure_assignment_end(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any, assignment_pk: Any
+) -> HttpResponse:
+    """End one of the client's measure assignments: it is no longer due."""
+    client = _client(request, organisation, pk)
+    assignment = selectors.get_measure_assignment_for(
+        actor=request.user, client=client, pk=assignment_pk, request=request
+    )
+    return act_then_back(
+        request,
+        act=lambda: services.measure_assignment_end(
+            actor=request.user, assignment=assignment, request=request
+        ),
+        done="Measure assignment ended: it is no longer due.",
+        back=_measures_url(client, organisation),
+    )
+
+
+@policy(action=Action.UPDATE, resource=RECORD, purpose=PURPOSE, also=(Action.READ,))
+@practice_only(what="practice-measure-alert-acknowledge", roles=THERAPISTS)
+@require_POST
+def measure_alert_acknowledge(
+    request: AuthenticatedRequest, organisation: Organisation, alert_pk: Any
+) -> HttpResponse:
+    """Acknowledge one's own alert: seen and acted on; it leaves the practice home."""
+    alert = selectors.get_measure_alert_for(
+        actor=request.user, organisation=organisation, pk=alert_pk, request=request
+    )
+    return act_then_back(
+        request,
+        act=lambda: services.measure_alert_acknowledge(
+            actor=request.user, alert=alert, request=request
+        ),
+        done=f"Alert for client {alert.client.code} acknowledged.",
+        back=reverse("practice:measure_alerts") + _org_query(organisation),
     )

@@ -37,6 +37,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice import codes, notetemplates, selectors, services
 from wellkept.practice.forms import AddendumForm, NoteForm, PsychotherapyNoteForm
 from wellkept.practice.models import Client, NoteStatus, ProgressNote
+from wellkept.practice.views.acting import act_on_form, act_then_back
 
 NOTES = ResourceKind.PROGRESS_NOTE
 PNOTES = ResourceKind.PSYCHOTHERAPY_NOTE
@@ -126,8 +127,10 @@ def note_new(request: AuthenticatedRequest, organisation: Organisation, pk: Any)
         request.POST or None, template=template, service_codes=_code_choices(organisation)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            note = services.note_create(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.note_create(
                 actor=request.user,
                 client=client,
                 template_code=template.code,
@@ -136,14 +139,12 @@ def note_new(request: AuthenticatedRequest, organisation: Organisation, pk: Any)
                 diagnosis_codes=form.diagnoses(),
                 service_codes=form.cleaned_data["service_codes"],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Draft saved. Sign it when it is complete.")
-            return HttpResponseRedirect(_note_url(note, organisation))
+            ),
+            done="Draft saved. Sign it when it is complete.",
+            then=lambda note: _note_url(note, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/notes/form.html",
@@ -209,8 +210,10 @@ def note_edit(
     if request.method == "POST":
         form = NoteForm(request.POST, template=template, service_codes=choices)
         if form.is_valid():
-            try:
-                services.note_update(
+            done = act_on_form(
+                request,
+                form,
+                act=lambda: services.note_update(
                     actor=request.user,
                     note=note,
                     service_date=form.cleaned_data["service_date"],
@@ -218,14 +221,12 @@ def note_edit(
                     diagnosis_codes=form.diagnoses(),
                     service_codes=form.cleaned_data["service_codes"],
                     request=request,
-                )
-            except PermissionDenied:
-                raise Http404 from None
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, "Draft saved.")
-                return HttpResponseRedirect(_note_url(note, organisation))
+                ),
+                done="Draft saved.",
+                then=_note_url(note, organisation),
+            )
+            if done is not None:
+                return done
     else:
         stored = services.note_sections(note)
         initial: dict[str, Any] = {f"section_{k}": v for k, v in stored.items()}
@@ -253,20 +254,16 @@ def note_sign(
     )
     if not fresh(request):
         return reauthenticate_then(request, _note_url(note, organisation))
-    try:
-        signed = services.note_sign(actor=request.user, note=note, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
+    return act_then_back(
+        request,
+        act=lambda: services.note_sign(actor=request.user, note=note, request=request),
+        done=lambda signed: (
             "Signed; it now waits for your supervisor's co-signature."
             if signed.status == NoteStatus.SIGNED
-            else "Signed and locked.",
-        )
-    return HttpResponseRedirect(_note_url(note, organisation))
+            else "Signed and locked."
+        ),
+        back=_note_url(note, organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=NOTES, purpose=PURPOSE, also=(Action.READ,))
@@ -282,15 +279,12 @@ def note_cosign(
     )
     if not fresh(request):
         return reauthenticate_then(request, _note_url(note, organisation))
-    try:
-        services.note_cosign(actor=request.user, note=note, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Co-signed and locked.")
-    return HttpResponseRedirect(_note_url(note, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.note_cosign(actor=request.user, note=note, request=request),
+        done="Co-signed and locked.",
+        back=_note_url(note, organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=NOTES, purpose=PURPOSE, also=(Action.READ,))
@@ -309,17 +303,14 @@ def addendum_new(
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return HttpResponseRedirect(_note_url(note, organisation))
-    try:
-        services.addendum_add(
+    return act_then_back(
+        request,
+        act=lambda: services.addendum_add(
             actor=request.user, note=note, body=form.cleaned_data["body"], request=request
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Addendum added.")
-    return HttpResponseRedirect(_note_url(note, organisation))
+        ),
+        done="Addendum added.",
+        back=_note_url(note, organisation),
+    )
 
 
 @policy(action=Action.READ, resource=NOTES, purpose=PURPOSE)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -37,6 +36,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice import selectors, services
 from wellkept.practice.forms import ClientSignatureForm, PlanForm
 from wellkept.practice.models import Client, PlanStatus, TreatmentPlan
+from wellkept.practice.views.acting import act_on_form, act_then_back
 
 RECORD = ResourceKind.CLIENT_RECORD
 PURPOSE = Purpose.CLINICAL_CARE
@@ -165,21 +165,21 @@ def plan_new(request: AuthenticatedRequest, organisation: Organisation, pk: Any)
     )
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.plan_create(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.plan_create(
                 actor=request.user,
                 client=client,
                 content=form.cleaned_data["content"],
                 review_date=form.cleaned_data["review_date"],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"Draft version {plan.version} saved.")
-            return HttpResponseRedirect(_version_url(plan, organisation))
+            ),
+            done=lambda plan: f"Draft version {plan.version} saved.",
+            then=lambda plan: _version_url(plan, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/plans/form.html",
@@ -209,21 +209,21 @@ def plan_edit(
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_update(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.plan_update(
                 actor=request.user,
                 plan=plan,
                 content=form.cleaned_data["content"],
                 review_date=form.cleaned_data["review_date"],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Draft saved.")
-            return HttpResponseRedirect(_version_url(plan, organisation))
+            ),
+            done="Draft saved.",
+            then=_version_url(plan, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/plans/form.html",
@@ -242,15 +242,12 @@ def plan_sign(
     plan = _plan(request, client, plan_pk)
     if not fresh(request):
         return reauthenticate_then(request, _version_url(plan, organisation))
-    try:
-        signed = services.plan_sign(actor=request.user, plan=plan, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Version {signed.version} signed; it is the active plan now.")
-    return HttpResponseRedirect(_version_url(plan, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.plan_sign(actor=request.user, plan=plan, request=request),
+        done=lambda signed: f"Version {signed.version} signed; it is the active plan now.",
+        back=_version_url(plan, organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=RECORD, purpose=PURPOSE, also=(Action.READ,))
@@ -268,20 +265,20 @@ def plan_client_sign(
         raise Http404
     form = ClientSignatureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_client_sign(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.plan_client_sign(
                 actor=request.user,
                 plan=plan,
                 typed_name=form.cleaned_data["typed_name"],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "The client's signature is recorded.")
-            return HttpResponseRedirect(_version_url(plan, organisation))
+            ),
+            done="The client's signature is recorded.",
+            then=_version_url(plan, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/plans/client_sign.html",
@@ -304,15 +301,12 @@ def plan_close(
     """Close the active plan; it stays readable."""
     client = _client(request, organisation, pk)
     plan = _plan(request, client, plan_pk)
-    try:
-        services.plan_close(actor=request.user, plan=plan, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Plan closed.")
-    return HttpResponseRedirect(_plan_home_url(client, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.plan_close(actor=request.user, plan=plan, request=request),
+        done="Plan closed.",
+        back=_plan_home_url(client, organisation),
+    )
 
 
 @policy(action=Action.READ, resource=RECORD, purpose=PURPOSE)

@@ -38,6 +38,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice import ics, selectors, services
 from wellkept.practice.forms import BookingForm, MarkForm, SlotForm
 from wellkept.practice.models import Appointment, AppointmentStatus
+from wellkept.practice.views.acting import act_on_form, act_then_back
 from wellkept.practice.views.practice.clients import NAMES_SHOWN_TO
 
 APPOINTMENT = ResourceKind.APPOINTMENT
@@ -344,20 +345,20 @@ def appointment_move(
     if request.method == "POST":
         form = SlotForm(request.POST, rooms=rooms)
         if form.is_valid():
-            try:
-                services.appointment_reschedule(
+            done = act_on_form(
+                request,
+                form,
+                act=lambda: services.appointment_reschedule(
                     actor=request.user,
                     appointment=appointment,
                     slot=form.slot(services.practice_zone()),
                     request=request,
-                )
-            except PermissionDenied:
-                raise Http404 from None
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, "Appointment moved.")
-                return HttpResponseRedirect(_detail_url(appointment, organisation))
+                ),
+                done="Appointment moved.",
+                then=_detail_url(appointment, organisation),
+            )
+            if done is not None:
+                return done
     else:
         start = _local(appointment.start)
         form = SlotForm(
@@ -392,15 +393,14 @@ def appointment_cancel(
     appointment = selectors.get_appointment_for(
         actor=request.user, organisation=organisation, pk=pk, request=request
     )
-    try:
-        services.appointment_cancel(actor=request.user, appointment=appointment, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Appointment cancelled.")
-    return HttpResponseRedirect(_detail_url(appointment, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.appointment_cancel(
+            actor=request.user, appointment=appointment, request=request
+        ),
+        done="Appointment cancelled.",
+        back=_detail_url(appointment, organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=APPOINTMENT, purpose=PURPOSE)
@@ -417,20 +417,17 @@ def appointment_mark(
     if not form.is_valid():
         messages.error(request, "Choose attended, late cancellation or did not attend.")
         return HttpResponseRedirect(_detail_url(appointment, organisation))
-    try:
-        marked = services.appointment_mark(
+    return act_then_back(
+        request,
+        act=lambda: services.appointment_mark(
             actor=request.user,
             appointment=appointment,
             status=form.cleaned_data["status"],
             request=request,
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Marked: {marked.get_status_display().lower()}.")
-    return HttpResponseRedirect(_detail_url(appointment, organisation))
+        ),
+        done=lambda marked: f"Marked: {marked.get_status_display().lower()}.",
+        back=_detail_url(appointment, organisation),
+    )
 
 
 @policy(action=Action.CREATE, resource=APPOINTMENT, purpose=PURPOSE)
@@ -460,17 +457,14 @@ def feed_create(request: AuthenticatedRequest, organisation: Organisation) -> Ht
 @require_POST
 def feed_revoke(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Stop the therapist's calendar feed: its address answers "not found" from now on."""
-    try:
-        services.calendar_feed_revoke(
+    return act_then_back(
+        request,
+        act=lambda: services.calendar_feed_revoke(
             actor=request.user, organisation=organisation, request=request
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Calendar feed stopped.")
-    return HttpResponseRedirect(reverse("practice:schedule") + _query(organisation))
+        ),
+        done="Calendar feed stopped.",
+        back=reverse("practice:schedule") + _query(organisation),
+    )
 
 
 # The feed is fetched by a calendar app, which cannot sign in: the secret in
