@@ -39,7 +39,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_vault", "bench_audit", "bench_checkin", "bench_insights", "bench_backup"]
+BENCHMARKS = [
+    "bench_vault",
+    "bench_audit",
+    "bench_checkin",
+    "bench_insights",
+    "bench_backup",
+    "bench_practice",
+]
 # What fits in 15 minutes on 2 cores, for each benchmark that reads a size.
 QUICK = {
     "WELLKEPT_BENCH_INSIGHTS_SIZES": "10000,100000,1000000",

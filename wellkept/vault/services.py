@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -215,6 +215,28 @@ def _dek_for_id(datakey_id: int) -> tuple[str, bytes] | None:
     if datakey is None or datakey.is_shredded:
         return None
     return datakey.subject, _dek_of(datakey)
+
+
+def datakeys_unwrap(*, subjects: Iterable[str]) -> int:
+    """Unwrap, with one query, the live data keys of ``subjects`` not cached; return how many.
+
+    For a page about to decrypt a value of each of many subjects (a week of
+    appointments, each showing its client's name): without it, each first
+    decryption reads its key row on its own. Nothing is decrypted here, and
+    the keys are cached under the same rules as any other (committed only,
+    for WELLKEPT_DEK_CACHE_SECONDS); a shredded or missing key is skipped,
+    so its values still read as ``ERASED``.
+    """
+    if settings.WELLKEPT_DEK_CACHE_SECONDS <= 0:
+        return 0
+    wanted = {s for s in subjects if dek_cache.get_for_subject(s) is None}
+    if not wanted:
+        return 0
+    count = 0
+    for datakey in DataKey.objects.filter(subject__in=wanted, wrapped__isnull=False):
+        dek_cache.put(datakey.pk, datakey.subject, unwrap_datakey(datakey))
+        count += 1
+    return count
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from wellkept.actors import Caller
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import Appointment, CalendarFeed, Client, Room, Supervision
 from wellkept.practice.scopes import calendar_resource
+from wellkept.vault.services import datakeys_unwrap
 
 PURPOSE = Purpose.CLINICAL_CARE
 
@@ -57,16 +58,26 @@ def calendar(
     start: dt.datetime,
     end: dt.datetime,
     request: HttpRequest | None = None,
+    names: bool = False,
 ) -> list[Appointment]:
-    """Return the therapist's appointments overlapping [start, end) that the actor may see."""
-    rows = visible(
-        actor,
-        Action.READ,
-        _rows(organisation).filter(therapist=therapist, start__lt=end, end__gt=start),
-        PURPOSE,
-        request=request,
+    """Return the therapist's appointments overlapping [start, end) that the actor may see.
+
+    With ``names`` (a reader who is shown the clients' names), the clients'
+    data keys are unwrapped together, in one query, instead of one query per
+    client at the first name read: a week of 30 sessions has about 25 clients.
+    """
+    rows = list(
+        visible(
+            actor,
+            Action.READ,
+            _rows(organisation).filter(therapist=therapist, start__lt=end, end__gt=start),
+            PURPOSE,
+            request=request,
+        ).order_by("start")
     )
-    return list(rows.order_by("start"))
+    if names:
+        datakeys_unwrap(subjects={a.client.dek_subject for a in rows})
+    return rows
 
 
 def client_appointments(

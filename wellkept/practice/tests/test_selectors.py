@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from wellkept.audit.events import EventType
 from wellkept.audit.tests import trail
 from wellkept.practice import selectors, services
 from wellkept.practice.tests.conftest import ADA_LEGAL, SETUP
+from wellkept.vault import services as vault
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +139,67 @@ def test_it_answers_404_for_a_client_of_another_practice(practice) -> None:
             organisation=practice.harbour,
             pk=practice.clients["otto"].pk,
         )
+
+
+# ---- the calendar: the clients' keys together --------------------------------------------
+
+
+def _week_of_two_clients(practice) -> tuple:
+    from wellkept.practice.tests.schedule import book, next_monday, slot
+
+    book(practice, "ben", "theo", slot(next_monday(9)))
+    book(practice, "mia", "theo", slot(next_monday(11)))
+    start = next_monday(0)
+    return start, start + dt.timedelta(days=7)
+
+
+@pytest.fixture
+def key_cache(monkeypatch):
+    """Give the test an empty key cache of its own."""
+    # The shared one remembers the key ids earlier tests shredded, and SQLite
+    # hands those ids out again once their transactions rolled back.
+    cache = vault._DekCache()
+    monkeypatch.setattr(vault, "dek_cache", cache)
+    return cache
+
+
+def _key_reads(queries) -> int:
+    return sum("vault_datakey" in q["sql"] for q in queries.captured_queries)
+
+
+def test_it_unwraps_the_weeks_client_keys_together_for_a_reader_shown_names(
+    practice, django_capture_on_commit_callbacks, key_cache
+) -> None:
+    start, end = _week_of_two_clients(practice)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        rows = selectors.calendar(
+            actor=practice.people["theo"],
+            organisation=practice.harbour,
+            therapist=practice.people["theo"],
+            start=start,
+            end=end,
+            names=True,
+        )
+    assert _key_reads(queries) == 1
+    with CaptureQueriesContext(connection) as reading:
+        assert [r.client.preferred_name for r in rows] == ["Benji", ""]
+    assert _key_reads(reading) == 0
+
+
+def test_it_unwraps_no_client_key_for_a_reader_not_shown_names(
+    practice, django_capture_on_commit_callbacks, key_cache
+) -> None:
+    start, end = _week_of_two_clients(practice)
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = selectors.calendar(
+            actor=practice.people["bill"],
+            organisation=practice.harbour,
+            therapist=practice.people["theo"],
+            start=start,
+            end=end,
+        )
+    assert len(rows) == 2
+    assert all(key_cache.get_for_subject(r.client.dek_subject) is None for r in rows)

@@ -314,3 +314,45 @@ def test_a_key_shredded_in_the_same_transaction_is_not_cached_again() -> None:
         assert User.objects.get(pk=pia.pk).email == "pia@example.org"  # schedules a cache put
         services.datakey_shred(actor=ACTOR, subject=pia.dek_subject)
     assert User.objects.get(pk=pia.pk).email is ERASED
+
+
+@pytest.fixture
+def own_key_cache(monkeypatch):
+    """Give the test an empty key cache of its own."""
+    # The shared one remembers the key ids earlier tests shredded, and SQLite
+    # hands those ids out again once their transactions rolled back.
+    monkeypatch.setattr(services, "dek_cache", services._DekCache())
+
+
+def test_it_unwraps_many_subjects_keys_with_one_query(
+    django_capture_on_commit_callbacks, django_assert_num_queries, own_key_cache
+) -> None:
+    people = [make_user(f"p{n}@example.org", f"Person {n}") for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(1):
+        unwrapped = services.datakeys_unwrap(subjects=[p.dek_subject for p in people])
+    assert unwrapped == 3
+    rows = list(User.objects.filter(pk__in=[p.pk for p in people]).order_by("display_name"))
+    with django_assert_num_queries(0):
+        assert [str(r.display_name) for r in rows] == ["Person 0", "Person 1", "Person 2"]
+    with django_assert_num_queries(0):
+        assert services.datakeys_unwrap(subjects=[p.dek_subject for p in people]) == 0
+
+
+def test_it_skips_shredded_and_unknown_keys_when_unwrapping_many(
+    django_capture_on_commit_callbacks, own_key_cache
+) -> None:
+    kept, erased = make_user("kept@example.org"), make_user("erased@example.org")
+    services.datakey_shred(actor=ACTOR, subject=erased.dek_subject)
+    with django_capture_on_commit_callbacks(execute=True):
+        unwrapped = services.datakeys_unwrap(
+            subjects=[kept.dek_subject, erased.dek_subject, "user:nobody"]
+        )
+    assert unwrapped == 1
+    assert User.objects.get(pk=erased.pk).email is ERASED
+    assert User.objects.get(pk=kept.pk).email == "kept@example.org"
+
+
+def test_it_unwraps_nothing_ahead_when_keys_are_not_cached(settings) -> None:
+    settings.WELLKEPT_DEK_CACHE_SECONDS = 0
+    ada = make_user("ada@example.org")
+    assert services.datakeys_unwrap(subjects=[ada.dek_subject]) == 0

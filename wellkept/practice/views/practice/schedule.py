@@ -145,6 +145,8 @@ def _calendar(request: AuthenticatedRequest, organisation: Organisation, days: i
     first = day - dt.timedelta(days=day.weekday()) if days == 7 else day
     start = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
     end = dt.datetime.combine(first + dt.timedelta(days=days), dt.time(0), tzinfo=zone)
+    roles = roles_in(request.user, organisation.pk)
+    show_names = bool(roles & NAMES_SHOWN_TO)
     appointments = selectors.calendar(
         actor=request.user,
         organisation=organisation,
@@ -152,9 +154,9 @@ def _calendar(request: AuthenticatedRequest, organisation: Organisation, days: i
         start=start,
         end=end,
         request=request,
+        names=show_names,
     )
-    roles = roles_in(request.user, organisation.pk)
-    rows = _rows(appointments, bool(roles & NAMES_SHOWN_TO))
+    rows = _rows(appointments, show_names)
     by_day = [
         (
             first + dt.timedelta(days=n),
