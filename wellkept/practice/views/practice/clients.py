@@ -27,7 +27,7 @@ from wellkept.access.guards import PRACTICE_DESK, PRACTICE_STAFF, practice_only
 from wellkept.access.policy import roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.access.rules import AccessRole
+from wellkept.access.rules import BREAK_GLASS_ROLES, AccessRole
 from wellkept.accounts.models import User
 from wellkept.actors import AuthenticatedRequest
 from wellkept.orgs.models import Organisation
@@ -89,6 +89,8 @@ def client_list(request: AuthenticatedRequest, organisation: Organisation) -> Ht
             "may_take_in": AccessRole.FRONT_DESK in roles,
             # Plans (issue 18, part 4): clinicians are shown their reviews due.
             "may_review_plans": bool(roles & NOTES_SHOWN_TO),
+            # Break-glass (issue 18): the way in for the break-glass roles only.
+            "may_break_glass": bool(roles & BREAK_GLASS_ROLES),
             "org_query": _org_query(organisation),
         },
     )
