@@ -144,6 +144,13 @@ NOT_PAGES = {
     "practice:billing_charge": "POST from the billing queue",
     "practice:billing_invoice": "POST from the client's account",
     "practice:billing_invoice_pdf": "a PDF download",
+    "practice:breakglass_record": (
+        "needs a live break-glass opening (practice/tests/test_breakglass_pages.py)"
+    ),
+    "practice:breakglass_review": (
+        "needs a break-glass opening to review (practice/tests/test_breakglass_pages.py)"
+    ),
+    "practice:breakglass_review_record": "POST from the break-glass opening's review page",
     "accounts:invitation_new": "POST from the invitations page",
     "accounts:invitation_revoke": "POST",
     "mfa_download_recovery_codes": "a text download",

@@ -69,6 +69,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "practice/measures/": {("st-annes", "sam"), ("st-annes", "sue")},
     # Billing (issue 18, part 5): the front desk's and billing's alone.
     "practice/billing/": {("st-annes", "fran"), ("st-annes", "bill")},
+    # Break-glass on a client's record (issue 18): the specialist's alone.
+    "practice/emergency/": {("st-annes", "sam")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

@@ -51,7 +51,8 @@ def breakglass_open(request: AuthenticatedRequest, organisation: Organisation) -
     here = reverse("practice:breakglass_open") + _org_query(organisation)
     if not fresh(request):
         return reauthenticate_then(request, here)
-    form = BreakGlassForm(request.POST or None)
+    # Bound on every POST, an empty one too, so that it says what is missing.
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         client = selectors.client_by_code(organisation=organisation, code=form.cleaned_data["code"])
         if client is None:
