@@ -38,6 +38,7 @@ AUDIENCES: dict[str, list[Mount]] = {
         ("", lifecycle.privacy_patterns, "lifecycle"),
         ("re-identification/", followup.privacy_patterns, "followup"),
         ("disclosure/", insights.privacy_patterns, "insights"),
+        ("practice-break-glass/", practice.privacy_patterns, "practice"),
     ],
     "manage/": [
         ("programmes/", assessments.manage_patterns, "programmes"),

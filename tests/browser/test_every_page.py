@@ -149,6 +149,13 @@ NOT_PAGES = {
     "practice:case_member_add": "POST from the case's page",
     "practice:case_member_remove": "POST from the case's page",
     "practice:joint_note_sign": "POST from the joint note's page",
+    "practice:breakglass_record": (
+        "needs a live break-glass opening (practice/tests/test_breakglass_pages.py)"
+    ),
+    "practice:breakglass_review": (
+        "needs a break-glass opening to review (practice/tests/test_breakglass_pages.py)"
+    ),
+    "practice:breakglass_review_record": "POST from the break-glass opening's review page",
     "accounts:invitation_new": "POST from the invitations page",
     "accounts:invitation_revoke": "POST",
     "mfa_download_recovery_codes": "a text download",

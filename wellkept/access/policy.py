@@ -45,6 +45,7 @@ from wellkept.access.resources import (
 )
 from wellkept.access.rules import (
     BREAK_GLASS_PURPOSE,
+    BREAK_GLASS_RECORD_KINDS,
     BREAK_GLASS_ROLES,
     CONSENT_EXEMPT_PURPOSES,
     RULES,
@@ -243,6 +244,45 @@ def _identity_grant(actor: Caller, resource: Resource, purpose: Purpose) -> Deci
     return None
 
 
+# A specialist's break-glass opening of a client's record is not a standing
+# rule either: the practice registers the check that finds the actor's live,
+# unexpired opening for the resource's client. It is asked only for a READ of
+# a break-glass record kind, for a safety emergency, by a break-glass role
+# inside the organisation (see ``decide``); everything else stays as the
+# rules say.
+BreakGlassCheck = Callable[[Any, Resource], Decision | None]
+_BREAK_GLASS_CHECKS: list[BreakGlassCheck] = []
+
+
+def register_break_glass_check(check: BreakGlassCheck) -> None:
+    """Add a source of live break-glass openings (called once, from an app's ready())."""
+    if check not in _BREAK_GLASS_CHECKS:
+        _BREAK_GLASS_CHECKS.append(check)
+
+
+def _break_glass_opening(
+    actor: Caller,
+    action: Action,
+    resource: Resource,
+    purpose: Purpose,
+    roles: frozenset[AccessRole],
+    relationship: Relationship,
+) -> Decision | None:
+    if (
+        action != Action.READ
+        or resource.kind not in BREAK_GLASS_RECORD_KINDS
+        or purpose != BREAK_GLASS_PURPOSE
+        or not roles & BREAK_GLASS_ROLES
+        or relationship != Relationship.OTHER
+    ):
+        return None
+    for check in _BREAK_GLASS_CHECKS:
+        found = check(actor, resource)
+        if found is not None and found.allowed:
+            return found
+    return None
+
+
 def decide(
     *,
     actor: Caller,
@@ -278,9 +318,10 @@ def decide(
             )
         return Decision(False, "Not signed in.", role="anonymous")
     roles = roles_in(actor, resource.organisation_id)
+    relationship = relationship_of(actor, resource, roles)
     decision = decide_for_roles(
         roles=roles,
-        relationship=relationship_of(actor, resource, roles),
+        relationship=relationship,
         action=action,
         kind=resource.kind,
         purpose=purpose,
@@ -291,14 +332,20 @@ def decide(
         granted = _identity_grant(actor, resource, purpose)
         if granted is not None:
             return granted
+    if not decision.allowed and not decision.purpose_refused:
+        opened = _break_glass_opening(actor, Action(action), resource, purpose, roles, relationship)
+        if opened is not None:
+            return opened
     return decision
 
 
 def decide_break_glass(*, actor: Caller, resource: Resource, purpose: Purpose | str) -> Decision:
-    """Decide whether ``actor`` may open one identity at once, without a second person.
+    """Decide whether ``actor`` may break the glass on ``resource``, without a second person.
 
-    Only a break-glass role (the specialist) who may read the case, and only
-    for a safety emergency. Pure: the caller records the outcome.
+    Only a break-glass role (the specialist), only for a safety emergency:
+    on an identity, one who may read the case; on a client's record
+    (``BREAK_GLASS_RECORD_KINDS``), one of the organisation who does not
+    hold the record already. Pure: the caller records the outcome.
     """
     purpose = parse_purpose(purpose)
     if purpose in PROHIBITED or not _is_user(actor):
@@ -312,6 +359,25 @@ def decide_break_glass(*, actor: Caller, resource: Resource, purpose: Purpose | 
     breaking = sorted(roles & BREAK_GLASS_ROLES)
     if not breaking:
         return Decision(False, "Only a specialist may use break-glass.", role=held)
+    if resource.kind in BREAK_GLASS_RECORD_KINDS:
+        # A client's record: break-glass is for one the specialist cannot
+        # read yet, in their own organisation. Their own clients need none;
+        # another organisation's are out of reach (relationship UNRELATED).
+        relationship = relationship_of(actor, resource, roles)
+        if relationship != Relationship.OTHER:
+            return Decision(
+                False,
+                "Break-glass opens a record of one's own organisation that one does not "
+                f"already hold ({relationship.value}).",
+                role=held,
+                relationship=relationship.value,
+            )
+        return Decision(
+            True,
+            "break-glass: specialist, safety emergency, client's record; review pending",
+            role=breaking[0].value,
+            relationship=relationship.value,
+        )
     reading = decide(actor=actor, action=Action.READ, resource=resource, purpose=purpose)
     if not reading.allowed:
         return reading

@@ -448,6 +448,13 @@ RULES: tuple[Rule, ...] = (
 # afterwards) is for these roles and this purpose only; see policy.
 BREAK_GLASS_ROLES: frozenset[AccessRole] = frozenset({R.SPECIALIST})
 BREAK_GLASS_PURPOSE = P.SAFETY_EMERGENCY
+# A break-glass opening of a client's record (issue 18) lets the specialist
+# read these kinds for a while: the record, its progress notes and the
+# client's details. Never a psychotherapy note (docs/psychotherapy-notes.md),
+# and never a write: the policy consults an opening for READ only.
+BREAK_GLASS_RECORD_KINDS: frozenset[ResourceKind] = frozenset(
+    {K.CLIENT_RECORD, K.PROGRESS_NOTE, K.PRACTICE_ADMIN}
+)
 
 del R, K, A, P
 
@@ -464,3 +471,5 @@ def _check_rules(rules: Iterable[Rule]) -> None:
 
 # Checked at import: a table that allowed a prohibited purpose would not start.
 _check_rules(RULES)
+if ResourceKind.PSYCHOTHERAPY_NOTE in BREAK_GLASS_RECORD_KINDS:
+    raise ImproperlyConfigured("Break-glass never reaches a psychotherapy note.")

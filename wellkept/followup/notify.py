@@ -8,21 +8,33 @@ officers' alerts carry no token and no name, only a link to the page.
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 
-from wellkept.accounts.models import User, readable_email
+from wellkept.accounts.models import readable_email
 from wellkept.followup.identity import login_for_participant
-from wellkept.orgs.models import Organisation, Participant, Role
+from wellkept.orgs.alerts import absolute, email_send, privacy_officers_mailed
+from wellkept.orgs.models import Organisation, Participant
 
-logger = logging.getLogger(__name__)
+# ``absolute`` and ``email_send`` live in orgs.alerts (the practice alerts
+# the privacy officers the same way); the follow-up modules keep asking here.
+__all__ = [
+    "LOOKUP_BODY",
+    "LOOKUP_SUBJECT",
+    "MESSAGE_WAITING_BODY",
+    "MESSAGE_WAITING_SUBJECT",
+    "PRIVACY_BODY",
+    "PRIVACY_MORE",
+    "PRIVACY_SUBJECTS",
+    "absolute",
+    "email_send",
+    "message_waiting",
+    "participant_address",
+    "participant_told",
+    "privacy_officers_alerted",
+]
 
 MESSAGE_WAITING_SUBJECT = "A message is waiting for you in Wellkept"
 MESSAGE_WAITING_BODY = """\
@@ -83,28 +95,6 @@ PRIVACY_MORE = {
 }
 
 
-def absolute(path: str) -> str:
-    return settings.WELLKEPT_BASE_URL.rstrip("/") + path
-
-
-def email_send(subject: str, body: str, to: list[str]) -> None:
-    """Send one follow-up e-mail now; a failure is logged by its kind only."""
-    if not to:
-        return
-    message = EmailMessage(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as exc:
-        # Never the address or the content: the in-app notice is the record.
-        logger.warning("follow-up e-mail not sent (%s)", exc.__class__.__name__)
-
-
 def participant_address(participant: Participant) -> str:
     """The participant's sign-in address, found by the keyed link; "" when there is none.
 
@@ -152,26 +142,15 @@ def privacy_officers_alerted(
     organisation: Organisation, *, what: str, path: str, exclude: Any = None
 ) -> None:
     """After commit, e-mail every privacy officer of the organisation (never ``exclude``)."""
-    organisation_id = organisation.pk
-    name = organisation.name
 
-    def send() -> None:
-        officers = User.objects.filter(
-            Q(memberships__organisation_id=organisation_id)
-            & Q(memberships__role=Role.PRIVACY_OFFICER),
-            is_active=True,
-        ).distinct()
-        to = [
-            readable_email(u)
-            for u in officers
-            if (exclude is None or u.pk != exclude) and readable_email(u)
-        ]
-        body = PRIVACY_BODY.format(
+    def body(name: str) -> str:
+        return PRIVACY_BODY.format(
             what=PRIVACY_SUBJECTS[what],
             organisation=name,
             url=absolute(path),
             more=PRIVACY_MORE.get(what, ""),
         )
-        email_send(PRIVACY_SUBJECTS[what], body, to)
 
-    transaction.on_commit(send)
+    privacy_officers_mailed(
+        organisation, subject=PRIVACY_SUBJECTS[what], body=body, exclude=exclude
+    )

@@ -16,6 +16,7 @@ from wellkept import clock
 from wellkept.assessments.forms import instrument_form_class
 from wellkept.assessments.instruments import Instrument
 from wellkept.practice.models import (
+    CODE_LENGTH,
     MAX_EVERY_WEEKS,
     AdjustmentReason,
     AppointmentStatus,
@@ -33,6 +34,8 @@ from wellkept.practice.services import (
     parse_money,
     parse_outline,
 )
+from wellkept.practice.services.breakglass import REASON_MAX as BREAKGLASS_REASON_MAX
+from wellkept.practice.services.breakglass import REASON_MIN as BREAKGLASS_REASON_MIN
 
 TEXT_MAX = 200
 
@@ -784,3 +787,49 @@ class CaseBookingForm(SlotForm):
         field = self.fields["therapist"]
         if isinstance(field, forms.ChoiceField):
             field.choices = therapists
+
+
+# ---- Break-glass on a client's record (issue 18) ------------------------------------
+
+
+class BreakGlassForm(ServiceForm):
+    """Open a client's record in a safety emergency: which client, why, and a confirmation."""
+
+    code = forms.CharField(
+        label="Client code",
+        max_length=CODE_LENGTH + 4,
+        help_text="As on the client's papers or appointment, like C-7KQ2M.",
+        error_messages={"required": "Enter the client's code."},
+    )
+    reason = forms.CharField(
+        label="Why this is an emergency",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=BREAKGLASS_REASON_MAX,
+        help_text=(
+            f"At least {BREAKGLASS_REASON_MIN} characters. The privacy officer reads it when "
+            "they review this access."
+        ),
+        error_messages={"required": "Write why this is an emergency."},
+    )
+    confirm = forms.BooleanField(
+        label=(
+            "I confirm this is a safety emergency. I understand that this access is recorded, "
+            "the privacy officer is alerted now and reviews it afterwards."
+        ),
+        error_messages={"required": "Confirm that this is a safety emergency."},
+    )
+
+
+class BreakGlassReviewForm(ServiceForm):
+    """A privacy officer's review of a break-glass opening."""
+
+    note = forms.CharField(
+        label="Your review",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=BREAKGLASS_REASON_MAX,
+        help_text="Was the emergency real and the reading proportionate? What follows from it?",
+        error_messages={"required": "Write your review first."},
+    )
+
+    def field_for(self, name: str) -> str:
+        return "note"

@@ -213,11 +213,25 @@ def measure_resource(client: Any, reference: str = "measures") -> Resource:
     )
 
 
+# ---- Break-glass on a client's record (issue 18) ----------------------------------
+
+
+def breakglass_resource(opening: Any) -> Resource:
+    """An opening, for its review: the opener's own, so never reviewed by them."""
+    return Resource(
+        kind=ResourceKind.IDENTITY_GRANT,
+        reference=f"client:{opening.client_id}/breakglass:{opening.pk}",
+        organisation_id=opening.organisation_id,
+        owner_user_id=opening.opened_by_id,
+    )
+
+
 def register() -> None:
     """Register the practice's scopes (from ready())."""
     from wellkept.practice.models import (
         Appointment,
         Client,
+        ClientBreakGlass,
         MeasureAlert,
         MeasureAssignment,
         MeasureResult,
@@ -311,5 +325,18 @@ def register() -> None:
             describe=lambda row: measure_resource(row.client, f"measure-alert:{row.pk}"),
             own=None,
             assigned=lambda user: Q(therapist_id=user.pk) & measures_assigned(user),
+        ),
+    )
+    # Break-glass on a client's record (issue 18): an opening is its
+    # therapist's own (so never reviewed by them) and the privacy officer's
+    # to review, as a break-glass opening of an identity is.
+    register_scope(
+        ClientBreakGlass,
+        Scope(
+            kind=ResourceKind.IDENTITY_GRANT,
+            organisation_field="organisation_id",
+            describe=breakglass_resource,
+            own=lambda user, _orgs: Q(opened_by_id=user.pk),
+            assigned=None,
         ),
     )

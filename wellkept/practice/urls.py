@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from wellkept.practice.views import practice
+from wellkept.practice.views import practice, privacy
 
 app_name = "practice"
 
@@ -134,4 +134,17 @@ practice_patterns: list[URLPattern] = [
         practice.measure_alert_acknowledge,
         name="measure_alert_acknowledge",
     ),
+]
+
+# Break-glass on a client's record (issue 18): a therapist's emergency access.
+practice_patterns += [
+    path("emergency/", practice.breakglass_open, name="breakglass_open"),
+    path("emergency/<uuid:pk>/", practice.breakglass_record, name="breakglass_record"),
+]
+
+# /privacy/practice-break-glass/: the privacy officer reviews those openings.
+privacy_patterns: list[URLPattern] = [
+    path("", privacy.breakglass_reviews, name="breakglass_reviews"),
+    path("<uuid:pk>/", privacy.breakglass_review, name="breakglass_review"),
+    path("<uuid:pk>/review/", privacy.breakglass_review_record, name="breakglass_review_record"),
 ]

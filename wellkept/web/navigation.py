@@ -77,7 +77,7 @@ BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
 }
 
 # The privacy officer's pages under /privacy/, whichever app serves them
-# (consent, follow-up, insights, lifecycle): one menu, web/nav/privacy.html.
+# (consent, follow-up, insights, lifecycle, practice): one menu, web/nav/privacy.html.
 PRIVACY: tuple[NavItem, ...] = (
     NavItem("Record of processing", "privacy:processing"),
     NavItem("Consent register", "privacy:consents"),
@@ -85,6 +85,7 @@ PRIVACY: tuple[NavItem, ...] = (
     NavItem("Re-identification", "followup:privacy_requests"),
     NavItem("Refused purposes", "followup:privacy_refused"),
     NavItem("Follow-up deadlines", "followup:privacy_deadlines"),
+    NavItem("Practice break-glass", "practice:breakglass_reviews"),
     NavItem("Disclosure control", "insights:settings"),
     NavItem("Retention and holds", "lifecycle:retention"),
     NavItem("Data-subject requests", "lifecycle:subject_request"),

@@ -85,6 +85,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "practice/cases/<uuid:pk>/notes/": {("st-annes", "sam"), ("st-annes", "sue")},
     "practice/cases/<uuid:pk>/notes/new/": {("st-annes", "sam")},
     "practice/cases/<uuid:pk>/notes/<uuid:note_pk>/sign/": {("st-annes", "sam")},
+    # Break-glass on a client's record (issue 18): the specialist's alone.
+    "practice/emergency/": {("st-annes", "sam")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

@@ -11,6 +11,7 @@ from wellkept.practice.models.billing import (
     Payment,
     PaymentMethod,
 )
+from wellkept.practice.models.breakglass import BREAK_GLASS_MINUTES, ClientBreakGlass
 from wellkept.practice.models.clients import (
     BLIND_INDEX_LENGTH,
     CODE_ALPHABET,
@@ -67,6 +68,7 @@ from wellkept.practice.models.schedule import (
 
 __all__ = [
     "BLIND_INDEX_LENGTH",
+    "BREAK_GLASS_MINUTES",
     "CHARGEABLE",
     "CODE_ALPHABET",
     "CODE_CHARACTERS",
@@ -90,6 +92,7 @@ __all__ = [
     "ChargeKind",
     "Client",
     "ClientAssignment",
+    "ClientBreakGlass",
     "ClientNameToken",
     "ClientStatus",
     "ContactChannel",

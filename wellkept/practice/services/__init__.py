@@ -11,6 +11,12 @@ from wellkept.practice.services.billing import (
     payment_record,
     superbill_record,
 )
+from wellkept.practice.services.breakglass import (
+    BREAK_GLASS_MINUTES,
+    BreakGlassLimit,
+    breakglass_open,
+    breakglass_review,
+)
 from wellkept.practice.services.clients import (
     CODE_ATTEMPTS,
     INTAKE_FIELDS,
@@ -100,6 +106,7 @@ from wellkept.practice.services.schedule import (
 )
 
 __all__ = [
+    "BREAK_GLASS_MINUTES",
     "CODE_ATTEMPTS",
     "INTAKE_FIELDS",
     "NAME_MAX",
@@ -107,6 +114,7 @@ __all__ = [
     "PRACTICE_INSTRUMENTS",
     "SECTION_MAX",
     "TEXT_MAX",
+    "BreakGlassLimit",
     "Discharge",
     "GuardianDetails",
     "Intake",
@@ -122,6 +130,8 @@ __all__ = [
     "appointment_mark",
     "appointment_reschedule",
     "appointment_series_book",
+    "breakglass_open",
+    "breakglass_review",
     "calendar_feed_create",
     "calendar_feed_revoke",
     "case_appointment_book",

@@ -11,6 +11,7 @@ from wellkept.practice.views.practice.billing import (
     payment_new,
     superbill_export,
 )
+from wellkept.practice.views.practice.breakglass import breakglass_open, breakglass_record
 from wellkept.practice.views.practice.clients import (
     client_assign,
     client_detail,
@@ -88,6 +89,8 @@ __all__ = [
     "appointment_move",
     "appointment_new",
     "billing_queue",
+    "breakglass_open",
+    "breakglass_record",
     "calendar_feed",
     "case_book",
     "case_detail",

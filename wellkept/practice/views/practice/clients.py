@@ -27,7 +27,7 @@ from wellkept.access.guards import PRACTICE_DESK, PRACTICE_STAFF, practice_only
 from wellkept.access.policy import roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
-from wellkept.access.rules import AccessRole
+from wellkept.access.rules import BREAK_GLASS_ROLES, AccessRole
 from wellkept.accounts.models import User
 from wellkept.actors import AuthenticatedRequest
 from wellkept.orgs.models import Organisation
@@ -96,6 +96,8 @@ def client_list(request: AuthenticatedRequest, organisation: Organisation) -> Ht
                 if AccessRole.SPECIALIST in roles
                 else 0
             ),
+            # Break-glass (issue 18): the way in for the break-glass roles only.
+            "may_break_glass": bool(roles & BREAK_GLASS_ROLES),
             "org_query": _org_query(organisation),
         },
     )

@@ -1,0 +1,234 @@
+"""Break-glass on a client's record (issue 18): open it in an emergency, review it afterwards.
+
+The rule is the policy's, shared with break-glass on an identity
+(``access.policy.decide_break_glass``): a specialist, for a safety
+emergency only, on a client of their own practice who is not theirs. An
+opening lets its specialist read the client's record (details, progress
+notes, plans, measures; never a psychotherapy note) for
+``BREAK_GLASS_MINUTES``; every read during it is decided and audited as any
+other. The privacy officers are e-mailed at once, naming nobody; one of
+them, never the opener, records a review. As for identities, a specialist
+has at most one unreviewed opening at a time: another is refused, audited,
+and the privacy officers are alerted so that they can review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from wellkept import clock
+from wellkept.access.actions import Action
+from wellkept.access.policy import can, decide_break_glass
+from wellkept.access.purposes import Purpose
+from wellkept.accounts.models import User
+from wellkept.actors import Actor, person
+from wellkept.audit.events import EventType, Outcome
+from wellkept.audit.services import audit_record, lock_rows
+from wellkept.orgs.alerts import absolute, privacy_officers_mailed
+from wellkept.practice.models import BREAK_GLASS_MINUTES, Client, ClientBreakGlass
+from wellkept.practice.scopes import breakglass_resource, client_record_resource
+from wellkept.practice.selectors.breakglass import live_opening
+from wellkept.reasons import reason_text
+
+EMERGENCY = Purpose.SAFETY_EMERGENCY
+OVERSIGHT = Purpose.AUDIT_OVERSIGHT
+# The same bounds as a break-glass reason on an identity (followup).
+REASON_MIN = 20
+REASON_MAX = 1000
+
+ALERT_SUBJECT = "Break-glass: a client's record was opened in a safety emergency"
+BLOCKED_SUBJECT = "Break-glass refused: a therapist's earlier opening waits for your review"
+ALERT_BODY = """\
+Hello,
+
+{what} at {organisation}. A break-glass access needs review by someone with
+the privacy role other than the therapist who opened it:
+
+{url}
+{more}
+This e-mail names nobody on purpose.
+"""
+BLOCKED_MORE = (
+    "\nThe therapist is in another emergency now and was refused: review the\n"
+    "earlier opening from that page.\n"
+)
+
+
+class BreakGlassLimit(ValidationError):
+    """Another opening while one of the specialist's openings waits for review."""
+
+
+def _reason(
+    value: str, *, field: str, what: str = "the reason", previous: str | None = None
+) -> str:
+    """The reason on one line, or a refusal that names the form's field."""
+    try:
+        return reason_text(
+            value,
+            minimum=REASON_MIN,
+            maximum=REASON_MAX,
+            what=what,
+            previous=previous,
+            too_short=(
+                f"Write {what} in a sentence or two (at least {REASON_MIN} characters): the "
+                "privacy officer reads it when they review this access."
+            ),
+        )
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from None
+
+
+def _refuse(*, actor: Actor, target: str, reason: str, request: HttpRequest | None) -> None:
+    audit_record(
+        actor=actor,
+        event=EventType.ACCESS_DENIED,
+        target=target,
+        outcome=Outcome.DENIED,
+        reason=reason,
+        purpose=EMERGENCY.value,
+        request=request,
+    )
+
+
+def _review_path(opening: ClientBreakGlass) -> str:
+    return (
+        reverse("practice:breakglass_review", args=[opening.pk])
+        + "?"
+        + urlencode({"org": opening.organisation.slug})
+    )
+
+
+def _alert(opening: ClientBreakGlass, *, exclude: object, blocked: bool = False) -> None:
+    subject = BLOCKED_SUBJECT if blocked else ALERT_SUBJECT
+    url = absolute(_review_path(opening))
+
+    def body(name: str) -> str:
+        return ALERT_BODY.format(
+            what=subject, organisation=name, url=url, more=BLOCKED_MORE if blocked else ""
+        )
+
+    privacy_officers_mailed(opening.organisation, subject=subject, body=body, exclude=exclude)
+
+
+def _last_reason(actor: Actor) -> str:
+    last = (
+        ClientBreakGlass.objects.filter(opened_by_id=getattr(actor, "pk", None))
+        .order_by("-opened_at")
+        .first()
+    )
+    return last.reason if last is not None and isinstance(last.reason, str) else ""
+
+
+def breakglass_open(
+    *, actor: Actor, client: Client, reason: str, request: HttpRequest | None = None
+) -> ClientBreakGlass:
+    """Open ``client``'s record to ``actor`` for an hour, in a safety emergency; alert and audit.
+
+    A live opening of the same client by the same specialist is returned as
+    it is (no second alert). While another of the specialist's openings
+    waits for review, the opening is refused (``BreakGlassLimit``), audited,
+    and the privacy officers are alerted.
+    """
+    text = _reason(reason, field="reason", previous=_last_reason(actor))
+    resource = client_record_resource(client)
+    decision = decide_break_glass(actor=actor, resource=resource, purpose=EMERGENCY)
+    if not decision.allowed:
+        with transaction.atomic():
+            _refuse(actor=actor, target=resource.reference, reason=decision.reason, request=request)
+        raise PermissionDenied(
+            "Break-glass is for a therapist of this practice, on a client who is not theirs, "
+            "in a safety emergency."
+        )
+    therapist = person(actor)
+    blocking: ClientBreakGlass | None = None
+    with transaction.atomic():
+        # The therapist's own row is the lock: two openings at once by one
+        # person queue here, so both cannot find "nothing waits for review".
+        lock_rows(User.objects.filter(pk=therapist.pk)).exists()
+        live = live_opening(actor=actor, client=client)
+        if live is not None:
+            return live
+        blocking = (
+            ClientBreakGlass.objects.filter(opened_by=therapist, reviewed_at__isnull=True)
+            .select_related("organisation")
+            .order_by("opened_at")
+            .first()
+        )
+        if blocking is None:
+            now = clock.now()
+            opening = ClientBreakGlass(
+                organisation_id=client.organisation_id,
+                client=client,
+                opened_by=therapist,
+                opened_at=now,
+                expires_at=now + dt.timedelta(minutes=BREAK_GLASS_MINUTES),
+            )
+            opening.reason = text
+            opening.save(force_insert=True)
+            audit_record(
+                actor=actor,
+                event=EventType.BREAKGLASS_OPENED,
+                target=f"client:{client.pk}/breakglass:{opening.pk}",
+                purpose=EMERGENCY.value,
+                role=decision.role,
+                reason=(
+                    f"safety emergency; client's record for {BREAK_GLASS_MINUTES} min; "
+                    "review pending"
+                ),
+                request=request,
+            )
+            _alert(opening, exclude=therapist.pk)
+            return opening
+    with transaction.atomic():
+        _refuse(
+            actor=actor,
+            target=resource.reference,
+            reason=f"break-glass limit: opening {blocking.pk} waits for review",
+            request=request,
+        )
+        _alert(blocking, exclude=therapist.pk, blocked=True)
+    raise BreakGlassLimit(
+        f"Your break-glass opening of {blocking.opened_at:%d %B %Y, %H:%M} UTC waits for a "
+        "privacy officer's review. Until it is reviewed, you cannot open another record; "
+        "they have just been alerted. In immediate danger, follow your practice's "
+        "emergency procedure now.",
+        code="review_pending",
+    )
+
+
+def breakglass_review(
+    *,
+    actor: Actor,
+    opening: ClientBreakGlass,
+    note: str,
+    request: HttpRequest | None = None,
+) -> ClientBreakGlass:
+    """Record a privacy officer's review of an opening (never the opener's own), once."""
+    text = _reason(note, field="note", what="your review")
+    if not can(actor, Action.UPDATE, breakglass_resource(opening), OVERSIGHT, request=request):
+        raise PermissionDenied(
+            "Only someone with the privacy role, other than the therapist, can review."
+        )
+    with transaction.atomic():
+        locked = lock_rows(ClientBreakGlass.objects.all()).get(pk=opening.pk)
+        if locked.reviewed_at is not None:
+            return locked
+        locked.reviewed_by = person(actor)
+        locked.reviewed_at = clock.now()
+        locked.review_note = text
+        locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+        audit_record(
+            actor=actor,
+            event=EventType.GRANT_REVIEWED,
+            target=f"client:{locked.client_id}/breakglass:{locked.pk}",
+            purpose=OVERSIGHT.value,
+            reason="client_breakglass",
+            request=request,
+        )
+    return locked
