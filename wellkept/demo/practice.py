@@ -210,7 +210,7 @@ def seed_practice_history(
         start += dt.timedelta(days=(slot % 5 - start.weekday()) % 7)
         if discharged:
             end = start + dt.timedelta(days=cadence * rng.randint(5, 13))
-            while end > today - dt.timedelta(days=14):
+            while end > today - dt.timedelta(days=14) and end > start:
                 end -= dt.timedelta(days=cadence)
         room_name = ROOMS[number % len(ROOMS)][0]
         courses.append(
