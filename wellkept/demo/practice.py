@@ -38,6 +38,7 @@ from wellkept.practice.models import (
     Client,
     ClientAssignment,
     ContactChannel,
+    ProgressNote,
     Recurrence,
     Room,
     ServiceCode,
@@ -83,13 +84,16 @@ class PracticeSize:
 DEFAULT_SIZE = PracticeSize()
 SMALL = PracticeSize(clients=12, weeks=10)
 MIN_CLIENTS = 12
-MAX_CLIENTS = len(FIRST_NAMES) * len(LAST_NAMES)
+# Each therapist sees a client in a weekday and hour of their own (five days,
+# eight hours): two therapists take two clients in five each, so more than
+# a hundred would double-book them.
+MAX_CLIENTS = 100
 
 
 def client_name(index: int) -> tuple[str, str]:
     """The invented first and last name of the demo's ``index``-th client; never repeated."""
     # The last name moves one further on each pass through the first names,
-    # so no pair comes twice within MAX_CLIENTS.
+    # so no pair comes twice in the first len(FIRST_NAMES) * len(LAST_NAMES).
     first = FIRST_NAMES[index % len(FIRST_NAMES)]
     last = LAST_NAMES[(index + index // len(FIRST_NAMES)) % len(LAST_NAMES)]
     return first, last
@@ -168,7 +172,12 @@ def seed_practice_history(
     order they were taken in (the order of their assignments), so the same
     practice gets the same year.
     """
-    if history_seeded(organisation):
+    # A practice whose clients already have notes (a demo seeded before the
+    # practice had a year) is left as it is: its year would collide with them.
+    if (
+        history_seeded(organisation)
+        or ProgressNote.objects.filter(client__organisation=organisation).exists()
+    ):
         return None
     assignments = list(
         ClientAssignment.objects.filter(client__organisation=organisation)

@@ -103,7 +103,8 @@ def test_it_takes_in_invented_clients_for_three_therapists_and_a_supervised_trai
 
 
 def test_it_never_repeats_a_client_name_and_refuses_a_practice_out_of_range() -> None:
-    names = [demo_practice.client_name(i) for i in range(demo_practice.MAX_CLIENTS)]
+    every = len(demo_practice.FIRST_NAMES) * len(demo_practice.LAST_NAMES)
+    names = [demo_practice.client_name(i) for i in range(every)]
     assert len(set(names)) == len(names)
     assert names[:2] == [("Avery", "Placeholder"), ("Blake", "Samplewood")]
     org = orgs.organisation_create(actor=ACTOR, name="Demo", slug="demo-practice")

@@ -480,3 +480,12 @@ def test_it_refuses_to_run_in_production(settings: object) -> None:
 def test_it_refuses_fewer_than_two_participants() -> None:
     with pytest.raises(CommandError, match="at least 2 participants"):
         seed(participants=1)
+
+
+def test_it_refuses_a_practice_too_small_or_too_large_before_seeding_anything() -> None:
+    for clients in (demo_practice.MIN_CLIENTS - 1, demo_practice.MAX_CLIENTS + 1):
+        with pytest.raises(CommandError, match="give --practice-clients in that range"):
+            call_command(
+                "seed_demo", participants=2, practice_clients=clients, stdout=io.StringIO()
+            )
+    assert not Organisation.objects.exists()
