@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from tests.browser.support import current_code, submit_password
 from wellkept.audit.models import AuditEntry
+from wellkept.demo import practice as demo_practice
 from wellkept.demo.hospital import demo_seed
 from wellkept.demo.people import STAFF_PASSWORD, demo_email, demo_totp_secret
 from wellkept.followup.models import Case
@@ -56,7 +57,8 @@ DASHBOARD_VIEWS = (
 
 @pytest.fixture
 def demo() -> Organisation:
-    summary = demo_seed()
+    # The practice at its small size: these pages are the insights ones.
+    summary = demo_seed(practice=demo_practice.SMALL)
     return summary.organisation
 
 

@@ -30,6 +30,7 @@ from tests.browser.support import current_code, submit_password
 from wellkept import clock
 from wellkept.assessments import services
 from wellkept.assessments.tests import fixtures
+from wellkept.demo import practice as demo_practice
 from wellkept.demo.hospital import PARTICIPANT_PASSWORD, demo_people, demo_seed, demo_totp_secret
 from wellkept.orgs.selectors import participant_for_user
 
@@ -162,7 +163,7 @@ def test_it_photographs_joining_and_the_history_in_the_demo_hospital(
 ) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     page, url = phone, live_server.url
-    demo_seed(participants=60)
+    demo_seed(participants=60, practice=demo_practice.SMALL)
     newcomer, participant = demo_people(3)[2], demo_people(1)[0]
 
     sign_in_phone(page, url, newcomer.email, PARTICIPANT_PASSWORD, None)

@@ -193,9 +193,10 @@ STAFF: tuple[StaffSpec, ...] = (
     StaffSpec(Role.WELLBEING_OFFICER, "wellbeing.officer", "Thandi Mensah"),
     StaffSpec(Role.SPECIALIST, "specialist", "Dr Rafael Costa"),
     # The staff-support practice (wellkept.demo.practice): a second
-    # therapist, whom the clinical supervisor oversees, and billing; the
-    # front desk and the specialist above work there too.
+    # therapist, a trainee whom the clinical supervisor oversees, and
+    # billing; the front desk and the specialist above work there too.
     StaffSpec(Role.SPECIALIST, "therapist", "Dr Ines Moreau", label="Second therapist"),
+    StaffSpec(Role.SPECIALIST, "trainee", "Oscar Lynch", label="Trainee (supervised)"),
     StaffSpec(Role.CLINICAL_SUPERVISOR, "clinical.supervisor", "Dr Grace Okafor"),
     StaffSpec(Role.FRONT_DESK, "front.desk", "Kasia Nowak"),
     StaffSpec(Role.BILLING, "billing", "Tomasz Walsh"),

@@ -1,52 +1,116 @@
 """The demo's confidential practice: the hospital's staff-support service and its clients.
 
-Seeded through the practice's own services (intake, assignment,
-supervision), so every client is stored exactly as the front desk would
-store one: encrypted under the client's key, indexed by name, audited.
-The clients are invented and their names say so.
+Three therapists (the last a trainee under the clinical supervisor) and
+about eighty invented clients, with a year of sessions, signed notes,
+treatment plans and their reviews, PHQ-9 and GAD-7 scores, charges,
+invoices and payments. Intake, assignment, supervision, fees, the series
+ahead and discharges go through the practice's own services, so each
+client is stored exactly as the front desk would store one: encrypted
+under the client's key, indexed by name, audited. The year behind them
+takes the bulk path (``demo.bulk.practice``): still sealed under each
+client's key, recorded as one ``data.seeded`` event. The clients are
+invented and their names say so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
+
+from django.db import transaction
 
 from wellkept import clock
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
+from wellkept.audit.events import EventType
+from wellkept.audit.models import AuditEntry
+from wellkept.demo.bulk.practice import (
+    PRACTICE_SEEDED,
+    Course,
+    PracticeCounts,
+    plan_practice_year,
+    write_practice_year,
+)
 from wellkept.orgs.models import Organisation
 from wellkept.practice import services
 from wellkept.practice.models import (
-    AppointmentStatus,
     Client,
     ClientAssignment,
     ContactChannel,
-    NoteStatus,
-    PaymentMethod,
     ProgressNote,
     Recurrence,
+    Room,
     ServiceCode,
+    Supervision,
 )
 from wellkept.practice.services import GuardianDetails, Intake, Slot
 
-# Clearly made up: nobody is called this.
-CLIENT_NAMES = (
-    ("Avery", "Placeholder"),
-    ("Blake", "Samplewood"),
-    ("Casey", "Fictionby"),
-    ("Devon", "Mockridge"),
-    ("Emery", "Dummett-Lane"),
-    ("Finley", "Testcombe"),
-    ("Gray", "Exampleton"),
-    ("Harper", "Nonesuch"),
-    ("Indigo", "Pretendale"),
-    ("Jules", "Madeupson"),
-    ("Kai", "Inventry"),
-    ("Lane", "Imaginor"),
-)
-# The one minor among them (a staff member's child seen by the service).
-MINOR_INDEX = 7
+# Clearly made up: nobody is called this. The first twelve pairs are the
+# demo's first clients; the rest are combined from the same lists.
+FIRST_NAMES = (
+    "Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Gray", "Harper", "Indigo", "Jules",
+    "Kai", "Lane", "Marlow", "Noel", "Oakley", "Parker", "Quinn", "Reese", "Sage", "Tatum",
+    "Umber", "Vale", "Wren", "Xen", "Yael", "Zion",
+)  # fmt: skip
+LAST_NAMES = (
+    "Placeholder", "Samplewood", "Fictionby", "Mockridge", "Dummett-Lane", "Testcombe",
+    "Exampleton", "Nonesuch", "Pretendale", "Madeupson", "Inventry", "Imaginor", "Notreal",
+    "Fauxley", "Stand-Inn", "Surrogate",
+)  # fmt: skip
+# The minors among them (staff members' children seen by the service), by
+# position, and their ages.
+MINORS = {7: 14, 23: 16, 41: 12, 66: 17}
+# One client in DISCHARGED_EVERY finished their course during the year.
+DISCHARGED_EVERY = 10
+# One client in TRAINEE_EVERY sees the trainee, the rest the two therapists.
+TRAINEE_EVERY = 5
+# The client whose latest PHQ-9 answered item 9 above 0 (their therapist is alerted).
+ALERT_INDEX = 2
 SEED = 18
+INSURERS = ("Demo Staff Scheme", "Demo Mutual (fictional)", "Example Health Plan (demo)")
+NOTE_STYLES = ("soap", "dap", "birp")
+
+
+@dataclass(frozen=True)
+class PracticeSize:
+    """How big the demo practice is: clients taken in, and weeks of history before today."""
+
+    clients: int = 80
+    weeks: int = 52
+
+
+# The demo's practice; SMALL keeps every kind of row for tests that only read one.
+DEFAULT_SIZE = PracticeSize()
+SMALL = PracticeSize(clients=12, weeks=10)
+MIN_CLIENTS = 12
+# Each therapist sees a client in a weekday and hour of their own (five days,
+# eight hours): two therapists take two clients in five each, so more than
+# a hundred would double-book them.
+MAX_CLIENTS = 100
+
+
+def client_name(index: int) -> tuple[str, str]:
+    """The invented first and last name of the demo's ``index``-th client; never repeated."""
+    # The last name moves one further on each pass through the first names,
+    # so no pair comes twice in the first len(FIRST_NAMES) * len(LAST_NAMES).
+    first = FIRST_NAMES[index % len(FIRST_NAMES)]
+    last = LAST_NAMES[(index + index // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    return first, last
+
+
+def is_insured(index: int) -> bool:
+    """Whether the ``index``-th client claims from an insurer (six in ten) or pays themselves."""
+    return (index * 7) % 10 < 6
+
+
+def history_seeded(organisation: Organisation) -> bool:
+    """True once the practice's year was written for the organisation, per the audit trail."""
+    return AuditEntry.objects.filter(
+        event=EventType.DATA_SEEDED,
+        target=f"organisation:{organisation.pk}",
+        reason__startswith=PRACTICE_SEEDED,
+    ).exists()
 
 
 def seed_practice(
@@ -55,130 +119,244 @@ def seed_practice(
     organisation: Organisation,
     therapists: list[User],
     supervisor: User,
+    size: PracticeSize = DEFAULT_SIZE,
 ) -> int:
-    """Take the demo clients in, give each a therapist, and set up supervision; return how many."""
+    """Take the demo clients in, give each a therapist, set up supervision; return how many.
+
+    The last of ``therapists`` is the trainee, supervised by ``supervisor``.
+    Everything here goes through the practice's services, audited one by
+    one. The year behind the clients is ``seed_practice_history``'s, once
+    this has committed.
+    """
+    if not MIN_CLIENTS <= size.clients <= MAX_CLIENTS:
+        raise ValueError(f"The demo practice takes {MIN_CLIENTS} to {MAX_CLIENTS} clients.")
+    trainee = therapists[-1]
     services.supervision_start(
-        actor=actor, organisation=organisation, supervisor=supervisor, supervisee=therapists[-1]
+        actor=actor, organisation=organisation, supervisor=supervisor, supervisee=trainee
     )
     # A fixed seed: the same demo on every run; nothing here is secret.
     rng = random.Random(SEED)  # noqa: S311
-    today = clock.now().astimezone(dt.UTC).date()
-    clients: list[Client] = []
-    caseloads: dict[User, list[Client]] = {t: [] for t in therapists}
-    for index, (first, last) in enumerate(CLIENT_NAMES):
-        age = 14 if index == MINOR_INDEX else rng.randint(21, 64)
-        born = today.replace(
-            year=today.year - age, month=rng.randint(1, 12), day=rng.randint(1, 28)
-        )
-        if born > today.replace(year=today.year - age):
-            born = born.replace(year=born.year - 1)
-        local = f"{first}.{last}".lower()
-        intake = Intake(
-            legal_name=f"{first} {last}",
-            preferred_name=first,
-            pronouns=rng.choice(("she/her", "he/him", "they/them")),
-            date_of_birth=born,
-            email=f"{local}@demo-client.invalid",
-            phone=f"0800 000 {1000 + index:04d}",
-            contact_channels=(ContactChannel.EMAIL, ContactChannel.TEXT)
-            if index % 3
-            else (ContactChannel.PHONE,),
-            voicemail_ok=index % 2 == 0,
-            emergency_name=f"Sam {last}",
-            emergency_relation=rng.choice(("partner", "sibling", "friend", "parent")),
-            emergency_phone=f"0800 000 {2000 + index:04d}",
-            referral_source=rng.choice(("Self-referral", "Occupational health", "GP (demo)")),
-            insurance_payer="Demo Staff Scheme",
-            insurance_member_id=f"DEMO-{4000 + index}",
-        )
-        guardian = (
-            GuardianDetails(
-                name=f"Robin {last}", relation="parent", phone=f"0800 000 {3000 + index:04d}"
-            )
-            if index == MINOR_INDEX
-            else None
-        )
-        client = services.client_create(
-            actor=actor, organisation=organisation, intake=intake, guardian=guardian
-        )
-        therapist = therapists[index % len(therapists)]
-        services.client_assign(actor=actor, client=client, therapist=therapist)
-        clients.append(client)
-        caseloads[therapist].append(client)
-    seed_schedule(actor=actor, organisation=organisation, caseloads=caseloads)
-    seed_notes(actor=actor, organisation=organisation, clients=clients, supervisor=supervisor)
-    seed_plans(clients=clients)
-    seed_measures(clients=clients)
-    seed_billing(actor=actor, organisation=organisation, clients=clients)
-    seed_discharged(actor=actor, organisation=organisation, therapist=therapists[0])
-    return len(CLIENT_NAMES) + 1
-
-
-# A former client, made up like the others, whose care has ended.
-FORMER_CLIENT = ("Morgan", "Formerly-Fictive")
-
-
-def seed_discharged(*, actor: SystemActor, organisation: Organisation, therapist: User) -> Client:
-    """Take in one more invented client, then discharge them, as a finished course of care."""
-    first, last = FORMER_CLIENT
-    today = clock.now().astimezone(dt.UTC).date()
-    client = services.client_create(
-        actor=actor,
-        organisation=organisation,
-        intake=Intake(
-            legal_name=f"{first} {last}",
-            preferred_name=first,
-            date_of_birth=today.replace(year=today.year - 47, day=min(today.day, 28)),
-            email="morgan.formerly@demo-client.invalid",
-            contact_channels=(ContactChannel.EMAIL,),
-            referral_source="Self-referral",
-        ),
-    )
-    services.client_assign(actor=actor, client=client, therapist=therapist)
-    return services.client_discharge(actor=actor, client=client, reason_code="completed").client
-
-
-def seed_schedule(
-    *, actor: SystemActor, organisation: Organisation, caseloads: dict[User, list[Client]]
-) -> int:
-    """Book a week of appointments for each therapist, and a weekly series; return how many."""
-    rooms = [
+    today = clock.now().astimezone(services.practice_zone()).date()
+    for name, note in ROOMS:
         services.room_create(actor=actor, organisation=organisation, name=name, capacity_note=note)
-        for name, note in (("Room A (demo)", "two chairs"), ("Room B (demo)", "family room"))
-    ]
+    seed_fees(actor=actor, organisation=organisation)
+    for index in range(size.clients):
+        client = _take_in(actor, organisation, rng, index, today)
+        therapist = (
+            trainee
+            if index % TRAINEE_EVERY == TRAINEE_EVERY - 1
+            else therapists[index % 2 if len(therapists) > 2 else 0]
+        )
+        services.client_assign(actor=actor, client=client, therapist=therapist)
+    return size.clients
+
+
+ROOMS = (
+    ("Room A (demo)", "two chairs"),
+    ("Room B (demo)", "family room"),
+    ("Room C (demo)", "two chairs, by the garden"),
+)
+
+
+def seed_practice_history(
+    *, actor: SystemActor, organisation: Organisation, weeks: int = DEFAULT_SIZE.weeks
+) -> PracticeCounts | None:
+    """Give the demo practice's clients a year of care before today; None if it has one already.
+
+    Run after ``seed_practice`` has committed, in one transaction of its
+    own: the vault caches a client's data key only once it is committed,
+    and sealing thousands of values each with a fresh key lookup would take
+    half a minute instead of seconds. Being one transaction, it either
+    writes the whole year or nothing, and the next run of `wellkept
+    seed_demo` starts it again. The course of each client is drawn from the
+    order they were taken in (the order of their assignments), so the same
+    practice gets the same year.
+    """
+    # A practice whose clients already have notes (a demo seeded before the
+    # practice had a year) is left as it is: its year would collide with them.
+    if (
+        history_seeded(organisation)
+        or ProgressNote.objects.filter(client__organisation=organisation).exists()
+    ):
+        return None
+    assignments = list(
+        ClientAssignment.objects.filter(client__organisation=organisation)
+        .select_related("client", "therapist")
+        .order_by("pk")
+    )
+    supervision = Supervision.objects.filter(organisation=organisation, until__isnull=True).first()
+    if not assignments or supervision is None:
+        return None
+    supervisor, trainee = supervision.supervisor, supervision.supervisee
+    rng = random.Random(SEED + 1)  # noqa: S311 (fixed seed: the same demo every run)
     zone = services.practice_zone()
-    tomorrow = clock.now().astimezone(zone).date() + dt.timedelta(days=1)
-    booked = 0
-    for number, (therapist, clients) in enumerate(caseloads.items()):
-        for index, client in enumerate(clients):
-            # One a day, each therapist an hour after the last (so rooms never
-            # clash however many there are); every third by video.
-            start = dt.datetime.combine(
-                tomorrow + dt.timedelta(days=index), dt.time(9 + number % 8), tzinfo=zone
-            )
-            room = None if index % 3 == 2 else rooms[number % len(rooms)]
-            services.appointment_book(
-                actor=actor,
+    today = clock.now().astimezone(zone).date()
+    window = today - dt.timedelta(weeks=weeks)
+    rooms = {r.name: r for r in Room.objects.filter(organisation=organisation)}
+    therapists: list[User] = []
+    seen_by: dict[User, int] = {}
+    courses: list[Course] = []
+    for index, assignment in enumerate(assignments):
+        client, therapist = assignment.client, assignment.therapist
+        if therapist not in seen_by:
+            therapists.append(therapist)
+            seen_by[therapist] = 0
+        # Each client keeps a weekday and hour with their therapist, so no
+        # therapist is ever booked twice at once; the therapist keeps a room.
+        slot = seen_by[therapist]
+        seen_by[therapist] += 1
+        number = therapists.index(therapist)
+        first, last = client_name(index)
+        discharged = index % DISCHARGED_EVERY == DISCHARGED_EVERY - 1
+        weeks_in = rng.randint(1, weeks)
+        start = window + dt.timedelta(weeks=weeks - weeks_in, days=rng.randint(0, 6))
+        if index == ALERT_INDEX:
+            start = min(start, today - dt.timedelta(weeks=8))
+        cadence = 14 if rng.random() < 0.3 else 7
+        end = None
+        if discharged:
+            start = min(start, window + dt.timedelta(days=rng.randint(0, 20)))
+        start += dt.timedelta(days=(slot % 5 - start.weekday()) % 7)
+        if discharged:
+            end = start + dt.timedelta(days=cadence * rng.randint(5, 13))
+            while end > today - dt.timedelta(days=14) and end > start:
+                end -= dt.timedelta(days=cadence)
+        room_name = ROOMS[number % len(ROOMS)][0]
+        courses.append(
+            Course(
                 client=client,
                 therapist=therapist,
-                slot=Slot(start, start + dt.timedelta(minutes=50), room, room is None),
+                first_name=first,
+                legal_name=f"{first} {last}",
+                start=start,
+                end=end,
+                cadence=cadence,
+                weekday=slot % 5,
+                hour=9 + (slot // 5) % 8,
+                room=None if rng.random() < 0.3 else rooms.get(room_name),
+                style=NOTE_STYLES[number % len(NOTE_STYLES)],
+                diagnosis=rng.choice(DEMO_DIAGNOSES),
+                insured=is_insured(index),
+                trajectory="improving"
+                if discharged
+                else rng.choices(("improving", "flat", "worse"), weights=(70, 20, 10))[0],
+                cosign=therapist == trainee,
+                alert=index == ALERT_INDEX,
+                client_signs=rng.random() < 0.5,
+                behind=rng.random() < 0.15,
             )
-            booked += 1
-        if clients:
-            # The first client comes every week in the afternoon, from next week on.
-            start = dt.datetime.combine(
-                tomorrow + dt.timedelta(days=7), dt.time(13 + number % 8), tzinfo=zone
-            )
-            services.appointment_series_book(
-                actor=actor,
-                client=clients[0],
-                therapist=therapist,
-                first=Slot(start, start + dt.timedelta(minutes=50), rooms[number % len(rooms)]),
-                recurrence=Recurrence.WEEKLY,
-                count=6,
-            )
-            booked += 6
-    return booked
+        )
+    # The first client in care of each therapist comes every week from next
+    # week on, booked as a series through the schedule's service.
+    for therapist in therapists:
+        mine = [c for c in courses if c.therapist == therapist and c.end is None]
+        if mine:
+            mine[0].series = True
+    # Drawn and sealed first, outside the transaction (see plan_practice_year).
+    year = plan_practice_year(
+        organisation=organisation,
+        courses=courses,
+        supervisor=supervisor,
+        fees=dict(DEMO_FEES),
+        late_fee=DEMO_LATE_FEE,
+        currency=DEMO_CURRENCY,
+        rng=random.Random(SEED + 2),  # noqa: S311 (fixed seed: the same demo every run)
+    )
+    with transaction.atomic():
+        _date_the_intakes(courses, since=window - dt.timedelta(weeks=1), supervision=supervision)
+        counts = write_practice_year(actor=actor, organisation=organisation, year=year)
+        for course in courses:
+            if course.series:
+                _book_series(actor, course, today)
+            if course.end is not None:
+                _discharge(actor, course)
+    return counts
+
+
+def _take_in(
+    actor: SystemActor, organisation: Organisation, rng: random.Random, index: int, today: dt.date
+) -> Client:
+    first, last = client_name(index)
+    age = MINORS.get(index) or rng.randint(21, 64)
+    born = today.replace(year=today.year - age, month=rng.randint(1, 12), day=rng.randint(1, 28))
+    if born > today.replace(year=today.year - age, day=min(today.day, 28)):
+        born = born.replace(year=born.year - 1)
+    local = f"{first}.{last}".lower()
+    insured = is_insured(index)
+    insurer = rng.choice(INSURERS)
+    intake = Intake(
+        legal_name=f"{first} {last}",
+        preferred_name=first,
+        pronouns=rng.choice(("she/her", "he/him", "they/them", "she/they", "")),
+        date_of_birth=born,
+        email=f"{local}@demo-client.invalid",
+        phone=f"0800 000 {1000 + index:04d}",
+        contact_channels=(ContactChannel.EMAIL, ContactChannel.TEXT)
+        if index % 3
+        else (ContactChannel.PHONE,),
+        voicemail_ok=index % 2 == 0,
+        emergency_name=f"Sam {last}",
+        emergency_relation=rng.choice(("partner", "sibling", "friend", "parent")),
+        emergency_phone=f"0800 000 {2000 + index:04d}",
+        referral_source=rng.choice(("Self-referral", "Occupational health", "GP (demo)")),
+        # Self-paying clients leave the insurance empty.
+        insurance_payer=insurer if insured else "",
+        insurance_member_id=f"DEMO-{4000 + index}" if insured else "",
+    )
+    guardian = (
+        GuardianDetails(
+            name=f"Robin {last}", relation="parent", phone=f"0800 000 {3000 + index:04d}"
+        )
+        if index in MINORS
+        else None
+    )
+    client = services.client_create(
+        actor=actor, organisation=organisation, intake=intake, guardian=guardian
+    )
+    return client
+
+
+def _book_series(actor: SystemActor, course: Course, today: dt.date) -> None:
+    """Book six weekly sessions from the client's slot next week, through the service."""
+    zone = services.practice_zone()
+    day = today + dt.timedelta(days=1)
+    day += dt.timedelta(days=(course.weekday - day.weekday()) % 7)
+    start = dt.datetime.combine(day, dt.time(course.hour), tzinfo=zone)
+    services.appointment_series_book(
+        actor=actor,
+        client=course.client,
+        therapist=course.therapist,
+        first=Slot(start, start + dt.timedelta(minutes=50), course.room, course.room is None),
+        recurrence=Recurrence.WEEKLY,
+        count=6,
+    )
+
+
+def _discharge(actor: SystemActor, course: Course) -> None:
+    """Discharge through the service, then date it to the course's last session."""
+    ended = course.end or clock.now().date()
+    services.client_discharge(actor=actor, client=course.client, reason_code="completed")
+    Client.objects.filter(pk=course.client.pk).update(discharged_on=ended)
+    ClientAssignment.objects.filter(client=course.client).update(
+        until=dt.datetime.combine(ended, dt.time(18), tzinfo=dt.UTC)
+    )
+
+
+def _date_the_intakes(courses: list[Course], *, since: dt.date, supervision: Supervision) -> None:
+    """Date each client's intake and assignment to their first week, not to the seed.
+
+    The audit trail keeps the real time of the seed, as the check-ins'
+    enrolments do (``seeding._date_the_launch``).
+    """
+    for course in courses:
+        taken_in = dt.datetime.combine(
+            course.start - dt.timedelta(days=7), dt.time(10), tzinfo=dt.UTC
+        )
+        Client.objects.filter(pk=course.client.pk).update(created_at=taken_in)
+        ClientAssignment.objects.filter(client=course.client).update(since=taken_in)
+    Supervision.objects.filter(pk=supervision.pk).update(
+        since=dt.datetime.combine(since, dt.time(9), tzinfo=dt.UTC)
+    )
 
 
 # The practice's own short descriptions (CPT descriptors are the AMA's, never shipped).
@@ -188,214 +366,19 @@ DEMO_SERVICE_CODES = (
     ("90837", "Psychotherapy, 60 minutes (demo description)"),
 )
 DEMO_DIAGNOSES = ("F43.20", "F41.1", "Z56.6", "F43.22", "Z63.0", "F51.01")
-NOTES_PER_CLIENT = 2
-
-
-def _demo_soap(rng: random.Random, first: str) -> dict[str, str]:
-    # Invented session content, plainly labelled as such on every note.
-    worry = rng.choice(("night shifts", "a new ward", "on-call weeks", "a staffing gap"))
-    return {
-        "subjective": f"(Demo) {first} reports tiredness and worry linked to {worry}.",
-        "objective": "(Demo) Engaged, tired, affect congruent; no signs of acute distress.",
-        "assessment": "(Demo) Work-related strain; no risk indicated today.",
-        "plan": "(Demo) Sleep routine and a boundary plan for shifts; review in two weeks.",
-    }
-
-
-def seed_notes(
-    *,
-    actor: SystemActor,
-    organisation: Organisation,
-    clients: list[Client],
-    supervisor: User,
-) -> int:
-    """Write a few signed notes per demo client, one trainee note left awaiting co-signature.
-
-    The notes are written, signed and co-signed through the services as the
-    therapists and the supervisor themselves (a note has a person as author),
-    so they are encrypted and audited like any other. Returns how many.
-    """
-    services.service_codes_load(
-        actor=actor, organisation=organisation, codes_given=DEMO_SERVICE_CODES
-    )
-    rng = random.Random(SEED + 3)  # noqa: S311 (fixed seed: the same demo every run)
-    today = clock.now().astimezone(dt.UTC).date()
-    written = 0
-    waiting: ProgressNote | None = None
-    for index, client in enumerate(clients):
-        therapist = next(
-            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
-        )
-        first = CLIENT_NAMES[index][0]
-        for week in range(NOTES_PER_CLIENT, 0, -1):
-            note = services.note_create(
-                actor=therapist,
-                client=client,
-                template_code="intake" if week == NOTES_PER_CLIENT else "soap",
-                service_date=today - dt.timedelta(days=7 * week + index % 5),
-                sections=_intake(first) if week == NOTES_PER_CLIENT else _demo_soap(rng, first),
-                diagnosis_codes=[rng.choice(DEMO_DIAGNOSES)],
-                service_codes=["90791" if week == NOTES_PER_CLIENT else "90834"],
-            )
-            note = services.note_sign(actor=therapist, note=note)
-            if note.status == NoteStatus.SIGNED:
-                # The trainee's last note waits for the supervisor in the queue.
-                if waiting is not None:
-                    services.note_cosign(actor=supervisor, note=waiting)
-                waiting = note
-            written += 1
-    return written
-
-
-def _intake(first: str) -> dict[str, str]:
-    return {
-        "presenting_problem": f"(Demo) {first} asks for support with sleep and stress at work.",
-        "history": "(Demo) No previous treatment; physically well.",
-        "mental_status": "(Demo) Alert, oriented, coherent; mood low-normal.",
-        "risk": "(Demo) No thoughts of harm; supportive partner; knows the crisis line.",
-        "formulation": "",
-        "plan": "(Demo) Six sessions, fortnightly; review measures at session three.",
-    }
-
-
-# Treatment plans (issue 18, part 4): one client in PLAN_EVERY has a plan.
-PLAN_EVERY = 3
-DEMO_PLAN = """\
-Problem: (Demo) {first}'s sleep is disrupted by {worry}
-  Goal: (Demo) Sleep at least six hours after a shift
-    Objective: (Demo) Sleep diary shows six hours or more
-      Measure: Sleep diary
-      Target: 5 of 7 nights
-      By: {by}
-      Intervention: (Demo) Sleep scheduling
-      Intervention: (Demo) Wind-down routine before bed
-Problem: (Demo) Worry about work spills into days off
-  Goal: (Demo) Days off feel like rest
-    Objective: (Demo) GAD-7 total below 10
-      Measure: GAD-7
-      Target: below 10
-      By: {by}
-      Intervention: (Demo) Worry time and boundary plan
-"""
-
-
-def seed_plans(*, clients: list[Client]) -> int:
-    """Write and sign a plan for some demo clients, as their therapists; return how many.
-
-    Review dates are spread so that a few fall within the coming week (the
-    reviews-due list has something to show); one client has a second,
-    signed version and signed it in session.
-    """
-    rng = random.Random(SEED + 5)  # noqa: S311 (fixed seed: the same demo every run)
-    today = clock.now().astimezone(dt.UTC).date()
-    written = 0
-    for index, client in enumerate(clients):
-        if index % PLAN_EVERY:
-            continue
-        therapist = next(
-            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
-        )
-        first = CLIENT_NAMES[index][0]
-        worry = rng.choice(("night shifts", "on-call weeks", "a staffing gap"))
-        outline = DEMO_PLAN.format(
-            first=first, worry=worry, by=(today + dt.timedelta(days=84)).isoformat()
-        )
-        plan = services.plan_create(
-            actor=therapist,
-            client=client,
-            content=services.parse_outline(outline),
-            review_date=today + dt.timedelta(days=2 + 5 * (index // PLAN_EVERY)),
-        )
-        plan = services.plan_sign(actor=therapist, plan=plan)
-        written += 1
-        if index == 0:
-            revised = services.plan_create(
-                actor=therapist,
-                client=client,
-                content=services.parse_outline(outline.replace("six hours", "seven hours")),
-                review_date=today + dt.timedelta(days=42),
-            )
-            revised = services.plan_sign(actor=therapist, plan=revised)
-            legal = client.legal_name if isinstance(client.legal_name, str) else ""
-            services.plan_client_sign(actor=therapist, plan=revised, typed_name=legal)
-            written += 1
-    return written
-
-
-# Measurement-based care (issue 18, part 4): fortnightly PHQ-9 and GAD-7
-# for one client in MEASURE_EVERY; invented totals, the first improving
-# past the PHQ-9's cut-off of 10, and no safety answer (the demo alerts
-# nobody).
-MEASURE_EVERY = 4
-DEMO_PHQ9_SERIES = ((16, 14, 11, 8, 6), (12, 12, 13, 11, 10), (9, 8, 9, 7, 7))
-DEMO_GAD7_SERIES = ((14, 12, 9, 7, 5), (11, 10, 10, 9, 9), (8, 8, 7, 6, 6))
-
-
-def _spread(prefix: str, items: int, total: int, *, last: str = "") -> dict[str, int | None]:
-    """Answers 0-3 that add up to ``total``, filled from the first item; ``last`` answered 0."""
-    answers: dict[str, int | None] = {}
-    rest = total
-    for n in range(1, items + 1):
-        key = f"{prefix}_{n}"
-        value = 0 if key == last else min(3, rest)
-        answers[key] = value
-        rest -= value
-    return answers
-
-
-def seed_measures(*, clients: list[Client]) -> int:
-    """Assign and record a PHQ-9 and GAD-7 series for some demo clients; return how many results."""
-    today = clock.now().astimezone(dt.UTC).date()
-    recorded = 0
-    for position, index in enumerate(range(0, len(clients), MEASURE_EVERY)):
-        client = clients[index]
-        therapist = next(
-            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
-        )
-        phq9 = DEMO_PHQ9_SERIES[position % len(DEMO_PHQ9_SERIES)]
-        gad7 = DEMO_GAD7_SERIES[position % len(DEMO_GAD7_SERIES)]
-        for code in ("phq9", "gad7"):
-            services.measure_assign(actor=therapist, client=client, instrument=code, every_weeks=2)
-        for step, (depression, anxiety) in enumerate(zip(phq9, gad7, strict=True)):
-            day = today - dt.timedelta(weeks=2 * (len(phq9) - 1 - step))
-            services.measure_record(
-                actor=therapist,
-                client=client,
-                instrument="phq9",
-                answers=_spread("phq9", 9, depression, last="phq9_9"),
-                administered_on=day,
-            )
-            services.measure_record(
-                actor=therapist,
-                client=client,
-                instrument="gad7",
-                answers=_spread("gad7", 7, anxiety),
-                administered_on=day,
-            )
-            recorded += 2
-    return recorded
-
-
 # Invented fees in whole cents, from a day long past so every demo session has one.
 DEMO_FEES = (("90791", 20000), ("90834", 12000), ("90837", 16000))
 DEMO_CURRENCY = "USD"
 # Charged for a late cancellation, which carries no service code.
 DEMO_LATE_FEE = 6000
 DEMO_FEES_FROM = dt.date(2020, 1, 1)
-# Of the past sessions: the first this many are charged, the rest wait in the queue.
-DEMO_CHARGED = 6
-DEMO_HELD = 9
 
 
-def seed_billing(*, actor: SystemActor, organisation: Organisation, clients: list[Client]) -> int:
-    """Set the demo's fees and hold last week's sessions; charge, invoice and pay some.
-
-    The schedule's seeding books the weeks ahead only, so the sessions to
-    bill are booked in the past here, marked attended (one a late
-    cancellation) through the schedule's services, then charged and paid
-    through billing's, so the queue, the accounts and the audit trail all
-    look lived-in. Returns how many sessions were held.
-    """
+def seed_fees(*, actor: SystemActor, organisation: Organisation) -> tuple[dict[str, int], int]:
+    """Load the demo's service codes and set their fees; return the fees and the late fee."""
+    services.service_codes_load(
+        actor=actor, organisation=organisation, codes_given=DEMO_SERVICE_CODES
+    )
     codes = {c.code: c for c in ServiceCode.objects.filter(organisation=organisation)}
     for code, amount in DEMO_FEES:
         services.fee_set(
@@ -414,44 +397,4 @@ def seed_billing(*, actor: SystemActor, organisation: Organisation, clients: lis
         currency=DEMO_CURRENCY,
         effective_from=DEMO_FEES_FROM,
     )
-    zone = services.practice_zone()
-    last_week = clock.now().astimezone(zone).date() - dt.timedelta(days=7)
-    held = 0
-    for index, client in enumerate(clients[:DEMO_HELD]):
-        therapist = next(
-            a.therapist for a in ClientAssignment.objects.filter(client=client, until__isnull=True)
-        )
-        # A different hour per client: never a clash, whoever the therapist.
-        start = dt.datetime.combine(
-            last_week - dt.timedelta(days=index % 5), dt.time(8 + index), tzinfo=zone
-        )
-        appointment = services.appointment_book(
-            actor=actor,
-            client=client,
-            therapist=therapist,
-            slot=Slot(start, start + dt.timedelta(minutes=50), None, True),
-        )
-        late = index == 4
-        appointment = services.appointment_mark(
-            actor=actor,
-            appointment=appointment,
-            status=AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.ATTENDED,
-        )
-        held += 1
-        if index >= DEMO_CHARGED:
-            continue
-        services.charge_create(
-            actor=actor, appointment=appointment, service_code=None if late else codes["90834"]
-        )
-        if index % 2 == 0:
-            services.invoice_issue(actor=actor, client=client)
-        if index % 3 == 0:
-            services.payment_record(
-                actor=actor,
-                client=client,
-                amount=12000,
-                method=PaymentMethod.CARD if index else PaymentMethod.INSURANCE,
-                received_on=last_week,
-                reference="DEMO-0000",
-            )
-    return held
+    return dict(DEMO_FEES), DEMO_LATE_FEE

@@ -323,19 +323,30 @@ def _login_rows(org: Organisation) -> list[LoginRow]:
 def demo_seed(
     *,
     participants: int = DEFAULT_PARTICIPANTS,
+    practice: demo_practice.PracticeSize = demo_practice.DEFAULT_SIZE,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Create the demo organisation, or report the existing one unchanged.
 
-    ``progress`` hears how many steps there are and how far the run is.
+    ``practice`` sizes the staff-support practice (tests that only need
+    its pages take ``demo_practice.SMALL``). ``progress`` hears how many
+    steps there are and how far the run is.
     """
     _refuse_in_production()
     if participants < 2:
         raise DemoError("The demo needs at least 2 participants; give --participants 2 or more.")
+    if not demo_practice.MIN_CLIENTS <= practice.clients <= demo_practice.MAX_CLIENTS:
+        raise DemoError(
+            f"The demo practice takes {demo_practice.MIN_CLIENTS} to "
+            f"{demo_practice.MAX_CLIENTS} clients; give --practice-clients in that range."
+        )
+    if practice.weeks < 1:
+        raise DemoError("The demo practice needs at least 1 week of history.")
     bar: Progress = progress or _Silent()
     existing = demo_organisation()
     if existing is not None:
         # Finishes a history that an earlier run could not complete.
+        _seed_practice_history(existing, bar, weeks=practice.weeks)
         history = _seed_history(existing, bar, announce=True)
         cases = _open_demo_cases(existing)
         return DemoSummary(
@@ -377,11 +388,13 @@ def demo_seed(
             )
             _activate_mfa(user, demo_totp_secret(email))
             staff[spec.local_part] = user
+        bar.stage("the practice's clients")
         clients = demo_practice.seed_practice(
             actor=ACTOR,
             organisation=org,
-            therapists=[staff["specialist"], staff["therapist"]],
+            therapists=[staff["specialist"], staff["therapist"], staff["trainee"]],
             supervisor=staff["clinical.supervisor"],
+            size=practice,
         )
 
         participant_hash = PasswordState.of(PARTICIPANT_PASSWORD)
@@ -431,6 +444,7 @@ def demo_seed(
         first_person, first_user = logins[0]
         _activate_mfa(first_user, demo_totp_secret(first_person.email))
 
+    _seed_practice_history(org, bar, weeks=practice.weeks)
     history = _seed_history(org, bar)
     cases = _open_demo_cases(org)
     return DemoSummary(
@@ -490,6 +504,22 @@ def _seed_history(
     except Exception as exc:
         raise DemoError(
             f"The demo hospital was created, but seeding its year of check-ins stopped "
+            f"({exc}). Run `wellkept seed_demo` again to finish it."
+        ) from exc
+
+
+def _seed_practice_history(org: Organisation, bar: Progress, *, weeks: int) -> None:
+    """Write the practice's year once its set-up has committed (see seed_practice_history).
+
+    One transaction: if it stops, nothing of the year is left and the next
+    run writes it whole.
+    """
+    bar.stage("the practice's year")
+    try:
+        demo_practice.seed_practice_history(actor=ACTOR, organisation=org, weeks=weeks)
+    except Exception as exc:
+        raise DemoError(
+            f"The demo hospital was created, but seeding its practice's year stopped "
             f"({exc}). Run `wellkept seed_demo` again to finish it."
         ) from exc
 

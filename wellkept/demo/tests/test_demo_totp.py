@@ -22,7 +22,14 @@ LEADER = demo.demo_email("leader")
 
 @pytest.fixture
 def seeded(db: None) -> None:
-    call_command("seed_demo", participants=3, verbosity=0, stdout=io.StringIO())
+    call_command(
+        "seed_demo",
+        participants=3,
+        practice_clients=12,
+        practice_weeks=4,
+        verbosity=0,
+        stdout=io.StringIO(),
+    )
 
 
 def demo_totp(*args: str) -> str:
@@ -112,7 +119,14 @@ def test_it_never_prints_codes_of_someone_invited_into_the_demo(seeded: None) ->
 def test_a_rerun_of_the_seed_lists_only_the_seeded_accounts(seeded: None) -> None:
     invite_someone_real_into_the_demo()
     out = io.StringIO()
-    call_command("seed_demo", participants=3, stdout=out, stderr=io.StringIO())
+    call_command(
+        "seed_demo",
+        participants=3,
+        practice_clients=12,
+        practice_weeks=4,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     printed = out.getvalue()
     assert "new.it.person" not in printed
     assert demo.demo_email("privacy.officer") in printed

@@ -30,6 +30,7 @@ from wellkept.consent.models import ConsentRecord, Notice
 from wellkept.consent.selectors import consent_state
 from wellkept.demo import hospital as demo
 from wellkept.demo import people, seeding
+from wellkept.demo import practice as demo_practice
 from wellkept.followup.models import Case
 from wellkept.orgs.models import (
     Clinician,
@@ -49,7 +50,13 @@ pytestmark = pytest.mark.django_db
 
 def seed(participants: int | None = None) -> str:
     out = io.StringIO()
-    options = {} if participants is None else {"participants": participants}
+    # The practice at its small size: its full year is test_practice's.
+    options: dict[str, int] = {
+        "practice_clients": demo_practice.SMALL.clients,
+        "practice_weeks": demo_practice.SMALL.weeks,
+    }
+    if participants is not None:
+        options["participants"] = participants
     call_command("seed_demo", verbosity=0, stdout=out, **options)
     return out.getvalue()
 
@@ -235,8 +242,14 @@ class RecordingBar:
 @pytest.mark.one_engine
 def test_it_reports_progress_through_every_stage() -> None:
     bar = RecordingBar()
-    demo.demo_seed(participants=12, progress=bar)
-    assert bar.stages == ["clinician logins", "joining the programme", "a year of check-ins"]
+    demo.demo_seed(participants=12, practice=demo_practice.SMALL, progress=bar)
+    assert bar.stages == [
+        "the practice's clients",
+        "clinician logins",
+        "joining the programme",
+        "the practice's year",
+        "a year of check-ins",
+    ]
     assert bar.total == 2 * 12 + joiners(12)
     assert bar.total - 3 <= bar.done <= bar.total
 
@@ -249,7 +262,13 @@ def test_it_draws_the_bar_only_on_a_terminal(monkeypatch, terminal) -> None:
         lambda **kwargs: drawn.append(kwargs) or mock.MagicMock(),
     )
     monkeypatch.setattr("sys.stderr", mock.MagicMock(isatty=lambda: terminal))
-    call_command("seed_demo", participants=4, stdout=io.StringIO())
+    call_command(
+        "seed_demo",
+        participants=4,
+        practice_clients=demo_practice.SMALL.clients,
+        practice_weeks=demo_practice.SMALL.weeks,
+        stdout=io.StringIO(),
+    )
     if terminal:
         assert [bar["total"] for bar in drawn] == [2 * 4 + joiners(4)]
     else:
@@ -402,7 +421,11 @@ def test_it_finishes_an_interrupted_history_on_the_next_run(
     again = seed(participants=12)
     assert "Already seeded" in again
     assert participants.filter(checkins__isnull=False).distinct().count() == participants.count()
-    reasons = list(AuditEntry.objects.filter(event="data.seeded").values_list("reason", flat=True))
+    reasons = list(
+        AuditEntry.objects.filter(event="data.seeded", reason__startswith="check-ins").values_list(
+            "reason", flat=True
+        )
+    )
     assert len(reasons) == 2
     assert reasons[0].startswith("check-ins interrupted after ")
     assert reasons[1].startswith("check-ins seeded: ")
@@ -457,3 +480,12 @@ def test_it_refuses_to_run_in_production(settings: object) -> None:
 def test_it_refuses_fewer_than_two_participants() -> None:
     with pytest.raises(CommandError, match="at least 2 participants"):
         seed(participants=1)
+
+
+def test_it_refuses_a_practice_too_small_or_too_large_before_seeding_anything() -> None:
+    for clients in (demo_practice.MIN_CLIENTS - 1, demo_practice.MAX_CLIENTS + 1):
+        with pytest.raises(CommandError, match="give --practice-clients in that range"):
+            call_command(
+                "seed_demo", participants=2, practice_clients=clients, stdout=io.StringIO()
+            )
+    assert not Organisation.objects.exists()

@@ -23,6 +23,7 @@ from wellkept.demo.hospital import (
     DemoSummary,
     demo_seed,
 )
+from wellkept.demo.practice import DEFAULT_SIZE, PracticeSize
 
 
 # Declared like a view: this command creates the synthetic demo organisation.
@@ -43,6 +44,18 @@ class Command(BaseCommand):
             default=DEFAULT_PARTICIPANTS,
             help=f"how many synthetic clinicians to enrol (default {DEFAULT_PARTICIPANTS})",
         )
+        parser.add_argument(
+            "--practice-clients",
+            type=int,
+            default=DEFAULT_SIZE.clients,
+            help=f"invented clients the practice takes in (default {DEFAULT_SIZE.clients})",
+        )
+        parser.add_argument(
+            "--practice-weeks",
+            type=int,
+            default=DEFAULT_SIZE.weeks,
+            help=f"weeks of the practice's history before today (default {DEFAULT_SIZE.weeks})",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,7 +64,13 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with _Bar(enabled=show) as bar:
             try:
-                summary = demo_seed(participants=options["participants"], progress=bar)
+                summary = demo_seed(
+                    participants=options["participants"],
+                    practice=PracticeSize(
+                        clients=options["practice_clients"], weeks=options["practice_weeks"]
+                    ),
+                    progress=bar,
+                )
             except DemoError as exc:
                 raise CommandError(str(exc)) from None
         self._print_summary(summary, seconds=time.perf_counter() - started)
