@@ -44,6 +44,7 @@ from wellkept.practice.models import (
 from wellkept.practice.scopes import client_admin_resource, client_record_resource
 from wellkept.practice.services.deciding import allow, purpose_of
 from wellkept.practice.services.deciding import today as _today
+from wellkept.practice.services.families import joint_appointments_hand_over
 from wellkept.practice.tombstones import client_tombstone_write
 from wellkept.vault.models import DataKey
 from wellkept.vault.services import datakey_shred
@@ -552,6 +553,9 @@ def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = 
         # Psychotherapy notes are under keys of their own, one per author:
         # the erasure must reach those too. Their rows go with the client.
         pnote_keys_shred(actor=actor, client=locked)
+        # A joint session of a couple or family is the other members' too:
+        # it moves to one of them instead of going with this client's rows.
+        joint_appointments_hand_over(actor=actor, client=locked, request=request, erasing=True)
         # The name tokens would still confirm a guessed name: they go too.
         ClientNameToken.objects.filter(client=locked).delete()
         Guardian.objects.filter(client=locked).delete()

@@ -29,6 +29,7 @@ from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import (
     Appointment,
+    AppointmentStatus,
     Case,
     CaseKind,
     CaseMember,
@@ -70,6 +71,55 @@ def current_case_therapists(case: Case) -> list[User]:
         .select_related("therapist")
         .order_by("since", "pk")
     ]
+
+
+# The audit reasons of a joint appointment handed to another member: codes, no person.
+HANDED_OVER_ERASED = "joint session handed over: its holder was erased"
+HANDED_OVER_LEFT = "joint session handed over: its holder left the case"
+
+
+def joint_appointments_hand_over(
+    *, actor: Actor, client: Client, erasing: bool, request: HttpRequest | None = None
+) -> int:
+    """Move the joint appointments ``client`` holds to another current member of each case.
+
+    Called inside the transaction of a service that has already decided
+    (``client_erase``, ``case_member_remove``), so it asks the policy
+    nothing more. Erasing moves every joint appointment the member holds,
+    past ones too: their rows go with them, and the other members would lose
+    the session from their history. Leaving moves only the booked sessions
+    still to come: the member who leaves keeps the sessions they attended in
+    their own record. A case with no other current member keeps nothing to
+    hand over. Charges stay where billing put them (docs/user-guide.md).
+    Returns how many appointments moved; one audit entry each, no person.
+    """
+    held = Appointment.objects.filter(client=client, case__isnull=False)
+    if not erasing:
+        held = held.filter(status=AppointmentStatus.BOOKED, start__gte=clock.now())
+    moved = 0
+    for appointment in lock_rows(held).order_by("start"):
+        # The member who joined first among those still in the case.
+        heir = (
+            CaseMember.objects.filter(case_id=appointment.case_id, until__isnull=True)
+            .exclude(client=client)
+            .order_by("since", "pk")
+            .values_list("client_id", flat=True)
+            .first()
+        )
+        if heir is None:
+            continue
+        appointment.client_id = heir
+        appointment.save(update_fields=["client"])
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_APPOINTMENT_CHANGED,
+            target=f"appointment:{appointment.pk}",
+            purpose=purpose_of(actor).value,
+            reason=HANDED_OVER_ERASED if erasing else HANDED_OVER_LEFT,
+            request=request,
+        )
+        moved += 1
+    return moved
 
 
 def _assigned(client: Client, therapist: User) -> bool:
@@ -196,6 +246,8 @@ def case_member_remove(
             raise ValidationError({"client": "This client is not in the case."})
         member.until = clock.now()
         member.save(update_fields=["until"])
+        # The sessions still to come go to a member who attends them.
+        joint_appointments_hand_over(actor=actor, client=client, erasing=False, request=request)
         audit_record(
             actor=actor,
             event=EventType.PRACTICE_CASE_MEMBER_REMOVED,

@@ -7,14 +7,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
-from wellkept.practice import services
+from wellkept.practice import selectors, services
 from wellkept.practice.models import (
+    Appointment,
     CaseKind,
     CaseMember,
+    Charge,
     JointNote,
     NoteStatus,
     ProgressNote,
 )
+from wellkept.practice.services.families import HANDED_OVER_ERASED, HANDED_OVER_LEFT
+from wellkept.practice.tests.billing import past_session, with_fees
 from wellkept.practice.tests.conftest import SETUP, raw_column
 from wellkept.practice.tests.families import JOINT, couple, joint_note
 from wellkept.practice.tests.notes_helpers import SOAP, draft, yesterday
@@ -274,3 +278,81 @@ def test_it_erases_one_member_and_leaves_the_others_copy_and_record_intact(pract
     assert services.note_sections(ben_copy) == JOINT
     assert services.note_sections(ProgressNote.objects.get(pk=bens_own.pk)) == SOAP
     assert services.current_members(case) == [ben]
+
+
+# ---- a member who holds joint appointments leaves ---------------------------------------
+
+
+def _joint_sessions(practice, case):
+    """A joint session to come (booked, held by Ada) and one held two days ago, charged."""
+    coming = services.case_appointment_book(
+        actor=practice.people["fran"],
+        case=case,
+        therapist=practice.people["tess"],
+        slot=slot(next_monday()),
+    )
+    held = past_session(practice)
+    held.case = case
+    held.save(update_fields=["case"])
+    codes = with_fees(practice)
+    charge = services.charge_create(actor=SETUP, appointment=held, service_code=codes["90834"])
+    return coming, held, charge
+
+
+def test_it_hands_the_joint_sessions_of_an_erased_member_to_another_member(practice):
+    case = couple(practice)
+    joint = joint_note(practice, case)
+    ada, ben, tess = practice.clients["ada"], practice.clients["ben"], practice.people["tess"]
+    coming, held, charge = _joint_sessions(practice, case)
+
+    services.client_erase(actor=SETUP, client=ada)
+
+    kept = Appointment.objects.filter(pk__in=[coming.pk, held.pk])
+    assert {(a.client_id, a.case_id) for a in kept} == {(ben.pk, case.pk)}
+    assert {a.pk for a in selectors.client_appointments(actor=tess, client=ben)} == {
+        coming.pk,
+        held.pk,
+    }
+    # Ben's copy of the joint note still records that case's session.
+    ben_copy = ProgressNote.objects.get(joint_copy__joint__case=case)
+    assert (ben_copy.client_id, ben_copy.joint_copy.joint_id) == (ben.pk, joint.pk)
+    # The charge was on Ada's account: it went with her, the session stays uncharged.
+    assert not Charge.objects.filter(pk=charge.pk).exists()
+    entries = AuditEntry.objects.filter(event=EventType.PRACTICE_APPOINTMENT_CHANGED)
+    assert sorted(entries.values_list("target", "reason")) == sorted(
+        (f"appointment:{a.pk}", HANDED_OVER_ERASED) for a in (coming, held)
+    )
+    assert not entries.filter(reason__contains=str(ada.pk)).exists()
+
+
+def test_it_lets_a_joint_session_go_with_the_erased_member_when_nobody_else_is_left(practice):
+    case = couple(practice)
+    ada, ben = practice.clients["ada"], practice.clients["ben"]
+    coming = services.case_appointment_book(
+        actor=practice.people["fran"],
+        case=case,
+        therapist=practice.people["tess"],
+        slot=slot(next_monday()),
+    )
+    services.case_member_remove(actor=practice.people["fran"], case=case, client=ben)
+    assert Appointment.objects.get(pk=coming.pk).client_id == ada.pk
+
+    services.client_erase(actor=SETUP, client=ada)
+
+    assert not Appointment.objects.filter(pk=coming.pk).exists()
+    assert not AuditEntry.objects.filter(event=EventType.PRACTICE_APPOINTMENT_CHANGED).exists()
+
+
+def test_it_hands_only_the_sessions_to_come_over_when_the_holder_leaves_the_case(practice):
+    case = couple(practice)
+    ada, ben = practice.clients["ada"], practice.clients["ben"]
+    coming, held, charge = _joint_sessions(practice, case)
+
+    services.case_member_remove(actor=practice.people["fran"], case=case, client=ada)
+
+    assert Appointment.objects.get(pk=coming.pk).client_id == ben.pk
+    # The session Ada attended, and its charge, stay in her own record.
+    assert Appointment.objects.get(pk=held.pk).client_id == ada.pk
+    assert Charge.objects.get(pk=charge.pk).client_id == ada.pk
+    entry = AuditEntry.objects.get(event=EventType.PRACTICE_APPOINTMENT_CHANGED)
+    assert (entry.target, entry.reason) == (f"appointment:{coming.pk}", HANDED_OVER_LEFT)
