@@ -149,6 +149,8 @@ NOT_PAGES = {
     "practice:billing_invoice_pdf": "a PDF download",
     "practice:case_member_add": "POST from the case's page",
     "practice:case_member_remove": "POST from the case's page",
+    "practice:case_therapist_add": "POST from the case's page",
+    "practice:case_therapist_remove": "POST from the case's page",
     "practice:joint_note_sign": "POST from the joint note's page",
     "practice:breakglass_record": (
         "needs a live break-glass opening (practice/tests/test_breakglass_pages.py)"

@@ -833,3 +833,18 @@ class BreakGlassReviewForm(ServiceForm):
 
     def field_for(self, name: str) -> str:
         return "note"
+
+
+# ---- Couples and family cases: their therapists (issue 18) ------------------------------
+
+
+class CaseTherapistForm(ServiceForm):
+    """A therapist of the practice to add to a case."""
+
+    therapist = _choice("Therapist", "Choose a therapist of this practice.")
+
+    def __init__(self, *args: Any, therapists: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["therapist"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = therapists

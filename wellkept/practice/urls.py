@@ -148,3 +148,13 @@ privacy_patterns: list[URLPattern] = [
     path("<uuid:pk>/", privacy.breakglass_review, name="breakglass_review"),
     path("<uuid:pk>/review/", privacy.breakglass_review_record, name="breakglass_review_record"),
 ]
+
+# Couples and family cases (issue 18): their therapists, changed from the case's page.
+practice_patterns += [
+    path("cases/<uuid:pk>/therapists/", practice.case_therapist_add, name="case_therapist_add"),
+    path(
+        "cases/<uuid:pk>/therapists/<uuid:therapist_pk>/remove/",
+        practice.case_therapist_remove,
+        name="case_therapist_remove",
+    ),
+]

@@ -70,9 +70,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # Billing (issue 18, part 5): the front desk's and billing's alone.
     "practice/billing/": {("st-annes", "fran"), ("st-annes", "bill")},
     # Couples and family cases (issue 18): every practice role sees the
-    # cases it may; the front desk opens them and changes their members; the
-    # front desk and therapists book joint sessions; joint notes are the
-    # clinicians' (written by therapists).
+    # cases it may; the front desk opens them and changes their members and
+    # therapists; the front desk and therapists book joint sessions; joint
+    # notes are the clinicians' (written by therapists).
     "practice/cases/": {
         ("st-annes", "sam"),
         ("st-annes", "fran"),
@@ -81,6 +81,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     },
     "practice/cases/new/": {("st-annes", "fran")},
     "practice/cases/<uuid:pk>/members/": {("st-annes", "fran")},
+    "practice/cases/<uuid:pk>/therapists/": {("st-annes", "fran")},
     "practice/cases/<uuid:pk>/book/": {("st-annes", "sam"), ("st-annes", "fran")},
     "practice/cases/<uuid:pk>/notes/": {("st-annes", "sam"), ("st-annes", "sue")},
     "practice/cases/<uuid:pk>/notes/new/": {("st-annes", "sam")},

@@ -156,3 +156,45 @@ def test_it_writes_and_signs_a_joint_note_through_the_pages(practice):
     )
     assert future.status_code == 200
     assert JointNote.objects.count() == 1
+
+
+def test_it_lets_the_front_desk_add_and_take_off_a_therapist_from_the_case_page(practice):
+    case = couple(practice)
+    theo, tess = practice.people["theo"], practice.people["tess"]
+    fran = signed_in(practice.people["fran"])
+    page = fran.get(url("case", case.pk)).content.decode()
+    assert url("case_therapist_add", case.pk) in page
+    assert url("case_therapist_remove", case.pk, tess.pk) in page
+    # Theo does not work with Ada yet: the refusal says what to do.
+    refused = fran.post(
+        url("case_therapist_add", case.pk), {"therapist": str(theo.pk)}, follow=True
+    )
+    assert "assign them first" in refused.content.decode()
+    assert fran.post(url("case_therapist_add", case.pk), {"therapist": "nobody"}).status_code == 302
+    services.client_assign(actor=SETUP, client=practice.clients["ada"], therapist=theo)
+    added = fran.post(url("case_therapist_add", case.pk), {"therapist": str(theo.pk)})
+    assert added.status_code == 302
+    assert added["Location"] == url("case", case.pk)
+    removed = fran.post(url("case_therapist_remove", case.pk, tess.pk))
+    assert removed.status_code == 302
+    assert services.current_case_therapists(case) == [theo]
+    again = fran.post(url("case_therapist_remove", case.pk, tess.pk), follow=True)
+    assert "does not see the case" in again.content.decode()
+
+
+def test_it_answers_not_found_to_anyone_but_the_front_desk_changing_therapists(practice):
+    case = couple(practice)
+    tess, theo = practice.people["tess"], practice.people["theo"]
+    for who in ("tess", "bill", "theo"):
+        browser = signed_in(practice.people[who])
+        assert browser.post(url("case_therapist_remove", case.pk, tess.pk)).status_code == 404
+        add = browser.post(url("case_therapist_add", case.pk), {"therapist": str(theo.pk)})
+        assert add.status_code == 404
+    assert (
+        url("case_therapist_add", case.pk)
+        not in signed_in(tess).get(url("case", case.pk)).content.decode()
+    )
+    oren = signed_in(practice.people["oren"])
+    other = reverse("practice:case_therapist_remove", args=[case.pk, tess.pk]) + "?org=other"
+    assert oren.post(other).status_code == 404
+    assert services.current_case_therapists(case) == [tess]

@@ -31,7 +31,13 @@ from wellkept.access.rules import AccessRole
 from wellkept.actors import AuthenticatedRequest
 from wellkept.orgs.models import Organisation
 from wellkept.practice import notetemplates, selectors, services
-from wellkept.practice.forms import CaseBookingForm, CaseForm, CaseMemberForm, NoteForm
+from wellkept.practice.forms import (
+    CaseBookingForm,
+    CaseForm,
+    CaseMemberForm,
+    CaseTherapistForm,
+    NoteForm,
+)
 from wellkept.practice.models import Case, Client, JointNote, NoteStatus
 from wellkept.practice.views.practice.clients import NAMES_SHOWN_TO
 
@@ -168,7 +174,7 @@ def case_detail(request: AuthenticatedRequest, organisation: Organisation, pk: A
             "organisation": organisation,
             "case": case,
             "members": [(c, _label(c, names)) for c in services.current_members(case)],
-            "therapists": [selectors.staff_label(t) for t in therapists],
+            "therapists": [(t, selectors.staff_label(t)) for t in therapists],
             "appointments": selectors.case_appointments(
                 actor=request.user, case=case, request=request
             ),
@@ -182,6 +188,9 @@ def case_detail(request: AuthenticatedRequest, organisation: Organisation, pk: A
             "templates": notetemplates.templates() if sees_case else [],
             "may_book": front_desk or (sees_case and AccessRole.SPECIALIST in roles),
             "member_form": CaseMemberForm(clients=_client_choices(request, organisation))
+            if front_desk
+            else None,
+            "therapist_form": CaseTherapistForm(therapists=_therapist_choices(organisation))
             if front_desk
             else None,
             "may_change": front_desk,
@@ -371,3 +380,63 @@ def joint_note_sign(
     else:
         messages.success(request, f"Signed {len(signed)} copies.")
     return HttpResponseRedirect(_joint_url(joint, organisation))
+
+
+def _therapist_choices(organisation: Organisation) -> list[tuple[str, str]]:
+    return [(str(t.pk), selectors.staff_label(t)) for t in selectors.therapists(organisation)]
+
+
+@policy(action=Action.UPDATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
+@practice_only(what="practice-case-therapist-add", roles=FRONT_DESK)
+@require_POST
+def case_therapist_add(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any
+) -> HttpResponse:
+    """Add a therapist who already works with every member to the case."""
+    case = _case(request, organisation, pk)
+    form = CaseTherapistForm(request.POST, therapists=_therapist_choices(organisation))
+    if not form.is_valid():
+        messages.error(request, "Choose a therapist of this practice.")
+        return HttpResponseRedirect(_case_url(case, organisation))
+    therapist = next(
+        t for t in selectors.therapists(organisation) if str(t.pk) == form.cleaned_data["therapist"]
+    )
+    try:
+        services.case_therapist_add(
+            actor=request.user, case=case, therapist=therapist, request=request
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{selectors.staff_label(therapist)} now sees {case.code}.")
+    return HttpResponseRedirect(_case_url(case, organisation))
+
+
+@policy(action=Action.UPDATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
+@practice_only(what="practice-case-therapist-remove", roles=FRONT_DESK)
+@require_POST
+def case_therapist_remove(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any, therapist_pk: Any
+) -> HttpResponse:
+    """Stop a therapist's work with the case; their work with each member is left as it is."""
+    case = _case(request, organisation, pk)
+    therapist = next(
+        (t for t in services.current_case_therapists(case) if str(t.pk) == str(therapist_pk)),
+        None,
+    )
+    if therapist is None:
+        messages.error(request, "This therapist does not see the case.")
+        return HttpResponseRedirect(_case_url(case, organisation))
+    try:
+        services.case_therapist_remove(
+            actor=request.user, case=case, therapist=therapist, request=request
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{selectors.staff_label(therapist)} no longer sees {case.code}.")
+    return HttpResponseRedirect(_case_url(case, organisation))
