@@ -45,6 +45,7 @@ from wellkept.practice.services.families import (
     case_therapist_remove,
     current_case_therapists,
     current_members,
+    joint_appointments_hand_over,
     joint_note_create,
     joint_note_sign,
 )
@@ -156,6 +157,7 @@ __all__ = [
     "format_money",
     "invoice_export_record",
     "invoice_issue",
+    "joint_appointments_hand_over",
     "joint_note_create",
     "joint_note_sign",
     "measure_alert_acknowledge",

@@ -100,7 +100,7 @@ def joint_appointments_hand_over(
     for appointment in lock_rows(held).order_by("start"):
         # The member who joined first among those still in the case.
         heir = (
-            CaseMember.objects.filter(case_id=appointment.case_id, until__isnull=True)
+            CaseMember.objects.filter(case__appointments=appointment, until__isnull=True)
             .exclude(client=client)
             .order_by("since", "pk")
             .values_list("client_id", flat=True)
