@@ -127,7 +127,11 @@ def audit_record(
         )
     actor_id, actor_label = _actor_fields(actor)
     ip, user_agent, request_id = _request_fields(request)
-    with transaction.atomic():
+    # No savepoint: the entry and the caller's action commit or roll back
+    # as one, so a failed append must fail the caller's transaction, not be
+    # caught and stepped over; and a savepoint is two more round trips on
+    # every audited action.
+    with transaction.atomic(savepoint=False):
         audit_lock()
         head = AuditEntry.objects.order_by("-id").values_list("id", "mac").first()
         prev_id, prev_mac = head if head is not None else (0, "")
@@ -168,7 +172,9 @@ def _record_pseudonymous(
     role: str,
 ) -> PseudonymousEntry:
     _, actor_label = _actor_fields(actor)
-    with transaction.atomic():
+    # No savepoint around the whole (see audit_record); the one inside
+    # guards only the draw of a random id, which may be retried.
+    with transaction.atomic(savepoint=False):
         audit_lock()
         position, prev_mac = pseudonymous_head()
         position += 1

@@ -261,8 +261,9 @@ def _cells():
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_it_gives_the_designed_answer_for_every_cell_and_audits_each_once(
-    world, remembered_people, persona
+    world, remembered_people, persona, monkeypatch
 ):
+    watch = trail.Watch(monkeypatch)
     mismatches = []
     for who, kind, rel, action in _cells():
         if who != persona:
@@ -275,9 +276,8 @@ def test_it_gives_the_designed_answer_for_every_cell_and_audits_each_once(
             else Purpose(min(allowed_purposes))
         )
         resource = make_resource(world, persona, kind, rel)
-        before = trail.mark()
         result = can(world.people[persona], action, resource, purpose)
-        entries = trail.written_since(before)
+        entries = watch.take()
         expected = bool(allowed_purposes)
         if result != expected:
             mismatches.append(f"{persona} {action.value} {kind.value} ({rel}): got {result}")
@@ -289,6 +289,7 @@ def test_it_gives_the_designed_answer_for_every_cell_and_audits_each_once(
         if not expected:
             assert entry.event == "access.denied"
     assert mismatches == []
+    watch.confirm()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -312,16 +313,19 @@ def test_it_allows_each_cell_for_exactly_the_designed_purposes(world, remembered
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_it_refuses_and_audits_every_prohibited_purpose(world, remembered_people, persona):
+def test_it_refuses_and_audits_every_prohibited_purpose(
+    world, remembered_people, persona, monkeypatch
+):
+    watch = trail.Watch(monkeypatch)
     actor = world.people[persona]
     for kind in ResourceKind:
         # The persona's own resource: the one most likely to be allowed otherwise.
         resource = make_resource(world, persona, kind, Relationship.OWN.value)
         for action in Action:
             for purpose in PROHIBITED:
-                before = trail.mark()
                 assert can(actor, action, resource, purpose) is False
-                entries = trail.written_since(before)
+                entries = watch.take()
                 assert [e.event for e in entries] == ["access.purpose_refused"]
                 assert entries[0].outcome == "denied"
                 assert entries[0].purpose == purpose.value
+    watch.confirm()
