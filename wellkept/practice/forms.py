@@ -833,3 +833,18 @@ class BreakGlassReviewForm(ServiceForm):
 
     def field_for(self, name: str) -> str:
         return "note"
+
+
+class BreakGlassAllowanceForm(ServiceForm):
+    """A privacy officer's leave for one more break-glass opening before the review."""
+
+    reason = forms.CharField(
+        label="Why another opening is allowed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=BREAKGLASS_REASON_MAX,
+        help_text=(
+            f"At least {BREAKGLASS_REASON_MIN} characters: what you know of the second "
+            "emergency, and why it cannot wait for your review."
+        ),
+        error_messages={"required": "Write why another opening is allowed first."},
+    )

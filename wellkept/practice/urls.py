@@ -148,3 +148,8 @@ privacy_patterns: list[URLPattern] = [
     path("<uuid:pk>/", privacy.breakglass_review, name="breakglass_review"),
     path("<uuid:pk>/review/", privacy.breakglass_review_record, name="breakglass_review_record"),
 ]
+
+# A privacy officer allows one more opening before the review (issue 18).
+privacy_patterns += [
+    path("<uuid:pk>/allow/", privacy.breakglass_allow, name="breakglass_allow"),
+]
