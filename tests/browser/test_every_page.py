@@ -159,6 +159,7 @@ NOT_PAGES = {
         "needs a break-glass opening to review (practice/tests/test_breakglass_pages.py)"
     ),
     "practice:breakglass_review_record": "POST from the break-glass opening's review page",
+    "practice:breakglass_allow": "POST from the break-glass opening's review page",
     "accounts:invitation_new": "POST from the invitations page",
     "accounts:invitation_revoke": "POST",
     "mfa_download_recovery_codes": "a text download",

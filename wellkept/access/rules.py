@@ -448,6 +448,11 @@ RULES: tuple[Rule, ...] = (
 # afterwards) is for these roles and this purpose only; see policy.
 BREAK_GLASS_ROLES: frozenset[AccessRole] = frozenset({R.SPECIALIST})
 BREAK_GLASS_PURPOSE = P.SAFETY_EMERGENCY
+# While one of a specialist's openings waits for review, someone with the
+# privacy role (never the specialist) may allow exactly one more, usable
+# within these hours; shared by break-glass on an identity (followup) and on
+# a client's record (practice).
+BREAK_GLASS_ALLOWANCE_HOURS = 24
 # A break-glass opening of a client's record (issue 18) lets the specialist
 # read these kinds for a while: the record, its progress notes and the
 # client's details. Never a psychotherapy note (docs/psychotherapy-notes.md),

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 
 from wellkept import clock
 from wellkept.access.purposes import PROHIBITED, Purpose
+from wellkept.access.rules import BREAK_GLASS_ALLOWANCE_HOURS as _ALLOWANCE_HOURS
 from wellkept.access.twoperson import TwoPersonRequest, two_person_constraints
 from wellkept.assessments.models import Response, today
 from wellkept.orgs.models import Organisation, Participant
@@ -311,7 +312,8 @@ class IdentityGrant(TwoPersonRequest):
         return str(self.status)
 
 
-BREAK_GLASS_ALLOWANCE_HOURS = 24
+# The rule is shared with the practice's break-glass: see access.rules.
+BREAK_GLASS_ALLOWANCE_HOURS = _ALLOWANCE_HOURS
 
 
 class BreakGlassAllowance(models.Model):

@@ -848,3 +848,18 @@ class CaseTherapistForm(ServiceForm):
         field = self.fields["therapist"]
         if isinstance(field, forms.ChoiceField):
             field.choices = therapists
+
+
+class BreakGlassAllowanceForm(ServiceForm):
+    """A privacy officer's leave for one more break-glass opening before the review."""
+
+    reason = forms.CharField(
+        label="Why another opening is allowed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=BREAKGLASS_REASON_MAX,
+        help_text=(
+            f"At least {BREAKGLASS_REASON_MIN} characters: what you know of the second "
+            "emergency, and why it cannot wait for your review."
+        ),
+        error_messages={"required": "Write why another opening is allowed first."},
+    )

@@ -158,3 +158,8 @@ practice_patterns += [
         name="case_therapist_remove",
     ),
 ]
+
+# A privacy officer allows one more opening before the review (issue 18).
+privacy_patterns += [
+    path("<uuid:pk>/allow/", privacy.breakglass_allow, name="breakglass_allow"),
+]

@@ -11,7 +11,12 @@ from wellkept.practice.models.billing import (
     Payment,
     PaymentMethod,
 )
-from wellkept.practice.models.breakglass import BREAK_GLASS_MINUTES, ClientBreakGlass
+from wellkept.practice.models.breakglass import (
+    BREAK_GLASS_ALLOWANCE_HOURS,
+    BREAK_GLASS_MINUTES,
+    ClientBreakGlass,
+    ClientBreakGlassAllowance,
+)
 from wellkept.practice.models.clients import (
     BLIND_INDEX_LENGTH,
     CODE_ALPHABET,
@@ -68,6 +73,7 @@ from wellkept.practice.models.schedule import (
 
 __all__ = [
     "BLIND_INDEX_LENGTH",
+    "BREAK_GLASS_ALLOWANCE_HOURS",
     "BREAK_GLASS_MINUTES",
     "CHARGEABLE",
     "CODE_ALPHABET",
@@ -93,6 +99,7 @@ __all__ = [
     "Client",
     "ClientAssignment",
     "ClientBreakGlass",
+    "ClientBreakGlassAllowance",
     "ClientNameToken",
     "ClientStatus",
     "ContactChannel",

@@ -10,6 +10,12 @@ review afterwards. Psychotherapy notes are never part of it (the policy's
 The reason and the review note are ciphertext under the client's key: they
 say why someone read this person's record, so they are about the client,
 and erasing the client erases them.
+
+``ClientBreakGlassAllowance``: while one of a therapist's openings waits
+for review, a second is refused; someone with the privacy role, never the
+therapist, may allow exactly one more for a true second emergency, within
+``BREAK_GLASS_ALLOWANCE_HOURS`` (the rule shared with break-glass on an
+identity, ``access.rules``). The next opening uses it (``used_by``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from wellkept import clock
+from wellkept.access.rules import BREAK_GLASS_ALLOWANCE_HOURS as BREAK_GLASS_ALLOWANCE_HOURS
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models.clients import Client
 from wellkept.vault.fields import EncryptedTextField
@@ -79,3 +86,65 @@ class ClientBreakGlass(models.Model):
 
     def is_live(self) -> bool:
         return self.expires_at > clock.now()
+
+
+class ClientBreakGlassAllowance(models.Model):
+    """A privacy officer's leave for one more opening while a therapist's last waits for review.
+
+    At most one unused allowance per therapist at a time (the service); never
+    given to oneself (the constraint, and the service before it). The reason
+    is ciphertext under the therapist's own key, as for an identity's
+    allowance: it is about their emergency work, and the next client is not
+    known when it is written.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="client_breakglass_allowances"
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    # The opening that waited for review when the allowance was given.
+    waiting = models.ForeignKey(
+        ClientBreakGlass,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allowances_given",
+    )
+    reason = EncryptedTextField()
+    used_by = models.OneToOneField(
+        ClientBreakGlass,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allowance",
+    )
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="client_breakglass_allowance_not_for_oneself",
+                condition=~Q(granted_by=F("therapist")),
+            ),
+            models.CheckConstraint(
+                name="client_breakglass_allowance_ends_after_it_starts",
+                condition=Q(expires_at__gt=F("granted_at")),
+            ),
+        ]
+        indexes = [models.Index(fields=["therapist", "organisation", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"break-glass allowance {self.pk} for {self.therapist_id}"
+
+    @property
+    def dek_subject(self) -> str:
+        # The therapist's own data key (accounts.User.dek_subject), without a query.
+        return f"user:{self.therapist_id}"

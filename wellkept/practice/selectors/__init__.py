@@ -20,6 +20,7 @@ from wellkept.practice.selectors.breakglass import (
     live_opening,
     live_opening_check,
     review_queue,
+    usable_allowances,
 )
 from wellkept.practice.selectors.clients import (
     ADULT_AGE,
@@ -154,4 +155,5 @@ __all__ = [
     "supervisee_ids",
     "therapists",
     "unacknowledged_alert_count",
+    "usable_allowances",
 ]

@@ -12,6 +12,8 @@
   psychotherapy note: the policy has no such kind in
   ``BREAK_GLASS_RECORD_KINDS`` and this module never reads that table.
 - ``review_queue`` and ``get_opening_for``: the privacy officer's side.
+- ``usable_allowances``: a therapist's unused, unexpired allowances for one
+  more opening before a review (the service locks them; the page shows one).
 
 ``breakglass_resource`` (an opening, for its review) is in ``scopes``.
 """
@@ -23,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from wellkept import clock
@@ -37,6 +40,7 @@ from wellkept.orgs.models import Organisation
 from wellkept.practice.models import (
     Client,
     ClientBreakGlass,
+    ClientBreakGlassAllowance,
     MeasureResult,
     NoteStatus,
     PlanStatus,
@@ -256,3 +260,19 @@ def get_opening_for(
         purpose=OVERSIGHT,
         request=request,
     )
+
+
+def usable_allowances(
+    *, therapist_id: Any, organisation_id: Any
+) -> QuerySet[ClientBreakGlassAllowance]:
+    """The therapist's allowances for one more opening, unused and unexpired, oldest first.
+
+    Read only by the service (which locks them) and by the review page of an
+    opening the policy already let the privacy officer read.
+    """
+    return ClientBreakGlassAllowance.objects.filter(
+        therapist_id=therapist_id,
+        organisation_id=organisation_id,
+        used_by__isnull=True,
+        expires_at__gt=clock.now(),
+    ).order_by("granted_at")

@@ -14,6 +14,7 @@ from wellkept.practice.services.billing import (
 from wellkept.practice.services.breakglass import (
     BREAK_GLASS_MINUTES,
     BreakGlassLimit,
+    breakglass_allowance_grant,
     breakglass_open,
     breakglass_review,
 )
@@ -131,6 +132,7 @@ __all__ = [
     "appointment_mark",
     "appointment_reschedule",
     "appointment_series_book",
+    "breakglass_allowance_grant",
     "breakglass_open",
     "breakglass_review",
     "calendar_feed_create",

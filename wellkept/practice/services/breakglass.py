@@ -9,7 +9,9 @@ notes, plans, measures; never a psychotherapy note) for
 other. The privacy officers are e-mailed at once, naming nobody; one of
 them, never the opener, records a review. As for identities, a specialist
 has at most one unreviewed opening at a time: another is refused, audited,
-and the privacy officers are alerted so that they can review.
+and the privacy officers are alerted so that they can review, or allow one
+more (``breakglass_allowance_grant``: someone with the privacy role, never
+the therapist, for ``BREAK_GLASS_ALLOWANCE_HOURS``; the next opening uses it).
 """
 
 from __future__ import annotations
@@ -31,9 +33,15 @@ from wellkept.actors import Actor, person
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.alerts import absolute, privacy_officers_mailed
-from wellkept.practice.models import BREAK_GLASS_MINUTES, Client, ClientBreakGlass
+from wellkept.practice.models import (
+    BREAK_GLASS_ALLOWANCE_HOURS,
+    BREAK_GLASS_MINUTES,
+    Client,
+    ClientBreakGlass,
+    ClientBreakGlassAllowance,
+)
 from wellkept.practice.scopes import breakglass_resource, client_record_resource
-from wellkept.practice.selectors.breakglass import live_opening
+from wellkept.practice.selectors.breakglass import live_opening, usable_allowances
 from wellkept.reasons import reason_text
 
 EMERGENCY = Purpose.SAFETY_EMERGENCY
@@ -132,8 +140,9 @@ def breakglass_open(
 
     A live opening of the same client by the same specialist is returned as
     it is (no second alert). While another of the specialist's openings
-    waits for review, the opening is refused (``BreakGlassLimit``), audited,
-    and the privacy officers are alerted.
+    waits for review, the opening needs a privacy officer's allowance, which
+    it uses up; without one it is refused (``BreakGlassLimit``), audited, and
+    the privacy officers are alerted.
     """
     text = _reason(reason, field="reason", previous=_last_reason(actor))
     resource = client_record_resource(client)
@@ -160,8 +169,13 @@ def breakglass_open(
             .order_by("opened_at")
             .first()
         )
-        if blocking is None:
-            now = clock.now()
+        now = clock.now()
+        allowance = None
+        if blocking is not None:
+            allowance = lock_rows(
+                usable_allowances(therapist_id=therapist.pk, organisation_id=client.organisation_id)
+            ).first()
+        if blocking is None or allowance is not None:
             opening = ClientBreakGlass(
                 organisation_id=client.organisation_id,
                 client=client,
@@ -171,6 +185,9 @@ def breakglass_open(
             )
             opening.reason = text
             opening.save(force_insert=True)
+            if allowance is not None:
+                allowance.used_by = opening
+                allowance.save(update_fields=["used_by"])
             audit_record(
                 actor=actor,
                 event=EventType.BREAKGLASS_OPENED,
@@ -180,6 +197,7 @@ def breakglass_open(
                 reason=(
                     f"safety emergency; client's record for {BREAK_GLASS_MINUTES} min; "
                     "review pending"
+                    + (f"; under allowance {allowance.pk}" if allowance is not None else "")
                 ),
                 request=request,
             )
@@ -189,15 +207,18 @@ def breakglass_open(
         _refuse(
             actor=actor,
             target=resource.reference,
-            reason=f"break-glass limit: opening {blocking.pk} waits for review",
+            reason=(
+                f"break-glass limit: opening {blocking.pk} waits for review and no "
+                "allowance covers another"
+            ),
             request=request,
         )
         _alert(blocking, exclude=therapist.pk, blocked=True)
     raise BreakGlassLimit(
         f"Your break-glass opening of {blocking.opened_at:%d %B %Y, %H:%M} UTC waits for a "
-        "privacy officer's review. Until it is reviewed, you cannot open another record; "
-        "they have just been alerted. In immediate danger, follow your practice's "
-        "emergency procedure now.",
+        "privacy officer's review. Until it is reviewed, another opening needs a privacy "
+        "officer's allowance; they have just been alerted. In immediate danger, follow your "
+        "practice's emergency procedure now.",
         code="review_pending",
     )
 
@@ -232,3 +253,68 @@ def breakglass_review(
             request=request,
         )
     return locked
+
+
+def breakglass_allowance_grant(
+    *,
+    actor: Actor,
+    opening: ClientBreakGlass,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> ClientBreakGlassAllowance:
+    """Allow the therapist of an opening waiting for review one more opening before the review.
+
+    Someone with the privacy role, never the therapist (the policy: the
+    opening is the therapist's own; and the constraint), with a written
+    reason; one unused allowance per therapist at a time, usable for
+    ``BREAK_GLASS_ALLOWANCE_HOURS``. Audited under the therapist: it is about
+    their next emergency, not about the client of this opening.
+    """
+    text = _reason(reason, field="reason", what="why another opening is allowed")
+    if not can(actor, Action.UPDATE, breakglass_resource(opening), OVERSIGHT, request=request):
+        raise PermissionDenied(
+            "Only someone with the privacy role, other than the therapist, can allow this."
+        )
+    if str(opening.opened_by_id) == str(getattr(actor, "pk", None)):
+        raise PermissionDenied("Nobody can allow themselves another break-glass opening.")
+    with transaction.atomic():
+        # The therapist's row is the lock, as for an opening: an allowance
+        # and an opening at once queue here.
+        lock_rows(User.objects.filter(pk=opening.opened_by_id)).exists()
+        locked = lock_rows(ClientBreakGlass.objects.all()).get(pk=opening.pk)
+        if locked.reviewed_at is not None:
+            raise ValidationError(
+                "This opening is already reviewed: the therapist may open another without an "
+                "allowance.",
+                code="not_waiting",
+            )
+        if usable_allowances(
+            therapist_id=locked.opened_by_id, organisation_id=locked.organisation_id
+        ).exists():
+            raise ValidationError(
+                "This therapist already has an unused allowance for another opening.",
+                code="already_allowed",
+            )
+        now = clock.now()
+        allowance = ClientBreakGlassAllowance(
+            organisation_id=locked.organisation_id,
+            therapist_id=locked.opened_by_id,
+            granted_by=person(actor),
+            granted_at=now,
+            expires_at=now + dt.timedelta(hours=BREAK_GLASS_ALLOWANCE_HOURS),
+            waiting=locked,
+        )
+        allowance.reason = text
+        allowance.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            event=EventType.BREAKGLASS_ALLOWED,
+            target=f"user:{locked.opened_by_id}/practice-breakglass-allowance:{allowance.pk}",
+            purpose=OVERSIGHT.value,
+            reason=(
+                f"one more opening within {BREAK_GLASS_ALLOWANCE_HOURS} h while client "
+                f"break-glass {locked.pk} waits for review"
+            ),
+            request=request,
+        )
+    return allowance

@@ -13,7 +13,7 @@ from wellkept.accounts.tests.conftest import record_authentication
 from wellkept.audit.events import EventType
 from wellkept.audit.tests import trail
 from wellkept.practice import services
-from wellkept.practice.models import ClientBreakGlass
+from wellkept.practice.models import ClientBreakGlass, ClientBreakGlassAllowance
 from wellkept.practice.tests.conftest import signed_in
 from wellkept.practice.tests.notes_helpers import SOAP, signed
 
@@ -173,3 +173,52 @@ def test_nobody_else_reaches_the_review_pages(practice):
         assert browser.post(target, {"note": "All fine, nothing to see here."}).status_code == 404
     opening.refresh_from_db()
     assert opening.reviewed_at is None
+
+
+def test_the_privacy_officer_allows_one_more_opening_from_the_review_page(practice):
+    tess_user = practice.people["tess"]
+    opening = services.breakglass_open(
+        actor=tess_user, client=practice.clients["ben"], reason=REASON
+    )
+    detail = reverse("practice:breakglass_review", args=[opening.pk]) + Q
+    target = reverse("practice:breakglass_allow", args=[opening.pk]) + Q
+    reason = "Tess is on call alone tonight; a second crisis may not wait for my review."
+
+    stale = signed_in(practice.people["priya"]).post(target, {"reason": reason})
+    assert stale.status_code == 302
+    assert "reauthenticate" in stale["Location"]
+    priya = fresh(practice.people["priya"])
+    assert "Allow one more opening before review" in priya.get(detail).text
+    refused = priya.post(target, {"reason": "ok"})
+    assert refused.status_code == 200
+    assert "at least 20 characters" in refused.text
+    assert not ClientBreakGlassAllowance.objects.exists()
+
+    before = trail.mark()
+    done = priya.post(target, {"reason": reason})
+
+    assert done.status_code == 302
+    assert EventType.BREAKGLASS_ALLOWED in [e.event for e in trail.written_since(before)]
+    page = priya.get(detail)
+    assert "One more opening allowed" in page.text
+    assert "Allow one more opening before review" not in page.text
+    tess = fresh(tess_user)
+    mia = practice.clients["mia"]
+    second = tess.post(
+        url("breakglass_open"),
+        opening_form(mia.code, reason="Guardian called: the child ran away from home today."),
+    )
+    assert second.status_code == 302
+    assert ClientBreakGlassAllowance.objects.get().used_by is not None
+
+
+def test_nobody_else_allows_another_opening(practice):
+    opening = services.breakglass_open(
+        actor=practice.people["theo"], client=practice.clients["ada"], reason=REASON
+    )
+    target = reverse("practice:breakglass_allow", args=[opening.pk]) + Q
+    for who in ("theo", "tess", "fran", "bill", "amira"):
+        browser = fresh(practice.people[who])
+        sent = browser.post(target, {"reason": "A second emergency may come before review."})
+        assert sent.status_code == 404, who
+    assert not ClientBreakGlassAllowance.objects.exists()

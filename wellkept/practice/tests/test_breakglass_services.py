@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from wellkept import clock
@@ -20,10 +21,11 @@ from wellkept.access.purposes import Purpose
 from wellkept.access.rules import BREAK_GLASS_RECORD_KINDS
 from wellkept.audit.events import EventType
 from wellkept.audit.tests import trail
+from wellkept.orgs.models import Role
 from wellkept.practice import selectors, services
-from wellkept.practice.models import ClientBreakGlass
+from wellkept.practice.models import ClientBreakGlass, ClientBreakGlassAllowance
 from wellkept.practice.scopes import client_record_resource, pnote_resource
-from wellkept.practice.tests.conftest import raw_column
+from wellkept.practice.tests.conftest import SETUP, adult_intake, raw_column, staff
 from wellkept.practice.tests.measures_helpers import phq9, record
 from wellkept.practice.tests.notes_helpers import signed
 from wellkept.practice.tests.plans_helpers import active_plan
@@ -292,3 +294,99 @@ def test_a_review_needs_words(practice):
     with pytest.raises(ValidationError) as refused:
         services.breakglass_review(actor=practice.people["priya"], opening=opening, note="ok")
     assert "note" in refused.value.message_dict
+
+
+# ---- One more opening before the review (the privacy officer's allowance) -----------
+
+SECOND = "Guardian called: the child ran away from home today, Theo is away."
+ALLOW = "Tess is on call alone tonight; a second crisis may not wait for my review."
+
+
+def allow(practice, opening, who: str = "priya", reason: str = ALLOW):
+    return services.breakglass_allowance_grant(
+        actor=practice.people[who], opening=opening, reason=reason
+    )
+
+
+def test_it_allows_one_more_opening_before_the_review_used_once_audited(practice):
+    first = open_for(practice, who="tess", client="ben")
+    before = trail.mark()
+    allowance = allow(practice, first)
+
+    entries = trail.written_since(before)
+    assert [e.event for e in entries] == [EventType.RECORD_UPDATE, EventType.BREAKGLASS_ALLOWED]
+    tess = practice.people["tess"]
+    assert entries[1].target == f"user:{tess.pk}/practice-breakglass-allowance:{allowance.pk}"
+    assert "Tess" not in entries[1].reason
+    assert allowance.expires_at - allowance.granted_at == dt.timedelta(hours=24)
+    raw = raw_column(ClientBreakGlassAllowance, allowance.pk, "reason")
+    assert "on call" not in raw
+
+    before = trail.mark()
+    second = open_for(practice, who="tess", client="mia", reason=SECOND)
+    [opened] = [e for e in trail.written_since(before) if e.event == EventType.BREAKGLASS_OPENED]
+    assert f"under allowance {allowance.pk}" in opened.reason
+    allowance.refresh_from_db()
+    assert allowance.used_by == second
+    # Used once: a third opening (another client: Mia's is live) is refused again.
+    cy = services.client_create(
+        actor=SETUP, organisation=practice.harbour, intake=adult_intake("Cy Samplesby")
+    )
+    with pytest.raises(ValidationError) as no:
+        services.breakglass_open(
+            actor=practice.people["tess"], client=cy, reason="A neighbour reports Cy on the bridge."
+        )
+    assert no.value.code == "review_pending"
+    assert ClientBreakGlass.objects.count() == 2
+
+
+def test_it_gives_one_unused_allowance_at_a_time_and_none_on_a_reviewed_opening(practice):
+    first = open_for(practice, who="tess", client="ben")
+    allow(practice, first)
+    with pytest.raises(ValidationError) as twice:
+        allow(practice, first, reason="Another one, just in case the night is long.")
+    assert twice.value.code == "already_allowed"
+    services.breakglass_review(
+        actor=practice.people["priya"], opening=first, note="Checked with Tess: a real crisis."
+    )
+    with pytest.raises(ValidationError) as reviewed:
+        allow(practice, first)
+    assert reviewed.value.code == "not_waiting"
+    assert ClientBreakGlassAllowance.objects.count() == 1
+
+
+def test_it_lets_nobody_but_a_privacy_officer_allow_audited(practice):
+    first = open_for(practice, who="tess", client="ben")
+    for who in ("tess", "theo", "sue", "fran", "bill", "amira", "oren"):
+        before = trail.mark()
+        with pytest.raises(PermissionDenied):
+            allow(practice, first, who=who)
+        assert [e.event for e in trail.written_since(before)] == [EventType.ACCESS_DENIED], who
+    assert not ClientBreakGlassAllowance.objects.exists()
+
+
+def test_it_never_lets_a_privacy_officer_allow_themselves(practice):
+    # Theo is a therapist and, here, a privacy officer too.
+    staff(practice, "theo", practice.harbour, Role.PRIVACY_OFFICER)
+    first = open_for(practice)
+    with pytest.raises(PermissionDenied):
+        allow(practice, first, who="theo")
+    assert not ClientBreakGlassAllowance.objects.exists()
+    # Nor can a row say so: the database refuses it too.
+    theo = practice.people["theo"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClientBreakGlassAllowance.objects.create(
+            organisation=practice.harbour,
+            therapist=theo,
+            granted_by=theo,
+            expires_at=clock.now() + dt.timedelta(hours=1),
+            reason="Allowing myself, which must never be possible.",
+        )
+
+
+def test_an_allowance_needs_a_reason(practice):
+    first = open_for(practice, who="tess", client="ben")
+    with pytest.raises(ValidationError) as refused:
+        allow(practice, first, reason="ok")
+    assert "reason" in refused.value.message_dict
+    assert not ClientBreakGlassAllowance.objects.exists()
