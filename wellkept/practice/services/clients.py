@@ -44,7 +44,10 @@ from wellkept.practice.models import (
 from wellkept.practice.scopes import client_admin_resource, client_record_resource
 from wellkept.practice.services.deciding import allow, purpose_of
 from wellkept.practice.services.deciding import today as _today
-from wellkept.practice.services.families import joint_appointments_hand_over
+from wellkept.practice.services.families import (
+    HANDED_OVER_DISCHARGED,
+    joint_appointments_hand_over,
+)
 from wellkept.practice.tombstones import client_tombstone_write
 from wellkept.vault.models import DataKey
 from wellkept.vault.services import datakey_shred
@@ -459,6 +462,15 @@ def client_discharge(
             purpose=purpose_of(actor).value,
             reason=f"assignments ended {ended}",
             request=request,
+        )
+        # A joint session to come goes on with the case's other members;
+        # only what is the discharged client's alone is cancelled.
+        joint_appointments_hand_over(
+            actor=actor,
+            client=locked,
+            erasing=False,
+            request=request,
+            reason=HANDED_OVER_DISCHARGED,
         )
         cancelled = _cancel_future_appointments(actor, locked, now, request)
     return Discharge(client=locked, appointments_cancelled=cancelled)

@@ -76,15 +76,21 @@ def current_case_therapists(case: Case) -> list[User]:
 # The audit reasons of a joint appointment handed to another member: codes, no person.
 HANDED_OVER_ERASED = "joint session handed over: its holder was erased"
 HANDED_OVER_LEFT = "joint session handed over: its holder left the case"
+HANDED_OVER_DISCHARGED = "joint session handed over: its holder was discharged"
 
 
 def joint_appointments_hand_over(
-    *, actor: Actor, client: Client, erasing: bool, request: HttpRequest | None = None
+    *,
+    actor: Actor,
+    client: Client,
+    erasing: bool,
+    request: HttpRequest | None = None,
+    reason: str = "",
 ) -> int:
     """Move the joint appointments ``client`` holds to another current member of each case.
 
     Called inside the transaction of a service that has already decided
-    (``client_erase``, ``case_member_remove``), so it asks the policy
+    (``client_erase``, ``client_discharge``, ``case_member_remove``), so it asks the policy
     nothing more. Erasing moves every joint appointment the member holds,
     past ones too: their rows go with them, and the other members would lose
     the session from their history. Leaving moves only the booked sessions
@@ -115,7 +121,7 @@ def joint_appointments_hand_over(
             event=EventType.PRACTICE_APPOINTMENT_CHANGED,
             target=f"appointment:{appointment.pk}",
             purpose=purpose_of(actor).value,
-            reason=HANDED_OVER_ERASED if erasing else HANDED_OVER_LEFT,
+            reason=reason or (HANDED_OVER_ERASED if erasing else HANDED_OVER_LEFT),
             request=request,
         )
         moved += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -10,6 +12,7 @@ from wellkept.audit.models import AuditEntry
 from wellkept.practice import selectors, services
 from wellkept.practice.models import (
     Appointment,
+    AppointmentStatus,
     CaseKind,
     CaseMember,
     Charge,
@@ -17,7 +20,11 @@ from wellkept.practice.models import (
     NoteStatus,
     ProgressNote,
 )
-from wellkept.practice.services.families import HANDED_OVER_ERASED, HANDED_OVER_LEFT
+from wellkept.practice.services.families import (
+    HANDED_OVER_DISCHARGED,
+    HANDED_OVER_ERASED,
+    HANDED_OVER_LEFT,
+)
 from wellkept.practice.tests.billing import past_session, with_fees
 from wellkept.practice.tests.conftest import SETUP, raw_column
 from wellkept.practice.tests.families import JOINT, couple, joint_note
@@ -356,3 +363,31 @@ def test_it_hands_only_the_sessions_to_come_over_when_the_holder_leaves_the_case
     assert Charge.objects.get(pk=charge.pk).client_id == ada.pk
     entry = AuditEntry.objects.get(event=EventType.PRACTICE_APPOINTMENT_CHANGED)
     assert (entry.target, entry.reason) == (f"appointment:{coming.pk}", HANDED_OVER_LEFT)
+
+
+def test_it_hands_a_discharged_holders_joint_sessions_to_come_over_and_cancels_only_their_own(
+    practice,
+):
+    case = couple(practice)
+    ada, ben = practice.clients["ada"], practice.clients["ben"]
+    coming, held, _ = _joint_sessions(practice, case)
+    own = services.appointment_book(
+        actor=practice.people["fran"],
+        client=ada,
+        therapist=practice.people["tess"],
+        slot=slot(next_monday() + dt.timedelta(days=1)),
+    )
+
+    outcome = services.client_discharge(
+        actor=practice.people["tess"], client=ada, reason_code="completed"
+    )
+
+    # The couple's session goes on with Ben; Ada's own session is cancelled.
+    assert Appointment.objects.get(pk=coming.pk).client_id == ben.pk
+    assert Appointment.objects.get(pk=coming.pk).status == AppointmentStatus.BOOKED
+    assert Appointment.objects.get(pk=own.pk).status == AppointmentStatus.CANCELLED
+    assert outcome.appointments_cancelled == 1
+    # What Ada attended stays in her record.
+    assert Appointment.objects.get(pk=held.pk).client_id == ada.pk
+    entry = AuditEntry.objects.get(event=EventType.PRACTICE_APPOINTMENT_CHANGED)
+    assert (entry.target, entry.reason) == (f"appointment:{coming.pk}", HANDED_OVER_DISCHARGED)
