@@ -254,6 +254,7 @@ def test_it_reports_progress_through_every_stage() -> None:
     assert bar.total - 3 <= bar.done <= bar.total
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("terminal", [True, False])
 def test_it_draws_the_bar_only_on_a_terminal(monkeypatch, terminal) -> None:
     drawn: list[dict[str, object]] = []
@@ -372,6 +373,7 @@ def test_it_records_the_password_state_that_set_password_would() -> None:
     assert clinician.check_password(demo.PARTICIPANT_PASSWORD)
 
 
+@pytest.mark.one_engine
 def test_the_demo_passwords_pass_the_password_rules() -> None:
     seed(participants=2)
     for email, password in (

@@ -381,6 +381,7 @@ def totals(answers: dict[str, list[dict[str, int]]], code: str) -> list[int]:
     return found
 
 
+@pytest.mark.one_engine
 def test_a_typical_hospital_lands_near_published_prevalence() -> None:
     # Average over the year and a typical spread of units, shifts and roles.
     answers: dict[str, list[dict[str, int]]] = defaultdict(list)
@@ -394,6 +395,7 @@ def test_a_typical_hospital_lands_near_published_prevalence() -> None:
     assert 0.08 <= share(totals(answers, "gad7"), lambda v: v >= 10) <= 0.20
 
 
+@pytest.mark.one_engine
 def test_the_facets_move_together_like_real_scores() -> None:
     answers = simulate(people=300)
     phq9, gad7, who5 = totals(answers, "phq9"), totals(answers, "gad7"), totals(answers, "who5")
@@ -401,6 +403,7 @@ def test_the_facets_move_together_like_real_scores() -> None:
     assert statistics.correlation(phq9, who5) < -0.3
 
 
+@pytest.mark.one_engine
 def test_night_shifts_score_worse_than_day_shifts() -> None:
     day = simulate(work=seeding.SHIFT_EFFECT["day"])
     night = simulate(work=seeding.SHIFT_EFFECT["night"])
@@ -408,6 +411,7 @@ def test_night_shifts_score_worse_than_day_shifts() -> None:
     assert statistics.mean(totals(night, "phq9")) > statistics.mean(totals(day, "phq9"))
 
 
+@pytest.mark.one_engine
 def test_winter_and_the_summer_gap_score_worse_than_spring() -> None:
     assert seeding.season_effect(dt.date(2025, 1, 20)) > seeding.season_effect(dt.date(2025, 4, 20))
     assert seeding.season_effect(dt.date(2025, 8, 5)) > seeding.season_effect(dt.date(2025, 4, 20))
@@ -416,12 +420,16 @@ def test_winter_and_the_summer_gap_score_worse_than_spring() -> None:
     assert statistics.mean(winter) > statistics.mean(spring) + 0.1
 
 
+@pytest.mark.one_engine
 def test_intensive_care_is_harder_than_an_outpatient_clinic() -> None:
     assert seeding.unit_effect("h/surgery/intensive-care/general-icu/") > 0
     assert seeding.unit_effect("h/medicine/outpatient-clinics/") < 0
     assert seeding.unit_effect("h/medicine/cardiology/ward-4a/") == 0
 
 
+# One engine: what the seeded answers say; how they are written and read
+# back is proven on both engines by the tests above.
+@pytest.mark.one_engine
 @pytest.mark.django_db(transaction=True)
 def test_a_seeded_year_shows_nights_and_winter_worse_in_the_stored_answers(
     synthetic: Synthetic,
