@@ -384,7 +384,7 @@ def plant(organisation: Organisation) -> Demo:
     assert appointment is not None
     # A couple seen by the specialist, with a joint note: the case's pages
     # and the joint note's, which only a case's therapist opens.
-    case = practice.case_create(
+    couple = practice.case_create(
         actor=SystemActor("browser-test"),
         organisation=organisation,
         kind="couple",
@@ -393,7 +393,7 @@ def plant(organisation: Organisation) -> Demo:
     )
     joint = practice.joint_note_create(
         actor=specialist,
-        case=case,
+        case=couple,
         template_code="soap",
         service_date=clock.now().date(),
         sections={"subjective": UNBROKEN, "plan": "(Demo) Practise listening."},
@@ -406,8 +406,8 @@ def plant(organisation: Organisation) -> Demo:
         f"/practice/clients/{other.pk}/plan/new/",
         f"/practice/clients/{other.pk}/measures/record/who5/",
         f"/practice/schedule/{appointment.pk}/move/",
-        f"/practice/cases/{case.pk}/",
-        f"/practice/cases/{case.pk}/notes/{joint.pk}/",
+        f"/practice/cases/{couple.pk}/",
+        f"/practice/cases/{couple.pk}/notes/{joint.pk}/",
     )
     # A crisis line whose contact has no space to break at.
     programme = open_programme(organisation)

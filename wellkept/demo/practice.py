@@ -35,6 +35,7 @@ from wellkept.demo.bulk.practice import (
 from wellkept.orgs.models import Organisation
 from wellkept.practice import services
 from wellkept.practice.models import (
+    CaseKind,
     Client,
     ClientAssignment,
     ContactChannel,
@@ -270,7 +271,53 @@ def seed_practice_history(
                 _book_series(actor, course, today)
             if course.end is not None:
                 _discharge(actor, course)
+        _seed_couple(actor, organisation, courses, today)
     return counts
+
+
+def _seed_couple(
+    actor: SystemActor, organisation: Organisation, courses: list[Course], today: dt.date
+) -> None:
+    """Two of the first therapist's clients seen as a couple: a joint session and a joint note.
+
+    Through the services, so the case, the booking and each member's copy of
+    the note are audited and sealed as the pages would do it. The session is
+    at 17:00, after the last of the therapists' weekly hours.
+    """
+    therapist = courses[0].therapist
+    members = [c.client for c in courses if c.therapist == therapist and c.end is None][:2]
+    if len(members) < 2:
+        return
+    case = services.case_create(
+        actor=actor,
+        organisation=organisation,
+        kind=CaseKind.COUPLE,
+        members=members,
+        therapists=[therapist],
+    )
+    zone = services.practice_zone()
+    day = today + dt.timedelta(days=8 - today.weekday())
+    start = dt.datetime.combine(day, dt.time(17), tzinfo=zone)
+    rooms = Room.objects.filter(organisation=organisation, name=ROOMS[1][0])
+    services.case_appointment_book(
+        actor=actor,
+        case=case,
+        therapist=therapist,
+        slot=Slot(start, start + dt.timedelta(minutes=50), rooms.first(), False),
+    )
+    joint = services.joint_note_create(
+        actor=therapist,
+        case=case,
+        template_code="soap",
+        service_date=today - dt.timedelta(days=7),
+        sections={
+            "subjective": "(Demo) Both describe arguments about shift rotas and childcare.",
+            "objective": "(Demo) Engaged; took turns; one interrupted less as the session went on.",
+            "assessment": "(Demo) Communication strained by work pressure; no safety concerns.",
+            "plan": "(Demo) Practise a weekly planning talk; review in two weeks.",
+        },
+    )
+    services.joint_note_sign(actor=therapist, joint=joint)
 
 
 def _take_in(

@@ -19,6 +19,8 @@ from wellkept.practice import selectors, services
 from wellkept.practice.models import (
     Appointment,
     AppointmentStatus,
+    Case,
+    CaseKind,
     Charge,
     Client,
     ClientStatus,
@@ -143,7 +145,18 @@ def test_it_writes_a_year_of_sessions_notes_plans_scores_and_money_once() -> Non
     # Notes: one signed note per attended session, an intake first; the
     # trainee's latest wait for the supervisor, the rest are locked.
     notes = ProgressNote.objects.filter(client__organisation=org)
-    assert notes.count() == past.filter(status=AppointmentStatus.ATTENDED).count()
+    own_notes = notes.filter(joint_copy__isnull=True)
+    assert own_notes.count() == past.filter(status=AppointmentStatus.ATTENDED).count()
+    # A couple: a joint session next week and a signed joint note, one copy
+    # in each member's chart.
+    case = Case.objects.get(organisation=org)
+    assert (case.kind, len(services.current_members(case))) == (CaseKind.COUPLE, 2)
+    assert ahead.filter(case=case, status=AppointmentStatus.BOOKED).count() == 1
+    copies = notes.filter(joint_copy__joint__case=case)
+    assert sorted(copies.values_list("client_id", flat=True)) == sorted(
+        m.pk for m in services.current_members(case)
+    )
+    assert not copies.filter(status=NoteStatus.DRAFT).exists()
     assert not notes.filter(status=NoteStatus.DRAFT).exists()
     assert {"intake", "discharge"} <= set(notes.values_list("template_code", flat=True))
     assert len(set(notes.values_list("template_code", flat=True))) >= 4
