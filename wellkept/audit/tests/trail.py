@@ -76,7 +76,7 @@ class Watch:
         return fresh
 
     def confirm(self) -> None:
-        """Assert the tables hold every entry taken, as taken, and no other since the watch began."""
+        """Assert the tables hold every entry taken, as taken, and none other since the start."""
         self.take()
         stored = {(type(e), e.pk): e for e in written_since(self._start)}
         taken = {(type(e), e.pk): e for e in self._taken}
