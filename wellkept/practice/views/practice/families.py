@@ -39,6 +39,7 @@ from wellkept.practice.forms import (
     NoteForm,
 )
 from wellkept.practice.models import Case, Client, JointNote, NoteStatus
+from wellkept.practice.views.acting import act_then_back
 from wellkept.practice.views.practice.clients import NAMES_SHOWN_TO
 
 ADMIN = ResourceKind.PRACTICE_ADMIN
@@ -212,15 +213,14 @@ def case_member_add(
         messages.error(request, "Choose a client from the list.")
         return HttpResponseRedirect(_case_url(case, organisation))
     client = _chosen_clients(request, organisation, [form.cleaned_data["client"]])[0]
-    try:
-        services.case_member_add(actor=request.user, case=case, client=client, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{client.code} added to {case.code}.")
-    return HttpResponseRedirect(_case_url(case, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.case_member_add(
+            actor=request.user, case=case, client=client, request=request
+        ),
+        done=f"{client.code} added to {case.code}.",
+        back=_case_url(case, organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
@@ -232,15 +232,14 @@ def case_member_remove(
     """Take a client out of the case; their own record is untouched."""
     case = _case(request, organisation, pk)
     client = _chosen_clients(request, organisation, [client_pk])[0]
-    try:
-        services.case_member_remove(actor=request.user, case=case, client=client, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{client.code} is no longer in {case.code}.")
-    return HttpResponseRedirect(_case_url(case, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.case_member_remove(
+            actor=request.user, case=case, client=client, request=request
+        ),
+        done=f"{client.code} is no longer in {case.code}.",
+        back=_case_url(case, organisation),
+    )
 
 
 @policy(action=Action.READ, resource=ADMIN, purpose=PURPOSE)
@@ -371,15 +370,12 @@ def joint_note_sign(
     )
     if not fresh(request):
         return reauthenticate_then(request, _joint_url(joint, organisation))
-    try:
-        signed = services.joint_note_sign(actor=request.user, joint=joint, request=request)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Signed {len(signed)} copies.")
-    return HttpResponseRedirect(_joint_url(joint, organisation))
+    return act_then_back(
+        request,
+        act=lambda: services.joint_note_sign(actor=request.user, joint=joint, request=request),
+        done=lambda signed: f"Signed {len(signed)} copies.",
+        back=_joint_url(joint, organisation),
+    )
 
 
 def _therapist_choices(organisation: Organisation) -> list[tuple[str, str]]:
@@ -401,17 +397,14 @@ def case_therapist_add(
     therapist = next(
         t for t in selectors.therapists(organisation) if str(t.pk) == form.cleaned_data["therapist"]
     )
-    try:
-        services.case_therapist_add(
+    return act_then_back(
+        request,
+        act=lambda: services.case_therapist_add(
             actor=request.user, case=case, therapist=therapist, request=request
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{selectors.staff_label(therapist)} now sees {case.code}.")
-    return HttpResponseRedirect(_case_url(case, organisation))
+        ),
+        done=f"{selectors.staff_label(therapist)} now sees {case.code}.",
+        back=_case_url(case, organisation),
+    )
 
 
 @policy(action=Action.UPDATE, resource=ADMIN, purpose=PURPOSE, also=(Action.READ,))
@@ -429,14 +422,11 @@ def case_therapist_remove(
     if therapist is None:
         messages.error(request, "This therapist does not see the case.")
         return HttpResponseRedirect(_case_url(case, organisation))
-    try:
-        services.case_therapist_remove(
+    return act_then_back(
+        request,
+        act=lambda: services.case_therapist_remove(
             actor=request.user, case=case, therapist=therapist, request=request
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{selectors.staff_label(therapist)} no longer sees {case.code}.")
-    return HttpResponseRedirect(_case_url(case, organisation))
+        ),
+        done=f"{selectors.staff_label(therapist)} no longer sees {case.code}.",
+        back=_case_url(case, organisation),
+    )
