@@ -39,7 +39,7 @@ from wellkept.practice.forms import (
     NoteForm,
 )
 from wellkept.practice.models import Case, Client, JointNote, NoteStatus
-from wellkept.practice.views.acting import act_then_back
+from wellkept.practice.views.acting import act_on_form, act_then_back
 from wellkept.practice.views.practice.clients import NAMES_SHOWN_TO
 
 ADMIN = ResourceKind.PRACTICE_ADMIN
@@ -133,22 +133,22 @@ def case_new(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            case = services.case_create(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.case_create(
                 actor=request.user,
                 organisation=organisation,
                 kind=data["kind"],
                 members=_chosen_clients(request, organisation, data["members"]),
                 therapists=[t for t in therapists if str(t.pk) in data["therapists"]],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"Case {case.code} opened.")
-            return HttpResponseRedirect(_case_url(case, organisation))
+            ),
+            done=lambda case: f"Case {case.code} opened.",
+            then=lambda case: _case_url(case, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/families/form.html",
@@ -259,21 +259,21 @@ def case_book(request: AuthenticatedRequest, organisation: Organisation, pk: Any
     )
     if request.method == "POST" and form.is_valid():
         therapist = next(t for t in therapists if str(t.pk) == form.cleaned_data["therapist"])
-        try:
-            services.case_appointment_book(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.case_appointment_book(
                 actor=request.user,
                 case=case,
                 therapist=therapist,
                 slot=form.slot(services.practice_zone()),
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"Joint appointment booked for {case.code}.")
-            return HttpResponseRedirect(_case_url(case, organisation))
+            ),
+            done=f"Joint appointment booked for {case.code}.",
+            then=_case_url(case, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "practice/practice/families/book.html",
