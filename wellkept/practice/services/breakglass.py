@@ -172,8 +172,12 @@ def breakglass_open(
         now = clock.now()
         allowance = None
         if blocking is not None:
+            # Only an allowance given for the opening that waits now: one
+            # given for an opening since reviewed allowed nothing further.
             allowance = lock_rows(
-                usable_allowances(therapist_id=therapist.pk, organisation_id=client.organisation_id)
+                usable_allowances(
+                    therapist_id=therapist.pk, organisation_id=client.organisation_id
+                ).filter(waiting=blocking)
             ).first()
         if blocking is None or allowance is not None:
             opening = ClientBreakGlass(

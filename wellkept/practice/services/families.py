@@ -20,7 +20,9 @@ from django.http import HttpRequest
 
 from wellkept import clock
 from wellkept.access.actions import Action
-from wellkept.access.policy import roles_in
+from wellkept.access.policy import decide, roles_in
+from wellkept.access.purposes import Purpose
+from wellkept.access.resources import Resource
 from wellkept.access.rules import AccessRole
 from wellkept.accounts.models import User
 from wellkept.actors import Actor, person
@@ -42,10 +44,11 @@ from wellkept.practice.models import (
     NoteStatus,
     ProgressNote,
 )
+from wellkept.practice.scopes import new_note_resource, note_resource
 from wellkept.practice.scopes_families import case_resource, joint_note_resource, new_case_resource
 from wellkept.practice.services.deciding import allow, purpose_of
 from wellkept.practice.services.notes import note_create, note_sign
-from wellkept.practice.services.schedule import Slot, appointment_book
+from wellkept.practice.services.schedule import Slot, appointment_book, booking_resource
 
 # A family seen together rarely passes eight; more is a typing mistake.
 MOST_MEMBERS = 8
@@ -106,7 +109,11 @@ def joint_appointments_hand_over(
     for appointment in lock_rows(held).order_by("start"):
         # The member who joined first among those still in the case.
         heir = (
-            CaseMember.objects.filter(case__appointments=appointment, until__isnull=True)
+            CaseMember.objects.filter(
+                case__appointments=appointment,
+                until__isnull=True,
+                client__status=ClientStatus.ACTIVE,
+            )
             .exclude(client=client)
             .order_by("since", "pk")
             .values_list("client_id", flat=True)
@@ -348,6 +355,13 @@ def case_appointment_book(
                 "them first.",
                 code="discharged",
             )
+    _decide_each_first(
+        actor,
+        Action.CREATE,
+        [booking_resource(members[0], therapist)],
+        request,
+        "book on this calendar",
+    )
     with transaction.atomic():
         # The schedule's own service decides the calendar, checks the slot
         # and clashes, and audits the booking; the case is then attached.
@@ -365,6 +379,27 @@ def case_appointment_book(
             request=request,
         )
     return appointment
+
+
+def _decide_each_first(
+    actor: Actor,
+    action: Action,
+    resources: Sequence[Resource],
+    request: HttpRequest | None,
+    what: str,
+    purpose: Purpose | None = None,
+) -> None:
+    """Decide every member's part before the joint write, so a refusal's audit entry stays.
+
+    Each member's part goes through its own service inside one transaction;
+    a refusal there would be audited and then rolled back with the rest.
+    Decided here first (without recording what is allowed, which the
+    service records as it writes), a refusal is recorded and raised outside.
+    """
+    chosen = purpose or purpose_of(actor)
+    for resource in resources:
+        if not decide(actor=actor, action=action, resource=resource, purpose=chosen).allowed:
+            allow(actor, action, resource, request, what, chosen)
 
 
 def joint_note_create(
@@ -386,6 +421,14 @@ def joint_note_create(
     members = current_members(case)
     if len(members) < COUPLE_SIZE:
         raise ValidationError("A joint note needs at least two members in the case.")
+    _decide_each_first(
+        actor,
+        Action.CREATE,
+        [new_note_resource(client) for client in members],
+        request,
+        "write in every member's record",
+        Purpose.CLINICAL_CARE,
+    )
     with transaction.atomic():
         joint = JointNote(case=case, author=author, service_date=service_date)
         joint.save(force_insert=True)
@@ -434,6 +477,14 @@ def joint_note_sign(
     )
     if not drafts:
         raise ValidationError("Every copy of this joint note is already signed.", code="signed")
+    _decide_each_first(
+        actor,
+        Action.UPDATE,
+        [note_resource(note) for note in drafts],
+        request,
+        "sign every copy",
+        Purpose.CLINICAL_CARE,
+    )
     with transaction.atomic():
         signed = [note_sign(actor=actor, note=note, request=request) for note in drafts]
         audit_record(

@@ -201,7 +201,7 @@ def _lock_calendar(therapist: User, room: Room | None) -> None:
         lock_rows(Room.objects.filter(pk=room.pk)).exists()
 
 
-def _booking_resource(client: Client, therapist: User) -> Resource:
+def booking_resource(client: Client, therapist: User) -> Resource:
     return calendar_resource(
         client.organisation_id, therapist.pk, reference=f"client:{client.pk}/appointment"
     )
@@ -239,7 +239,7 @@ def appointment_book(
     allow(
         actor,
         Action.CREATE,
-        _booking_resource(client, therapist),
+        booking_resource(client, therapist),
         request,
         "book appointments in this calendar",
     )
@@ -315,7 +315,7 @@ def appointment_series_book(
     allow(
         actor,
         Action.CREATE,
-        _booking_resource(client, therapist),
+        booking_resource(client, therapist),
         request,
         "book appointments in this calendar",
     )

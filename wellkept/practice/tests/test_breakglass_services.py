@@ -390,3 +390,26 @@ def test_an_allowance_needs_a_reason(practice):
         allow(practice, first, reason="ok")
     assert "reason" in refused.value.message_dict
     assert not ClientBreakGlassAllowance.objects.exists()
+
+
+def test_an_allowance_for_an_opening_since_reviewed_allows_nothing_further(practice):
+    first = open_for(practice, who="tess", client="ben")
+    allow(practice, first)
+    services.breakglass_review(
+        actor=practice.people["priya"], opening=first, note="Checked with Theo: a real crisis call."
+    )
+    # Nothing waits now: this opening needs no allowance and leaves it unused...
+    open_for(practice, who="tess", client="mia", reason="Guardian called: the child ran away.")
+    # ...but it was given for the first opening, not for this one waiting now.
+    noor = services.client_create(
+        actor=SETUP,
+        organisation=practice.clients["ben"].organisation,
+        intake=adult_intake("Noor Extraname"),
+    )
+    services.client_assign(actor=SETUP, client=noor, therapist=practice.people["theo"])
+    with pytest.raises(ValidationError) as no:
+        services.breakglass_open(
+            actor=practice.people["tess"], client=noor, reason="A third crisis call tonight, alone."
+        )
+    assert no.value.code == "review_pending"
+    assert ClientBreakGlass.objects.filter(opened_by=practice.people["tess"]).count() == 2

@@ -391,3 +391,30 @@ def test_it_hands_a_discharged_holders_joint_sessions_to_come_over_and_cancels_o
     assert Appointment.objects.get(pk=held.pk).client_id == ada.pk
     entry = AuditEntry.objects.get(event=EventType.PRACTICE_APPOINTMENT_CHANGED)
     assert (entry.target, entry.reason) == (f"appointment:{coming.pk}", HANDED_OVER_DISCHARGED)
+
+
+def test_it_audits_a_refused_joint_note_though_nothing_is_written(practice):
+    case = couple(practice)
+    ada, ben, tess = practice.clients["ada"], practice.clients["ben"], practice.people["tess"]
+    services.client_unassign(actor=SETUP, client=ben, therapist=tess)
+
+    with pytest.raises(PermissionDenied):
+        joint_note(practice, case)
+
+    assert not JointNote.objects.filter(case=case).exists()
+    assert not ProgressNote.objects.filter(client__in=[ada, ben]).exists()
+    refused = AuditEntry.objects.filter(outcome="denied", target__startswith=f"client:{ben.pk}")
+    assert refused.exists()
+
+
+def test_it_hands_a_joint_session_to_no_discharged_member(practice):
+    case = couple(practice)
+    ada, ben = practice.clients["ada"], practice.clients["ben"]
+    coming, _, _ = _joint_sessions(practice, case)
+    services.client_discharge(actor=practice.people["theo"], client=ben, reason_code="completed")
+
+    services.client_discharge(actor=practice.people["tess"], client=ada, reason_code="completed")
+
+    # Nobody in care is left to hold it: the couple's session is cancelled, not handed to Ben.
+    kept = Appointment.objects.get(pk=coming.pk)
+    assert (kept.client_id, kept.status) == (ada.pk, AppointmentStatus.CANCELLED)
