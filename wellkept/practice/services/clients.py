@@ -46,6 +46,7 @@ from wellkept.practice.services.deciding import allow, purpose_of
 from wellkept.practice.services.deciding import today as _today
 from wellkept.practice.services.families import (
     HANDED_OVER_DISCHARGED,
+    case_work_end_with_member,
     joint_appointments_hand_over,
 )
 from wellkept.practice.tombstones import client_tombstone_write
@@ -337,6 +338,7 @@ def client_unassign(
             reason=f"therapist user:{therapist.pk}",
             request=request,
         )
+        case_work_end_with_member(actor=actor, client=client, therapist=therapist, request=request)
     return current
 
 

@@ -331,6 +331,42 @@ def case_therapist_remove(
     return row
 
 
+CASE_WORK_ENDED = "case work ended: the assignment to a member ended"
+
+
+def case_work_end_with_member(
+    *, actor: Actor, client: Client, therapist: User, request: HttpRequest | None = None
+) -> int:
+    """End a therapist's work on the cases of ``client`` once their work with the client ends.
+
+    A case's therapist must work with every member (``case_therapist_add``);
+    called inside ``client_unassign``'s transaction, which has decided, so
+    it asks the policy nothing more. Without it the therapist would go on
+    seeing the case, its members' names and its joint notes. One audit
+    entry per case, naming no person.
+    """
+    rows = CaseTherapist.objects.filter(
+        therapist=therapist,
+        until__isnull=True,
+        case__members__client=client,
+        case__members__until__isnull=True,
+    )
+    ended = 0
+    for row in lock_rows(rows).order_by("pk"):
+        row.until = clock.now()
+        row.save(update_fields=["until"])
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_CASE_THERAPIST_REMOVED,
+            target=f"case:{row.case_id}/therapist:{therapist.pk}",
+            purpose=purpose_of(actor).value,
+            reason=CASE_WORK_ENDED,
+            request=request,
+        )
+        ended += 1
+    return ended
+
+
 def case_appointment_book(
     *,
     actor: Actor,

@@ -21,6 +21,7 @@ from wellkept.practice.models import (
     ProgressNote,
 )
 from wellkept.practice.services.families import (
+    CASE_WORK_ENDED,
     HANDED_OVER_DISCHARGED,
     HANDED_OVER_ERASED,
     HANDED_OVER_LEFT,
@@ -395,8 +396,10 @@ def test_it_hands_a_discharged_holders_joint_sessions_to_come_over_and_cancels_o
 
 def test_it_audits_a_refused_joint_note_though_nothing_is_written(practice):
     case = couple(practice)
-    ada, ben, tess = practice.clients["ada"], practice.clients["ben"], practice.people["tess"]
-    services.client_unassign(actor=SETUP, client=ben, therapist=tess)
+    ada, ben = practice.clients["ada"], practice.clients["ben"]
+    # Ben's care ends (every assignment with it) while he is still in the
+    # case: Tess may no longer write in his record, but still sees the case.
+    services.client_discharge(actor=practice.people["theo"], client=ben, reason_code="completed")
 
     with pytest.raises(PermissionDenied):
         joint_note(practice, case)
@@ -418,3 +421,19 @@ def test_it_hands_a_joint_session_to_no_discharged_member(practice):
     # Nobody in care is left to hold it: the couple's session is cancelled, not handed to Ben.
     kept = Appointment.objects.get(pk=coming.pk)
     assert (kept.client_id, kept.status) == (ada.pk, AppointmentStatus.CANCELLED)
+
+
+def test_a_therapist_whose_work_with_a_member_ends_no_longer_sees_the_case(practice):
+    case = couple(practice)
+    ben, tess = practice.clients["ben"], practice.people["tess"]
+    assert case in selectors.case_list(actor=tess, organisation=practice.harbour)
+
+    services.client_unassign(actor=SETUP, client=ben, therapist=tess)
+
+    assert tess not in services.current_case_therapists(case)
+    assert case not in selectors.case_list(actor=tess, organisation=practice.harbour)
+    entry = AuditEntry.objects.get(event=EventType.PRACTICE_CASE_THERAPIST_REMOVED)
+    assert (entry.target, entry.reason) == (
+        f"case:{case.pk}/therapist:{tess.pk}",
+        CASE_WORK_ENDED,
+    )
