@@ -162,7 +162,12 @@ else:
                     "PRAGMA synchronous=FULL;"
                     "PRAGMA secure_delete=ON;"
                     "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=10000;"
+                    # A writer waits up to 25 s for the write lock, under
+                    # gunicorn's 30 s worker timeout: a dashboard view's
+                    # first release runs the disclosure auditor inside its
+                    # transaction (seconds on a large ledger), and a sign-in
+                    # behind it must wait, not fail with "database is locked".
+                    "PRAGMA busy_timeout=25000;"
                     # REPLACE deletes the row it replaces; with recursive
                     # triggers that delete fires the audit tables' guard.
                     "PRAGMA recursive_triggers=ON;"

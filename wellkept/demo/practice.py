@@ -35,7 +35,10 @@ from wellkept.demo.bulk.practice import (
 from wellkept.orgs.models import Organisation
 from wellkept.practice import services
 from wellkept.practice.models import (
+    Case,
     CaseKind,
+    CaseMember,
+    CaseTherapist,
     Client,
     ClientAssignment,
     ContactChannel,
@@ -305,11 +308,21 @@ def _seed_couple(
         therapist=therapist,
         slot=Slot(start, start + dt.timedelta(minutes=50), rooms.first(), False),
     )
+    # Seen together for a month already: the case, its members and its
+    # therapist date from then, and the last joint session was on the most
+    # recent weekday before today.
+    opened = clock.now() - dt.timedelta(weeks=4)
+    Case.objects.filter(pk=case.pk).update(created_at=opened)
+    CaseMember.objects.filter(case=case).update(since=opened)
+    CaseTherapist.objects.filter(case=case).update(since=opened)
+    last_session = today - dt.timedelta(days=1)
+    while last_session.weekday() >= 5:
+        last_session -= dt.timedelta(days=1)
     joint = services.joint_note_create(
         actor=therapist,
         case=case,
         template_code="soap",
-        service_date=today - dt.timedelta(days=7),
+        service_date=last_session,
         sections={
             "subjective": "(Demo) Both describe arguments about shift rotas and childcare.",
             "objective": "(Demo) Engaged; took turns; one interrupted less as the session went on.",
