@@ -199,9 +199,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, therapists: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["therapist"]
-        if isinstance(field, forms.ChoiceField):
-            field.choices = therapists
+        offer(self, therapist=therapists)
 
 
 class SearchForm(forms.Form):
@@ -304,6 +302,14 @@ class PsychotherapyNoteForm(forms.Form):
 
 VIDEO = "video"
 SLOT_YEARS = 2
+
+
+def offer(form: forms.Form, **choices: list[tuple[str, str]]) -> None:
+    """Give the form's choice fields, by name, the choices the page looked up."""
+    for name, offered in choices.items():
+        field = form.fields[name]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = offered
 
 
 def _choice(label: str, invalid: str) -> forms.ChoiceField:
@@ -413,10 +419,7 @@ class BookingForm(SlotForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        for name, choices in (("client", clients), ("therapist", therapists)):
-            field = self.fields[name]
-            if isinstance(field, forms.ChoiceField):
-                field.choices = choices
+        offer(self, client=clients, therapist=therapists)
 
     def clean(self) -> dict[str, Any] | None:
         data = super().clean() or {}
@@ -757,10 +760,7 @@ class CaseForm(ServiceForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        for name, choices in (("members", clients), ("therapists", therapists)):
-            field = self.fields[name]
-            if isinstance(field, forms.ChoiceField):
-                field.choices = choices
+        offer(self, members=clients, therapists=therapists)
 
 
 class CaseMemberForm(ServiceForm):
@@ -770,9 +770,7 @@ class CaseMemberForm(ServiceForm):
 
     def __init__(self, *args: Any, clients: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["client"]
-        if isinstance(field, forms.ChoiceField):
-            field.choices = clients
+        offer(self, client=clients)
 
 
 class CaseBookingForm(SlotForm):
@@ -784,9 +782,7 @@ class CaseBookingForm(SlotForm):
 
     def __init__(self, *args: Any, therapists: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["therapist"]
-        if isinstance(field, forms.ChoiceField):
-            field.choices = therapists
+        offer(self, therapist=therapists)
 
 
 # ---- Break-glass on a client's record (issue 18) ------------------------------------
@@ -845,9 +841,7 @@ class CaseTherapistForm(ServiceForm):
 
     def __init__(self, *args: Any, therapists: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["therapist"]
-        if isinstance(field, forms.ChoiceField):
-            field.choices = therapists
+        offer(self, therapist=therapists)
 
 
 class BreakGlassAllowanceForm(ServiceForm):
