@@ -92,6 +92,15 @@ def has_second_factor(user: Any) -> bool:
     return bool(second_factor_types(user))
 
 
+class _Named(Protocol):
+    slug: str
+
+
+def org_query(organisation: _Named) -> str:
+    """The ``?org=<slug>`` that ``chosen_organisation`` reads, for a link back to the same one."""
+    return "?" + urlencode({"org": organisation.slug})
+
+
 def chosen_organisation(
     request: HttpRequest, roles: AccessRole | frozenset[AccessRole]
 ) -> Any | None:

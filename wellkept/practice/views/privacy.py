@@ -18,13 +18,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import fresh, privacy_officer_only, reauthenticate_then
+from wellkept.access.guards import fresh, org_query, privacy_officer_only, reauthenticate_then
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.actors import AuthenticatedRequest
@@ -39,11 +38,7 @@ OPENINGS = ResourceKind.IDENTITY_GRANT
 
 
 def _url(opening: ClientBreakGlass, organisation: Organisation) -> str:
-    return (
-        reverse("practice:breakglass_review", args=[opening.pk])
-        + "?"
-        + urlencode({"org": organisation.slug})
-    )
+    return reverse("practice:breakglass_review", args=[opening.pk]) + org_query(organisation)
 
 
 def _text(value: object) -> str:
@@ -117,7 +112,7 @@ def _page(
             "allowance_by": selectors.staff_label(allowance.granted_by) if allowance else "",
             "allowance_form": allowance_form,
             "allowance_hours": BREAK_GLASS_ALLOWANCE_HOURS,
-            "org_query": "?" + urlencode({"org": organisation.slug}),
+            "org_query": org_query(organisation),
         },
     )
 

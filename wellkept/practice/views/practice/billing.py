@@ -18,13 +18,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import practice_only
+from wellkept.access.guards import org_query, practice_only
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.actors import AuthenticatedRequest
@@ -45,16 +44,12 @@ ADMIN = ResourceKind.PRACTICE_ADMIN
 PURPOSE = Purpose.CLINICAL_CARE
 
 
-def _query(organisation: Organisation) -> str:
-    return "?" + urlencode({"org": organisation.slug})
-
-
 def _queue_url(organisation: Organisation) -> str:
-    return reverse("practice:billing") + _query(organisation)
+    return reverse("practice:billing") + org_query(organisation)
 
 
 def _account_url(client: Client, organisation: Organisation) -> str:
-    return reverse("practice:billing_account", args=[client.pk]) + _query(organisation)
+    return reverse("practice:billing_account", args=[client.pk]) + org_query(organisation)
 
 
 def _codes(organisation: Organisation) -> list[tuple[str, str]]:
@@ -94,7 +89,7 @@ def billing_queue(request: AuthenticatedRequest, organisation: Organisation) -> 
                 actor=request.user, organisation=organisation, request=request
             ),
             "codes": _codes(organisation),
-            "org_query": _query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -155,7 +150,7 @@ def fee_list(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
                 f"Fee for {fee.service_code.code if fee.service_code else 'late cancellations'} "
                 f"set from {fee.effective_from.isoformat()}."
             ),
-            then=reverse("practice:billing_fees") + _query(organisation),
+            then=reverse("practice:billing_fees") + org_query(organisation),
         )
         if done is not None:
             return done
@@ -169,7 +164,7 @@ def fee_list(request: AuthenticatedRequest, organisation: Organisation) -> HttpR
                 (fee, services.format_money(fee.amount, fee.currency))
                 for fee in selectors.fees(organisation)
             ],
-            "org_query": _query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -199,7 +194,7 @@ def client_account(
             "paid": money(account.balance.paid, account.balance.currency),
             "due": money(account.balance.due, account.balance.currency),
             "uninvoiced": any(c.invoice_id is None for c in account.charges),
-            "org_query": _query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -249,7 +244,7 @@ def payment_new(request: AuthenticatedRequest, organisation: Organisation, pk: A
             "organisation": organisation,
             "client": client,
             "form": form,
-            "org_query": _query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -285,7 +280,7 @@ def adjustment_new(
             "organisation": organisation,
             "client": client,
             "form": form,
-            "org_query": _query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -335,7 +330,7 @@ def superbill_export(
             "organisation": organisation,
             "client": client,
             "form": form,
-            "org_query": _query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 

@@ -16,14 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import fresh, practice_only, reauthenticate_then
+from wellkept.access.guards import fresh, org_query, practice_only, reauthenticate_then
 from wellkept.access.resources import ResourceKind
 from wellkept.access.rules import BREAK_GLASS_PURPOSE, BREAK_GLASS_ROLES
 from wellkept.actors import AuthenticatedRequest
@@ -37,10 +36,6 @@ EMERGENCY = BREAK_GLASS_PURPOSE
 BREAKING = BREAK_GLASS_ROLES
 
 
-def _org_query(organisation: Organisation) -> str:
-    return "?" + urlencode({"org": organisation.slug})
-
-
 @policy(action=Action.READ, resource=RECORD, purpose=EMERGENCY)
 @practice_only(what="practice-breakglass", roles=BREAKING)
 @sensitive_post_parameters()
@@ -48,7 +43,7 @@ def _org_query(organisation: Organisation) -> str:
 @require_http_methods(["GET", "POST"])
 def breakglass_open(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
     """Open a client's record that is not one's own, in a safety emergency, after a fresh proof."""
-    here = reverse("practice:breakglass_open") + _org_query(organisation)
+    here = reverse("practice:breakglass_open") + org_query(organisation)
     if not fresh(request):
         return reauthenticate_then(request, here)
     # Bound on every POST, an empty one too, so that it says what is missing.
@@ -83,7 +78,7 @@ def breakglass_open(request: AuthenticatedRequest, organisation: Organisation) -
                 )
                 return HttpResponseRedirect(
                     reverse("practice:breakglass_record", args=[client.pk])
-                    + _org_query(organisation)
+                    + org_query(organisation)
                 )
     return render(
         request,
@@ -92,7 +87,7 @@ def breakglass_open(request: AuthenticatedRequest, organisation: Organisation) -
             "organisation": organisation,
             "form": form,
             "minutes": services.BREAK_GLASS_MINUTES,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -120,6 +115,6 @@ def breakglass_record(
             "therapists": [
                 selectors.staff_label(t) for t in selectors.current_therapists(record.client)
             ],
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )

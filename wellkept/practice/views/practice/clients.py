@@ -16,14 +16,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import PRACTICE_DESK, PRACTICE_STAFF, practice_only
+from wellkept.access.guards import PRACTICE_DESK, PRACTICE_STAFF, org_query, practice_only
 from wellkept.access.policy import roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
@@ -46,12 +45,8 @@ NAMES_SHOWN_TO = frozenset(
 NOTES_SHOWN_TO = frozenset({AccessRole.SPECIALIST, AccessRole.CLINICAL_SUPERVISOR})
 
 
-def _org_query(organisation: Organisation) -> str:
-    return "?" + urlencode({"org": organisation.slug})
-
-
 def _detail_url(client: Client, organisation: Organisation) -> str:
-    return reverse("practice:client", args=[client.pk]) + _org_query(organisation)
+    return reverse("practice:client", args=[client.pk]) + org_query(organisation)
 
 
 def _therapist_choices(organisation: Organisation) -> list[tuple[str, str]]:
@@ -98,7 +93,7 @@ def client_list(request: AuthenticatedRequest, organisation: Organisation) -> Ht
             ),
             # Break-glass (issue 18): the way in for the break-glass roles only.
             "may_break_glass": bool(roles & BREAK_GLASS_ROLES),
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -174,7 +169,7 @@ def client_detail(
             "assign_form": AssignForm(therapists=_therapist_choices(organisation))
             if desk
             else None,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
             # Notes (issue 18, part 3): links only; the notes' pages decide.
             "may_see_notes": bool(roles & NOTES_SHOWN_TO),
             "may_keep_pnotes": assigned,

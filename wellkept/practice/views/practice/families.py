@@ -17,13 +17,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import fresh, practice_only, reauthenticate_then
+from wellkept.access.guards import fresh, org_query, practice_only, reauthenticate_then
 from wellkept.access.policy import roles_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
@@ -51,16 +50,12 @@ CLINICAL = frozenset({AccessRole.SPECIALIST, AccessRole.CLINICAL_SUPERVISOR})
 THERAPISTS = frozenset({AccessRole.SPECIALIST})
 
 
-def _org_query(organisation: Organisation) -> str:
-    return "?" + urlencode({"org": organisation.slug})
-
-
 def _case_url(case: Case, organisation: Organisation) -> str:
-    return reverse("practice:case", args=[case.pk]) + _org_query(organisation)
+    return reverse("practice:case", args=[case.pk]) + org_query(organisation)
 
 
 def _joint_url(joint: JointNote, organisation: Organisation) -> str:
-    return reverse("practice:joint_note", args=[joint.case_id, joint.pk]) + _org_query(organisation)
+    return reverse("practice:joint_note", args=[joint.case_id, joint.pk]) + org_query(organisation)
 
 
 def _case(
@@ -114,7 +109,7 @@ def case_list(request: AuthenticatedRequest, organisation: Organisation) -> Http
                 actor=request.user, organisation=organisation, request=request
             ),
             "may_open": AccessRole.FRONT_DESK in roles_in(request.user, organisation.pk),
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -195,7 +190,7 @@ def case_detail(request: AuthenticatedRequest, organisation: Organisation, pk: A
             if front_desk
             else None,
             "may_change": front_desk,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -352,7 +347,7 @@ def joint_note_detail(
             "copies": copies,
             "may_sign": joint.author_id == request.user.pk
             and any(c.status == NoteStatus.DRAFT for c in copies),
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 

@@ -21,7 +21,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import practice_only
+from wellkept.access.guards import org_query, practice_only
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.access.rules import AccessRole
@@ -46,12 +45,8 @@ CLINICAL = frozenset({AccessRole.SPECIALIST, AccessRole.CLINICAL_SUPERVISOR})
 THERAPISTS = frozenset({AccessRole.SPECIALIST})
 
 
-def _org_query(organisation: Organisation) -> str:
-    return "?" + urlencode({"org": organisation.slug})
-
-
 def _measures_url(client: Client, organisation: Organisation) -> str:
-    return reverse("practice:measures", args=[client.pk]) + _org_query(organisation)
+    return reverse("practice:measures", args=[client.pk]) + org_query(organisation)
 
 
 def _client(request: AuthenticatedRequest, organisation: Organisation, pk: Any) -> Client:
@@ -91,7 +86,7 @@ def measures_home(
             "series": series,
             "assign_form": MeasureAssignForm(choices=_choices()) if works_with else None,
             "may_record": works_with,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -170,7 +165,7 @@ def measure_record(
                         "client": client,
                         "instrument": instrument,
                         "crisis": selectors.crisis_resources(organisation),
-                        "org_query": _org_query(organisation),
+                        "org_query": org_query(organisation),
                     },
                 )
             messages.success(request, f"{instrument.short_title} recorded: {data.get('total')}.")
@@ -183,7 +178,7 @@ def measure_record(
             "client": client,
             "instrument": instrument,
             "form": form,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -198,7 +193,7 @@ def measure_alerts(request: AuthenticatedRequest, organisation: Organisation) ->
     return render(
         request,
         "practice/practice/measures/alerts.html",
-        {"organisation": organisation, "alerts": rows, "org_query": _org_query(organisation)},
+        {"organisation": organisation, "alerts": rows, "org_query": org_query(organisation)},
     )
 
 
@@ -239,5 +234,5 @@ def measure_alert_acknowledge(
             actor=request.user, alert=alert, request=request
         ),
         done=f"Alert for client {alert.client.code} acknowledged.",
-        back=reverse("practice:measure_alerts") + _org_query(organisation),
+        back=reverse("practice:measure_alerts") + org_query(organisation),
     )

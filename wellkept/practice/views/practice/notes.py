@@ -21,14 +21,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import fresh, practice_only, reauthenticate_then
+from wellkept.access.guards import fresh, org_query, practice_only, reauthenticate_then
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.access.rules import AccessRole
@@ -47,20 +46,16 @@ THERAPISTS = frozenset({AccessRole.SPECIALIST})
 SUPERVISORS = frozenset({AccessRole.CLINICAL_SUPERVISOR})
 
 
-def _org_query(organisation: Organisation) -> str:
-    return "?" + urlencode({"org": organisation.slug})
-
-
 def _notes_url(client: Client, organisation: Organisation) -> str:
-    return reverse("practice:notes", args=[client.pk]) + _org_query(organisation)
+    return reverse("practice:notes", args=[client.pk]) + org_query(organisation)
 
 
 def _note_url(note: ProgressNote, organisation: Organisation) -> str:
-    return reverse("practice:note", args=[note.client_id, note.pk]) + _org_query(organisation)
+    return reverse("practice:note", args=[note.client_id, note.pk]) + org_query(organisation)
 
 
 def _pnotes_url(client: Client, organisation: Organisation) -> str:
-    return reverse("practice:pnotes", args=[client.pk]) + _org_query(organisation)
+    return reverse("practice:pnotes", args=[client.pk]) + org_query(organisation)
 
 
 def _client(request: AuthenticatedRequest, organisation: Organisation, pk: Any) -> Client:
@@ -105,7 +100,7 @@ def note_list(request: AuthenticatedRequest, organisation: Organisation, pk: Any
             "notes": selectors.client_notes(actor=request.user, client=client, request=request),
             "templates": notetemplates.templates() if works_with else [],
             "may_keep_pnotes": works_with,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -184,7 +179,7 @@ def note_detail(
             "may_cosign": note.status == NoteStatus.SIGNED
             and request.user.pk in services.supervisors_of(note.author_id, organisation.pk),
             "addendum_form": None if draft else AddendumForm(),
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -326,7 +321,7 @@ def cosign_queue(request: AuthenticatedRequest, organisation: Organisation) -> H
         {
             "organisation": organisation,
             "notes": [(n, selectors.staff_label(n.author)) for n in rows],
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -366,7 +361,7 @@ def pnote_list(request: AuthenticatedRequest, organisation: Organisation, pk: An
             "client": client,
             "pnotes": selectors.client_pnotes(actor=request.user, client=client, request=request),
             "form": form,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -408,7 +403,7 @@ def pnote_edit(
             "client": client,
             "pnote": note,
             "form": form,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 

@@ -20,14 +20,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import policy
-from wellkept.access.guards import fresh, practice_only, reauthenticate_then
+from wellkept.access.guards import fresh, org_query, practice_only, reauthenticate_then
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.access.rules import AccessRole
@@ -44,16 +43,12 @@ CLINICAL = frozenset({AccessRole.SPECIALIST, AccessRole.CLINICAL_SUPERVISOR})
 THERAPISTS = frozenset({AccessRole.SPECIALIST})
 
 
-def _org_query(organisation: Organisation) -> str:
-    return "?" + urlencode({"org": organisation.slug})
-
-
 def _plan_home_url(client: Client, organisation: Organisation) -> str:
-    return reverse("practice:plan", args=[client.pk]) + _org_query(organisation)
+    return reverse("practice:plan", args=[client.pk]) + org_query(organisation)
 
 
 def _version_url(plan: TreatmentPlan, organisation: Organisation) -> str:
-    return reverse("practice:plan_version", args=[plan.client_id, plan.pk]) + _org_query(
+    return reverse("practice:plan_version", args=[plan.client_id, plan.pk]) + org_query(
         organisation
     )
 
@@ -110,7 +105,7 @@ def plan_home(request: AuthenticatedRequest, organisation: Organisation, pk: Any
             "versions": versions,
             "current": _version_context(current) if current else None,
             "may_start": works_with and not any(p.status == PlanStatus.DRAFT for p in versions),
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -138,7 +133,7 @@ def plan_version(
             and plan.status == PlanStatus.ACTIVE
             and plan.client_signed_at is None,
             "may_close": works_with and plan.status == PlanStatus.ACTIVE,
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -287,7 +282,7 @@ def plan_client_sign(
             "client": client,
             "form": form,
             **_version_context(plan),
-            "org_query": _org_query(organisation),
+            "org_query": org_query(organisation),
         },
     )
 
@@ -319,5 +314,5 @@ def plan_reviews(request: AuthenticatedRequest, organisation: Organisation) -> H
     return render(
         request,
         "practice/practice/plans/reviews.html",
-        {"organisation": organisation, "plans": rows, "org_query": _org_query(organisation)},
+        {"organisation": organisation, "plans": rows, "org_query": org_query(organisation)},
     )
