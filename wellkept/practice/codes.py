@@ -111,6 +111,10 @@ def _index() -> tuple[_Entry, ...]:
     for code in cm.get_all_codes(with_dots=True):
         if not cm.is_category_or_subcategory(code) or not cm.is_leaf(code):
             continue
+        # The release holds a few codes outside the ICD-10-CM code shape
+        # ("QA0.0101"); diagnosis() refuses them, so search never offers them.
+        if not _CODE_SHAPE.match(code):
+            continue
         description = cm.get_description(code)
         # Searched too: the code's inclusion terms and its parent's
         # description, where the common names live ("PTSD" is in F43.1's,

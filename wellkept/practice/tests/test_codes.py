@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import simple_icd_10_cm as cm
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from wellkept.practice import codes
@@ -101,6 +101,9 @@ def test_any_input_is_a_billable_code_of_the_release_or_a_clear_refusal(typed):
 
 @settings(max_examples=40, deadline=None)
 @given(st.text(max_size=30))
+# Found by this test: "N2" matched "SCN2A-related neurodevelopmental
+# disorder", whose code QA0.0101 is outside the code shape diagnosis() accepts.
+@example("N2")
 def test_search_never_fails_and_offers_billable_codes_only(query):
     for found in codes.search_diagnoses(query, limit=5):
         assert codes.diagnosis(found.code) == found
