@@ -17,14 +17,13 @@ runs as the application role, which may only append to the audit trail.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 
-from tests import selection
+from tests import once, selection
 from wellkept import settings as wellkept_settings
 from wellkept.audit import dbroles
 from wellkept.audit.checkpointer import checkpointer
@@ -151,28 +150,15 @@ def _template_keyring(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 @pytest.fixture(autouse=True)
 def _isolated_keyring(
-    tmp_path_factory: pytest.TempPathFactory, settings, _template_keyring: bytes
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    settings,
+    _template_keyring: bytes,
 ) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("keys") / "keyring.json"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(_template_keyring)
-    settings.WELLKEPT_KEYRING_FILE = path
-    settings.WELLKEPT_KEYRING_CREATE = True
-    settings.WELLKEPT_AUDIT_CHECKPOINT_FILE = path.parent / "checkpoints.jsonl"
-    settings.WELLKEPT_AUDIT_ANCHOR_FILE = path.parent / "anchor.sqlite3"
-    settings.WELLKEPT_AUDIT_CHECKPOINT_SINKS = []
-    # Tests write checkpoints explicitly; the ones about the writer turn it on.
-    settings.WELLKEPT_AUDIT_CHECKPOINT_SECONDS = 0
-    # After-response work (reset mails) in the test's own thread and
-    # transaction; the timing test switches the real worker back on.
-    settings.WELLKEPT_DEFERRED_INLINE = True
-    # Files outside the database that erasure, backups and the scheduler
-    # write: per test too, never the developer's var/ folder.
-    settings.WELLKEPT_TOMBSTONE_FILE = path.parent / "tombstones.jsonl"
-    settings.WELLKEPT_SCHEDULER_STATE_FILE = path.parent / "scheduler.json"
-    settings.WELLKEPT_BACKUP_KEY_FILE = path.parent / "backup.key"
-    settings.WELLKEPT_BACKUP_DIR = path.parent / "backups"
+    once.refuse_committing_inside_a_world(request)
+    path = once.write_key_file(tmp_path_factory.mktemp("keys"), _template_keyring)
+    for name, value in once.isolated_settings(path.parent).items():
+        setattr(settings, name, value)
     reset_keyring()
     dek_cache.clear()
     cache.clear()

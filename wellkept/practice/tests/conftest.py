@@ -15,6 +15,7 @@ Other Practice, with Oren.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -22,6 +23,7 @@ from django.db import connection
 from django.db.models import Model
 from django.test import Client as Browser
 
+from tests import once
 from wellkept import clock
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
@@ -120,9 +122,16 @@ def build_practice() -> Practice:
     return p
 
 
+@pytest.fixture(scope="module")
+def _practice_once(request: pytest.FixtureRequest) -> Iterator[Practice]:
+    with once.built_once(request, lambda _: build_practice()) as world:
+        yield world
+
+
 @pytest.fixture
-def practice(db: None) -> Practice:
-    return build_practice()
+def practice(request: pytest.FixtureRequest, _practice_once: Practice, db: None) -> Practice:
+    """Harbour and Other practices, built once per module; each test gets its own copy."""
+    return once.fresh(request, _practice_once)
 
 
 def raw_column(model: type[Model], pk: object, column: str) -> str:
