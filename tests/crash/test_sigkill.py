@@ -1,7 +1,10 @@
 """Crash safety: SIGKILL the app server again and again while writers submit through it.
 
 The real server (gunicorn, two workers) runs as a separate process group on
-its own SQLite database and key file. Writer threads send invitations (an
+its own SQLite database and key file: started first by the production
+command, then, after each kill, forked from a process that has loaded the
+project once (tests/crash/warm.py), so the fifty restarts do not each pay
+for importing Django three times. Writer threads send invitations (an
 encrypted e-mail address each) through the system administrator's form over
 HTTP while the server is killed with SIGKILL at random moments (a random
 time after each server's first acknowledged write, so kills land among
@@ -49,6 +52,7 @@ log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
 DBTOOL = Path(__file__).with_name("dbtool.py")
+WARM = Path(__file__).with_name("warm.py")
 
 KILLS = 50
 WRITERS = 4
@@ -138,21 +142,51 @@ def process_group_members(pgid: int) -> list[int]:
 
 
 class Server:
-    """gunicorn in a process group of its own, on a socket bound here and handed over."""
+    """gunicorn in a process group of its own, started cold the first time and warm after.
+
+    The first start is the production command (``python -m gunicorn``), on a
+    socket bound here and handed over. Every later start forks from a
+    process that loaded the project once (tests/crash/warm.py): the same
+    master and two workers as new processes, without importing Python again,
+    which took most of the run's CPU.
+    """
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.env = env
         self.log_path = log_path
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | None = None  # the cold server
+        self.pid: int | None = None  # the master of the server that runs now
+        self.warm: subprocess.Popen | None = None
         self.port = 0
         self.up = threading.Event()
         self.starts = 0
+        self.warm_starts = 0
         # (start number, port) of the server that answers now, set together.
         self.current = (0, 0)
 
-    def start(self) -> float:
-        """Start the server and wait until it answers; return how long that took."""
-        began = time.monotonic()
+    def start_warm_starter(self) -> None:
+        """Start tests/crash/warm.py and wait until it has loaded the project."""
+        self.warm = subprocess.Popen(
+            [sys.executable, str(WARM)],
+            cwd=REPO,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log_path.open("ab"),
+            text=True,
+            start_new_session=True,
+        )
+        assert self.warm.stdout is not None
+        ready = self.warm.stdout.readline().strip()
+        assert ready == "ready", f"the warm starter said {ready!r}:\n{self.log_tail()}"
+
+    def stop_warm_starter(self) -> None:
+        if self.warm is not None:
+            self.warm.kill()
+            self.warm.wait(timeout=30)
+            self.warm = None
+
+    def _start_cold(self) -> int:
         # Bound here and passed down: no window in which another process could
         # take the port, and nothing left in TIME_WAIT matters.
         listener = socket.create_server(("127.0.0.1", 0), backlog=64)
@@ -181,10 +215,33 @@ class Server:
                 )
         finally:
             listener.close()
+        self.pid = self.process.pid
+        return port
+
+    def _start_warm(self) -> int:
+        assert self.warm is not None
+        assert self.warm.stdin is not None
+        assert self.warm.stdout is not None
+        self.warm.stdin.write(f"start {self.log_path}\n")
+        self.warm.stdin.flush()
+        pid, port = self.warm.stdout.readline().split()
+        self.pid = int(pid)
+        self.warm_starts += 1
+        return int(port)
+
+    def alive(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid is not None and bool(process_group_members(self.pid))
+
+    def start(self) -> float:
+        """Start the server and wait until it answers; return how long that took."""
+        began = time.monotonic()
+        port = self._start_cold() if self.warm is None or self.starts == 0 else self._start_warm()
         self.starts += 1
         deadline = began + BOOT_TIMEOUT
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if not self.alive():
                 raise AssertionError(f"the server exited at start:\n{self.log_tail()}")
             with contextlib.suppress(OSError, http.client.HTTPException):
                 status, _, _ = http_request(port, "GET", LOGIN_PATH, {}, timeout=2)
@@ -198,18 +255,20 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL the whole process group (master and workers) and wait until it is gone."""
-        process = self.process
-        if process is None:
+        pid = self.pid
+        if pid is None:
             return
         self.up.clear()
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        self.process = None
+            os.killpg(pid, signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=30)
+            self.process = None
+        self.pid = None
         # The workers are orphaned by the master's death; make sure none lives on.
         deadline = time.monotonic() + 10
-        while process_group_members(process.pid):
-            assert time.monotonic() < deadline, f"processes of group {process.pid} survive"
+        while process_group_members(pid):
+            assert time.monotonic() < deadline, f"processes of group {pid} survive"
             time.sleep(0.01)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -429,6 +488,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path, record_property) ->
     boot_times: list[float] = []
     try:
         boot_times.append(server.start())
+        server.start_warm_starter()
         admin.sign_in(server.port)
         for writer in writers:
             writer.start()
@@ -451,6 +511,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path, record_property) ->
     finally:
         stop.set()
         server.kill()
+        server.stop_warm_starter()
     assert not any(writer.is_alive() for writer in writers), "a writer is stuck"
     run_seconds = time.monotonic() - began
 
@@ -464,6 +525,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path, record_property) ->
         "seed": seed,
         "kills": kills,
         "server_starts": server.starts,
+        "warm_starts": server.warm_starts,
         "acknowledged": len(tally.acknowledged),
         "stored": len(stored["emails"]),
         "stored_unacknowledged": len(set(stored["emails"]) - tally.acknowledged),
@@ -489,6 +551,9 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path, record_property) ->
     assert not missing, f"acknowledged but lost (seed {seed}): {sorted(missing)}"
     never_sent = "crash-0@example.org"  # the writers count from 1
     assert missing_acknowledged({*tally.acknowledged, never_sent}, stored["emails"]) == {never_sent}
+
+    # One cold start (the production command), every other one warm.
+    assert server.warm_starts == server.starts - 1 == KILLS - 1
 
     # The audit chain verifies.
     assert verify.returncode == 0, f"audit verify:\n{verify.stdout}\n{verify.stderr}"
