@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from tests import once, selection
+from tests import databases, once, selection
 from wellkept import settings as wellkept_settings
 from wellkept.audit import dbroles
 from wellkept.audit.checkpointer import checkpointer
@@ -128,14 +128,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Then run every test as the application role; drop the database as the owner."""
+def django_db_setup(  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """Create the test database (tests/databases.py), then run every test as the application role.
+
+    Drop it as the owner at the end.
+    """
     saved = getattr(pytest, "wellkept_application_credentials", None)
     with django_db_blocker.unblock():
+        teardown = databases.setup(request)
         dbroles.become_application(saved)
     yield
     with django_db_blocker.unblock():
         dbroles.become_owner()
+        teardown()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if session.config.pluginmanager.hasplugin("dsession"):
+        databases.drop_template(session.config)
 
 
 @pytest.fixture(scope="session")
