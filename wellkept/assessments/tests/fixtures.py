@@ -8,11 +8,13 @@ administrator; Priya the privacy officer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from tests import once
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
 from wellkept.assessments.models import (
@@ -75,8 +77,8 @@ def join(h: Hospital, user: User, *, follow_up: bool = False, safety: bool = Fal
     )
 
 
-@pytest.fixture
-def hospital(db: None) -> Hospital:
+def build_hospital(monkeypatch: pytest.MonkeyPatch) -> Hospital:
+    """Build St Anne's; ``monkeypatch`` is for builders on top of it that move the clock."""
     org = org_services.organisation_create(actor=SYSTEM, name="St Anne's Hospital", slug="st-annes")
     root = org_services.unit_create(
         actor=SYSTEM, organisation=org, name="St Anne's", kind=UnitKind.HOSPITAL
@@ -138,6 +140,70 @@ def hospital(db: None) -> Hospital:
         org_services.staff_membership_grant(actor=SYSTEM, user=user, organisation=org, role=role)
         h.people[name] = user
     return h
+
+
+def module_fixturenames(request: pytest.FixtureRequest) -> tuple[set[str], bool]:
+    """The fixtures the requesting module's tests use, and whether any of them commits."""
+    names: set[str] = set()
+    commits = False
+    for item in request.session.items:
+        if getattr(item, "module", None) is not request.module:
+            continue
+        marker = item.get_closest_marker("django_db")
+        used = set(getattr(item, "fixturenames", ()))
+        names |= used
+        commits = commits or bool(
+            {"live_server", "transactional_db"} & used
+            or (marker is not None and marker.kwargs.get("transaction"))
+        )
+    return names, commits
+
+
+# Other worlds that also found St Anne's: a module using one of them beside
+# ``hospital`` builds its hospital per test, as the two cannot both be open.
+OTHER_WORLDS = frozenset({"world", "case"})
+
+
+@pytest.fixture(scope="module")
+def _hospital_once(request: pytest.FixtureRequest) -> Iterator[Hospital | None]:
+    """St Anne's built once for the module, or None where it must be built per test.
+
+    A committing test fails while a world is open for its module, so a
+    module with one builds per test.
+    """
+    names, commits = module_fixturenames(request)
+    if commits or names & OTHER_WORLDS:
+        yield None
+        return
+    with once.built_once(request, build_hospital) as world:
+        yield world
+
+
+@pytest.fixture
+def hospital(db: None, monkeypatch: pytest.MonkeyPatch) -> Hospital:
+    """St Anne's built for this test alone.
+
+    For modules that import only this name (the canaries and browser tests
+    commit); the apps' conftests give their tests ``shared_hospital`` under
+    the name ``hospital``.
+    """
+    return build_hospital(monkeypatch)
+
+
+@pytest.fixture
+def hospital_per_test(db: None, monkeypatch: pytest.MonkeyPatch) -> Hospital:
+    """St Anne's built for this test alone, by name, for a test that commits."""
+    return build_hospital(monkeypatch)
+
+
+@pytest.fixture(name="hospital")
+def shared_hospital(
+    request: pytest.FixtureRequest, _hospital_once: Hospital | None, db: None
+) -> Hospital:
+    """St Anne's built once per module; each test gets its own copy in its savepoint."""
+    if _hospital_once is None:
+        return build_hospital(request.getfixturevalue("monkeypatch"))
+    return once.fresh(request, _hospital_once)
 
 
 PHQ2_LOW = {"phq2_1": 0, "phq2_2": 1}

@@ -22,11 +22,11 @@ from wellkept.assessments.services import (
     checkin_submit,
     programme_join,
 )
-from wellkept.assessments.tests.fixtures import SYSTEM, Hospital, hospital, make_clinician
+from wellkept.assessments.tests.fixtures import SYSTEM, Hospital, make_clinician
 from wellkept.orgs import services as org_services
 from wellkept.orgs.models import Role, RoleCategory
 
-__all__ = ["hospital", "insights_hospital", "staffed_hospital"]
+__all__ = ["insights_hospital", "staffed_hospital"]
 
 ANSWERS = [(0, 1), (1, 1), (2, 1), (0, 0), (3, 2), (1, 2), (0, 1), (2, 2), (1, 0)]
 ICU_ANSWERS = [(3, 3), (2, 3)]

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from wellkept.assessments.tests.fixtures import hospital
+from wellkept.assessments.tests.fixtures import _hospital_once, hospital_per_test, shared_hospital
 from wellkept.followup.tests.conftest import case, world
 
-__all__ = ["case", "hospital", "world"]
+__all__ = ["_hospital_once", "case", "hospital_per_test", "shared_hospital", "world"]
 
 
 @pytest.fixture(autouse=True)
