@@ -121,15 +121,20 @@ def built_once(
             atomic.__exit__(None, None, None)
 
 
-def committing(request: pytest.FixtureRequest) -> bool:
+def commits(item: pytest.Item) -> bool:
     """True for a test that commits: transaction=True, ``transactional_db`` or a live server."""
-    marker = request.node.get_closest_marker("django_db")
-    names = request.fixturenames
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
     return (
         "live_server" in names
         or "transactional_db" in names
         or (marker is not None and bool(marker.kwargs.get("transaction")))
     )
+
+
+def committing(request: pytest.FixtureRequest) -> bool:
+    """True when the requesting test commits."""
+    return commits(request.node)  # type: ignore[arg-type]
 
 
 def refuse_committing_inside_a_world(request: pytest.FixtureRequest) -> None:

@@ -74,7 +74,9 @@ def test_its_data_keys_unwrap_with_the_test_s_own_key_file(world: World, setting
 
 def _request(marker_kwargs: dict | None, fixtures: tuple[str, ...]) -> pytest.FixtureRequest:
     marker = None if marker_kwargs is None else SimpleNamespace(kwargs=marker_kwargs)
-    node = SimpleNamespace(nodeid="t::x", get_closest_marker=lambda _name: marker)
+    node = SimpleNamespace(
+        nodeid="t::x", get_closest_marker=lambda _name: marker, fixturenames=fixtures
+    )
     return SimpleNamespace(node=node, fixturenames=fixtures)  # type: ignore[return-value]
 
 

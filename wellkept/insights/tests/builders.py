@@ -79,9 +79,8 @@ def _enrol(
     return user, participant
 
 
-@pytest.fixture
-def ward_world(hospital: Hospital, monkeypatch: pytest.MonkeyPatch) -> WardWorld:
-    h = hospital
+def build_ward_world(h: Hospital, monkeypatch: pytest.MonkeyPatch) -> WardWorld:
+    """Add the ward world to St Anne's: units, twenty people enrolled, each a week's pulse."""
     org = h.organisation
     rotating = org_services.shift_type_create(
         actor=SYSTEM, organisation=org, code="rotating", name="Rotating"

@@ -26,7 +26,7 @@ from wellkept.assessments.tests.fixtures import SYSTEM, Hospital, make_clinician
 from wellkept.orgs import services as org_services
 from wellkept.orgs.models import Role, RoleCategory
 
-__all__ = ["insights_hospital", "staffed_hospital"]
+__all__ = ["build_answered", "build_staffed"]
 
 ANSWERS = [(0, 1), (1, 1), (2, 1), (0, 0), (3, 2), (1, 2), (0, 1), (2, 2), (1, 0)]
 ICU_ANSWERS = [(3, 3), (2, 3)]
@@ -58,15 +58,13 @@ def _staff(h: Hospital) -> Hospital:
     return h
 
 
-@pytest.fixture
-def staffed_hospital(hospital: Hospital) -> Hospital:
-    """St Anne's with every staff role (MFA on) and no answers yet."""
-    return _staff(hospital)
+def build_staffed(h: Hospital, monkeypatch: pytest.MonkeyPatch) -> Hospital:
+    """Give St Anne's every staff role (MFA on), once."""
+    return h if "sam" in h.people else _staff(h)
 
 
-@pytest.fixture
-def insights_hospital(hospital: Hospital, monkeypatch: pytest.MonkeyPatch) -> Hospital:
-    h = hospital
+def build_answered(h: Hospital, monkeypatch: pytest.MonkeyPatch) -> Hospital:
+    """Add last week's pulse answers (Ward 7 and two in Intensive care) and every staff role."""
     now = clock.now()
     # Wednesday of last week: a closed period by the time the dashboard is read.
     last_week = now - dt.timedelta(days=now.weekday() + 5)
@@ -92,4 +90,4 @@ def insights_hospital(hospital: Hospital, monkeypatch: pytest.MonkeyPatch) -> Ho
         h.people[f"icu{n}"] = user
         _answer(h, user, participant, phq2)
     monkeypatch.setattr(clock, "now", lambda: now)
-    return _staff(h)
+    return build_staffed(h, monkeypatch)
