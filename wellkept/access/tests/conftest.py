@@ -12,11 +12,13 @@ Faraway Hospital, where none of them works: her records are "unrelated".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from tests import once
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
 from wellkept.consent.services import consent_record, notice_publish
@@ -58,8 +60,8 @@ STAFF = {
 }
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def build_world() -> World:
+    """Create the three organisations and one person per role."""
     st_annes, st_unit, st_shift = _organisation("st-annes", "St Anne's Hospital")
     elsewhere, _, _ = _organisation("elsewhere", "Elsewhere Clinic")
     faraway, far_unit, far_shift = _organisation("faraway", "Faraway Hospital")
@@ -107,3 +109,14 @@ def world(db: None) -> World:
     enrol("farah", faraway, far_unit, far_shift)
     w.people["system"] = SYSTEM
     return w
+
+
+@pytest.fixture(scope="module")
+def _world_once(request: pytest.FixtureRequest) -> Iterator[World]:
+    with once.built_once(request, lambda _: build_world()) as built:
+        yield built
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, _world_once: World, db: None) -> World:
+    return once.fresh(request, _world_once)

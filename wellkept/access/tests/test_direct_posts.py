@@ -37,14 +37,22 @@ from wellkept.followup.models import (
     FollowUpSettings,
     IdentityGrant,
 )
-from wellkept.followup.tests.conftest import PIA_NAME, assigned_to, colin_asks, sign_in, world
+from wellkept.followup.tests.conftest import (
+    PIA_NAME,
+    _followup_world_once,
+    assigned_to,
+    colin_asks,
+    sign_in,
+    world,
+)
 from wellkept.followup.tests.test_reidentification import _fresh_request
 from wellkept.lifecycle.models import DeletionReceipt, LegalHold, RetentionPeriod, SubjectRequest
 from wellkept.lifecycle.services import legal_hold_set
 from wellkept.lifecycle.subject_requests import subject_request_decide, subject_request_record
 from wellkept.orgs.models import Participant
 
-__all__ = ["world"]
+# The follow-up world, built once for this module (see that conftest).
+__all__ = ["_followup_world_once", "world"]
 
 pytestmark = pytest.mark.django_db
 

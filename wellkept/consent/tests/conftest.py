@@ -10,6 +10,7 @@ Farah takes part at Elsewhere.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
+from tests import once
 from wellkept.accounts.models import User
 from wellkept.actors import SystemActor
 from wellkept.assessments.models import CheckIn, Frequency, Programme, ProgrammeStatus, Schedule
@@ -139,9 +141,15 @@ def build_world() -> World:
     return w
 
 
+@pytest.fixture(scope="module")
+def _consent_world_once(request: pytest.FixtureRequest) -> Iterator[World]:
+    with once.built_once(request, lambda _: build_world()) as built:
+        yield built
+
+
 @pytest.fixture
-def world(db: None) -> World:
-    return build_world()
+def world(request: pytest.FixtureRequest, _consent_world_once: World, db: None) -> World:
+    return once.fresh(request, _consent_world_once)
 
 
 def sign_in(client: Client, user: User, *, fresh_mfa: bool = False) -> Client:

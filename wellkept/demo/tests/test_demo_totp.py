@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 from unittest import mock
 
 import pytest
@@ -11,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import CommandError, call_command
 
+from tests import once
 from wellkept.accounts.models import User
 from wellkept.demo import hospital as demo
 from wellkept.orgs.tests.conftest import make_user
@@ -23,8 +25,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.one_engine]
 LEADER = demo.demo_email("leader")
 
 
-@pytest.fixture
-def seeded(db: None) -> None:
+def seed() -> None:
     call_command(
         "seed_demo",
         participants=3,
@@ -33,6 +34,20 @@ def seeded(db: None) -> None:
         verbosity=0,
         stdout=io.StringIO(),
     )
+
+
+# Seeding costs a second; no test here commits, so the demo is seeded once
+# for the module and each test runs in a savepoint within it. The test that
+# needs no demo at all lives in test_demo_totp_without_demo.py.
+@pytest.fixture(scope="module")
+def _seeded_once(request: pytest.FixtureRequest) -> Iterator[None]:
+    with once.built_once(request, lambda _: seed()) as built:
+        yield built
+
+
+@pytest.fixture
+def seeded(request: pytest.FixtureRequest, _seeded_once: None, db: None) -> None:
+    once.fresh(request, _seeded_once)
 
 
 def demo_totp(*args: str) -> str:
@@ -83,11 +98,6 @@ def test_it_refuses_an_account_outside_the_demo(seeded: None) -> None:
         demo_totp("nobody@example.org")
     # Same answer whether the address exists or not.
     assert str(real.value).replace("real.person", "X") == str(unknown.value).replace("nobody", "X")
-
-
-def test_it_refuses_when_there_is_no_demo(db: None) -> None:
-    with pytest.raises(CommandError, match="no demo account"):
-        demo_totp(LEADER)
 
 
 def test_it_refuses_to_run_in_production(seeded: None, settings: object) -> None:

@@ -11,12 +11,13 @@ officer of Elsewhere Clinic, where Farah takes part. Staff have MFA on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from tests import once
 from wellkept import clock
 from wellkept.accounts.models import User
 from wellkept.consent.tests.conftest import SETUP, World, build_world, check_in, staff
@@ -66,8 +67,8 @@ def name(user: User, display_name: str) -> User:
     return user
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def build_followup_world() -> World:
+    """The consent tests' hospital with the follow-up team and names to search for."""
     w = build_world()
     name(w.people["pia"], PIA_NAME)
     name(w.people["colin"], "Colin Quokka-Fernsby")
@@ -80,6 +81,41 @@ def world(db: None) -> World:
     )
     name(w.people["priya"], "Priya Privett")
     return w
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _followup_world_once(request: pytest.FixtureRequest) -> Iterator[World | None]:
+    """The world, built once for a module of this folder before any test's transaction.
+
+    Autouse, so that it is built before the first test's savepoint opens (built
+    from inside ``world``, that test's rollback would take it). A module whose
+    tests all commit (the concurrency tests) gets none.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        yield None
+        return
+    with once.built_once(request, lambda _: build_followup_world()) as built:
+        yield built
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, db: None) -> World:
+    """The follow-up world: this folder's shared one, else one for this test alone.
+
+    Other folders import this fixture without ``_followup_world_once`` (the
+    lifecycle tests, the canaries, some of them committing): they keep a world
+    built per test, as before worlds were shared.
+    """
+    if once.committing(request):
+        return build_followup_world()
+    try:
+        shared: World | None = request.getfixturevalue("_followup_world_once")
+    except pytest.FixtureLookupError:
+        shared = None
+    if shared is None:
+        return build_followup_world()
+    return once.fresh(request, shared)
 
 
 @pytest.fixture
