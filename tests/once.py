@@ -100,6 +100,14 @@ def built_once(
     write_key_file(folder, key_file)
     atomic = transaction.atomic()
     with blocker.unblock(), override_settings(**isolated_settings(folder)):
+        if transaction.get_connection().in_atomic_block:
+            # Built inside a test's transaction, the world would be rolled
+            # back with that test, and every later test would miss it.
+            raise pytest.UsageError(
+                f"the world for {request.node.nodeid} is being built inside a test's transaction: "
+                "the module fixture must be an argument of the per-test fixture, set up before "
+                "db, not looked up with request.getfixturevalue."
+            )
         empty_caches()
         atomic.__enter__()
         try:

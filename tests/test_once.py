@@ -112,3 +112,16 @@ def test_fresh_needs_db_named_so_the_database_and_the_postgresql_suite_know() ->
     with pytest.raises(pytest.UsageError, match="must ask for db by name"):
         once.fresh(_request(None, ("practice",)), object())
     assert once.fresh(_request(None, ("db",)), [1]) == [1]
+
+
+def test_a_world_built_inside_a_test_s_transaction_is_refused(
+    request: pytest.FixtureRequest, db: None
+) -> None:
+    # As when the per-test fixture looks the module fixture up after db.
+    builds = len(BUILDS)
+    with (
+        pytest.raises(pytest.UsageError, match="inside a test's transaction"),
+        once.built_once(request, build),
+    ):
+        pass
+    assert len(BUILDS) == builds, "refused before building"
