@@ -15,6 +15,7 @@ from wellkept.practice.services.breakglass import (
     BREAK_GLASS_MINUTES,
     BreakGlassLimit,
     breakglass_allowance_grant,
+    breakglass_code_unknown,
     breakglass_open,
     breakglass_review,
 )
@@ -134,6 +135,7 @@ __all__ = [
     "appointment_reschedule",
     "appointment_series_book",
     "breakglass_allowance_grant",
+    "breakglass_code_unknown",
     "breakglass_open",
     "breakglass_review",
     "calendar_feed_create",

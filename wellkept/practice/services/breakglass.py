@@ -33,6 +33,7 @@ from wellkept.actors import Actor, person
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.alerts import absolute, privacy_officers_mailed
+from wellkept.orgs.models import Organisation
 from wellkept.practice.models import (
     BREAK_GLASS_ALLOWANCE_HOURS,
     BREAK_GLASS_MINUTES,
@@ -131,6 +132,24 @@ def _last_reason(actor: Actor) -> str:
         .first()
     )
     return last.reason if last is not None and isinstance(last.reason, str) else ""
+
+
+def breakglass_code_unknown(
+    *, actor: Actor, organisation: Organisation, request: HttpRequest | None = None
+) -> None:
+    """Audit a break-glass attempt on a code no client of the practice has.
+
+    Every access attempt is audited (invariant 4), a mistyped or guessed
+    code too. What was typed is not kept: it may be a name rather than a
+    code, and an audit entry holds references, never content.
+    """
+    with transaction.atomic():
+        _refuse(
+            actor=actor,
+            target=f"practice:{organisation.pk}/break-glass",
+            reason="no client of this practice has the code entered",
+            request=request,
+        )
 
 
 def breakglass_open(

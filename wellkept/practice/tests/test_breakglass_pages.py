@@ -101,6 +101,20 @@ def test_it_says_what_is_wrong_with_the_form_never_a_500(practice):
     assert not ClientBreakGlass.objects.exists()
 
 
+def test_it_audits_an_attempt_on_a_code_no_client_has_without_keeping_what_was_typed(practice):
+    theo = fresh(practice.people["theo"])
+    otto = practice.clients["otto"]
+    for typed in ("C-ZZZZZ", otto.code):
+        before = trail.mark()
+        page = theo.post(url("breakglass_open"), opening_form(typed))
+        assert "No client of this practice has this code." in page.text
+        (entry,) = trail.written_since(before)
+        assert entry.event == EventType.ACCESS_DENIED
+        assert entry.target == f"practice:{practice.harbour.pk}/break-glass"
+        assert typed not in f"{entry.target} {entry.reason}"
+    assert not ClientBreakGlass.objects.exists()
+
+
 def test_it_answers_404_for_the_record_without_an_opening_and_once_it_ends(practice):
     ada = practice.clients["ada"]
     theo = fresh(practice.people["theo"])

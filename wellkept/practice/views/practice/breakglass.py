@@ -51,6 +51,9 @@ def breakglass_open(request: AuthenticatedRequest, organisation: Organisation) -
     if request.method == "POST" and form.is_valid():
         client = selectors.client_by_code(organisation=organisation, code=form.cleaned_data["code"])
         if client is None:
+            services.breakglass_code_unknown(
+                actor=request.user, organisation=organisation, request=request
+            )
             form.add_error("code", "No client of this practice has this code.")
         else:
             try:
