@@ -49,9 +49,9 @@ class VideoRoom(models.Model):
         max_length=ROOM_NAME_LENGTH, unique=True, default=new_room_name, editable=False
     )
     created_at = models.DateTimeField(default=clock.now)
-    # The emergency protocol, confirmed at the start of the session.
-    client_location = EncryptedTextField(blank=True, default="")
-    emergency_contact = EncryptedTextField(blank=True, default="")
+    # The emergency protocol, confirmed at the start of the session; null until then.
+    client_location = EncryptedTextField(null=True, blank=True)
+    emergency_contact = EncryptedTextField(null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -62,8 +62,18 @@ class VideoRoom(models.Model):
             # A confirmation has someone and a time, or neither.
             models.CheckConstraint(
                 name="video_room_confirmation_whole",
-                condition=models.Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
-                | models.Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                condition=models.Q(
+                    confirmed_by__isnull=True,
+                    confirmed_at__isnull=True,
+                    client_location__isnull=True,
+                    emergency_contact__isnull=True,
+                )
+                | models.Q(
+                    confirmed_by__isnull=False,
+                    confirmed_at__isnull=False,
+                    client_location__isnull=False,
+                    emergency_contact__isnull=False,
+                ),
             ),
         ]
 
