@@ -179,6 +179,10 @@ class EventType(models.TextChoices):
         "practice.telehealth_consent_recorded",
         "Client's telehealth consent recorded",
     )
+    PRACTICE_TELEHEALTH_CONSENT_WITHDRAWN = (
+        "practice.telehealth_consent_withdrawn",
+        "Client's telehealth consent withdrawn",
+    )
     PRACTICE_VIDEO_SESSION_CONFIRMED = (
         "practice.video_session_confirmed",
         "Client's location and emergency contact confirmed for a video session",

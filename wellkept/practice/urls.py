@@ -171,6 +171,11 @@ practice_patterns += [
         practice.telehealth_consent,
         name="telehealth_consent",
     ),
+    path(
+        "clients/<uuid:pk>/telehealth-consent/withdraw/",
+        practice.telehealth_consent_withdraw,
+        name="telehealth_consent_withdraw",
+    ),
     path("schedule/<uuid:pk>/video/", practice.video_session, name="video_session"),
     path("schedule/<uuid:pk>/video/email/", practice.video_link_email, name="video_link_email"),
 ]

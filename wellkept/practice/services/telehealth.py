@@ -168,6 +168,33 @@ def telehealth_consent_record(
     return consent
 
 
+def telehealth_consent_withdraw(
+    *,
+    actor: Actor,
+    client: Client,
+    request: HttpRequest | None = None,
+) -> int:
+    """Record that the client withdrew their telehealth consent: no link until they sign again."""
+    if not can(actor, Action.UPDATE, client_record_resource(client), PURPOSE, request=request):
+        raise PermissionDenied("You may not record this client's consent.")
+    _works_with(actor, client)
+    with transaction.atomic():
+        lock_rows(Client.objects.filter(pk=client.pk)).exists()
+        withdrawn = TelehealthConsent.objects.filter(
+            client=client, withdrawn_at__isnull=True
+        ).update(withdrawn_at=clock.now())
+        if not withdrawn:
+            raise ValidationError("The client has no telehealth consent to withdraw.")
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_TELEHEALTH_CONSENT_WITHDRAWN,
+            target=f"client:{client.pk}/telehealth_consent",
+            purpose=PURPOSE.value,
+            request=request,
+        )
+    return withdrawn
+
+
 def _allow_session(actor: Actor, appointment: Appointment, request: HttpRequest | None) -> None:
     if not can(actor, Action.UPDATE, video_resource(appointment), PURPOSE, request=request):
         raise PermissionDenied("Only the therapist of this appointment starts its video session.")

@@ -161,3 +161,24 @@ def test_the_therapist_emails_the_client_their_link(
         sent = signed_in(practice.people["tess"]).post(url("video_link_email", room.appointment_id))
     assert sent.status_code == 302
     assert len(mail.outbox) == 1
+
+
+def test_the_therapist_records_a_withdrawal_from_the_consent_page(practice):
+    consent(practice)
+    ada = practice.clients["ada"]
+    browser = signed_in(practice.people["tess"])
+    assert (
+        "The client withdraws this consent" in browser.get(url("telehealth_consent", ada.pk)).text
+    )
+    done = browser.post(url("telehealth_consent_withdraw", ada.pk), follow=True)
+    assert "their sessions are in person now" in done.text
+    assert not TelehealthConsent.objects.filter(client=ada, withdrawn_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("who", OTHERS)
+def test_the_withdrawal_is_not_found_for_anyone_else(practice, who):
+    consent(practice)
+    ada = practice.clients["ada"]
+    posted = signed_in(practice.people[who]).post(url("telehealth_consent_withdraw", ada.pk))
+    assert posted.status_code == 404
+    assert TelehealthConsent.objects.filter(client=ada, withdrawn_at__isnull=True).exists()

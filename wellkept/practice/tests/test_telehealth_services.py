@@ -214,3 +214,35 @@ def test_it_emails_the_client_only_their_link(practice, jitsi, django_capture_on
     for secret in ("Ada", "Testwell", "Tess", "Canaryquay", "therapy", "video session with"):
         assert secret not in message.body
     assert len(events(EventType.PRACTICE_VIDEO_LINK_EMAILED)) == 1
+
+
+def test_a_withdrawn_consent_stops_the_links_until_the_client_signs_again(practice, jitsi):
+    consent(practice)
+    room = confirmed(practice, video_appointment(practice))
+    services.telehealth_consent_withdraw(
+        actor=practice.people["tess"], client=practice.clients["ada"]
+    )
+    assert services.current_telehealth_consent(practice.clients["ada"]) is None
+    with pytest.raises(ValidationError, match="has not signed the current telehealth consent"):
+        services.video_links_issue(actor=practice.people["tess"], room=room)
+    assert len(events(EventType.PRACTICE_TELEHEALTH_CONSENT_WITHDRAWN)) == 1
+    consent(practice)
+    assert services.video_links_issue(actor=practice.people["tess"], room=room).client
+
+
+def test_it_refuses_to_withdraw_a_consent_that_was_never_given(practice):
+    with pytest.raises(ValidationError, match="no telehealth consent to withdraw"):
+        services.telehealth_consent_withdraw(
+            actor=practice.people["tess"], client=practice.clients["ada"]
+        )
+    assert not events(EventType.PRACTICE_TELEHEALTH_CONSENT_WITHDRAWN)
+
+
+@pytest.mark.parametrize("who", OTHERS)
+def test_only_a_therapist_of_the_client_records_a_withdrawal(practice, who):
+    consent(practice)
+    with pytest.raises(PermissionDenied):
+        services.telehealth_consent_withdraw(
+            actor=practice.people[who], client=practice.clients["ada"]
+        )
+    assert services.current_telehealth_consent(practice.clients["ada"]) is not None

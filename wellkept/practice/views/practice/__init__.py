@@ -82,6 +82,7 @@ from wellkept.practice.views.practice.schedule import (
 )
 from wellkept.practice.views.practice.telehealth import (
     telehealth_consent,
+    telehealth_consent_withdraw,
     video_link_email,
     video_session,
 )
@@ -153,6 +154,7 @@ __all__ = [
     "schedule_week",
     "superbill_export",
     "telehealth_consent",
+    "telehealth_consent_withdraw",
     "video_link_email",
     "video_session",
 ]

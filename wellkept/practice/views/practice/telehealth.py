@@ -88,6 +88,26 @@ def telehealth_consent(
     )
 
 
+@policy(action=Action.UPDATE, resource=RECORD, purpose=PURPOSE)
+@practice_only(what="practice-telehealth-consent-withdraw", roles=THERAPISTS)
+@require_POST
+def telehealth_consent_withdraw(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any
+) -> HttpResponse:
+    """Record that the client withdrew their telehealth consent."""
+    client = selectors.get_client_for(
+        actor=request.user, organisation=organisation, pk=pk, request=request, action=Action.READ
+    )
+    return act_then_back(
+        request,
+        act=lambda: services.telehealth_consent_withdraw(
+            actor=request.user, client=client, request=request
+        ),
+        done="The client's telehealth consent is withdrawn: their sessions are in person now.",
+        back=reverse("practice:telehealth_consent", args=[client.pk]) + org_query(organisation),
+    )
+
+
 @policy(action=Action.UPDATE, resource=RECORD, purpose=PURPOSE, also=(Action.READ,))
 @practice_only(what="practice-video-session", roles=THERAPISTS)
 @sensitive_post_parameters()
