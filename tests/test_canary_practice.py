@@ -35,6 +35,7 @@ from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
 from wellkept.lifecycle.models import LegalHold
 from wellkept.practice.codes import Diagnosis, diagnosis
+from wellkept.practice.forms import VIDEO
 from wellkept.practice.models import (
     Client,
     Invoice,
@@ -42,6 +43,7 @@ from wellkept.practice.models import (
     ProgressNote,
     Room,
     TreatmentPlan,
+    VideoRoom,
 )
 from wellkept.practice.tests.billing import past_session, with_fees
 from wellkept.practice.tests.conftest import build_practice, signed_in, years_ago
@@ -106,6 +108,14 @@ PLANTED_HOLDS = {
 
 # Billing (issue 18, part 5): a payment's reference, typed by billing.
 PLANTED_BILLING = {"payment reference": "Pangolincanary card ending 4417"}
+
+# Telehealth (issue 19): where the client is for a video session, and whom
+# to call there, typed by the therapist; the consent's typed name is the
+# planted legal name, and its IP the test client's.
+PLANTED_TELEHEALTH = {
+    "client location": "Flat 9, Quokkacanary Court, Marmotby",
+    "emergency contact": "Marmotby emergency 999, neighbour Tapircanary Vole",
+}
 
 
 def pdf_text(data: bytes) -> bytes:
@@ -266,6 +276,39 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
     address = feed.context["address"]
     synced = Browser().get(address[address.index("/practice/") :])
     assert client.code in synced.text
+    # Telehealth (issue 19): a video session booked by the front desk; the
+    # therapist records the client's consent and the emergency protocol.
+    video = start + dt.timedelta(hours=2)
+    booked = fran.post(
+        f"{reverse('practice:appointment_new')}?org=harbour",
+        {
+            "client": client.pk,
+            "therapist": practice.people["tess"].pk,
+            "date": video.date().isoformat(),
+            "time": video.strftime("%H:00"),
+            "minutes": "50",
+            "place": VIDEO,
+        },
+    )
+    assert booked.status_code == 302
+    video_room = VideoRoom.objects.get(appointment__client=client)
+    consented = tess.post(
+        f"{reverse('practice:telehealth_consent', args=[client.pk])}?org=harbour",
+        {"typed_name": PLANTED["changed legal name"], "agreed": "on"},
+    )
+    assert consented.status_code == 302
+    confirmed = tess.post(
+        f"{reverse('practice:video_session', args=[video_room.appointment_id])}?org=harbour",
+        {
+            "client_location": PLANTED_TELEHEALTH["client location"],
+            "emergency_contact": PLANTED_TELEHEALTH["emergency contact"],
+        },
+    )
+    assert confirmed.status_code == 302
+    started = tess.get(
+        f"{reverse('practice:video_session', args=[video_room.appointment_id])}?org=harbour"
+    )
+    assert PLANTED_TELEHEALTH["emergency contact"] in started.text
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.
@@ -365,6 +408,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
             **PLANTED_HOLDS,
             **PLANTED_BILLING,
             **PLANTED_DIAGNOSIS,
+            **PLANTED_TELEHEALTH,
         }.items()
         if any(form in data for form in journey.forms_of(value))
     ]

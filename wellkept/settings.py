@@ -491,3 +491,37 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Telehealth (issue 19): the practice's own Jitsi Meet, token authentication ---
+# All three or none: a URL without an app id and secret would hand out links
+# to rooms anyone can enter. Unset, video appointments can still be booked,
+# but no join link is issued (check wellkept.E050 refuses that in production).
+WELLKEPT_JITSI_URL = env.str("WELLKEPT_JITSI_URL", "").rstrip("/")
+WELLKEPT_JITSI_APP_ID = env.str("WELLKEPT_JITSI_APP_ID", "")
+# WELLKEPT_JITSI_APP_SECRET_FILE is read by env.raw: the secret stays out of the environment.
+WELLKEPT_JITSI_APP_SECRET = env.str("WELLKEPT_JITSI_APP_SECRET", "")
+_jitsi_parts = [WELLKEPT_JITSI_URL, WELLKEPT_JITSI_APP_ID, WELLKEPT_JITSI_APP_SECRET]
+if any(_jitsi_parts) and not all(_jitsi_parts):
+    raise ImproperlyConfigured(
+        "Set WELLKEPT_JITSI_URL, WELLKEPT_JITSI_APP_ID and WELLKEPT_JITSI_APP_SECRET (or "
+        "WELLKEPT_JITSI_APP_SECRET_FILE) together, or none of them."
+    )
+if WELLKEPT_JITSI_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _jitsi = _urlsplit(WELLKEPT_JITSI_URL)
+    if _jitsi.scheme not in ("https", "http") or not _jitsi.hostname or _jitsi.query:
+        raise ImproperlyConfigured(
+            f"WELLKEPT_JITSI_URL must be the Jitsi Meet address, such as "
+            f"https://meet.example.org; got {WELLKEPT_JITSI_URL!r}."
+        )
+    if PRODUCTION and _jitsi.scheme != "https":
+        raise ImproperlyConfigured("WELLKEPT_JITSI_URL must use https in production.")
+    # HS256 with a short secret can be brute-forced offline from one token.
+    if len(WELLKEPT_JITSI_APP_SECRET) < 32:
+        raise ImproperlyConfigured(
+            "WELLKEPT_JITSI_APP_SECRET must be at least 32 characters (use a random secret)."
+        )
+# The practice's crisis line, shown with the local emergency contact when a
+# client is in distress during a video session.
+WELLKEPT_TELEHEALTH_CRISIS_LINE = env.str("WELLKEPT_TELEHEALTH_CRISIS_LINE", "")

@@ -177,6 +177,8 @@ NOT_PAGES = {
     "api-v1:dashboard": "JSON API",
     "api-v1:measure_report": "JSON API",
     "api-v1:api-root": "JSON API",
+    "practice:video_link_email": "POST from the video session page",
+    "practice:telehealth_consent_withdraw": "POST from the telehealth consent page",
 }
 # Pages no demo sign-in can reach, and where they are tested instead.
 ELSEWHERE = {

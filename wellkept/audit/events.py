@@ -174,6 +174,24 @@ class EventType(models.TextChoices):
         "Joint progress note written (a copy per member)",
     )
     PRACTICE_JOINT_NOTE_SIGNED = "practice.joint_note_signed", "Joint progress note signed"
+    # Telehealth (issue 19).
+    PRACTICE_TELEHEALTH_CONSENT_RECORDED = (
+        "practice.telehealth_consent_recorded",
+        "Client's telehealth consent recorded",
+    )
+    PRACTICE_TELEHEALTH_CONSENT_WITHDRAWN = (
+        "practice.telehealth_consent_withdrawn",
+        "Client's telehealth consent withdrawn",
+    )
+    PRACTICE_VIDEO_SESSION_CONFIRMED = (
+        "practice.video_session_confirmed",
+        "Client's location and emergency contact confirmed for a video session",
+    )
+    PRACTICE_VIDEO_LINKS_ISSUED = "practice.video_links_issued", "Video session links issued"
+    PRACTICE_VIDEO_LINK_EMAILED = (
+        "practice.video_link_emailed",
+        "Video session link e-mailed to the client",
+    )
 
 
 class Outcome(models.TextChoices):

@@ -8,6 +8,7 @@ class PracticeConfig(AppConfig):
 
     def ready(self) -> None:
         from wellkept.access.policy import register_break_glass_check
+        from wellkept.practice import checks as checks
         from wellkept.practice import scopes, scopes_families
         from wellkept.practice.selectors.breakglass import live_opening_check
 

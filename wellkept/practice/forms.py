@@ -857,3 +857,48 @@ class BreakGlassAllowanceForm(ServiceForm):
         ),
         error_messages={"required": "Write why another opening is allowed first."},
     )
+
+
+# ---- Telehealth (issue 19) ------------------------------------------------------------------
+
+
+class TelehealthConsentForm(ServiceForm):
+    """The client's signature of the telehealth consent, typed by the client in the office."""
+
+    typed_name = forms.CharField(
+        label="Client's full legal name",
+        max_length=TEXT_MAX,
+        help_text="Hand the device to the client: they type their full legal name.",
+        error_messages={
+            "required": "The client types their full legal name to sign.",
+            "max_length": f"Keep the name under {TEXT_MAX} characters.",
+        },
+    )
+    agreed = forms.BooleanField(
+        label="I have read the telehealth consent above and agree to it.",
+        error_messages={"required": "Tick the box once the client has read and agreed."},
+    )
+
+
+class VideoSessionForm(ServiceForm):
+    """The emergency protocol: where the client is now, and whom to call there."""
+
+    client_location = forms.CharField(
+        label="Where the client is now",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Ask the client: an address or a place precise enough for emergency services.",
+        error_messages={
+            "required": "Ask the client where they are now, and write it down.",
+            "max_length": "Keep the location under 500 characters.",
+        },
+    )
+    emergency_contact = forms.CharField(
+        label="Local emergency contact or number",
+        max_length=300,
+        help_text="The emergency number for that place, or a person nearby, with their number.",
+        error_messages={
+            "required": "Write a local emergency number or contact for where the client is now.",
+            "max_length": "Keep the contact under 300 characters.",
+        },
+    )

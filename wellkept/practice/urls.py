@@ -163,3 +163,19 @@ practice_patterns += [
 privacy_patterns += [
     path("<uuid:pk>/allow/", privacy.breakglass_allow, name="breakglass_allow"),
 ]
+
+# Telehealth (issue 19): the client's telehealth consent, and a video appointment's session.
+practice_patterns += [
+    path(
+        "clients/<uuid:pk>/telehealth-consent/",
+        practice.telehealth_consent,
+        name="telehealth_consent",
+    ),
+    path(
+        "clients/<uuid:pk>/telehealth-consent/withdraw/",
+        practice.telehealth_consent_withdraw,
+        name="telehealth_consent_withdraw",
+    ),
+    path("schedule/<uuid:pk>/video/", practice.video_session, name="video_session"),
+    path("schedule/<uuid:pk>/video/email/", practice.video_link_email, name="video_link_email"),
+]

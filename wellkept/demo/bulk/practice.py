@@ -61,6 +61,7 @@ from wellkept.practice.models import (
     ProgressNote,
     Room,
     TreatmentPlan,
+    VideoRoom,
 )
 from wellkept.practice.services import parse_outline, plan_digest, practice_zone
 from wellkept.vault.fields import EncryptedTextField, Sealed
@@ -511,6 +512,8 @@ class PracticeYear:
             invoice.number = number
         for model, objects in (
             (Appointment, rows.appointments),
+            # Each video appointment has its random room, as one booked by hand.
+            (VideoRoom, [VideoRoom(appointment=a) for a in rows.appointments if a.telehealth]),
             (ProgressNote, rows.notes),
             (TreatmentPlan, rows.plans),
             (MeasureAssignment, rows.assignments),

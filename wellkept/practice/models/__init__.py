@@ -70,6 +70,11 @@ from wellkept.practice.models.schedule import (
     Recurrence,
     Room,
 )
+from wellkept.practice.models.telehealth import (
+    TelehealthConsent,
+    VideoRoom,
+    new_room_name,
+)
 
 __all__ = [
     "BLIND_INDEX_LENGTH",
@@ -122,8 +127,11 @@ __all__ = [
     "Room",
     "ServiceCode",
     "Supervision",
+    "TelehealthConsent",
     "TreatmentPlan",
+    "VideoRoom",
     "new_case_code",
     "new_client_code",
+    "new_room_name",
     "pnote_subject",
 ]

@@ -85,6 +85,7 @@ from wellkept.practice.selectors.schedule import (
     rooms,
     supervisee_ids,
 )
+from wellkept.practice.selectors.telehealth import get_video_room_for
 
 __all__ = [
     "ADULT_AGE",
@@ -133,6 +134,7 @@ __all__ = [
     "get_opening_for",
     "get_plan_for",
     "get_pnote_for",
+    "get_video_room_for",
     "guardians",
     "invoice_of",
     "joint_note_copies",

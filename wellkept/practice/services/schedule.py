@@ -49,6 +49,7 @@ from wellkept.practice.models import (
 )
 from wellkept.practice.scopes import appointment_resource, calendar_resource
 from wellkept.practice.services.deciding import allow, purpose_of
+from wellkept.practice.services.telehealth import video_room_ensure
 
 # An appointment longer than a working day is a typing mistake, not a session.
 LONGEST = dt.timedelta(hours=8)
@@ -214,7 +215,7 @@ def _create(
     slot: Slot,
     series: AppointmentSeries | None,
 ) -> Appointment:
-    return Appointment.objects.create(
+    appointment = Appointment.objects.create(
         organisation_id=client.organisation_id,
         client=client,
         therapist=therapist,
@@ -225,6 +226,9 @@ def _create(
         series=series,
         created_by=actor if isinstance(actor, User) else None,
     )
+    # A video appointment gets its random room now (issue 19, telehealth).
+    video_room_ensure(appointment)
+    return appointment
 
 
 def appointment_book(
@@ -398,6 +402,7 @@ def appointment_reschedule(
         # Moved by hand: the reminder (if one went) named the old time.
         locked.reminded_at = None
         locked.save(update_fields=["start", "end", "room", "telehealth", "reminded_at"])
+        video_room_ensure(locked)
         audit_record(
             actor=actor,
             event=EventType.PRACTICE_APPOINTMENT_CHANGED,

@@ -80,6 +80,12 @@ from wellkept.practice.views.practice.schedule import (
     schedule_day,
     schedule_week,
 )
+from wellkept.practice.views.practice.telehealth import (
+    telehealth_consent,
+    telehealth_consent_withdraw,
+    video_link_email,
+    video_session,
+)
 
 __all__ = [
     "addendum_new",
@@ -147,4 +153,8 @@ __all__ = [
     "schedule_day",
     "schedule_week",
     "superbill_export",
+    "telehealth_consent",
+    "telehealth_consent_withdraw",
+    "video_link_email",
+    "video_session",
 ]

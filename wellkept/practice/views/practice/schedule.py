@@ -328,6 +328,11 @@ def appointment_detail(
                 organisation, appointment.therapist, _local(appointment.start).date()
             ),
             "org_query": _query(organisation),
+            # Telehealth (issue 19): a link only; the session page decides again.
+            "may_video": appointment.telehealth
+            and appointment.status == AppointmentStatus.BOOKED
+            and AccessRole.SPECIALIST in roles
+            and appointment.therapist_id == request.user.pk,
         },
     )
 
