@@ -177,6 +177,8 @@ NOT_PAGES = {
     "api-v1:dashboard": "JSON API",
     "api-v1:measure_report": "JSON API",
     "api-v1:api-root": "JSON API",
+    "disclosures:release": "the recipient's page: its secret is shown once, to the therapist",
+    "disclosures:release_download": "POST from the recipient's download page: a ZIP, used once",
 }
 # Pages no demo sign-in can reach, and where they are tested instead.
 ELSEWHERE = {
