@@ -279,6 +279,44 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
     address = feed.context["address"]
     synced = Browser().get(address[address.index("/practice/") :])
     assert client.code in synced.text
+    # Release of information (issue 19): an authorisation signed, a legal
+    # basis, a disclosure under each, the authorisation revoked.
+    release = {
+        "kind": "records",
+        "categories": ["demographics"],
+        "records_from": (clock.now().date() - dt.timedelta(days=30)).isoformat(),
+        "records_to": clock.now().date().isoformat(),
+        "recipient_name": PLANTED_RELEASE["recipient name"],
+        "recipient_organisation": PLANTED_RELEASE["recipient organisation"],
+        "recipient_address": PLANTED_RELEASE["recipient address"],
+        "purpose": PLANTED_RELEASE["release purpose"],
+        "expires_on": (clock.now().date() + dt.timedelta(days=30)).isoformat(),
+        "signed_name": PLANTED["changed legal name"],
+        "read_by_client": "on",
+    }
+    on_client = [client.pk]
+    signed_page = reverse("disclosures:authorisation_new", args=on_client) + query
+    assert tess.post(signed_page, release).status_code == 302
+    authorisation = Authorisation.objects.get(client=client)
+    basis_page = reverse("disclosures:legal_basis_new", args=on_client) + query
+    basis = {
+        "kind": "court_order",
+        "reference": PLANTED_RELEASE["basis reference"],
+        "reason": PLANTED_RELEASE["basis reason"],
+    }
+    assert tess.post(basis_page, basis).status_code == 302
+    legal_basis = LegalBasis.objects.get(client=client)
+    disclose_page = reverse("disclosures:disclosure_new", args=on_client) + query
+    for chosen in (f"a:{authorisation.pk}", f"b:{legal_basis.pk}"):
+        made = tess.post(
+            disclose_page,
+            {**release, "basis": chosen, "recipient_name": PLANTED_RELEASE["recipient name"]},
+        )
+        assert made.status_code == 200
+        assert "shown only now" in made.text
+    revoke = reverse("disclosures:authorisation_revoke", args=[client.pk, authorisation.pk])
+    assert tess.post(revoke + query, {"reason": PLANTED_RELEASE["revocation"]}).status_code == 302
+
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.
@@ -355,44 +393,6 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
         if any(form in data for form in journey.forms_of(value))
     ]
     assert told == []
-
-    # Release of information (issue 19): an authorisation signed, a legal
-    # basis, a disclosure under each, the authorisation revoked.
-    release = {
-        "kind": "records",
-        "categories": ["demographics"],
-        "records_from": (clock.now().date() - dt.timedelta(days=30)).isoformat(),
-        "records_to": clock.now().date().isoformat(),
-        "recipient_name": PLANTED_RELEASE["recipient name"],
-        "recipient_organisation": PLANTED_RELEASE["recipient organisation"],
-        "recipient_address": PLANTED_RELEASE["recipient address"],
-        "purpose": PLANTED_RELEASE["release purpose"],
-        "expires_on": (clock.now().date() + dt.timedelta(days=30)).isoformat(),
-        "signed_name": PLANTED["changed legal name"],
-        "read_by_client": "on",
-    }
-    on_client = [client.pk]
-    signed_page = reverse("disclosures:authorisation_new", args=on_client) + query
-    assert tess.post(signed_page, release).status_code == 302
-    authorisation = Authorisation.objects.get(client=client)
-    basis_page = reverse("disclosures:legal_basis_new", args=on_client) + query
-    basis = {
-        "kind": "court_order",
-        "reference": PLANTED_RELEASE["basis reference"],
-        "reason": PLANTED_RELEASE["basis reason"],
-    }
-    assert tess.post(basis_page, basis).status_code == 302
-    legal_basis = LegalBasis.objects.get(client=client)
-    disclose_page = reverse("disclosures:disclosure_new", args=on_client) + query
-    for chosen in (f"a:{authorisation.pk}", f"b:{legal_basis.pk}"):
-        made = tess.post(
-            disclose_page,
-            {**release, "basis": chosen, "recipient_name": PLANTED_RELEASE["recipient name"]},
-        )
-        assert made.status_code == 200
-        assert "shown only now" in made.text
-    revoke = reverse("disclosures:authorisation_revoke", args=[client.pk, authorisation.pk])
-    assert tess.post(revoke + query, {"reason": PLANTED_RELEASE["revocation"]}).status_code == 302
 
     database = journey.stored_bytes(tmp_path)
     backup = backup_bytes(tmp_path / "backups")

@@ -40,6 +40,7 @@ AUDIENCES: dict[str, list[Mount]] = {
         ("re-identification/", followup.privacy_patterns, "followup"),
         ("disclosure/", insights.privacy_patterns, "insights"),
         ("practice-break-glass/", practice.privacy_patterns, "practice"),
+        ("disclosures/", disclosures.privacy_patterns, "disclosures"),
     ],
     "manage/": [
         ("programmes/", assessments.manage_patterns, "programmes"),

@@ -1,8 +1,8 @@
-"""Release of information's addresses, mounted under ``/practice/clients/`` (wellkept/urls.py)."""
+"""Release of information's addresses: ``/practice/clients/`` and ``/privacy/disclosures/``."""
 
 from django.urls import URLPattern, path
 
-from wellkept.disclosures.views import practice
+from wellkept.disclosures.views import practice, privacy
 
 practice_patterns: list[URLPattern] = [
     path("<uuid:pk>/release/", practice.client_home, name="client_home"),
@@ -19,7 +19,10 @@ practice_patterns: list[URLPattern] = [
     path("<uuid:pk>/release/legal-basis/new/", practice.legal_basis_new, name="legal_basis_new"),
     path("<uuid:pk>/release/new/", practice.disclosure_new, name="disclosure_new"),
     path("<uuid:pk>/disclosures/", practice.accounting, name="accounting"),
-    path("disclosures/", practice.practice_accounting, name="practice_accounting"),
     path("released/<str:token>/", practice.release, name="release"),
     path("released/<str:token>/download/", practice.release_download, name="release_download"),
+]
+
+privacy_patterns: list[URLPattern] = [
+    path("", privacy.practice_accounting, name="practice_accounting"),
 ]

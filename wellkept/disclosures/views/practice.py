@@ -1,9 +1,9 @@
-"""Release of information (issue 19): the therapist's and the privacy officer's pages.
+"""Release of information (issue 19): the therapist's pages and the recipient's.
 
 Under ``/practice/clients/``: a client's release page (authorisations, legal
 bases, disclosures), the forms that record them, the accounting of
-disclosures, the privacy officer's accounting across the practice, and the
-recipient's download page. Every page reads its client through
+disclosures (the privacy officer reads it too), and the recipient's
+download page. Every page reads its client through
 ``get_client_for`` (one audited decision on the client's ``disclosure``
 resource; 404 for missing and forbidden alike), and the services decide
 again before they write.
@@ -300,27 +300,6 @@ def accounting(request: AuthenticatedRequest, organisation: Organisation, pk: An
             "client": client,
             "lines": selectors.accounting_for(client),
             "overseeing": overseeing,
-            "org_query": org_query(organisation),
-        },
-    )
-
-
-@policy(action=Action.READ, resource=KIND, purpose=OVERSIGHT)
-@practice_only(what="disclosures-practice-accounting", roles=PRIVACY)
-@never_cache
-@require_GET
-def practice_accounting(request: AuthenticatedRequest, organisation: Organisation) -> HttpResponse:
-    """List every disclosure at the practice, for the privacy officer."""
-    if not selectors.practice_accounting_allowed(
-        actor=request.user, organisation=organisation, request=request
-    ):
-        raise Http404
-    return render(
-        request,
-        "disclosures/practice/practice_accounting.html",
-        {
-            "organisation": organisation,
-            "lines": selectors.practice_accounting(organisation),
             "org_query": org_query(organisation),
         },
     )
