@@ -175,11 +175,14 @@ class Disclosure(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="disclosures")
+    # Nothing deletes an authorisation or a basis but the client's erasure,
+    # which takes their disclosures with them (CASCADE, not PROTECT, which
+    # would make a client with a disclosure impossible to erase).
     authorisation = models.ForeignKey(
-        Authorisation, on_delete=models.PROTECT, null=True, blank=True, related_name="disclosures"
+        Authorisation, on_delete=models.CASCADE, null=True, blank=True, related_name="disclosures"
     )
     legal_basis = models.ForeignKey(
-        LegalBasis, on_delete=models.PROTECT, null=True, blank=True, related_name="disclosures"
+        LegalBasis, on_delete=models.CASCADE, null=True, blank=True, related_name="disclosures"
     )
     categories = models.CharField(max_length=200)
     records_from = models.DateField()

@@ -25,7 +25,7 @@ from wellkept.disclosures.models import (
 from wellkept.disclosures.package import as_fhir, as_pdf, package_build
 from wellkept.disclosures.tests.helpers import GP, PURPOSE, authorise, disclose, today
 from wellkept.practice import services as practice_services
-from wellkept.practice.tests.conftest import raw_column
+from wellkept.practice.tests.conftest import SETUP, raw_column
 from wellkept.practice.tests.notes_helpers import signed
 
 pytestmark = pytest.mark.django_db
@@ -347,3 +347,23 @@ def test_the_accounting_lists_every_disclosure_with_recipient_purpose_and_basis(
     assert {line.purpose for line in lines} == {PURPOSE}
     assert all(line.basis.startswith("Client's authorisation signed") for line in lines)
     assert selectors.accounting_for(practice.clients["ben"]) == []
+
+
+def test_erasing_the_client_erases_their_authorisations_disclosures_and_links(practice):
+    ada = practice.clients["ada"]
+    basis = services.legal_basis_record(
+        actor=practice.people["tess"],
+        client=ada,
+        kind=LegalBasisKind.MANDATED_REPORT,
+        reference="Report 55-A",
+        reason="Mandated report to the safeguarding board about the client.",
+    )
+    issued = disclose(practice, authorise(practice))
+    disclose(practice, None, legal_basis=basis, categories=("demographics",), recipient=GP)
+
+    practice_services.client_erase(actor=SETUP, client=ada)
+
+    assert not Authorisation.objects.filter(client_id=ada.pk).exists()
+    assert not Disclosure.objects.filter(client_id=ada.pk).exists()
+    assert not DisclosureLink.objects.exists()
+    assert download(issued.raw) is None
