@@ -33,6 +33,7 @@ from django.urls import reverse
 from tests import test_canary_journey as journey
 from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
+from wellkept.disclosures.models import Authorisation, LegalBasis
 from wellkept.lifecycle.models import LegalHold
 from wellkept.practice.codes import Diagnosis, diagnosis
 from wellkept.practice.forms import VIDEO
@@ -115,6 +116,18 @@ PLANTED_BILLING = {"payment reference": "Pangolincanary card ending 4417"}
 PLANTED_TELEHEALTH = {
     "client location": "Flat 9, Quokkacanary Court, Marmotby",
     "emergency contact": "Marmotby emergency 999, neighbour Tapircanary Vole",
+}
+
+# Release of information (issue 19): the recipient, the purpose, a legal
+# basis's reference and reason, a revocation's reason: under the client's key.
+PLANTED_RELEASE = {
+    "recipient name": "Dr Wombatcanary Quillsworth",
+    "recipient organisation": "Tapircanary Surgery",
+    "recipient address": "tapircanary@example.invalid",
+    "release purpose": "Continuity of care, Numbatcanary referral",
+    "basis reference": "Order Dugongcanary 2026/77",
+    "basis reason": "Court order Dugongcanary requires the treatment dates.",
+    "revocation": "Letter from the client: Bilbycanary, stop all releases.",
 }
 
 
@@ -309,6 +322,44 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
         f"{reverse('practice:video_session', args=[video_room.appointment_id])}?org=harbour"
     )
     assert PLANTED_TELEHEALTH["emergency contact"] in started.text
+    # Release of information (issue 19): an authorisation signed, a legal
+    # basis, a disclosure under each, the authorisation revoked.
+    release = {
+        "kind": "records",
+        "categories": ["demographics"],
+        "records_from": (clock.now().date() - dt.timedelta(days=30)).isoformat(),
+        "records_to": clock.now().date().isoformat(),
+        "recipient_name": PLANTED_RELEASE["recipient name"],
+        "recipient_organisation": PLANTED_RELEASE["recipient organisation"],
+        "recipient_address": PLANTED_RELEASE["recipient address"],
+        "purpose": PLANTED_RELEASE["release purpose"],
+        "expires_on": (clock.now().date() + dt.timedelta(days=30)).isoformat(),
+        "signed_name": PLANTED["changed legal name"],
+        "read_by_client": "on",
+    }
+    on_client = [client.pk]
+    signed_page = reverse("disclosures:authorisation_new", args=on_client) + query
+    assert tess.post(signed_page, release).status_code == 302
+    authorisation = Authorisation.objects.get(client=client)
+    basis_page = reverse("disclosures:legal_basis_new", args=on_client) + query
+    basis = {
+        "kind": "court_order",
+        "reference": PLANTED_RELEASE["basis reference"],
+        "reason": PLANTED_RELEASE["basis reason"],
+    }
+    assert tess.post(basis_page, basis).status_code == 302
+    legal_basis = LegalBasis.objects.get(client=client)
+    disclose_page = reverse("disclosures:disclosure_new", args=on_client) + query
+    for chosen in (f"a:{authorisation.pk}", f"b:{legal_basis.pk}"):
+        made = tess.post(
+            disclose_page,
+            {**release, "basis": chosen, "recipient_name": PLANTED_RELEASE["recipient name"]},
+        )
+        assert made.status_code == 200
+        assert "shown only now" in made.text
+    revoke = reverse("disclosures:authorisation_revoke", args=[client.pk, authorisation.pk])
+    assert tess.post(revoke + query, {"reason": PLANTED_RELEASE["revocation"]}).status_code == 302
+
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.
@@ -409,6 +460,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
             **PLANTED_BILLING,
             **PLANTED_DIAGNOSIS,
             **PLANTED_TELEHEALTH,
+            **PLANTED_RELEASE,
         }.items()
         if any(form in data for form in journey.forms_of(value))
     ]

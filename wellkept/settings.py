@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "wellkept.followup",
     "wellkept.insights",
     "wellkept.practice",
+    "wellkept.disclosures",
     # Synthetic data only (seed_demo, seed, demo_totp); never writes on its own.
     "wellkept.demo",
     "django.contrib.auth",

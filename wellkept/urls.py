@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from wellkept.accounts import urls as accounts
 from wellkept.assessments import urls as assessments
 from wellkept.consent import urls as consent
+from wellkept.disclosures import urls as disclosures
 from wellkept.followup import urls as followup
 from wellkept.insights import urls as insights
 from wellkept.lifecycle import urls as lifecycle
@@ -39,6 +40,7 @@ AUDIENCES: dict[str, list[Mount]] = {
         ("re-identification/", followup.privacy_patterns, "followup"),
         ("disclosure/", insights.privacy_patterns, "insights"),
         ("practice-break-glass/", practice.privacy_patterns, "practice"),
+        ("disclosures/", disclosures.privacy_patterns, "disclosures"),
     ],
     "manage/": [
         ("programmes/", assessments.manage_patterns, "programmes"),
@@ -46,6 +48,7 @@ AUDIENCES: dict[str, list[Mount]] = {
     ],
     "practice/": [
         ("", practice.practice_patterns, "practice"),
+        ("clients/", disclosures.practice_patterns, "disclosures"),
     ],
     "api/v1/": [
         ("", insights.api_patterns, insights.api_namespace),

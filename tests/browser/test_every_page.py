@@ -179,6 +179,8 @@ NOT_PAGES = {
     "api-v1:api-root": "JSON API",
     "practice:video_link_email": "POST from the video session page",
     "practice:telehealth_consent_withdraw": "POST from the telehealth consent page",
+    "disclosures:release": "the recipient's page: its secret is shown once, to the therapist",
+    "disclosures:release_download": "POST from the recipient's download page: a ZIP, used once",
 }
 # Pages no demo sign-in can reach, and where they are tested instead.
 ELSEWHERE = {

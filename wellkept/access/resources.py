@@ -43,6 +43,10 @@ class ResourceKind(models.TextChoices):
     # the app, recorded by one privacy officer and approved by another; the
     # request is checked by lifecycle.subject_requests.
     SUBJECT_REQUEST = "subject_request", "Data-subject request received outside the app"
+    # Release of information (issue 19): a client's authorisations, legal
+    # bases, disclosures and their accounting. Assigned to the client's
+    # current therapists only, never their supervisors.
+    DISCLOSURE = "disclosure", "Release of information and accounting of disclosures"
 
 
 # Kinds that are about one person (a participant or a client): their

@@ -442,6 +442,27 @@ RULES: tuple[Rule, ...] = (
         [A.READ, A.UPDATE],
         [P.SERVICE_ADMINISTRATION],
     ),
+    # Release of information (issue 19): the client's own therapist records
+    # authorisations and legal bases and makes disclosures; the privacy
+    # officer reads the accounting across the practice (never the released
+    # content, which leaves only through the recipient's link). Nobody else,
+    # not even the therapist's supervisor.
+    _rule(
+        R.SPECIALIST,
+        K.DISCLOSURE,
+        [ASSIGNED],
+        [A.READ, A.CREATE, A.UPDATE, A.EXPORT],
+        [P.CLINICAL_CARE, P.LEGAL_OBLIGATION],
+    ),
+    _rule(R.PRIVACY_OFFICER, K.DISCLOSURE, [OTHER], [A.READ], [P.AUDIT_OVERSIGHT]),
+    # Demo seeding records one authorisation and one disclosure.
+    _rule(
+        R.SYSTEM,
+        K.DISCLOSURE,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
 )
 
 # Break-glass (one identity at once, in a safety emergency, reviewed

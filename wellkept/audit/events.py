@@ -192,6 +192,24 @@ class EventType(models.TextChoices):
         "practice.video_link_emailed",
         "Video session link e-mailed to the client",
     )
+    # Release of information (issue 19).
+    DISCLOSURE_AUTHORISATION_SIGNED = (
+        "disclosure.authorisation_signed",
+        "Client signed an authorisation to release information",
+    )
+    DISCLOSURE_AUTHORISATION_REVOKED = (
+        "disclosure.authorisation_revoked",
+        "Authorisation to release information revoked",
+    )
+    DISCLOSURE_LEGAL_BASIS_RECORDED = (
+        "disclosure.legal_basis_recorded",
+        "Legal basis for a disclosure without authorisation recorded",
+    )
+    DISCLOSURE_MADE = "disclosure.made", "Client information disclosed to a recipient"
+    DISCLOSURE_DOWNLOADED = (
+        "disclosure.downloaded",
+        "Disclosure package downloaded by its recipient",
+    )
 
 
 class Outcome(models.TextChoices):

@@ -32,6 +32,8 @@ from wellkept.demo.bulk.practice import (
     plan_practice_year,
     write_practice_year,
 )
+from wellkept.disclosures import services as release
+from wellkept.disclosures.models import Authorisation, AuthorisationKind
 from wellkept.orgs.models import Organisation
 from wellkept.practice import services
 from wellkept.practice.models import (
@@ -41,6 +43,7 @@ from wellkept.practice.models import (
     CaseTherapist,
     Client,
     ClientAssignment,
+    ClientStatus,
     ContactChannel,
     ProgressNote,
     Recurrence,
@@ -458,3 +461,50 @@ def seed_fees(*, actor: SystemActor, organisation: Organisation) -> tuple[dict[s
         effective_from=DEMO_FEES_FROM,
     )
     return dict(DEMO_FEES), DEMO_LATE_FEE
+
+
+# The demo's release of information (issue 19): one client's authorisation
+# to their GP, and one disclosure under it, so the pages have something to show.
+DEMO_GP = ("Dr Demo Generalpractice", "Demo Street Surgery", "gp@surgery.example.invalid")
+
+
+def seed_release(*, actor: SystemActor, organisation: Organisation) -> bool:
+    """Record one authorisation to a GP and one disclosure under it; False if already there."""
+    if Authorisation.objects.filter(client__organisation=organisation).exists():
+        return False
+    assignment = (
+        ClientAssignment.objects.filter(
+            client__organisation=organisation,
+            client__status=ClientStatus.ACTIVE,
+            until__isnull=True,
+        )
+        .select_related("client", "client__organisation")
+        .order_by("pk")
+        .first()
+    )
+    if assignment is None or not isinstance(assignment.client.legal_name, str):
+        return False
+    client = assignment.client
+    today = clock.now().astimezone(dt.UTC).date()
+    gp = release.Recipient(*DEMO_GP)
+    authorisation = release.authorisation_sign(
+        actor=actor,
+        client=client,
+        kind=AuthorisationKind.RECORDS,
+        categories=["demographics", "diagnoses", "progress_notes"],
+        records_from=today - dt.timedelta(days=365),
+        records_to=today,
+        expires_on=today + dt.timedelta(days=180),
+        recipient=gp,
+        purpose="Continuity of care with the client's GP.",
+        signed_name=client.legal_name,
+    )
+    release.disclosure_make(
+        actor=actor,
+        client=client,
+        authorisation=authorisation,
+        categories=["demographics", "diagnoses"],
+        records_from=today - dt.timedelta(days=90),
+        records_to=today,
+    )
+    return True

@@ -517,6 +517,7 @@ def _seed_practice_history(org: Organisation, bar: Progress, *, weeks: int) -> N
     bar.stage("the practice's year")
     try:
         demo_practice.seed_practice_history(actor=ACTOR, organisation=org, weeks=weeks)
+        demo_practice.seed_release(actor=ACTOR, organisation=org)
     except Exception as exc:
         raise DemoError(
             f"The demo hospital was created, but seeding its practice's year stopped "

@@ -90,6 +90,7 @@ PRIVACY: tuple[NavItem, ...] = (
     NavItem("Retention and holds", "lifecycle:retention"),
     NavItem("Data-subject requests", "lifecycle:subject_request"),
     NavItem("Receipt-signing key", "lifecycle:receipt_key"),
+    NavItem("Disclosures", "disclosures:practice_accounting"),
 )
 
 

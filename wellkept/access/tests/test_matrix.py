@@ -149,6 +149,11 @@ fran   | appointment        | assigned other     | read create update           
 bill   | appointment        | assigned other     | read                             | cc
 sue    | appointment        | assigned           | read                             | cc
 system | appointment        | *                  | read create update               | sa
+# Release of information (issue 19): the client's own therapist (never the
+# supervisor); the privacy officer reads the accounting; demo seeding.
+sam    | disclosure         | assigned           | read create update export        | cc lo
+priya  | disclosure         | other              | read                             | ao
+system | disclosure         | *                  | read create update               | sa
 """
 
 
@@ -210,6 +215,7 @@ NATURAL_PURPOSE = {
     ResourceKind.KEYS_BACKUPS: Purpose.SERVICE_ADMINISTRATION,
     ResourceKind.RETENTION_CONFIG: Purpose.AUDIT_OVERSIGHT,
     ResourceKind.SUBJECT_REQUEST: Purpose.LEGAL_OBLIGATION,
+    ResourceKind.DISCLOSURE: Purpose.CLINICAL_CARE,
 }
 
 

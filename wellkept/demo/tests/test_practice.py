@@ -237,3 +237,22 @@ def test_it_seeds_about_eighty_clients_and_a_year_at_the_default_size() -> None:
             start__gt=clock.now(),
             start__lt=clock.now() + dt.timedelta(days=8),
         ).exists()
+
+
+def test_it_seeds_one_authorisation_to_a_gp_and_one_disclosure_once() -> None:
+    from wellkept.disclosures.models import Authorisation, Disclosure
+    from wellkept.disclosures.selectors import accounting_for
+
+    people = _practice(demo_practice.SMALL)
+    org = people["org"]
+    assert isinstance(org, Organisation)
+
+    assert demo_practice.seed_release(actor=ACTOR, organisation=org) is True
+    assert demo_practice.seed_release(actor=ACTOR, organisation=org) is False
+
+    authorisation = Authorisation.objects.get(client__organisation=org)
+    assert authorisation.is_current()
+    [disclosure] = Disclosure.objects.filter(client__organisation=org)
+    assert disclosure.authorisation == authorisation
+    [line] = accounting_for(disclosure.client)
+    assert line.recipient == "Dr Demo Generalpractice, Demo Street Surgery"

@@ -98,13 +98,13 @@ def test_it_gives_the_privacy_officer_one_header_entry(request_for_home) -> None
     assert [link.label for link in privacy] == ["Privacy"]
 
 
-def test_it_gathers_the_privacy_pages_of_five_apps_under_privacy() -> None:
+def test_it_gathers_the_privacy_pages_of_six_apps_under_privacy() -> None:
     links = navigation.privacy_links(RequestFactory().get("/"))
 
     assert len(links) == len(navigation.PRIVACY)
     assert all(link.url.startswith("/privacy/") for link in links)
     apps = {item.url_name.split(":")[0] for item in navigation.PRIVACY}
-    assert apps == {"privacy", "followup", "insights", "lifecycle", "practice"}
+    assert apps == {"privacy", "followup", "insights", "lifecycle", "practice", "disclosures"}
 
 
 def test_it_marks_the_current_privacy_page_only() -> None:
