@@ -15,6 +15,7 @@ from wellkept.consent import urls as consent
 from wellkept.followup import urls as followup
 from wellkept.insights import urls as insights
 from wellkept.lifecycle import urls as lifecycle
+from wellkept.portal import urls as portal
 from wellkept.practice import urls as practice
 
 Patterns = list[URLPattern | URLResolver]
@@ -46,10 +47,14 @@ AUDIENCES: dict[str, list[Mount]] = {
     ],
     "practice/": [
         ("", practice.practice_patterns, "practice"),
+        ("", portal.practice_patterns, "portal"),
     ],
     "api/v1/": [
         ("", insights.api_patterns, insights.api_namespace),
         ("", followup.api_patterns, "followup"),
+    ],
+    "portal/": [
+        ("", portal.client_patterns, "portal"),
     ],
 }
 

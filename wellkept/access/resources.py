@@ -43,6 +43,11 @@ class ResourceKind(models.TextChoices):
     # the app, recorded by one privacy officer and approved by another; the
     # request is checked by lifecycle.subject_requests.
     SUBJECT_REQUEST = "subject_request", "Data-subject request received outside the app"
+    # Issue 19, the client portal: a client's invitation to it (issued and
+    # revoked by their therapist or the front desk), and the client's own
+    # pages, owned by the client's portal login.
+    PORTAL_INVITATION = "portal_invitation", "A client's invitation to the portal"
+    PORTAL = "portal", "A client's own portal pages"
 
 
 # Kinds that are about one person (a participant or a client): their

@@ -174,6 +174,10 @@ class EventType(models.TextChoices):
         "Joint progress note written (a copy per member)",
     )
     PRACTICE_JOINT_NOTE_SIGNED = "practice.joint_note_signed", "Joint progress note signed"
+    # Issue 19: the client portal's invitations.
+    PORTAL_INVITED = "portal.invited", "Client invited to the portal"
+    PORTAL_INVITATION_REVOKED = "portal.invitation_revoked", "Portal invitation revoked"
+    PORTAL_INVITATION_ACCEPTED = "portal.invitation_accepted", "Portal invitation accepted"
 
 
 class Outcome(models.TextChoices):
