@@ -28,7 +28,6 @@ from wellkept.access.rules import AccessRole
 from wellkept.actors import AuthenticatedRequest
 from wellkept.orgs.models import Organisation
 from wellkept.portal import selectors, services
-from wellkept.portal.selectors import PortalState
 from wellkept.practice.models import Client
 
 KIND = ResourceKind.PORTAL_INVITATION
@@ -59,7 +58,6 @@ def staff_status(request: AuthenticatedRequest, organisation: Organisation, pk: 
             "organisation": organisation,
             "client": client,
             "status": status,
-            "states": PortalState,
             "has_email": bool(client.email),
             "org_query": org_query(organisation),
         },
