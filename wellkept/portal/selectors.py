@@ -54,11 +54,12 @@ def own_page(
     *, actor: Caller, page: str, request: HttpRequest | None = None, action: Action = Action.READ
 ) -> PortalMembership:
     """The actor's own portal membership for ``page``, or 404 (audited either way)."""
+    user_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
     membership = (
         PortalMembership.objects.select_related("client", "client__organisation")
-        .filter(user_id=actor.pk)
+        .filter(user_id=user_id)
         .first()
-        if getattr(actor, "is_authenticated", False)
+        if user_id is not None
         else None
     )
     if membership is None:
@@ -118,9 +119,7 @@ def upcoming_appointments(client: Client, limit: int | None = None) -> list[Port
 def past_appointments(client: Client) -> list[PortalAppointment]:
     """The client's appointments that are over or were not kept, latest first."""
     now = clock.now()
-    rows = _appointments(client).exclude(
-        end__gte=now, status=AppointmentStatus.BOOKED
-    )
+    rows = _appointments(client).exclude(end__gte=now, status=AppointmentStatus.BOOKED)
     return [_shown(a) for a in rows.order_by("-start")]
 
 

@@ -35,6 +35,6 @@ def portal_user(client: Client) -> User:
 
 
 @pytest.fixture
-def ada_portal(practice: Practice) -> Browser:
+def ada_portal(practice: Practice) -> Browser:  # noqa: F811 (the fixture)
     """Ada signed in to her portal."""
     return signed_in(portal_user(practice.clients["ada"]))

@@ -14,8 +14,8 @@ from wellkept.portal.tests.conftest import portal_user, signed_in
 from wellkept.practice import services as practice_services
 from wellkept.practice.models import AppointmentStatus
 from wellkept.practice.tests.billing import past_session, text_of, with_fees
-from wellkept.practice.tests.test_pages import without_csrf
 from wellkept.practice.tests.schedule import book, next_monday, rooms, slot
+from wellkept.practice.tests.test_pages import without_csrf
 
 pytestmark = pytest.mark.django_db
 
@@ -139,9 +139,7 @@ def test_another_clients_invoice_answers_404_and_is_audited(practice):
     assert made_up.status_code == 404
     assert without_csrf(made_up.content.decode()) == without_csrf(response.content.decode())
     assert (
-        AuditEntry.objects.filter(
-            outcome=Outcome.DENIED, target="portal:invoice:unknown"
-        ).count()
+        AuditEntry.objects.filter(outcome=Outcome.DENIED, target="portal:invoice:unknown").count()
         == 2
     )
 

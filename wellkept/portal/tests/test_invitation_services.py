@@ -43,7 +43,10 @@ def test_it_lets_the_clients_therapist_and_the_front_desk_invite(
     assert "/portal/invitation/" in issued.url
     (entry,) = events(EventType.PORTAL_INVITED)
     assert entry.actor_id == str(practice.people[who].pk)
-    assert entry.target == f"client:{practice.clients['ada'].pk}/portal-invitation:{issued.invitation.pk}"
+    assert (
+        entry.target
+        == f"client:{practice.clients['ada'].pk}/portal-invitation:{issued.invitation.pk}"
+    )
 
 
 def test_it_names_neither_the_practice_nor_the_therapist_in_the_mail(
@@ -102,9 +105,12 @@ def test_sending_again_revokes_the_earlier_link(practice):
 
 def test_a_revoked_invitation_refuses(practice):
     issued = invite(practice)
-    assert services.portal_invitation_revoke(
-        actor=practice.people["fran"], client=practice.clients["ada"]
-    ) == 1
+    assert (
+        services.portal_invitation_revoke(
+            actor=practice.people["fran"], client=practice.clients["ada"]
+        )
+        == 1
+    )
     assert len(events(EventType.PORTAL_INVITATION_REVOKED)) == 1
     with pytest.raises(services.PortalInvitationInvalid):
         services.portal_invitation_accept(token=token_of(issued.url), password=PASSWORD)

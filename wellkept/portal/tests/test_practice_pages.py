@@ -1,4 +1,4 @@
-"""The staff's portal pages on a client: status, invite, re-send, revoke; for whom, and nobody else."""
+"""The staff's portal pages on a client: status, invite, re-send, revoke; for whom, nobody else."""
 
 from __future__ import annotations
 
@@ -61,9 +61,7 @@ def test_the_clients_page_links_to_it_for_those_who_may_invite(practice):
         assert (status_url(ada) in page.content.decode()) is shown, who
 
 
-def test_inviting_sends_the_link_and_shows_until_when(
-    practice, django_capture_on_commit_callbacks
-):
+def test_inviting_sends_the_link_and_shows_until_when(practice, django_capture_on_commit_callbacks):
     fran = signed_in(practice.people["fran"])
     ada = practice.clients["ada"]
     with django_capture_on_commit_callbacks(execute=True):

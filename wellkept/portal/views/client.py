@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wellkept.access.actions import Action
-from wellkept.access.decorators import policy, public
+from wellkept.access.decorators import PolicyScope, policy, public
 from wellkept.access.guards import has_second_factor, signed_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
@@ -35,7 +35,7 @@ from wellkept.portal.forms import PortalAcceptForm
 from wellkept.practice import superbill
 from wellkept.practice.services import format_money
 
-OWN = {"resource": ResourceKind.PORTAL, "purpose": Purpose.SELF_SERVICE}
+OWN = PolicyScope(resource=ResourceKind.PORTAL, purpose=Purpose.SELF_SERVICE)
 INVITATION_SESSION_KEY = "wellkept.portal_invitation_token"
 # How many upcoming appointments the home page lists.
 HOME_APPOINTMENTS = 3
@@ -50,7 +50,7 @@ def _no_longer_valid(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
-    """Check a portal invitation link, park its token sealed in the session, drop it from the URL."""
+    """Check a portal invitation link, park its token sealed in the session, drop it from URLs."""
     # Past this redirect the token is in no URL: no access log, Referer
     # header or browser history holds it.
     invitation = services.portal_invitation_find_usable(token)

@@ -45,7 +45,9 @@ def _back(client: Client, organisation: Organisation) -> str:
 @practice_only(what="practice-portal", roles=INVITERS)
 @never_cache
 @require_GET
-def staff_status(request: AuthenticatedRequest, organisation: Organisation, pk: Any) -> HttpResponse:
+def staff_status(
+    request: AuthenticatedRequest, organisation: Organisation, pk: Any
+) -> HttpResponse:
     """Show whether the client is invited to the portal or uses it, with the actions."""
     client = selectors.client_for_portal(
         actor=request.user, organisation=organisation, pk=pk, request=request
@@ -75,7 +77,9 @@ def staff_invite(
         actor=request.user, organisation=organisation, pk=pk, request=request
     )
     try:
-        issued = services.portal_invitation_create(actor=request.user, client=client, request=request)
+        issued = services.portal_invitation_create(
+            actor=request.user, client=client, request=request
+        )
     except PermissionDenied:
         raise Http404 from None
     except services.PortalInvitationError as exc:
