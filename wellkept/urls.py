@@ -3,7 +3,8 @@
 Audiences (docs/architecture.md): the participant (``/me/``), the team of
 leaders, wellbeing officers and specialists (``/team/``), the privacy officer
 (``/privacy/``), the administrators (``/manage/``), the confidential
-practice's staff (``/practice/``) and the API (``/api/v1/``). Accounts and
+practice's staff (``/practice/``), the API (``/api/v1/``) and a practice's
+clients (``/portal/``). Accounts and
 allauth stay at ``/accounts/``, the home page at ``/``.
 """
 
