@@ -7,6 +7,9 @@ class PortalConfig(AppConfig):
     verbose_name = "The client portal: invitations and a client's own pages"
 
     def ready(self) -> None:
-        from wellkept.portal import scopes
+        from wellkept.portal import scopes, services
+        from wellkept.practice.hooks import CLIENT_ERASING
 
         scopes.register()
+        # Erasing a client erases their portal login too (its address is theirs).
+        CLIENT_ERASING.connect(services.on_client_erasing)

@@ -27,7 +27,9 @@ from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record, lock_rows
 from wellkept.portal.models import PortalInvitation, PortalMembership
 from wellkept.portal.scopes import invitation_resource
+from wellkept.practice.hooks import ClientErasing
 from wellkept.practice.models import Client, ClientStatus
+from wellkept.vault.services import datakey_shred
 
 
 class PortalInvitationError(Exception):
@@ -229,3 +231,20 @@ def portal_invitation_accept(*, token: str, password: str) -> User:
             actor=user, event=EventType.PORTAL_INVITATION_ACCEPTED, target=_target(invitation)
         )
     return user
+
+
+def on_client_erasing(event: ClientErasing) -> None:
+    """Erase the erased client's portal login: shred its key, then delete it.
+
+    Runs inside ``practice.client_erase``'s transaction. The login's address
+    is the client's, under the login's own key: shredding that key first
+    makes any copy of the row (a backup, a WAL) unreadable, and deleting the
+    row takes its blind index, which would still confirm a guessed address.
+    """
+    membership = PortalMembership.objects.filter(client=event.client).select_related("user").first()
+    if membership is None:
+        return
+    user = membership.user
+    datakey_shred(actor=SystemActor("client-erasure"), subject=user.dek_subject)
+    membership.delete()
+    user.delete()

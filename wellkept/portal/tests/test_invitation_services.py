@@ -14,9 +14,10 @@ from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
 from wellkept.portal import services
 from wellkept.portal.models import PortalInvitation, PortalMembership
-from wellkept.portal.tests.conftest import PASSWORD, token_of
+from wellkept.portal.tests.conftest import PASSWORD, SETUP, token_of
 from wellkept.practice import services as practice_services
 from wellkept.practice.models import ClientStatus, DischargeReason
+from wellkept.vault.models import DataKey
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +205,18 @@ def test_it_refuses_a_discharged_client_and_their_pending_link(practice):
     )
     with pytest.raises(services.PortalInvitationInvalid):
         services.portal_invitation_accept(token=token_of(issued.url), password=PASSWORD)
+
+
+def test_erasing_a_client_erases_their_portal_login(practice):
+    issued = invite(practice)
+    user = services.portal_invitation_accept(token=token_of(issued.url), password=PASSWORD)
+    practice_services.client_erase(actor=SETUP, client=practice.clients["ada"])
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not PortalMembership.objects.exists()
+    assert not PortalInvitation.objects.exists()
+    assert User.objects.get_by_email("ada.testwell@example.invalid") is None
+    key = DataKey.objects.get(subject=user.dek_subject)
+    assert key.shredded_at is not None
+    assert AuditEntry.objects.filter(
+        event=EventType.KEY_SHREDDED, target=f"datakey:{key.pk}"
+    ).exists()
