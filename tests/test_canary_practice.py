@@ -26,6 +26,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client as Browser
 from django.urls import reverse
@@ -109,6 +110,8 @@ PLANTED_HOLDS = {
 
 # Billing (issue 18, part 5): a payment's reference, typed by billing.
 PLANTED_BILLING = {"payment reference": "Pangolincanary card ending 4417"}
+# The client portal (issue 19): the password the client chooses for their login.
+PLANTED_PORTAL = {"portal password": "Xylophonequokka sings beneath moonlit rain"}
 
 # Telehealth (issue 19): where the client is for a video session, and whom
 # to call there, typed by the therapist; the consent's typed name is the
@@ -360,6 +363,31 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
     revoke = reverse("disclosures:authorisation_revoke", args=[client.pk, authorisation.pk])
     assert tess.post(revoke + query, {"reason": PLANTED_RELEASE["revocation"]}).status_code == 302
 
+    # The client portal (issue 19): the front desk invites the client through
+    # the page, the client accepts through the mailed link with a planted
+    # password and reads their pages. The link's secret and the password
+    # must be nowhere in clear; the login's address is the planted e-mail.
+    mail.outbox.clear()
+    invited = fran.post(
+        f"{reverse('portal:staff_invite', args=[client.pk])}?org=harbour", follow=True
+    )
+    assert "Invitation sent" in invited.text
+    (message,) = mail.outbox
+    portal_link = re.search(r"https?://\S+/portal/invitation/(\S+)/", message.body)
+    assert portal_link is not None
+    portal_secret = portal_link.group(1).split(".", 1)[1]
+    visitor = Browser()
+    visitor.get(reverse("portal:invitation_open", args=[portal_link.group(1)]))
+    accepted = visitor.post(
+        reverse("portal:invitation_accept"),
+        {
+            "password1": PLANTED_PORTAL["portal password"],
+            "password2": PLANTED_PORTAL["portal password"],
+        },
+    )
+    assert accepted.status_code == 302
+    assert "Canary-free Room" in visitor.get(reverse("portal:appointments")).text
+    assert "Tess" in visitor.get(reverse("portal:access_log")).text
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.
@@ -461,6 +489,8 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
             **PLANTED_DIAGNOSIS,
             **PLANTED_TELEHEALTH,
             **PLANTED_RELEASE,
+            **PLANTED_PORTAL,
+            "portal link secret": portal_secret,
         }.items()
         if any(form in data for form in journey.forms_of(value))
     ]

@@ -91,3 +91,4 @@ def test_the_apps_connect_their_reactions_at_startup():
         "wellkept.insights.store.on_taking_part_changed"
     }
     assert receivers("orgs.participant_moved") == {"wellkept.insights.store.on_participant_moved"}
+    assert receivers("practice.client_erasing") == {"wellkept.portal.services.on_client_erasing"}

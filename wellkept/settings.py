@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "wellkept.insights",
     "wellkept.practice",
     "wellkept.disclosures",
+    "wellkept.portal",
     # Synthetic data only (seed_demo, seed, demo_totp); never writes on its own.
     "wellkept.demo",
     "django.contrib.auth",
@@ -109,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # A client's portal login reaches /portal/ and its own account only.
+    "wellkept.portal.middleware.portal_confinement",
 ]
 
 ROOT_URLCONF = "wellkept.urls"
@@ -316,6 +319,10 @@ WELLKEPT_SESSION_WARNING_SECONDS = env.int(
 )
 WELLKEPT_REAUTH_SECONDS = env.int("WELLKEPT_REAUTH_SECONDS", 300, minimum=30, maximum=3600)
 WELLKEPT_INVITATION_DAYS = env.int("WELLKEPT_INVITATION_DAYS", 7, minimum=1, maximum=30)
+# How long a client's portal invitation link works (issue 19); a new one revokes it.
+WELLKEPT_PORTAL_INVITATION_HOURS = env.int(
+    "WELLKEPT_PORTAL_INVITATION_HOURS", 72, minimum=1, maximum=14 * 24
+)
 
 # Database sessions stored under a hash of the cookie's key, so a copy of the
 # table (a dump, a stolen file) holds no key that opens a live session.

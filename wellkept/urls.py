@@ -3,7 +3,8 @@
 Audiences (docs/architecture.md): the participant (``/me/``), the team of
 leaders, wellbeing officers and specialists (``/team/``), the privacy officer
 (``/privacy/``), the administrators (``/manage/``), the confidential
-practice's staff (``/practice/``) and the API (``/api/v1/``). Accounts and
+practice's staff (``/practice/``), the API (``/api/v1/``) and a practice's
+clients (``/portal/``). Accounts and
 allauth stay at ``/accounts/``, the home page at ``/``.
 """
 
@@ -16,6 +17,7 @@ from wellkept.disclosures import urls as disclosures
 from wellkept.followup import urls as followup
 from wellkept.insights import urls as insights
 from wellkept.lifecycle import urls as lifecycle
+from wellkept.portal import urls as portal
 from wellkept.practice import urls as practice
 
 Patterns = list[URLPattern | URLResolver]
@@ -49,10 +51,14 @@ AUDIENCES: dict[str, list[Mount]] = {
     "practice/": [
         ("", practice.practice_patterns, "practice"),
         ("clients/", disclosures.practice_patterns, "disclosures"),
+        ("", portal.practice_patterns, "portal"),
     ],
     "api/v1/": [
         ("", insights.api_patterns, insights.api_namespace),
         ("", followup.api_patterns, "followup"),
+    ],
+    "portal/": [
+        ("", portal.client_patterns, "portal"),
     ],
 }
 

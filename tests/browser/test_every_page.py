@@ -47,6 +47,7 @@ from wellkept.assessments.reminders import unsubscribe_url
 from wellkept.assessments.selectors import open_programme
 from wellkept.demo import practice as demo_practice
 from wellkept.demo.hospital import (
+    CLIENT_PASSWORD,
     PARTICIPANT_PASSWORD,
     STAFF_PASSWORD,
     demo_email,
@@ -181,6 +182,17 @@ NOT_PAGES = {
     "practice:telehealth_consent_withdraw": "POST from the telehealth consent page",
     "disclosures:release": "the recipient's page: its secret is shown once, to the therapist",
     "disclosures:release_download": "POST from the recipient's download page: a ZIP, used once",
+    # Client portal (issue 19).
+    "portal:invoice_pdf": "a PDF download",
+    "portal:staff_invite": "POST from the client's portal status page",
+    "portal:staff_revoke": "POST from the client's portal status page",
+    "portal:invitation_open": (
+        "the e-mailed link: checks the token and redirects (wellkept/portal/tests/"
+        "test_invitation_pages.py)"
+    ),
+    "portal:invitation_accept": (
+        "reached only through a live e-mailed link (wellkept/portal/tests/test_invitation_pages.py)"
+    ),
 }
 # Pages no demo sign-in can reach, and where they are tested instead.
 ELSEWHERE = {
@@ -272,7 +284,8 @@ def sign_in(page: Page, base: str, login: Login, found: Findings) -> None:
             found.check(page, f"{login.role} second step of signing in")
         page.get_by_label("6-digit code").fill(current_code(demo_totp_secret(login.email)))
         page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/$"))
+    # A client's portal login is sent on from the home page to its portal.
+    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/(portal/)?$"))
 
 
 @dataclass(frozen=True)
@@ -454,12 +467,17 @@ def plant(organisation: Organisation) -> Demo:
         "clinician not joined", LONG_EMAIL, PARTICIPANT_PASSWORD, totp=False, staff=False
     )
     spare = Login("participant", people[1].email, PARTICIPANT_PASSWORD, staff=False)
+    portal_user = demo_practice.portal_client_login(organisation)
+    assert portal_user is not None
+    client_login = Login(
+        "client (portal)", str(portal_user.email), CLIENT_PASSWORD, totp=False, staff=False
+    )
     spare_user = User.objects.get_by_email(spare.email)
     assert spare_user is not None
     unsubscribe = unsubscribe_url(user_pk=spare_user.pk, organisation_pk=organisation.pk)
     return Demo(
         organisation,
-        [*staff, participant_login, newcomer_login],
+        [*staff, participant_login, newcomer_login, client_login],
         newcomer_login,
         spare,
         unsubscribe,

@@ -47,6 +47,11 @@ class ResourceKind(models.TextChoices):
     # bases, disclosures and their accounting. Assigned to the client's
     # current therapists only, never their supervisors.
     DISCLOSURE = "disclosure", "Release of information and accounting of disclosures"
+    # Issue 19, the client portal: a client's invitation to it (issued and
+    # revoked by their therapist or the front desk), and the client's own
+    # pages, owned by the client's portal login.
+    PORTAL_INVITATION = "portal_invitation", "A client's invitation to the portal"
+    PORTAL = "portal", "A client's own portal pages"
 
 
 # Kinds that are about one person (a participant or a client): their

@@ -266,7 +266,29 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(R.BILLING, K.APPOINTMENT, [ASSIGNED, OTHER], [A.READ], [P.CLINICAL_CARE]),
     _rule(R.CLINICAL_SUPERVISOR, K.APPOINTMENT, [ASSIGNED], [A.READ], [P.CLINICAL_CARE]),
-    # Privacy officer: the audit trail and settings; no clinical content.
+    # Client portal (issue 19): the client's therapist, or the front desk,
+    # invites a client and revokes the invitation; billing and supervisors do
+    # not. ASSIGNED is the client's scope (therapists and their supervisors).
+    _rule(
+        R.SPECIALIST,
+        K.PORTAL_INVITATION,
+        [ASSIGNED],
+        [A.READ, A.CREATE, A.DELETE],
+        [P.CLINICAL_CARE],
+    ),
+    _rule(
+        R.FRONT_DESK,
+        K.PORTAL_INVITATION,
+        [ASSIGNED, OTHER],
+        [A.READ, A.CREATE, A.DELETE],
+        [P.CLINICAL_CARE],
+    ),
+    # The client's own pages: a portal login holds no staff role, so for its
+    # own, organisation-less portal it is the signed-in person of the table
+    # (as with their own account); OWN is the portal membership's login.
+    _rule(
+        R.PARTICIPANT, K.PORTAL, [OWN], [A.READ, A.EXPORT], [P.SELF_SERVICE], without_consent=True
+    ),
     _rule(
         R.PRIVACY_OFFICER,
         K.AUDIT_TRAIL,
@@ -415,6 +437,14 @@ RULES: tuple[Rule, ...] = (
         K.CLIENT_RECORD,
         ANY_RELATIONSHIP,
         [A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    # Portal jobs (issue 19): demo seeding invites its demo client.
+    _rule(
+        R.SYSTEM,
+        K.PORTAL_INVITATION,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.DELETE],
         [P.SERVICE_ADMINISTRATION],
     ),
     # Schedule jobs (issue 18, part 2): demo seeding books appointments; the

@@ -210,6 +210,10 @@ class EventType(models.TextChoices):
         "disclosure.downloaded",
         "Disclosure package downloaded by its recipient",
     )
+    # Issue 19: the client portal's invitations.
+    PORTAL_INVITED = "portal.invited", "Client invited to the portal"
+    PORTAL_INVITATION_REVOKED = "portal.invitation_revoked", "Portal invitation revoked"
+    PORTAL_INVITATION_ACCEPTED = "portal.invitation_accepted", "Portal invitation accepted"
 
 
 class Outcome(models.TextChoices):

@@ -8,6 +8,7 @@ use every other app's services (docs/architecture.md).
 """
 
 from wellkept.demo.people import (
+    CLIENT_PASSWORD,
     DEFAULT_PARTICIPANTS,
     EMAIL_DOMAIN,
     PARTICIPANT_PASSWORD,
@@ -19,6 +20,7 @@ from wellkept.demo.people import (
 from wellkept.demo.seeding import DemoError, DemoSummary, demo_account, demo_seed
 
 __all__ = [
+    "CLIENT_PASSWORD",
     "DEFAULT_PARTICIPANTS",
     "EMAIL_DOMAIN",
     "PARTICIPANT_PASSWORD",

@@ -24,6 +24,8 @@ RANDOM_SEED = 20260301
 # common lists, no part of the e-mail address in them).
 STAFF_PASSWORD = "demo-staff-harbour-lantern-7"  # noqa: S105 - published demo credential
 PARTICIPANT_PASSWORD = "demo-clinician-meadow-compass-3"  # noqa: S105 - published demo credential
+# The demo client's portal login (issue 19): no second factor, as a client may choose.
+CLIENT_PASSWORD = "demo-client-harbour-kite-5"  # noqa: S105 - published demo credential
 
 
 # --- The hospital ---------------------------------------------------------------

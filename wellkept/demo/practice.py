@@ -35,6 +35,8 @@ from wellkept.demo.bulk.practice import (
 from wellkept.disclosures import services as release
 from wellkept.disclosures.models import Authorisation, AuthorisationKind
 from wellkept.orgs.models import Organisation
+from wellkept.portal import services as portal_services
+from wellkept.portal.models import PortalMembership
 from wellkept.practice import services
 from wellkept.practice.models import (
     Case,
@@ -508,3 +510,37 @@ def seed_release(*, actor: SystemActor, organisation: Organisation) -> bool:
         records_to=today,
     )
     return True
+
+
+# The demo client with a portal login (issue 19): the first client, an
+# adult in care with the demo specialist.
+PORTAL_CLIENT_INDEX = 0
+
+
+def seed_portal_client(*, actor: SystemActor, organisation: Organisation, password: str) -> User:
+    """Invite the demo's first client to the portal and accept at once; return the login.
+
+    Through the portal's own services, audited as a real invitation is; the
+    link goes nowhere but the accepting call, as the demo's mail does.
+    """
+    client = (
+        Client.objects.filter(organisation=organisation, guardians__isnull=True)
+        .order_by("created_at")
+        .first()
+    )
+    if client is None:
+        raise ValueError("The demo practice has no adult client to invite to the portal.")
+    issued = portal_services.portal_invitation_create(actor=actor, client=client)
+    token = issued.url.rstrip("/").rsplit("/", 1)[-1]
+    return portal_services.portal_invitation_accept(token=token, password=password)
+
+
+def portal_client_login(organisation: Organisation) -> User | None:
+    """The demo client's portal login, if it was seeded (for the printed logins)."""
+    membership = (
+        PortalMembership.objects.filter(client__organisation=organisation)
+        .select_related("user")
+        .order_by("created_at")
+        .first()
+    )
+    return membership.user if membership is not None else None

@@ -39,6 +39,7 @@ from wellkept.consent.models import ConsentRecord, Notice
 from wellkept.demo import bulk as checkin_seeding
 from wellkept.demo import practice as demo_practice
 from wellkept.demo.people import (
+    CLIENT_PASSWORD,
     DEFAULT_PARTICIPANTS,
     DIVISIONS,
     ORGANISATION_NAME,
@@ -268,6 +269,7 @@ CHANGED_BY_OWNER = "changed by its owner"
 
 
 NOT_JOINED = "Clinician (not joined yet)"
+CLIENT_LOGIN = "Client (portal)"
 
 
 def _not_joined_login(org: Organisation) -> User | None:
@@ -317,6 +319,17 @@ def _login_rows(org: Organisation) -> list[LoginRow]:
     newcomer = _not_joined_login(org)
     if newcomer is not None:
         rows.append(LoginRow(NOT_JOINED, str(newcomer.email), PARTICIPANT_PASSWORD, None))
+    portal_client = demo_practice.portal_client_login(org)
+    if portal_client is not None:
+        secret = _totp_secret_of(portal_client)
+        rows.append(
+            LoginRow(
+                CLIENT_LOGIN,
+                str(portal_client.email),
+                CLIENT_PASSWORD,
+                CHANGED_BY_OWNER if secret is not None else None,
+            )
+        )
     return rows
 
 
@@ -396,6 +409,7 @@ def demo_seed(
             supervisor=staff["clinical.supervisor"],
             size=practice,
         )
+        demo_practice.seed_portal_client(actor=ACTOR, organisation=org, password=CLIENT_PASSWORD)
 
         participant_hash = PasswordState.of(PARTICIPANT_PASSWORD)
         logins: list[tuple[DemoPerson, User]] = []

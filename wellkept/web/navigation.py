@@ -113,6 +113,20 @@ def privacy_links(request: HttpRequest) -> list[NavLink]:
     return _resolved(request, list(PRIVACY))
 
 
+# A client's portal login (issue 19): their own pages and their account, nothing else.
+PORTAL = (
+    NavItem("My portal", "portal:home"),
+    NavItem("Appointments", "portal:appointments"),
+    NavItem("Invoices", "portal:invoices"),
+    NavItem("Who accessed my record", "portal:access_log"),
+)
+
+
+def portal_links(request: HttpRequest) -> list[NavLink]:
+    """Return the header links of a client's portal login."""
+    return _resolved(request, [*PORTAL, *ACCOUNT])
+
+
 def links_for(request: HttpRequest, roles: set[Role], *, programme: bool = True) -> list[NavLink]:
     """Return the header links for a person holding ``roles``, in display order."""
     items: list[NavItem] = [HOME, *(PROGRAMME if programme else ())]

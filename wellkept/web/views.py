@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from wellkept.access.decorators import public, self_service
 from wellkept.accounts.selectors import user_has_mfa
 from wellkept.orgs.models import Role
 from wellkept.orgs.selectors import user_roles
+from wellkept.portal.selectors import is_portal_login
 from wellkept.web import session_limits
 from wellkept.web.decorators import session_passive
 from wellkept.web.guides import GUIDES
@@ -18,6 +19,9 @@ from wellkept.web.guides import GUIDES
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Tell the signed-in person what they can do here today."""
+    if is_portal_login(request.user):
+        # A client of the practice: their portal is their home.
+        return redirect("portal:home")
     held = user_roles(request.user)
     roles = [(role, GUIDES[role]) for role in Role if role in held]
     context = {

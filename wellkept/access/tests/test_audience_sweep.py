@@ -88,6 +88,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "practice/cases/<uuid:pk>/notes/<uuid:note_pk>/sign/": {("st-annes", "sam")},
     # Break-glass on a client's record (issue 18): the specialist's alone.
     "practice/emergency/": {("st-annes", "sam")},
+    # Client portal (issue 19): a client's therapist and the front desk.
+    "practice/clients/<uuid:pk>/portal/": {("st-annes", "sam"), ("st-annes", "fran")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

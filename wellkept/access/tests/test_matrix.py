@@ -154,6 +154,12 @@ system | appointment        | *                  | read create update           
 sam    | disclosure         | assigned           | read create update export        | cc lo
 priya  | disclosure         | other              | read                             | ao
 system | disclosure         | *                  | read create update               | sa
+# Client portal (issue 19): the client's therapist and the front desk invite;
+# a portal login (no staff role) reads and downloads from its own portal.
+sam    | portal_invitation  | assigned           | read create delete               | cc
+fran   | portal_invitation  | assigned other     | read create delete               | cc
+system | portal_invitation  | *                  | read create delete               | sa
+pia    | portal             | own                | read export                      | ss
 """
 
 
@@ -216,6 +222,8 @@ NATURAL_PURPOSE = {
     ResourceKind.RETENTION_CONFIG: Purpose.AUDIT_OVERSIGHT,
     ResourceKind.SUBJECT_REQUEST: Purpose.LEGAL_OBLIGATION,
     ResourceKind.DISCLOSURE: Purpose.CLINICAL_CARE,
+    ResourceKind.PORTAL_INVITATION: Purpose.CLINICAL_CARE,
+    ResourceKind.PORTAL: Purpose.SELF_SERVICE,
 }
 
 
@@ -235,7 +243,8 @@ def make_resource(world, persona: str, kind: ResourceKind, rel: str) -> Resource
         org, owner, participant, assignees = world.st_annes.pk, me_pk, persona, frozenset()
     if kind in OWNERLESS:
         return Resource(kind=kind, reference=f"{kind.value}:{rel}", organisation_id=org)
-    if kind == ResourceKind.ACCOUNT:
+    # A portal page, like an account, belongs to its login and no organisation.
+    if kind in (ResourceKind.ACCOUNT, ResourceKind.PORTAL):
         return Resource(
             kind=kind, reference=f"user:{owner}", owner_user_id=owner, assignee_user_ids=assignees
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections import Counter
 from unittest import mock
 
@@ -43,6 +44,7 @@ from wellkept.orgs.models import (
     UnitKind,
 )
 from wellkept.orgs.selectors import participant_for_user
+from wellkept.portal.models import PortalMembership
 from wellkept.vault.services import dek_cache
 
 pytestmark = pytest.mark.django_db
@@ -491,3 +493,16 @@ def test_it_refuses_a_practice_too_small_or_too_large_before_seeding_anything() 
                 "seed_demo", participants=2, practice_clients=clients, stdout=io.StringIO()
             )
     assert not Organisation.objects.exists()
+
+
+@pytest.mark.one_engine
+def test_it_prints_a_client_with_a_portal_login() -> None:
+    output = seed(participants=2)
+    org = Organisation.objects.get(is_demo=True)
+    login = demo_practice.portal_client_login(org)
+    assert login is not None
+    assert re.search(rf"{re.escape(seeding.CLIENT_LOGIN)} +{re.escape(login.email)}", output)
+    assert demo.CLIENT_PASSWORD in output
+    client = EmailBackend().authenticate(None, email=login.email, password=demo.CLIENT_PASSWORD)
+    assert client is not None
+    assert PortalMembership.objects.get(user=client).client.organisation == org

@@ -28,6 +28,7 @@ from wellkept.audit.services import audit_record, lock_rows
 from wellkept.orgs.models import Organisation
 from wellkept.practice import names
 from wellkept.practice.holds import ClientHeld, client_held
+from wellkept.practice.hooks import CLIENT_ERASING, ClientErasing
 from wellkept.practice.models import (
     Appointment,
     AppointmentStatus,
@@ -574,6 +575,9 @@ def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = 
         ClientNameToken.objects.filter(client=locked).delete()
         Guardian.objects.filter(client=locked).delete()
         ClientAssignment.objects.filter(client=locked).delete()
+        # The apps above (the portal: the client's own login) erase what
+        # they keep about the client, in this transaction.
+        CLIENT_ERASING.emit(ClientErasing(client=locked))
         locked.delete()
         audit_record(
             actor=actor,

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path
 from wellkept import urls
 from wellkept.web import moved
 
-PREFIXES = ("me/", "team/", "privacy/", "manage/", "practice/", "api/v1/")
+PREFIXES = ("me/", "team/", "privacy/", "manage/", "practice/", "api/v1/", "portal/")
 # The home page and its session pings; accounts and allauth (DESIGN.md).
 OUTSIDE = ("", "session/status", "session/keepalive")
 

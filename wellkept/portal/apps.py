@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "wellkept.portal"
+    label = "portal"
+    verbose_name = "The client portal: invitations and a client's own pages"
+
+    def ready(self) -> None:
+        from wellkept.portal import scopes, services
+        from wellkept.practice.hooks import CLIENT_ERASING
+
+        scopes.register()
+        # Erasing a client erases their portal login too (its address is theirs).
+        CLIENT_ERASING.connect(services.on_client_erasing)

@@ -1,0 +1,90 @@
+"""The client portal: a practice client's invitation to it and the login that came of it.
+
+A portal login is an ordinary ``accounts.User`` (the same password rules,
+second factors and session limits as staff) tied to exactly one practice
+client by a ``PortalMembership``. Everything a later part of the portal
+adds (requests, forms, messages, the record download) hangs off that
+membership, so a guardian's membership can later be another row of the
+same shape with its own sharing rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from wellkept import clock
+from wellkept.practice.models import Client
+
+
+class PortalInvitation(models.Model):
+    """A single-use, expiring link to the portal, sent to the client's e-mail on record.
+
+    The link's secret is stored only as a keyed MAC behind a short public
+    prefix (``accounts.tokens``), so a database dump holds no working link.
+    No address is stored here: the mail goes to the address on the client's
+    record when the invitation is made, and the record keeps it encrypted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="portal_invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="portal_invitations_sent",
+    )
+    token_prefix = models.CharField(max_length=16, unique=True, editable=False)
+    token_mac = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["client", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="portal_invitation_expires_after_creation",
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+            ),
+            models.CheckConstraint(
+                name="portal_invitation_not_both_accepted_and_revoked",
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+            ),
+            # One open link per client: inviting again revokes the earlier
+            # one, so no forgotten mailbox holds a second live link.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="portal_invitation_one_open_per_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"portal invitation {self.token_prefix}"
+
+
+class PortalMembership(models.Model):
+    """A portal login and the one practice client it is: a login is never two clients."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_membership"
+    )
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="portal_membership"
+    )
+    invitation = models.OneToOneField(
+        PortalInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"portal membership of {self.client_id}"

@@ -1,0 +1,74 @@
+"""How the portal's rows relate to an actor, for the access policy.
+
+A client's invitation is decided like the client's administration: the
+client's organisation, with the client's therapists (and their supervisors)
+as assignees, so the rules can give it to the therapist and the front desk
+and not to billing or a supervisor. A client's own portal page has no
+organisation: its one owner is the portal login, as an account is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from wellkept.access.resources import Resource, ResourceKind, Scope, register_scope
+from wellkept.practice.scopes import assigned_clients, current_assignees
+
+
+def invitation_resource(client: Any) -> Resource:
+    """A client's portal invitations, for the staff who may issue and revoke them."""
+    return Resource(
+        kind=ResourceKind.PORTAL_INVITATION,
+        reference=f"client:{client.pk}/portal",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
+def portal_page_resource(membership: Any, page: str) -> Resource:
+    """One of a client's own portal pages, owned by the client's portal login alone."""
+    return Resource(
+        kind=ResourceKind.PORTAL,
+        reference=f"client:{membership.client_id}/portal/{page}",
+        owner_user_id=membership.user_id,
+    )
+
+
+def _invitation_row(invitation: Any) -> Resource:
+    return invitation_resource(invitation.client)
+
+
+def _membership_row(membership: Any) -> Resource:
+    return portal_page_resource(membership, "home")
+
+
+def _assigned_invitations(user: Any) -> Q:
+    from wellkept.practice.models import Client
+
+    return Q(client__in=Client.objects.filter(assigned_clients(user)))
+
+
+def register() -> None:
+    """Register the portal's scopes (from ready())."""
+    from wellkept.portal.models import PortalInvitation, PortalMembership
+
+    register_scope(
+        PortalInvitation,
+        Scope(
+            kind=ResourceKind.PORTAL_INVITATION,
+            organisation_field="client__organisation_id",
+            describe=_invitation_row,
+            assigned=_assigned_invitations,
+        ),
+    )
+    register_scope(
+        PortalMembership,
+        Scope(
+            kind=ResourceKind.PORTAL,
+            organisation_field="client__organisation_id",
+            describe=_membership_row,
+            own=lambda user, _orgs: Q(user_id=user.pk),
+        ),
+    )

@@ -1,0 +1,21 @@
+"""The portal's pages: the client's own under /portal/, the staff's under /practice/."""
+
+from django.urls import URLPattern, path
+
+from wellkept.portal.views import client, practice
+
+client_patterns: list[URLPattern] = [
+    path("", client.home, name="home"),
+    path("appointments/", client.appointments, name="appointments"),
+    path("invoices/", client.invoices, name="invoices"),
+    path("invoices/<uuid:pk>.pdf", client.invoice_download, name="invoice_pdf"),
+    path("access/", client.access_log, name="access_log"),
+    path("invitation/accept/", client.invitation_accept, name="invitation_accept"),
+    path("invitation/<str:token>/", client.invitation_open, name="invitation_open"),
+]
+
+practice_patterns: list[URLPattern] = [
+    path("clients/<uuid:pk>/portal/", practice.staff_status, name="staff_status"),
+    path("clients/<uuid:pk>/portal/invite/", practice.staff_invite, name="staff_invite"),
+    path("clients/<uuid:pk>/portal/revoke/", practice.staff_revoke, name="staff_revoke"),
+]
