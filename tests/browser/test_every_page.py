@@ -55,6 +55,8 @@ from wellkept.demo.hospital import (
     demo_seed,
     demo_totp_secret,
 )
+from wellkept.disclosures import services as release
+from wellkept.disclosures.models import AuthorisationKind
 from wellkept.followup import reidentification
 from wellkept.followup import services as followup
 from wellkept.lifecycle import subject_requests
@@ -363,6 +365,21 @@ def plant(organisation: Organisation) -> Demo:
         sections={"subjective": UNBROKEN, "plan": "(Demo) Review in two weeks."},
     )
     pnote = practice.pnote_write(actor=specialist, client=client, body=UNBROKEN)
+    # Release of information: a current authorisation of the specialist's
+    # client, so its revocation page is there to open.
+    today = clock.now().date()
+    release.authorisation_sign(
+        actor=specialist,
+        client=client,
+        kind=AuthorisationKind.RECORDS,
+        categories=["demographics"],
+        records_from=today - dt.timedelta(days=30),
+        records_to=today,
+        expires_on=today + dt.timedelta(days=30),
+        recipient=release.Recipient("Dr Every Page", "Page Street Surgery", LONG_EMAIL),
+        purpose="Continuity of care.",
+        signed_name=str(client.legal_name),
+    )
     # Plans: a draft version for one client (its edit page); for another, a
     # version the therapist signed and the client has yet to sign (the
     # in-session signature page), and a new version to start. A measure to

@@ -35,9 +35,9 @@ from wellkept.practice.models import (
     NoteStatus,
     PlanStatus,
     ProgressNote,
-    PsychotherapyNote,
     TreatmentPlan,
 )
+from wellkept.practice.selectors.notes import pnotes_released_under_authorisation
 
 
 def _text(value: object) -> str:
@@ -184,13 +184,11 @@ def package_build(disclosure: Disclosure, *, generated: dt.datetime) -> Package:
                     )
                 )
     if PSYCHOTHERAPY_NOTES in chosen:
-        own = PsychotherapyNote.objects.filter(client=client, author_id=disclosure.made_by_id)
-        for p in own.order_by("written_at"):
-            day = p.written_at.astimezone(dt.UTC).date()
+        own = pnotes_released_under_authorisation(client=client, author_id=disclosure.made_by_id)
+        for written_at, text in own:
+            day = written_at.astimezone(dt.UTC).date()
             if _in_range(disclosure, day):
-                items.append(
-                    Item(PSYCHOTHERAPY_NOTES, day, f"Psychotherapy note {day}", _text(p.body))
-                )
+                items.append(Item(PSYCHOTHERAPY_NOTES, day, f"Psychotherapy note {day}", text))
     return package
 
 

@@ -6,6 +6,8 @@ import wellkept.clock
 import wellkept.practice.models.telehealth
 import wellkept.vault.fields
 from django.conf import settings
+import django.db.models.functions.text
+import django.db.models.lookups
 from django.db import migrations, models
 
 
@@ -49,7 +51,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['client', '-signed_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('digest__regex', '^[0-9a-f]{64}$')), name='telehealth_consent_digest_length')],
+                'constraints': [models.CheckConstraint(condition=django.db.models.lookups.Exact(django.db.models.functions.text.Length('digest'), 64), name='telehealth_consent_digest_length')],
             },
         ),
         migrations.CreateModel(

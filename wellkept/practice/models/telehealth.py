@@ -21,6 +21,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 
 from wellkept import clock
 from wellkept.practice.models.clients import Client
@@ -105,9 +107,12 @@ class TelehealthConsent(models.Model):
     class Meta:
         ordering = ["client", "-signed_at"]
         constraints = [
+            # A length, not a regular expression: SQLite's REGEXP exists only
+            # in Django's connections, and `PRAGMA integrity_check` from any
+            # other tool (the crash test, an operator's sqlite3) would fail.
             models.CheckConstraint(
                 name="telehealth_consent_digest_length",
-                condition=models.Q(digest__regex=r"^[0-9a-f]{64}$"),
+                condition=Exact(Length("digest"), 64),
             ),
         ]
 

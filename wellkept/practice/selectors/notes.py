@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -113,6 +114,23 @@ def client_pnotes(
         request=request,
     )
     return list(rows.order_by("-written_at"))
+
+
+def pnotes_released_under_authorisation(
+    *, client: Client, author_id: Any
+) -> list[tuple[dt.datetime, str]]:
+    """The author's own psychotherapy notes about the client, oldest first: (written, text).
+
+    For one caller only: a disclosure's package (``wellkept.disclosures``)
+    made by that author under an authorisation that covers psychotherapy
+    notes alone, which the disclosure service has checked (issue 19). Nobody
+    else's notes, and no other path out: docs/psychotherapy-notes.md.
+    """
+    rows = PsychotherapyNote.objects.filter(client=client, author_id=author_id)
+    return [
+        (note.written_at, note.body if isinstance(note.body, str) else "")
+        for note in rows.order_by("written_at")
+    ]
 
 
 def get_pnote_for(
