@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -39,6 +38,7 @@ from wellkept.disclosures.forms import (
 )
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import Client
+from wellkept.practice.views.acting import act_on_form
 
 KIND = ResourceKind.DISCLOSURE
 CARE = Purpose.CLINICAL_CARE
@@ -98,8 +98,10 @@ def authorisation_new(
     form = AuthorisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.authorisation_sign(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.authorisation_sign(
                 actor=request.user,
                 client=client,
                 kind=data["kind"],
@@ -111,14 +113,12 @@ def authorisation_new(
                 purpose=data["purpose"],
                 signed_name=data["signed_name"],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Authorisation signed and recorded.")
-            return HttpResponseRedirect(_home(client, organisation))
+            ),
+            done="Authorisation signed and recorded.",
+            then=_home(client, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "disclosures/practice/authorisation_new.html",
@@ -145,20 +145,20 @@ def authorisation_revoke(
     found = selectors.authorisation_of(client, authorisation)
     form = RevokeForm(request.POST if request.method == "POST" else None)
     if found.revoked_at is None and request.method == "POST" and form.is_valid():
-        try:
-            services.authorisation_revoke(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.authorisation_revoke(
                 actor=request.user,
                 authorisation=found,
                 reason=form.cleaned_data["reason"],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Authorisation revoked: nothing more is released under it.")
-            return HttpResponseRedirect(_home(client, organisation))
+            ),
+            done="Authorisation revoked: nothing more is released under it.",
+            then=_home(client, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "disclosures/practice/authorisation_revoke.html",
@@ -186,22 +186,22 @@ def legal_basis_new(
     form = LegalBasisForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.legal_basis_record(
+        done = act_on_form(
+            request,
+            form,
+            act=lambda: services.legal_basis_record(
                 actor=request.user,
                 client=client,
                 kind=data["kind"],
                 reference=data["reference"],
                 reason=data["reason"],
                 request=request,
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "Legal basis recorded. The privacy officer has been alerted.")
-            return HttpResponseRedirect(_home(client, organisation))
+            ),
+            done="Legal basis recorded. The privacy officer has been alerted.",
+            then=_home(client, organisation),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "disclosures/practice/legal_basis_new.html",
