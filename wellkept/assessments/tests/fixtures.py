@@ -149,13 +149,8 @@ def module_fixturenames(request: pytest.FixtureRequest) -> tuple[set[str], bool]
     for item in request.session.items:
         if getattr(item, "module", None) is not request.module:
             continue
-        marker = item.get_closest_marker("django_db")
-        used = set(getattr(item, "fixturenames", ()))
-        names |= used
-        commits = commits or bool(
-            {"live_server", "transactional_db"} & used
-            or (marker is not None and marker.kwargs.get("transaction"))
-        )
+        names |= set(getattr(item, "fixturenames", ()))
+        commits = commits or once.commits(item)
     return names, commits
 
 
