@@ -544,7 +544,7 @@ def seed_messages(*, login: User) -> int:
     services (audited, encrypted, as real ones are), so every message page
     has something to show. Return how many threads were started.
     """
-    client = login.portal_membership.client  # type: ignore[attr-defined]
+    client = login.portal_membership.client
     assignment = (
         ClientAssignment.objects.filter(client=client, until__isnull=True)
         .select_related("therapist")

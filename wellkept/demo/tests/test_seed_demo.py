@@ -33,6 +33,7 @@ from wellkept.demo import hospital as demo
 from wellkept.demo import people, seeding
 from wellkept.demo import practice as demo_practice
 from wellkept.followup.models import Case
+from wellkept.messaging.models import Thread
 from wellkept.orgs.models import (
     Clinician,
     Organisation,
@@ -44,7 +45,6 @@ from wellkept.orgs.models import (
     UnitKind,
 )
 from wellkept.orgs.selectors import participant_for_user
-from wellkept.messaging.models import Thread
 from wellkept.portal.models import PortalMembership
 from wellkept.vault.services import dek_cache
 
