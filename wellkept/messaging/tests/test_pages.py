@@ -131,3 +131,22 @@ def test_it_lets_a_therapist_start_a_consultation_and_not_the_front_desk(world):
     page = tess.get(reverse("messaging:client_threads", args=[ada.pk])).content.decode()
     assert "Second view" in page
     assert ada.code in page
+
+
+def test_it_offers_the_front_desk_only_scheduling_and_billing_to_start(world):
+    ada = world.practice.clients["ada"]
+    page = signed_in(world.practice.people["fran"]).get(
+        reverse("messaging:thread_new", args=[ada.pk])
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'value="scheduling"' in text
+    assert 'value="billing"' in text
+    assert 'value="care"' not in text
+
+
+def test_it_refuses_a_therapist_another_therapist_s_client(world):
+    ada = world.practice.clients["ada"]
+    theo = signed_in(world.practice.people["theo"])
+    assert theo.get(reverse("messaging:client_threads", args=[ada.pk])).status_code == 404
+    assert theo.get(reverse("messaging:thread_new", args=[ada.pk])).status_code == 404
