@@ -7,6 +7,7 @@ class MessagingConfig(AppConfig):
     verbose_name = "Secure messaging between a client, their care team and the practice"
 
     def ready(self) -> None:
+        from wellkept.messaging import checks as checks
         from wellkept.messaging import services
         from wellkept.practice.hooks import CLIENT_ERASING
 

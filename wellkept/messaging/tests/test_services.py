@@ -192,3 +192,11 @@ def test_it_erases_the_client_s_threads_with_the_client(world):
     assert not Message.objects.filter(client_id=ada.pk).exists()
     assert not Attachment.objects.filter(client_id=ada.pk).exists()
     assert AuditEntry.objects.filter(event=EventType.MESSAGES_ERASED).exists()
+
+
+def test_it_refuses_to_start_with_unreadable_hours(settings):
+    from wellkept.messaging.checks import check_practice_hours
+
+    assert check_practice_hours() == []
+    settings.WELLKEPT_PRACTICE_HOURS = "weekdays nine to five"
+    assert [e.id for e in check_practice_hours()] == ["wellkept.E060"]
