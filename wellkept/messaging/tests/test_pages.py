@@ -150,3 +150,15 @@ def test_it_refuses_a_therapist_another_therapist_s_client(world):
     theo = signed_in(world.practice.people["theo"])
     assert theo.get(reverse("messaging:client_threads", args=[ada.pk])).status_code == 404
     assert theo.get(reverse("messaging:thread_new", args=[ada.pk])).status_code == 404
+
+
+def test_it_offers_a_supervisor_no_way_to_start_a_thread(world):
+    ada = world.practice.clients["ada"]
+    page = signed_in(world.practice.people["sue"]).get(
+        reverse("messaging:client_threads", args=[ada.pk])
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Between sessions" in text
+    assert "Write to the client" not in text
+    assert "Consult colleagues" not in text

@@ -58,7 +58,7 @@ def inbox(request: AuthenticatedRequest, organisation: Organisation) -> HttpResp
     )
 
 
-@policy(action=Action.READ, **STAFF)
+@policy(action=Action.READ, also=(Action.CREATE,), **STAFF)
 @practice_only(what="practice-client-messages")
 @never_cache
 @require_GET
@@ -72,6 +72,8 @@ def client_threads(
     rows = selectors.staff_threads(
         actor=request.user, organisation=organisation, client=client, request=request
     )
+    # Offered only what the person may start (a supervisor reads only).
+    kinds = selectors.writable_kinds(request.user, client)
     return render(
         request,
         "messaging/practice/client_threads.html",
@@ -80,6 +82,8 @@ def client_threads(
             "org_query": org_query(organisation),
             "threads": rows,
             "counts": selectors.message_counts(client),
+            "may_write": any(k != ThreadKind.CONSULTATION for k in kinds),
+            "may_consult": ThreadKind.CONSULTATION in kinds,
         },
     )
 
