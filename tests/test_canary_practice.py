@@ -112,6 +112,15 @@ PLANTED_HOLDS = {
 PLANTED_BILLING = {"payment reference": "Pangolincanary card ending 4417"}
 # The client portal (issue 19): the password the client chooses for their login.
 PLANTED_PORTAL = {"portal password": "Xylophonequokka sings beneath moonlit rain"}
+# Secure messaging (issue 19): a thread's subject, the client's message, the
+# attachment's name and content, the therapist's reply.
+PLANTED_MESSAGES = {
+    "message subject": "Subject Kinkajoucanary worries",
+    "client message": "Message Capybaracanary about last night",
+    "attachment name": "Okapicanary-diary.txt",
+    "attachment content": "Diary Gerenukcanary entry",
+    "therapist reply": "Reply Markhorcanary suggestion",
+}
 
 # Telehealth (issue 19): where the client is for a video session, and whom
 # to call there, typed by the therapist; the consent's typed name is the
@@ -388,6 +397,34 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
     assert accepted.status_code == 302
     assert "Canary-free Room" in visitor.get(reverse("portal:appointments")).text
     assert "Tess" in visitor.get(reverse("portal:access_log")).text
+    # Secure messaging (issue 19): the client writes from the portal with a
+    # file; the therapist replies. Neither the mails nor any stored byte
+    # may hold a word of it.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    mail.outbox.clear()
+    started = visitor.post(
+        reverse("messaging_portal:thread_new"),
+        {
+            "kind": "care",
+            "subject": PLANTED_MESSAGES["message subject"],
+            "body": PLANTED_MESSAGES["client message"],
+            "attachment": SimpleUploadedFile(
+                PLANTED_MESSAGES["attachment name"],
+                PLANTED_MESSAGES["attachment content"].encode(),
+            ),
+        },
+    )
+    assert started.status_code == 302
+    thread_pk = started["Location"].rstrip("/").rsplit("/", 1)[-1]
+    replied = signed_in(practice.people["tess"]).post(
+        reverse("messaging:reply", args=[thread_pk]) + "?org=harbour",
+        {"body": PLANTED_MESSAGES["therapist reply"]},
+    )
+    assert replied.status_code == 302
+    assert mail.outbox, "a message waiting is mailed"
+    mailed = "".join(m.subject + m.body for m in mail.outbox)
+    assert not [v for v in PLANTED_MESSAGES.values() if v in mailed]
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.
@@ -490,6 +527,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
             **PLANTED_TELEHEALTH,
             **PLANTED_RELEASE,
             **PLANTED_PORTAL,
+            **PLANTED_MESSAGES,
             "portal link secret": portal_secret,
         }.items()
         if any(form in data for form in journey.forms_of(value))

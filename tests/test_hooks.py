@@ -91,4 +91,7 @@ def test_the_apps_connect_their_reactions_at_startup():
         "wellkept.insights.store.on_taking_part_changed"
     }
     assert receivers("orgs.participant_moved") == {"wellkept.insights.store.on_participant_moved"}
-    assert receivers("practice.client_erasing") == {"wellkept.portal.services.on_client_erasing"}
+    assert receivers("practice.client_erasing") == {
+        "wellkept.portal.services.on_client_erasing",
+        "wellkept.messaging.services.on_client_erasing",
+    }

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "wellkept.practice",
     "wellkept.disclosures",
     "wellkept.portal",
+    "wellkept.messaging",
     # Synthetic data only (seed_demo, seed, demo_totp); never writes on its own.
     "wellkept.demo",
     "django.contrib.auth",
@@ -533,3 +534,12 @@ if WELLKEPT_JITSI_URL:
 # The practice's crisis line, shown with the local emergency contact when a
 # client is in distress during a video session.
 WELLKEPT_TELEHEALTH_CRISIS_LINE = env.str("WELLKEPT_TELEHEALTH_CRISIS_LINE", "")
+# Secure messaging (issue 19): when the practice answers messages, in the
+# practice's time zone ("Mon-Fri 09:00-17:00", several spans separated by
+# commas); a client's message outside them gets an automatic reply pointing
+# to crisis lines. Parsed where used (wellkept.messaging.hours).
+WELLKEPT_PRACTICE_HOURS = env.str("WELLKEPT_PRACTICE_HOURS", "Mon-Fri 09:00-17:00")
+# The largest attachment a message may carry, in bytes.
+WELLKEPT_MESSAGE_ATTACHMENT_MAX_BYTES = env.int(
+    "WELLKEPT_MESSAGE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024, maximum=25 * 1024 * 1024
+)

@@ -17,6 +17,7 @@ from wellkept.disclosures import urls as disclosures
 from wellkept.followup import urls as followup
 from wellkept.insights import urls as insights
 from wellkept.lifecycle import urls as lifecycle
+from wellkept.messaging import urls as messaging
 from wellkept.portal import urls as portal
 from wellkept.practice import urls as practice
 
@@ -52,6 +53,7 @@ AUDIENCES: dict[str, list[Mount]] = {
         ("", practice.practice_patterns, "practice"),
         ("clients/", disclosures.practice_patterns, "disclosures"),
         ("", portal.practice_patterns, "portal"),
+        ("", messaging.practice_patterns, "messaging"),
     ],
     "api/v1/": [
         ("", insights.api_patterns, insights.api_namespace),
@@ -59,6 +61,7 @@ AUDIENCES: dict[str, list[Mount]] = {
     ],
     "portal/": [
         ("", portal.client_patterns, "portal"),
+        ("", messaging.client_patterns, "messaging_portal"),
     ],
 }
 

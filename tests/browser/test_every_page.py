@@ -195,6 +195,11 @@ NOT_PAGES = {
     "portal:invitation_accept": (
         "reached only through a live e-mailed link (wellkept/portal/tests/test_invitation_pages.py)"
     ),
+    # Secure messaging (issue 19).
+    "messaging:reply": "POST from the thread's page",
+    "messaging:attachment": "a file download (wellkept/messaging/tests/test_pages.py)",
+    "messaging_portal:reply": "POST from the thread's page",
+    "messaging_portal:attachment": "a file download (wellkept/messaging/tests/test_pages.py)",
 }
 # Pages no demo sign-in can reach, and where they are tested instead.
 ELSEWHERE = {

@@ -52,6 +52,14 @@ class ResourceKind(models.TextChoices):
     # pages, owned by the client's portal login.
     PORTAL_INVITATION = "portal_invitation", "A client's invitation to the portal"
     PORTAL = "portal", "A client's own portal pages"
+    # Issue 19, secure messaging: threads about one client. Care and
+    # consultation threads are clinical (the client's therapists and, to
+    # read, their supervisors); scheduling and billing threads are the
+    # practice administration's too. A client's own threads, seen from the
+    # portal, are owned by the client's portal login, as the portal is.
+    CLINICAL_MESSAGE = "clinical_message", "Care and consultation message threads"
+    ADMIN_MESSAGE = "admin_message", "Scheduling and billing message threads"
+    PORTAL_MESSAGE = "portal_message", "A client's own message threads in the portal"
 
 
 # Kinds that are about one person (a participant or a client): their

@@ -289,6 +289,26 @@ RULES: tuple[Rule, ...] = (
     _rule(
         R.PARTICIPANT, K.PORTAL, [OWN], [A.READ, A.EXPORT], [P.SELF_SERVICE], without_consent=True
     ),
+    # Secure messaging (issue 19): the client's current therapists write
+    # care and consultation threads; their supervisors read them (to
+    # supervise) but never write in a client's conversation. Scheduling and
+    # billing threads are the front desk's and billing's, and the
+    # therapists'. The client writes their own threads from the portal
+    # (never a consultation thread: those have no portal owner). The privacy
+    # officer reads no message at all.
+    _rule(R.SPECIALIST, K.CLINICAL_MESSAGE, [ASSIGNED], [A.READ, A.CREATE], [P.CLINICAL_CARE]),
+    _rule(R.CLINICAL_SUPERVISOR, K.CLINICAL_MESSAGE, [ASSIGNED], [A.READ], [P.CLINICAL_CARE]),
+    _rule(R.SPECIALIST, K.ADMIN_MESSAGE, [ASSIGNED], [A.READ, A.CREATE], [P.CLINICAL_CARE]),
+    _rule(R.FRONT_DESK, K.ADMIN_MESSAGE, [ASSIGNED, OTHER], [A.READ, A.CREATE], [P.CLINICAL_CARE]),
+    _rule(R.BILLING, K.ADMIN_MESSAGE, [ASSIGNED, OTHER], [A.READ, A.CREATE], [P.CLINICAL_CARE]),
+    _rule(
+        R.PARTICIPANT,
+        K.PORTAL_MESSAGE,
+        [OWN],
+        [A.READ, A.CREATE],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
     _rule(
         R.PRIVACY_OFFICER,
         K.AUDIT_TRAIL,
@@ -446,6 +466,12 @@ RULES: tuple[Rule, ...] = (
         ANY_RELATIONSHIP,
         [A.READ, A.CREATE, A.DELETE],
         [P.SERVICE_ADMINISTRATION],
+    ),
+    # Messaging jobs (issue 19): demo seeding starts threads; the
+    # out-of-hours auto-reply is written by the system.
+    *(
+        _rule(R.SYSTEM, kind, ANY_RELATIONSHIP, [A.READ, A.CREATE], [P.SERVICE_ADMINISTRATION])
+        for kind in (K.CLINICAL_MESSAGE, K.ADMIN_MESSAGE)
     ),
     # Schedule jobs (issue 18, part 2): demo seeding books appointments; the
     # reminder job reads the day's appointments and marks them reminded.

@@ -214,6 +214,12 @@ class EventType(models.TextChoices):
     PORTAL_INVITED = "portal.invited", "Client invited to the portal"
     PORTAL_INVITATION_REVOKED = "portal.invitation_revoked", "Portal invitation revoked"
     PORTAL_INVITATION_ACCEPTED = "portal.invitation_accepted", "Portal invitation accepted"
+    # Issue 19: secure messaging.
+    MESSAGE_THREAD_STARTED = "message.thread_started", "Message thread started"
+    MESSAGE_SENT = "message.sent", "Secure message sent"
+    MESSAGE_AUTO_REPLIED = "message.auto_replied", "Out-of-hours automatic reply sent"
+    MESSAGE_ATTACHMENT_DOWNLOADED = "message.attachment_downloaded", "Message attachment downloaded"
+    MESSAGES_ERASED = "message.erased", "A client's message threads erased"
 
 
 class Outcome(models.TextChoices):

@@ -34,6 +34,8 @@ from wellkept.demo.bulk.practice import (
 )
 from wellkept.disclosures import services as release
 from wellkept.disclosures.models import Authorisation, AuthorisationKind
+from wellkept.messaging import services as messaging
+from wellkept.messaging.models import ThreadKind
 from wellkept.orgs.models import Organisation
 from wellkept.portal import services as portal_services
 from wellkept.portal.models import PortalMembership
@@ -533,6 +535,49 @@ def seed_portal_client(*, actor: SystemActor, organisation: Organisation, passwo
     issued = portal_services.portal_invitation_create(actor=actor, client=client)
     token = issued.url.rstrip("/").rsplit("/", 1)[-1]
     return portal_services.portal_invitation_accept(token=token, password=password)
+
+
+def seed_messages(*, login: User) -> int:
+    """Seed the demo portal client's conversations: a care thread and a consultation.
+
+    Written by the client's therapist and the client through the messaging
+    services (audited, encrypted, as real ones are), so every message page
+    has something to show. Return how many threads were started.
+    """
+    client = login.portal_membership.client
+    assignment = (
+        ClientAssignment.objects.filter(client=client, until__isnull=True)
+        .select_related("therapist")
+        .first()
+    )
+    if assignment is None:
+        return 0
+    therapist = assignment.therapist
+    care = messaging.thread_start(
+        actor=therapist,
+        client=client,
+        kind=ThreadKind.CARE,
+        subject="The breathing exercise",
+        body="As promised, here is the exercise we tried today. Try it twice a day this week.",
+        attachment=messaging.Upload(
+            name="breathing.txt",
+            data=b"Breathe in for four, hold for four, out for six. Repeat five times.\n",
+        ),
+    )
+    messaging.message_send(
+        actor=login, thread=care, body="Thank you. Is it fine to do it before bed as well?"
+    )
+    messaging.message_send(
+        actor=therapist, thread=care, body="Yes, before bed is a good time for it."
+    )
+    messaging.thread_start(
+        actor=therapist,
+        client=client,
+        kind=ThreadKind.CONSULTATION,
+        subject="Pacing of the exposure work",
+        body="Would you look at the plan before our next supervision? I wonder about the pace.",
+    )
+    return 2
 
 
 def portal_client_login(organisation: Organisation) -> User | None:

@@ -409,7 +409,10 @@ def demo_seed(
             supervisor=staff["clinical.supervisor"],
             size=practice,
         )
-        demo_practice.seed_portal_client(actor=ACTOR, organisation=org, password=CLIENT_PASSWORD)
+        portal_login = demo_practice.seed_portal_client(
+            actor=ACTOR, organisation=org, password=CLIENT_PASSWORD
+        )
+        demo_practice.seed_messages(login=portal_login)
 
         participant_hash = PasswordState.of(PARTICIPANT_PASSWORD)
         logins: list[tuple[DemoPerson, User]] = []

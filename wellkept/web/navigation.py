@@ -51,20 +51,24 @@ BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Follow-up", "followup:queue"),
         NavItem("Clients", "practice:client_list"),
         NavItem("Schedule", "practice:schedule"),
+        NavItem("Messages", "messaging:inbox"),
     ),
     Role.FRONT_DESK: (
         NavItem("Clients", "practice:client_list"),
         NavItem("Schedule", "practice:schedule"),
+        NavItem("Messages", "messaging:inbox"),
         NavItem("Billing", "practice:billing"),
     ),
     Role.BILLING: (
         NavItem("Clients", "practice:client_list"),
         NavItem("Schedule", "practice:schedule"),
+        NavItem("Messages", "messaging:inbox"),
         NavItem("Billing", "practice:billing"),
     ),
     Role.CLINICAL_SUPERVISOR: (
         NavItem("Clients", "practice:client_list"),
         NavItem("Schedule", "practice:schedule"),
+        NavItem("Messages", "messaging:inbox"),
         # Supervisees' signed notes wait here for the co-signature that locks them.
         NavItem("Notes to co-sign", "practice:cosign_queue"),
     ),
@@ -118,6 +122,7 @@ PORTAL = (
     NavItem("My portal", "portal:home"),
     NavItem("Appointments", "portal:appointments"),
     NavItem("Invoices", "portal:invoices"),
+    NavItem("Messages", "messaging_portal:inbox"),
     NavItem("Who accessed my record", "portal:access_log"),
 )
 

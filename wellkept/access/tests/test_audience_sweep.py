@@ -90,6 +90,14 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "practice/emergency/": {("st-annes", "sam")},
     # Client portal (issue 19): a client's therapist and the front desk.
     "practice/clients/<uuid:pk>/portal/": {("st-annes", "sam"), ("st-annes", "fran")},
+    # Secure messaging (issue 19): every practice role has an inbox (each
+    # the threads it may read); the privacy officer none.
+    "practice/messages/": {
+        ("st-annes", "sam"),
+        ("st-annes", "fran"),
+        ("st-annes", "bill"),
+        ("st-annes", "sue"),
+    },
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

@@ -160,6 +160,18 @@ sam    | portal_invitation  | assigned           | read create delete           
 fran   | portal_invitation  | assigned other     | read create delete               | cc
 system | portal_invitation  | *                  | read create delete               | sa
 pia    | portal             | own                | read export                      | ss
+# Secure messaging (issue 19): the client's therapists write care and
+# consultation threads, their supervisors read them; the front desk and
+# billing (any client of their practice) and the therapists write
+# scheduling and billing threads; a portal login its own threads; seeding.
+sam    | clinical_message   | assigned           | read create                      | cc
+sue    | clinical_message   | assigned           | read                             | cc
+sam    | admin_message      | assigned           | read create                      | cc
+fran   | admin_message      | assigned other     | read create                      | cc
+bill   | admin_message      | assigned other     | read create                      | cc
+pia    | portal_message     | own                | read create                      | ss
+system | clinical_message   | *                  | read create                      | sa
+system | admin_message      | *                  | read create                      | sa
 """
 
 
@@ -224,6 +236,9 @@ NATURAL_PURPOSE = {
     ResourceKind.DISCLOSURE: Purpose.CLINICAL_CARE,
     ResourceKind.PORTAL_INVITATION: Purpose.CLINICAL_CARE,
     ResourceKind.PORTAL: Purpose.SELF_SERVICE,
+    ResourceKind.CLINICAL_MESSAGE: Purpose.CLINICAL_CARE,
+    ResourceKind.ADMIN_MESSAGE: Purpose.CLINICAL_CARE,
+    ResourceKind.PORTAL_MESSAGE: Purpose.SELF_SERVICE,
 }
 
 
@@ -244,7 +259,7 @@ def make_resource(world, persona: str, kind: ResourceKind, rel: str) -> Resource
     if kind in OWNERLESS:
         return Resource(kind=kind, reference=f"{kind.value}:{rel}", organisation_id=org)
     # A portal page, like an account, belongs to its login and no organisation.
-    if kind in (ResourceKind.ACCOUNT, ResourceKind.PORTAL):
+    if kind in (ResourceKind.ACCOUNT, ResourceKind.PORTAL, ResourceKind.PORTAL_MESSAGE):
         return Resource(
             kind=kind, reference=f"user:{owner}", owner_user_id=owner, assignee_user_ids=assignees
         )

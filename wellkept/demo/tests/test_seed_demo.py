@@ -33,6 +33,7 @@ from wellkept.demo import hospital as demo
 from wellkept.demo import people, seeding
 from wellkept.demo import practice as demo_practice
 from wellkept.followup.models import Case
+from wellkept.messaging.models import Thread
 from wellkept.orgs.models import (
     Clinician,
     Organisation,
@@ -506,3 +507,6 @@ def test_it_prints_a_client_with_a_portal_login() -> None:
     client = EmailBackend().authenticate(None, email=login.email, password=demo.CLIENT_PASSWORD)
     assert client is not None
     assert PortalMembership.objects.get(user=client).client.organisation == org
+    # Issue 19, messaging: the client's care thread and a staff consultation about them.
+    kinds = set(Thread.objects.filter(client__organisation=org).values_list("kind", flat=True))
+    assert kinds == {"care", "consultation"}

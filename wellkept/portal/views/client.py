@@ -30,6 +30,7 @@ from wellkept.accounts import session_secrets
 from wellkept.actors import AuthenticatedRequest
 from wellkept.audit.events import EventType
 from wellkept.audit.services import audit_record
+from wellkept.messaging.selectors import own_unread_count
 from wellkept.portal import selectors, services
 from wellkept.portal.forms import PortalAcceptForm
 from wellkept.practice import superbill
@@ -116,6 +117,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             "upcoming": selectors.upcoming_appointments(membership.client, HOME_APPOINTMENTS),
             "has_second_factor": has_second_factor(request.user),
             "welcome": request.GET.get("welcome") == "1",
+            # Issue 19, messaging: how many conversations wait to be read.
+            "unread_messages": own_unread_count(membership.client, request.user),
         },
     )
 

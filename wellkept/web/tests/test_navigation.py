@@ -63,7 +63,14 @@ def test_it_leaves_the_programme_out_for_roles_it_is_not_offered_to(request_for_
 
     assert "Check-ins" not in labels(links)
     assert "My data" not in labels(links)
-    assert labels(links)[:5] == ["Home", "Clients", "Schedule", "Billing", "Your account"]
+    assert labels(links)[:6] == [
+        "Home",
+        "Clients",
+        "Schedule",
+        "Messages",
+        "Billing",
+        "Your account",
+    ]
 
 
 def test_it_gives_every_practice_role_the_clients_page(request_for_home) -> None:
