@@ -86,6 +86,7 @@ PRIVACY: tuple[NavItem, ...] = (
     NavItem("Refused purposes", "followup:privacy_refused"),
     NavItem("Follow-up deadlines", "followup:privacy_deadlines"),
     NavItem("Practice break-glass", "practice:breakglass_reviews"),
+    NavItem("Consent documents", "practice:document_templates"),
     NavItem("Disclosure control", "insights:settings"),
     NavItem("Retention and holds", "lifecycle:retention"),
     NavItem("Data-subject requests", "lifecycle:subject_request"),
@@ -118,6 +119,7 @@ PORTAL = (
     NavItem("My portal", "portal:home"),
     NavItem("Appointments", "portal:appointments"),
     NavItem("Invoices", "portal:invoices"),
+    NavItem("Forms to sign", "portal:forms"),
     NavItem("Who accessed my record", "portal:access_log"),
 )
 

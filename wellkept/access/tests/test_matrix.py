@@ -160,6 +160,8 @@ sam    | portal_invitation  | assigned           | read create delete           
 fran   | portal_invitation  | assigned other     | read create delete               | cc
 system | portal_invitation  | *                  | read create delete               | sa
 pia    | portal             | own                | read export                      | ss
+# Consent documents (issue 19): a portal login signs and withdraws its own forms.
+pia    | portal             | own                | update                           | ss
 """
 
 
