@@ -145,7 +145,10 @@ def test_it_refuses_a_name_that_is_not_the_legal_name(practice):
 def test_it_refuses_a_signature_without_agreement(practice):
     with pytest.raises(ValidationError) as refused:
         services.document_sign_in_office(
-            actor=practice.people["tess"], signature=ask(practice), typed_name=ADA_LEGAL, agreed=False
+            actor=practice.people["tess"],
+            signature=ask(practice),
+            typed_name=ADA_LEGAL,
+            agreed=False,
         )
     assert "agreed" in refused.value.message_dict
 
