@@ -37,7 +37,8 @@ def test_it_lists_the_forms_to_sign_and_signs_one(practice, ada_portal):
     )
     assert done.status_code == 302
     asked.refresh_from_db()
-    assert asked.signed_at is not None and asked.recorded_by is None
+    assert asked.signed_at is not None
+    assert asked.recorded_by is None
     assert asked.digest == asked.version.digest
 
 
@@ -62,7 +63,9 @@ def test_it_gives_a_receipt_with_the_text_digest_time_and_name(practice, ada_por
     assert "attachment" in receipt["Content-Disposition"]
     text = receipt.content.decode()
     asked.refresh_from_db()
-    assert ADA_LEGAL in text and asked.digest in text and asked.version.title in text
+    assert ADA_LEGAL in text
+    assert asked.digest in text
+    assert asked.version.title in text
     assert AuditEntry.objects.filter(event=EventType.PRACTICE_DOCUMENT_RECEIPT).exists()
 
 

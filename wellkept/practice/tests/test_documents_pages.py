@@ -32,7 +32,8 @@ def test_the_therapist_asks_and_records_a_signature_in_the_office(practice):
         url("document_sign_in_office", ada.pk, signature.pk),
         {"typed_name": "Addie", "agreed": "on"},
     )
-    assert wrong.status_code == 200 and "not the legal name" in wrong.text
+    assert wrong.status_code == 200
+    assert "not the legal name" in wrong.text
     done = browser.post(
         url("document_sign_in_office", ada.pk, signature.pk),
         {"typed_name": ADA_LEGAL, "agreed": "on"},
