@@ -186,6 +186,11 @@ NOT_PAGES = {
     "disclosures:release_download": "POST from the recipient's download page: a ZIP, used once",
     # Client portal (issue 19).
     "portal:invoice_pdf": "a PDF download",
+    # Consent documents (issue 19): the demo client has one form to sign and one signed.
+    "portal:form_receipt": "an HTML download (wellkept/portal/tests/test_forms_pages.py)",
+    "portal:form_withdraw": "POST from the client's forms page",
+    "practice:document_receipt": "an HTML download (practice/tests/test_documents_pages.py)",
+    "practice:document_request": "POST from the client's documents page",
     "portal:staff_invite": "POST from the client's portal status page",
     "portal:staff_revoke": "POST from the client's portal status page",
     "portal:invitation_open": (

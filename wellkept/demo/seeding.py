@@ -410,6 +410,7 @@ def demo_seed(
             size=practice,
         )
         demo_practice.seed_portal_client(actor=ACTOR, organisation=org, password=CLIENT_PASSWORD)
+        demo_practice.seed_documents(organisation=org)
 
         participant_hash = PasswordState.of(PARTICIPANT_PASSWORD)
         logins: list[tuple[DemoPerson, User]] = []

@@ -45,6 +45,7 @@ from wellkept.orgs.models import (
 )
 from wellkept.orgs.selectors import participant_for_user
 from wellkept.portal.models import PortalMembership
+from wellkept.practice.models import ConsentDocumentSignature
 from wellkept.vault.services import dek_cache
 
 pytestmark = pytest.mark.django_db
@@ -506,3 +507,8 @@ def test_it_prints_a_client_with_a_portal_login() -> None:
     client = EmailBackend().authenticate(None, email=login.email, password=demo.CLIENT_PASSWORD)
     assert client is not None
     assert PortalMembership.objects.get(user=client).client.organisation == org
+    # One form waits for the demo client's signature, one is signed (issue 19).
+    signatures = ConsentDocumentSignature.objects.filter(
+        client=PortalMembership.objects.get(user=client).client
+    )
+    assert sorted(s.signed_at is None for s in signatures) == [False, True]
