@@ -90,6 +90,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "practice/emergency/": {("st-annes", "sam")},
     # Client portal (issue 19): a client's therapist and the front desk.
     "practice/clients/<uuid:pk>/portal/": {("st-annes", "sam"), ("st-annes", "fran")},
+    # Consent documents (issue 19): the client's clinicians (a therapist asks
+    # and records signatures; a supervisor reads); never the front desk or billing.
+    "practice/clients/<uuid:pk>/documents/": {("st-annes", "sam"), ("st-annes", "sue")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).
