@@ -437,7 +437,11 @@ def plant(organisation: Organisation) -> Demo:
         service_date=clock.now().date(),
         sections={"subjective": UNBROKEN, "plan": "(Demo) Practise listening."},
     )
+    # Consent documents (issue 19): a form waiting for the specialist's
+    # client, so the page that records its signature in the office opens.
+    to_sign = practice.document_request(actor=specialist, client=client, kind="financial")
     practice_pages = (
+        f"/practice/clients/{client.pk}/documents/{to_sign.pk}/sign/",
         f"/practice/clients/{client.pk}/notes/{draft.pk}/edit/",
         f"/practice/clients/{client.pk}/psychotherapy-notes/{pnote.pk}/edit/",
         f"/practice/clients/{client.pk}/plan/{plan.pk}/edit/",
