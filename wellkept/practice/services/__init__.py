@@ -39,6 +39,7 @@ from wellkept.practice.services.clients import (
     supervision_start,
 )
 from wellkept.practice.services.documents import (
+    checked_signature,
     document_receipt_record,
     document_request,
     document_sign_in_office,
@@ -178,6 +179,7 @@ __all__ = [
     "case_work_end_with_member",
     "charge_create",
     "check_content",
+    "checked_signature",
     "client_assign",
     "client_create",
     "client_discharge",

@@ -211,6 +211,26 @@ def _normalised(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def checked_signature(typed_name: str, legal_name: object, *, agreed: bool) -> str:
+    """The typed name, tidied, if it is the legal name on record and the box is ticked."""
+    typed = " ".join(typed_name.split())
+    errors = {}
+    if not typed:
+        errors["typed_name"] = "Type your full legal name to sign."
+    elif len(typed) > SIGNED_NAME_MAX:
+        errors["typed_name"] = f"Keep the name under {SIGNED_NAME_MAX} characters."
+    elif not isinstance(legal_name, str) or _normalised(typed) != _normalised(legal_name):
+        errors["typed_name"] = (
+            "The name typed is not the legal name in the practice's record. Type your full "
+            "legal name as the practice has it, or ask the practice to correct the record."
+        )
+    if not agreed:
+        errors["agreed"] = "Tick the box to say you have read the document and agree to it."
+    if errors:
+        raise ValidationError(errors)
+    return typed
+
+
 def document_signature_complete(
     *,
     actor: Actor,
@@ -225,22 +245,7 @@ def document_signature_complete(
     Called by ``document_sign_in_office`` here and by the portal, after the
     portal's own decision on the client's page.
     """
-    typed = " ".join(typed_name.split())
-    legal = signature.client.legal_name
-    errors = {}
-    if not typed:
-        errors["typed_name"] = "Type your full legal name to sign."
-    elif len(typed) > SIGNED_NAME_MAX:
-        errors["typed_name"] = f"Keep the name under {SIGNED_NAME_MAX} characters."
-    elif not isinstance(legal, str) or _normalised(typed) != _normalised(legal):
-        errors["typed_name"] = (
-            "The name typed is not the legal name in the practice's record. Type your full "
-            "legal name as the practice has it, or ask the practice to correct the record."
-        )
-    if not agreed:
-        errors["agreed"] = "Tick the box to say you have read the document and agree to it."
-    if errors:
-        raise ValidationError(errors)
+    typed = checked_signature(typed_name, signature.client.legal_name, agreed=agreed)
     with transaction.atomic():
         locked = lock_rows(
             ConsentDocumentSignature.objects.select_related("version", "client")

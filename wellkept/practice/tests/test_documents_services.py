@@ -7,6 +7,8 @@ import hashlib
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wellkept.audit.events import EventType
 from wellkept.audit.models import AuditEntry
@@ -222,3 +224,27 @@ def test_it_erases_the_signatures_with_the_client(practice):
     signed = sign_office(practice, ask(practice))
     services.client_erase(actor=SETUP, client=practice.clients["ada"])
     assert not ConsentDocumentSignature.objects.filter(pk=signed.pk).exists()
+
+
+LEGAL = "Ada Canaryvale Testwell"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    spacing=st.lists(st.sampled_from([" ", "  ", "\t"]), min_size=4, max_size=4),
+    upper=st.lists(st.booleans(), min_size=len(LEGAL), max_size=len(LEGAL)),
+)
+def test_it_accepts_the_legal_name_in_any_case_and_spacing(spacing, upper):
+    letters = "".join(c.upper() if u else c.lower() for c, u in zip(LEGAL, upper, strict=True))
+    words = letters.split(" ")
+    typed = spacing[0] + spacing[1].join(words) + spacing[3]
+    assert services.checked_signature(typed, LEGAL, agreed=True) == " ".join(words)
+
+
+@settings(max_examples=60, deadline=None)
+@given(typed=st.text(max_size=40))
+def test_it_refuses_every_name_but_the_legal_one(typed):
+    if " ".join(typed.split()).casefold() == LEGAL.casefold():
+        return
+    with pytest.raises(ValidationError):
+        services.checked_signature(typed, LEGAL, agreed=True)
