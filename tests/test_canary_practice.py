@@ -40,6 +40,7 @@ from wellkept.practice.codes import Diagnosis, diagnosis
 from wellkept.practice.forms import VIDEO
 from wellkept.practice.models import (
     Client,
+    ConsentDocumentSignature,
     Invoice,
     MeasureResult,
     ProgressNote,
@@ -425,6 +426,21 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
     assert mail.outbox, "a message waiting is mailed"
     mailed = "".join(m.subject + m.body for m in mail.outbox)
     assert not [v for v in PLANTED_MESSAGES.values() if v in mailed]
+    # Consent documents (issue 19): the therapist asks for the treatment
+    # consent; the client signs it in the portal by typing the planted legal
+    # name, which the signature keeps only under the client's key.
+    asked = tess.post(
+        f"{reverse('practice:document_request', args=[client.pk])}?org=harbour",
+        {"kind": "treatment"},
+    )
+    assert asked.status_code == 302
+    form_to_sign = ConsentDocumentSignature.objects.get(client=client, signed_at__isnull=True)
+    signed_form = visitor.post(
+        reverse("portal:form_sign", args=[form_to_sign.pk]),
+        {"typed_name": PLANTED["changed legal name"], "agreed": "on"},
+    )
+    assert signed_form.status_code == 302
+    assert visitor.get(reverse("portal:form_receipt", args=[form_to_sign.pk])).status_code == 200
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.

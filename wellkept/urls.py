@@ -43,6 +43,7 @@ AUDIENCES: dict[str, list[Mount]] = {
         ("re-identification/", followup.privacy_patterns, "followup"),
         ("disclosure/", insights.privacy_patterns, "insights"),
         ("practice-break-glass/", practice.privacy_patterns, "practice"),
+        ("consent-documents/", practice.documents_privacy_patterns, "practice"),
         ("disclosures/", disclosures.privacy_patterns, "disclosures"),
     ],
     "manage/": [

@@ -186,6 +186,11 @@ NOT_PAGES = {
     "disclosures:release_download": "POST from the recipient's download page: a ZIP, used once",
     # Client portal (issue 19).
     "portal:invoice_pdf": "a PDF download",
+    # Consent documents (issue 19): the demo client has one form to sign and one signed.
+    "portal:form_receipt": "an HTML download (wellkept/portal/tests/test_forms_pages.py)",
+    "portal:form_withdraw": "POST from the client's forms page",
+    "practice:document_receipt": "an HTML download (practice/tests/test_documents_pages.py)",
+    "practice:document_request": "POST from the client's documents page",
     "portal:staff_invite": "POST from the client's portal status page",
     "portal:staff_revoke": "POST from the client's portal status page",
     "portal:invitation_open": (
@@ -437,7 +442,11 @@ def plant(organisation: Organisation) -> Demo:
         service_date=clock.now().date(),
         sections={"subjective": UNBROKEN, "plan": "(Demo) Practise listening."},
     )
+    # Consent documents (issue 19): a form waiting for the specialist's
+    # client, so the page that records its signature in the office opens.
+    to_sign = practice.document_request(actor=specialist, client=client, kind="financial")
     practice_pages = (
+        f"/practice/clients/{client.pk}/documents/{to_sign.pk}/sign/",
         f"/practice/clients/{client.pk}/notes/{draft.pk}/edit/",
         f"/practice/clients/{client.pk}/psychotherapy-notes/{pnote.pk}/edit/",
         f"/practice/clients/{client.pk}/plan/{plan.pk}/edit/",

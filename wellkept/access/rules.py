@@ -309,6 +309,9 @@ RULES: tuple[Rule, ...] = (
         [P.SELF_SERVICE],
         without_consent=True,
     ),
+    # ... and signs or withdraws its own consent forms there (issue 19): the
+    # client's own agreement, which nobody else may give or take back.
+    _rule(R.PARTICIPANT, K.PORTAL, [OWN], [A.UPDATE], [P.SELF_SERVICE], without_consent=True),
     _rule(
         R.PRIVACY_OFFICER,
         K.AUDIT_TRAIL,

@@ -188,6 +188,24 @@ class EventType(models.TextChoices):
         "Client's location and emergency contact confirmed for a video session",
     )
     PRACTICE_VIDEO_LINKS_ISSUED = "practice.video_links_issued", "Video session links issued"
+    # Consent documents (issue 19).
+    PRACTICE_DOCUMENT_PUBLISHED = (
+        "practice.document_published",
+        "New version of a consent document published",
+    )
+    PRACTICE_DOCUMENT_REQUESTED = (
+        "practice.document_requested",
+        "Client asked to sign a consent document",
+    )
+    PRACTICE_DOCUMENT_SIGNED = "practice.document_signed", "Consent document signed"
+    PRACTICE_DOCUMENT_WITHDRAWN = (
+        "practice.document_withdrawn",
+        "Signed consent document withdrawn",
+    )
+    PRACTICE_DOCUMENT_RECEIPT = (
+        "practice.document_receipt",
+        "Receipt of a signed consent document downloaded",
+    )
     PRACTICE_VIDEO_LINK_EMAILED = (
         "practice.video_link_emailed",
         "Video session link e-mailed to the client",

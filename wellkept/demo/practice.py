@@ -48,7 +48,9 @@ from wellkept.practice.models import (
     Client,
     ClientAssignment,
     ClientStatus,
+    ConsentDocumentSignature,
     ContactChannel,
+    DocumentKind,
     ProgressNote,
     Recurrence,
     Room,
@@ -589,3 +591,40 @@ def portal_client_login(organisation: Organisation) -> User | None:
         .first()
     )
     return membership.user if membership is not None else None
+
+
+def seed_documents(*, organisation: Organisation) -> bool:
+    """Give the demo portal client one form to sign and one signed; False if already there.
+
+    Done as the client's therapist, through the practice's services (a
+    system actor may not ask for consent): the therapist asks for the
+    treatment consent, which waits in the portal, and records the telehealth
+    consent the client signed in the office.
+    """
+    membership = (
+        PortalMembership.objects.filter(client__organisation=organisation)
+        .select_related("client", "client__organisation")
+        .order_by("created_at")
+        .first()
+    )
+    if membership is None:
+        return False
+    client = membership.client
+    if ConsentDocumentSignature.objects.filter(client=client).exists():
+        return False
+    assignment = (
+        ClientAssignment.objects.filter(client=client, until__isnull=True)
+        .select_related("therapist")
+        .first()
+    )
+    if assignment is None or not isinstance(client.legal_name, str):
+        return False
+    therapist = assignment.therapist
+    services.document_request(actor=therapist, client=client, kind=DocumentKind.TREATMENT)
+    telehealth = services.document_request(
+        actor=therapist, client=client, kind=DocumentKind.TELEHEALTH
+    )
+    services.document_sign_in_office(
+        actor=therapist, signature=telehealth, typed_name=client.legal_name, agreed=True
+    )
+    return True

@@ -413,6 +413,7 @@ def demo_seed(
             actor=ACTOR, organisation=org, password=CLIENT_PASSWORD
         )
         demo_practice.seed_messages(login=portal_login)
+        demo_practice.seed_documents(organisation=org)
 
         participant_hash = PasswordState.of(PARTICIPANT_PASSWORD)
         logins: list[tuple[DemoPerson, User]] = []

@@ -31,8 +31,15 @@ from wellkept.audit.models import AuditEntry
 from wellkept.audit.services import audit_record
 from wellkept.portal.models import PortalInvitation, PortalMembership
 from wellkept.portal.scopes import invitation_resource, portal_page_resource
-from wellkept.practice.models import Appointment, AppointmentStatus, Charge, Client, Invoice
-from wellkept.practice.selectors import Balance, balance_of, staff_label
+from wellkept.practice.models import (
+    Appointment,
+    AppointmentStatus,
+    Charge,
+    Client,
+    ConsentDocumentSignature,
+    Invoice,
+)
+from wellkept.practice.selectors import Balance, balance_of, signature_of, staff_label
 
 PURPOSE = Purpose.SELF_SERVICE
 
@@ -261,3 +268,17 @@ def is_portal_login(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
         PortalMembership.objects.filter(user_id=user.pk).exists()
     )
+
+
+# ---- Forms to sign (issue 19) ------------------------------------------------------------
+
+
+def own_document(
+    *, actor: Caller, pk: Any, request: HttpRequest | None = None, action: Action = Action.READ
+) -> tuple[PortalMembership, ConsentDocumentSignature]:
+    """One of the client's own consent documents, or 404 (another client's alike); audited."""
+    membership = own_page(actor=actor, page="forms", request=request, action=action)
+    signature = signature_of(membership.client, pk)
+    if signature is None:
+        raise _refuse(actor, "portal:form:unknown", request, "not the client's own form")
+    return membership, signature

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from wellkept.portal.views import client, practice
+from wellkept.portal.views import client, documents, practice
 
 client_patterns: list[URLPattern] = [
     path("", client.home, name="home"),
@@ -10,6 +10,11 @@ client_patterns: list[URLPattern] = [
     path("invoices/", client.invoices, name="invoices"),
     path("invoices/<uuid:pk>.pdf", client.invoice_download, name="invoice_pdf"),
     path("access/", client.access_log, name="access_log"),
+    # Forms to sign (issue 19): the client's consent documents.
+    path("forms/", documents.forms, name="forms"),
+    path("forms/<uuid:pk>/", documents.form_sign, name="form_sign"),
+    path("forms/<uuid:pk>/receipt/", documents.form_receipt, name="form_receipt"),
+    path("forms/<uuid:pk>/withdraw/", documents.form_withdraw, name="form_withdraw"),
     path("invitation/accept/", client.invitation_accept, name="invitation_accept"),
     path("invitation/<str:token>/", client.invitation_open, name="invitation_open"),
 ]

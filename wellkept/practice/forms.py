@@ -23,6 +23,7 @@ from wellkept.practice.models import (
     CaseKind,
     ContactChannel,
     DischargeReason,
+    DocumentKind,
     PaymentMethod,
     Recurrence,
 )
@@ -901,4 +902,55 @@ class VideoSessionForm(ServiceForm):
             "required": "Write a local emergency number or contact for where the client is now.",
             "max_length": "Keep the contact under 300 characters.",
         },
+    )
+
+
+# ---- Consent documents (issue 19) -----------------------------------------------------------
+
+
+class DocumentPublishForm(ServiceForm):
+    """A new version of one of the practice's consent documents."""
+
+    kind = forms.ChoiceField(label="Document", choices=DocumentKind.choices)
+    title = forms.CharField(
+        label="Title",
+        max_length=200,
+        error_messages={
+            "required": "Give the document a title.",
+            "max_length": "Keep the title under 200 characters.",
+        },
+    )
+    body = forms.CharField(
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 16}),
+        max_length=20_000,
+        help_text="Plain text; a blank line starts a new paragraph. Clients see it exactly so.",
+        error_messages={
+            "required": "Write the document's text.",
+            "max_length": "Keep the text under 20,000 characters.",
+        },
+    )
+
+
+class DocumentRequestForm(ServiceForm):
+    """Which document the client is asked to sign (its latest version)."""
+
+    kind = forms.ChoiceField(label="Document to sign", choices=DocumentKind.choices)
+
+
+class DocumentSignForm(ServiceForm):
+    """A signature: the client's full legal name, typed, and their agreement."""
+
+    typed_name = forms.CharField(
+        label="Your full legal name",
+        max_length=200,
+        help_text="Type your name exactly as the practice has it in your record.",
+        error_messages={
+            "required": "Type your full legal name to sign.",
+            "max_length": "Keep the name under 200 characters.",
+        },
+    )
+    agreed = forms.BooleanField(
+        label="I have read this document and agree to it.",
+        error_messages={"required": "Tick the box to say you have read the document and agree."},
     )

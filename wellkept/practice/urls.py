@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from wellkept.practice.views import practice, privacy
+from wellkept.practice.views import practice, privacy, privacy_documents
 
 app_name = "practice"
 
@@ -178,4 +178,30 @@ practice_patterns += [
     ),
     path("schedule/<uuid:pk>/video/", practice.video_session, name="video_session"),
     path("schedule/<uuid:pk>/video/email/", practice.video_link_email, name="video_link_email"),
+]
+
+# Consent documents (issue 19): a client's documents, asked for and signed in the office.
+practice_patterns += [
+    path("clients/<uuid:pk>/documents/", practice.client_documents, name="client_documents"),
+    path(
+        "clients/<uuid:pk>/documents/request/",
+        practice.document_request,
+        name="document_request",
+    ),
+    path(
+        "clients/<uuid:pk>/documents/<uuid:signature_pk>/sign/",
+        practice.document_sign_in_office,
+        name="document_sign_in_office",
+    ),
+    path(
+        "clients/<uuid:pk>/documents/<uuid:signature_pk>/receipt/",
+        practice.document_receipt,
+        name="document_receipt",
+    ),
+]
+
+# ... and the templates, the privacy officer's (mounted under /privacy/consent-documents/).
+documents_privacy_patterns: list[URLPattern] = [
+    path("", privacy_documents.document_templates, name="document_templates"),
+    path("publish/", privacy_documents.document_publish, name="document_publish"),
 ]

@@ -90,6 +90,7 @@ PRIVACY: tuple[NavItem, ...] = (
     NavItem("Refused purposes", "followup:privacy_refused"),
     NavItem("Follow-up deadlines", "followup:privacy_deadlines"),
     NavItem("Practice break-glass", "practice:breakglass_reviews"),
+    NavItem("Consent documents", "practice:document_templates"),
     NavItem("Disclosure control", "insights:settings"),
     NavItem("Retention and holds", "lifecycle:retention"),
     NavItem("Data-subject requests", "lifecycle:subject_request"),
@@ -123,6 +124,7 @@ PORTAL = (
     NavItem("Appointments", "portal:appointments"),
     NavItem("Invoices", "portal:invoices"),
     NavItem("Messages", "messaging_portal:inbox"),
+    NavItem("Forms to sign", "portal:forms"),
     NavItem("Who accessed my record", "portal:access_log"),
 )
 

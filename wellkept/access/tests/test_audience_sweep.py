@@ -98,6 +98,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("st-annes", "bill"),
         ("st-annes", "sue"),
     },
+    # Consent documents (issue 19): the client's clinicians (a therapist asks
+    # and records signatures; a supervisor reads); never the front desk or billing.
+    "practice/clients/<uuid:pk>/documents/": {("st-annes", "sam"), ("st-annes", "sue")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

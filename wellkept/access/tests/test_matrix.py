@@ -172,6 +172,8 @@ bill   | admin_message      | assigned other     | read create                  
 pia    | portal_message     | own                | read create                      | ss
 system | clinical_message   | *                  | read create                      | sa
 system | admin_message      | *                  | read create                      | sa
+# Consent documents (issue 19): a portal login signs and withdraws its own forms.
+pia    | portal             | own                | update                           | ss
 """
 
 

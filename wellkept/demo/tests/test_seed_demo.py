@@ -46,6 +46,7 @@ from wellkept.orgs.models import (
 )
 from wellkept.orgs.selectors import participant_for_user
 from wellkept.portal.models import PortalMembership
+from wellkept.practice.models import ConsentDocumentSignature
 from wellkept.vault.services import dek_cache
 
 pytestmark = pytest.mark.django_db
@@ -510,3 +511,8 @@ def test_it_prints_a_client_with_a_portal_login() -> None:
     # Issue 19, messaging: the client's care thread and a staff consultation about them.
     kinds = set(Thread.objects.filter(client__organisation=org).values_list("kind", flat=True))
     assert kinds == {"care", "consultation"}
+    # One form waits for the demo client's signature, one is signed (issue 19).
+    signatures = ConsentDocumentSignature.objects.filter(
+        client=PortalMembership.objects.get(user=client).client
+    )
+    assert sorted(s.signed_at is None for s in signatures) == [False, True]

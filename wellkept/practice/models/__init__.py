@@ -32,6 +32,13 @@ from wellkept.practice.models.clients import (
     Supervision,
     new_client_code,
 )
+from wellkept.practice.models.documents import (
+    DOCUMENT_DIGEST_LENGTH,
+    WITHDRAWABLE,
+    ConsentDocumentSignature,
+    ConsentDocumentVersion,
+    DocumentKind,
+)
 from wellkept.practice.models.families import (
     Case,
     CaseKind,
@@ -85,9 +92,11 @@ __all__ = [
     "CODE_CHARACTERS",
     "CODE_LENGTH",
     "CURRENCY_LENGTH",
+    "DOCUMENT_DIGEST_LENGTH",
     "HOLDING_STATUSES",
     "MAX_EVERY_WEEKS",
     "SERVICE_CODE_LENGTH",
+    "WITHDRAWABLE",
     "Addendum",
     "AdjustmentReason",
     "Appointment",
@@ -107,8 +116,11 @@ __all__ = [
     "ClientBreakGlassAllowance",
     "ClientNameToken",
     "ClientStatus",
+    "ConsentDocumentSignature",
+    "ConsentDocumentVersion",
     "ContactChannel",
     "DischargeReason",
+    "DocumentKind",
     "Fee",
     "Guardian",
     "Invoice",

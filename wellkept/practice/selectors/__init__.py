@@ -35,6 +35,14 @@ from wellkept.practice.selectors.clients import (
     staff_label,
     therapists,
 )
+from wellkept.practice.selectors.documents import (
+    DocumentRow,
+    DocumentState,
+    document_rows,
+    get_signature_for,
+    signature_of,
+    versions_by_kind,
+)
 from wellkept.practice.selectors.families import (
     case_appointments,
     case_joint_notes,
@@ -99,6 +107,8 @@ __all__ = [
     "Balance",
     "CutOff",
     "DischargedClient",
+    "DocumentRow",
+    "DocumentState",
     "EmergencyRecord",
     "ReliableChange",
     "addenda",
@@ -121,6 +131,7 @@ __all__ = [
     "crisis_resources",
     "current_therapists",
     "discharged_for_retention",
+    "document_rows",
     "feed_for",
     "fees",
     "get_appointment_for",
@@ -134,6 +145,7 @@ __all__ = [
     "get_opening_for",
     "get_plan_for",
     "get_pnote_for",
+    "get_signature_for",
     "get_video_room_for",
     "guardians",
     "invoice_of",
@@ -150,6 +162,7 @@ __all__ = [
     "reviews_due",
     "rooms",
     "service_codes",
+    "signature_of",
     "significant_change",
     "staff_label",
     "superbill_diagnosis_codes",
@@ -158,4 +171,5 @@ __all__ = [
     "therapists",
     "unacknowledged_alert_count",
     "usable_allowances",
+    "versions_by_kind",
 ]

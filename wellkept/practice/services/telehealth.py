@@ -45,6 +45,7 @@ from wellkept.practice.models import (
     VideoRoom,
 )
 from wellkept.practice.scopes import client_record_resource
+from wellkept.practice.services.documents import signed_current_telehealth
 
 PURPOSE = Purpose.CLINICAL_CARE
 PLACE_MAX = 500
@@ -112,6 +113,15 @@ def _works_with(actor: Actor, client: Client) -> None:
 
 def _normalised(name: str) -> str:
     return " ".join(name.split()).casefold()
+
+
+def has_telehealth_consent(client: Client) -> bool:
+    """Whether the client may have video sessions: a signed telehealth document, or the old form.
+
+    The consent documents (issue 19) are now the way to sign; signatures on
+    the earlier telehealth-only form stay valid while they are unwithdrawn.
+    """
+    return current_telehealth_consent(client) is not None or signed_current_telehealth(client)
 
 
 def current_telehealth_consent(client: Client) -> TelehealthConsent | None:
@@ -262,7 +272,7 @@ def _ready(room: VideoRoom) -> None:
     appointment = room.appointment
     if appointment.status != AppointmentStatus.BOOKED or not appointment.telehealth:
         raise ValidationError("Only a booked video appointment has a video session.")
-    if current_telehealth_consent(appointment.client) is None:
+    if not has_telehealth_consent(appointment.client):
         raise ValidationError(
             f"Client {appointment.client.code} has not signed the current telehealth consent. "
             "Record it from the client's page (Telehealth consent) before the session."

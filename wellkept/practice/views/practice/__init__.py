@@ -24,6 +24,12 @@ from wellkept.practice.views.practice.discharge import (
     client_discharge,
     client_readmit,
 )
+from wellkept.practice.views.practice.documents import (
+    client_documents,
+    document_receipt,
+    document_request,
+    document_sign_in_office,
+)
 from wellkept.practice.views.practice.families import (
     case_book,
     case_detail,
@@ -112,12 +118,16 @@ __all__ = [
     "client_assign",
     "client_detail",
     "client_discharge",
+    "client_documents",
     "client_edit",
     "client_list",
     "client_new",
     "client_readmit",
     "client_unassign",
     "cosign_queue",
+    "document_receipt",
+    "document_request",
+    "document_sign_in_office",
     "fee_list",
     "feed_create",
     "feed_revoke",

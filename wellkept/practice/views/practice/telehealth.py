@@ -153,7 +153,7 @@ def video_session(
             raise Http404 from None
         except ValidationError as exc:
             refusal = " ".join(exc.messages)
-    elif services.current_telehealth_consent(room.appointment.client) is None:
+    elif not services.has_telehealth_consent(room.appointment.client):
         refusal = (
             f"Client {room.appointment.client.code} has not signed the current telehealth "
             "consent. Record it from the client's page (Telehealth consent) before the session."
