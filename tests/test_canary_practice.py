@@ -388,6 +388,9 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
     assert accepted.status_code == 302
     assert "Canary-free Room" in visitor.get(reverse("portal:appointments")).text
     assert "Tess" in visitor.get(reverse("portal:access_log")).text
+    # The client's own record: read and downloaded, never written anywhere.
+    assert visitor.get(reverse("portal:disclosures")).status_code == 200
+    assert visitor.get(reverse("portal:record_json")).status_code == 200
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.

@@ -186,6 +186,8 @@ NOT_PAGES = {
     "disclosures:release_download": "POST from the recipient's download page: a ZIP, used once",
     # Client portal (issue 19).
     "portal:invoice_pdf": "a PDF download",
+    "portal:record_json": "a JSON download (wellkept/portal/tests/test_record_pages.py)",
+    "portal:record_fhir": "a FHIR JSON download (wellkept/portal/tests/test_record_pages.py)",
     "portal:staff_invite": "POST from the client's portal status page",
     "portal:staff_revoke": "POST from the client's portal status page",
     "portal:invitation_open": (

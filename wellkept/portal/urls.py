@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from wellkept.portal.views import client, practice
+from wellkept.portal.views import client, practice, record
 
 client_patterns: list[URLPattern] = [
     path("", client.home, name="home"),
@@ -18,4 +18,12 @@ practice_patterns: list[URLPattern] = [
     path("clients/<uuid:pk>/portal/", practice.staff_status, name="staff_status"),
     path("clients/<uuid:pk>/portal/invite/", practice.staff_invite, name="staff_invite"),
     path("clients/<uuid:pk>/portal/revoke/", practice.staff_revoke, name="staff_revoke"),
+]
+
+# The client's own record and accounting of disclosures (issue 19, record part).
+client_patterns += [
+    path("record/", record.record_page, name="record"),
+    path("record/record.json", record.record_json, name="record_json"),
+    path("record/fhir-r5.json", record.record_fhir, name="record_fhir"),
+    path("disclosures/", record.disclosures, name="disclosures"),
 ]

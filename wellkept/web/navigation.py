@@ -119,6 +119,8 @@ PORTAL = (
     NavItem("Appointments", "portal:appointments"),
     NavItem("Invoices", "portal:invoices"),
     NavItem("Who accessed my record", "portal:access_log"),
+    NavItem("My record", "portal:record"),
+    NavItem("Disclosures", "portal:disclosures"),
 )
 
 
