@@ -52,6 +52,11 @@ class ResourceKind(models.TextChoices):
     # pages, owned by the client's portal login.
     PORTAL_INVITATION = "portal_invitation", "A client's invitation to the portal"
     PORTAL = "portal", "A client's own portal pages"
+    # Issue 19, guardians: what a minor's therapist shares with the minor's
+    # guardians (decided by the therapist alone), and the guardian's own
+    # portal pages about the minor, owned by the guardian's portal login.
+    GUARDIAN_SHARING = "guardian_sharing", "What a minor's guardians see in the portal"
+    GUARDIAN_PORTAL = "guardian_portal", "A guardian's portal pages about a minor"
 
 
 # Kinds that are about one person (a participant or a client): their

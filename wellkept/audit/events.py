@@ -214,6 +214,12 @@ class EventType(models.TextChoices):
     PORTAL_INVITED = "portal.invited", "Client invited to the portal"
     PORTAL_INVITATION_REVOKED = "portal.invitation_revoked", "Portal invitation revoked"
     PORTAL_INVITATION_ACCEPTED = "portal.invitation_accepted", "Portal invitation accepted"
+    PORTAL_GUARDIAN_INVITED = "portal.guardian_invited", "Guardian invited to the portal"
+    PORTAL_GUARDIAN_SHARING_CHANGED = (
+        "portal.guardian_sharing_changed",
+        "What a minor's guardians see changed",
+    )
+    PORTAL_GUARDIAN_ACCESS_ENDED = "portal.guardian_access_ended", "Guardian's portal access ended"
 
 
 class Outcome(models.TextChoices):

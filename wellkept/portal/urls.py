@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from wellkept.portal.views import client, practice, record
+from wellkept.portal.views import client, guardian, practice, record
 
 client_patterns: list[URLPattern] = [
     path("", client.home, name="home"),
@@ -26,4 +26,29 @@ client_patterns += [
     path("record/record.json", record.record_json, name="record_json"),
     path("record/fhir-r5.json", record.record_fhir, name="record_fhir"),
     path("disclosures/", record.disclosures, name="disclosures"),
+]
+
+# A minor's guardians (issue 19): their own pages, and the therapist's page.
+client_patterns += [
+    path("guardian/", guardian.guardian_home, name="guardian_home"),
+    path("guardian/appointments/", guardian.guardian_appointments, name="guardian_appointments"),
+    path("guardian/invoices/", guardian.guardian_invoices, name="guardian_invoices"),
+]
+practice_patterns += [
+    path("clients/<uuid:pk>/portal/guardians/", guardian.guardians, name="guardians"),
+    path(
+        "clients/<uuid:pk>/portal/guardians/sharing/",
+        guardian.guardian_sharing,
+        name="guardian_sharing",
+    ),
+    path(
+        "clients/<uuid:pk>/portal/guardians/<uuid:guardian>/invite/",
+        guardian.guardian_invite,
+        name="guardian_invite",
+    ),
+    path(
+        "clients/<uuid:pk>/portal/guardians/<uuid:guardian>/end/",
+        guardian.guardian_end,
+        name="guardian_end",
+    ),
 ]

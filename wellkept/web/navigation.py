@@ -129,6 +129,11 @@ def portal_links(request: HttpRequest) -> list[NavLink]:
     return _resolved(request, [*PORTAL, *ACCOUNT])
 
 
+def guardian_links(request: HttpRequest) -> list[NavLink]:
+    """Return the header links of a minor's guardian's login: their home lists what is shared."""
+    return _resolved(request, [NavItem("Guardian's portal", "portal:guardian_home"), *ACCOUNT])
+
+
 def links_for(request: HttpRequest, roles: set[Role], *, programme: bool = True) -> list[NavLink]:
     """Return the header links for a person holding ``roles``, in display order."""
     items: list[NavItem] = [HOME, *(PROGRAMME if programme else ())]

@@ -160,6 +160,11 @@ sam    | portal_invitation  | assigned           | read create delete           
 fran   | portal_invitation  | assigned other     | read create delete               | cc
 system | portal_invitation  | *                  | read create delete               | sa
 pia    | portal             | own                | read export                      | ss
+# Guardians (issue 19): the minor's own therapist alone decides what they
+# see; a guardian's portal login reads its own pages about the minor.
+sam    | guardian_sharing   | assigned           | read create update delete        | cc
+system | guardian_sharing   | *                  | read create update delete        | sa
+pia    | guardian_portal    | own                | read export                      | ss
 """
 
 
@@ -224,6 +229,8 @@ NATURAL_PURPOSE = {
     ResourceKind.DISCLOSURE: Purpose.CLINICAL_CARE,
     ResourceKind.PORTAL_INVITATION: Purpose.CLINICAL_CARE,
     ResourceKind.PORTAL: Purpose.SELF_SERVICE,
+    ResourceKind.GUARDIAN_SHARING: Purpose.CLINICAL_CARE,
+    ResourceKind.GUARDIAN_PORTAL: Purpose.SELF_SERVICE,
 }
 
 
@@ -244,7 +251,7 @@ def make_resource(world, persona: str, kind: ResourceKind, rel: str) -> Resource
     if kind in OWNERLESS:
         return Resource(kind=kind, reference=f"{kind.value}:{rel}", organisation_id=org)
     # A portal page, like an account, belongs to its login and no organisation.
-    if kind in (ResourceKind.ACCOUNT, ResourceKind.PORTAL):
+    if kind in (ResourceKind.ACCOUNT, ResourceKind.PORTAL, ResourceKind.GUARDIAN_PORTAL):
         return Resource(
             kind=kind, reference=f"user:{owner}", owner_user_id=owner, assignee_user_ids=assignees
         )
