@@ -48,6 +48,7 @@ from wellkept.assessments.selectors import open_programme
 from wellkept.demo import practice as demo_practice
 from wellkept.demo.hospital import (
     CLIENT_PASSWORD,
+    GUARDIAN_PASSWORD,
     PARTICIPANT_PASSWORD,
     STAFF_PASSWORD,
     demo_email,
@@ -288,8 +289,8 @@ def sign_in(page: Page, base: str, login: Login, found: Findings) -> None:
             found.check(page, f"{login.role} second step of signing in")
         page.get_by_label("6-digit code").fill(current_code(demo_totp_secret(login.email)))
         page.get_by_role("button", name="Continue").click()
-    # A client's portal login is sent on from the home page to its portal.
-    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/(portal/)?$"))
+    # A client's (or a guardian's) portal login is sent on from the home page to its portal.
+    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/(portal/(guardian/)?)?$"))
 
 
 @dataclass(frozen=True)
@@ -491,12 +492,17 @@ def plant(organisation: Organisation) -> Demo:
     client_login = Login(
         "client (portal)", str(portal_user.email), CLIENT_PASSWORD, totp=False, staff=False
     )
+    guardian_user = demo_practice.guardian_portal_login(organisation)
+    assert guardian_user is not None
+    guardian_login = Login(
+        "guardian (portal)", str(guardian_user.email), GUARDIAN_PASSWORD, totp=False, staff=False
+    )
     spare_user = User.objects.get_by_email(spare.email)
     assert spare_user is not None
     unsubscribe = unsubscribe_url(user_pk=spare_user.pk, organisation_pk=organisation.pk)
     return Demo(
         organisation,
-        [*staff, participant_login, newcomer_login, client_login],
+        [*staff, participant_login, newcomer_login, client_login, guardian_login],
         newcomer_login,
         spare,
         unsubscribe,

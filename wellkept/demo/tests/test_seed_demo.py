@@ -506,3 +506,7 @@ def test_it_prints_a_client_with_a_portal_login() -> None:
     client = EmailBackend().authenticate(None, email=login.email, password=demo.CLIENT_PASSWORD)
     assert client is not None
     assert PortalMembership.objects.get(user=client).client.organisation == org
+    guardian = demo_practice.guardian_portal_login(org)
+    assert guardian is not None
+    assert re.search(rf"{re.escape(seeding.GUARDIAN_LOGIN)} +{re.escape(guardian.email)}", output)
+    assert demo.GUARDIAN_PASSWORD in output
