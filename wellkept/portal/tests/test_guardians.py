@@ -192,3 +192,17 @@ def test_a_clients_own_invitation_and_a_guardians_do_not_revoke_each_other(pract
     assert own.replaced == 0
     issued.invitation.refresh_from_db()
     assert issued.invitation.revoked_at is None
+
+
+def test_erasing_the_minor_erases_their_guardians_logins(practice):
+    from wellkept.practice import services as practice_services
+    from wellkept.practice.tests.conftest import SETUP
+    from wellkept.vault.models import DataKey
+
+    share(practice, GuardianSection.APPOINTMENTS)
+    user = gina_login(practice)
+    practice_services.client_erase(actor=SETUP, client=practice.clients["mia"])
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not PortalGuardianMembership.objects.exists()
+    assert User.objects.get_by_email(GINA_EMAIL) is None
+    assert DataKey.objects.get(subject=user.dek_subject).shredded_at is not None
