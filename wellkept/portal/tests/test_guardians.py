@@ -206,3 +206,13 @@ def test_erasing_the_minor_erases_their_guardians_logins(practice):
     assert not PortalGuardianMembership.objects.exists()
     assert User.objects.get_by_email(GINA_EMAIL) is None
     assert DataKey.objects.get(subject=user.dek_subject).shredded_at is not None
+
+
+def test_a_guardians_login_is_confined_to_the_portal_and_sent_to_its_own_home(practice):
+    browser = signed_in(gina_login(practice))
+    assert browser.get("/")["Location"] == reverse("portal:guardian_home")
+    home = browser.get(reverse("portal:guardian_home")).text
+    assert "Guardian&#x27;s portal" in home or "Guardian's portal" in home
+    assert reverse("portal:record") not in home
+    for path in ("/practice/clients/", "/me/data/", "/privacy/"):
+        assert browser.get(path).status_code == 404
