@@ -271,7 +271,7 @@ CHANGED_BY_OWNER = "changed by its owner"
 
 NOT_JOINED = "Clinician (not joined yet)"
 CLIENT_LOGIN = "Client (portal)"
-GUARDIAN_LOGIN = "Guardian of a minor (portal)"
+GUARDIAN_LOGIN = "Guardian (portal)"
 
 
 def _not_joined_login(org: Organisation) -> User | None:
