@@ -111,8 +111,6 @@ PLANTED_HOLDS = {
 
 # Billing (issue 18, part 5): a payment's reference, typed by billing.
 PLANTED_BILLING = {"payment reference": "Pangolincanary card ending 4417"}
-# The client portal (issue 19): the password the client chooses for their login.
-PLANTED_PORTAL = {"portal password": "Xylophonequokka sings beneath moonlit rain"}
 # Secure messaging (issue 19): a thread's subject, the client's message, the
 # attachment's name and content, the therapist's reply.
 PLANTED_MESSAGES = {
@@ -121,6 +119,11 @@ PLANTED_MESSAGES = {
     "attachment name": "Okapicanary-diary.txt",
     "attachment content": "Diary Gerenukcanary entry",
     "therapist reply": "Reply Markhorcanary suggestion",
+}
+# The client portal (issue 19): the passwords the client and a minor's guardian choose.
+PLANTED_PORTAL = {
+    "portal password": "Xylophonequokka sings beneath moonlit rain",
+    "guardian password": "Numbatcanary hums over the quiet harbour",
 }
 
 # Telehealth (issue 19): where the client is for a video session, and whom
@@ -441,6 +444,39 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
     )
     assert signed_form.status_code == 302
     assert visitor.get(reverse("portal:form_receipt", args=[form_to_sign.pk])).status_code == 200
+    # The client's own record: read and downloaded, never written anywhere.
+    assert visitor.get(reverse("portal:disclosures")).status_code == 200
+    assert visitor.get(reverse("portal:record_json")).status_code == 200
+    # The minor's guardian (issue 19): the therapist shares appointments and
+    # invites the guardian through the page; the guardian accepts with a
+    # planted password. The link and the password must be nowhere in clear.
+    mail.outbox.clear()
+    shared = tess.post(
+        reverse("portal:guardian_sharing", args=[client.pk]) + query,
+        {"sections": ["appointments"]},
+    )
+    assert shared.status_code == 302
+    guardian_row = client.guardians.get()
+    invited = tess.post(
+        reverse("portal:guardian_invite", args=[client.pk, guardian_row.pk]) + query, follow=True
+    )
+    assert "Invitation sent" in invited.text
+    (message,) = mail.outbox
+    assert message.to == [PLANTED["guardian e-mail"]]
+    guardian_link = re.search(r"https?://\S+/portal/invitation/(\S+)/", message.body)
+    assert guardian_link is not None
+    guardian_secret = guardian_link.group(1).split(".", 1)[1]
+    parent = Browser()
+    parent.get(reverse("portal:invitation_open", args=[guardian_link.group(1)]))
+    accepted = parent.post(
+        reverse("portal:invitation_accept"),
+        {
+            "password1": PLANTED_PORTAL["guardian password"],
+            "password2": PLANTED_PORTAL["guardian password"],
+        },
+    )
+    assert accepted.status_code == 302
+    assert "Canary-free Room" in parent.get(reverse("portal:guardian_appointments")).text
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.
@@ -545,6 +581,7 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
             **PLANTED_PORTAL,
             **PLANTED_MESSAGES,
             "portal link secret": portal_secret,
+            "guardian link secret": guardian_secret,
         }.items()
         if any(form in data for form in journey.forms_of(value))
     ]

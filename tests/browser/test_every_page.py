@@ -48,6 +48,7 @@ from wellkept.assessments.selectors import open_programme
 from wellkept.demo import practice as demo_practice
 from wellkept.demo.hospital import (
     CLIENT_PASSWORD,
+    GUARDIAN_PASSWORD,
     PARTICIPANT_PASSWORD,
     STAFF_PASSWORD,
     demo_email,
@@ -191,6 +192,8 @@ NOT_PAGES = {
     "portal:form_withdraw": "POST from the client's forms page",
     "practice:document_receipt": "an HTML download (practice/tests/test_documents_pages.py)",
     "practice:document_request": "POST from the client's documents page",
+    "portal:record_json": "a JSON download (wellkept/portal/tests/test_record_pages.py)",
+    "portal:record_fhir": "a FHIR JSON download (wellkept/portal/tests/test_record_pages.py)",
     "portal:staff_invite": "POST from the client's portal status page",
     "portal:staff_revoke": "POST from the client's portal status page",
     "portal:invitation_open": (
@@ -296,8 +299,8 @@ def sign_in(page: Page, base: str, login: Login, found: Findings) -> None:
             found.check(page, f"{login.role} second step of signing in")
         page.get_by_label("6-digit code").fill(current_code(demo_totp_secret(login.email)))
         page.get_by_role("button", name="Continue").click()
-    # A client's portal login is sent on from the home page to its portal.
-    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/(portal/)?$"))
+    # A client's (or a guardian's) portal login is sent on from the home page to its portal.
+    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/(portal/(guardian/)?)?$"))
 
 
 @dataclass(frozen=True)
@@ -503,12 +506,17 @@ def plant(organisation: Organisation) -> Demo:
     client_login = Login(
         "client (portal)", str(portal_user.email), CLIENT_PASSWORD, totp=False, staff=False
     )
+    guardian_user = demo_practice.guardian_portal_login(organisation)
+    assert guardian_user is not None
+    guardian_login = Login(
+        "guardian (portal)", str(guardian_user.email), GUARDIAN_PASSWORD, totp=False, staff=False
+    )
     spare_user = User.objects.get_by_email(spare.email)
     assert spare_user is not None
     unsubscribe = unsubscribe_url(user_pk=spare_user.pk, organisation_pk=organisation.pk)
     return Demo(
         organisation,
-        [*staff, participant_login, newcomer_login, client_login],
+        [*staff, participant_login, newcomer_login, client_login, guardian_login],
         newcomer_login,
         spare,
         unsubscribe,

@@ -60,6 +60,11 @@ class ResourceKind(models.TextChoices):
     CLINICAL_MESSAGE = "clinical_message", "Care and consultation message threads"
     ADMIN_MESSAGE = "admin_message", "Scheduling and billing message threads"
     PORTAL_MESSAGE = "portal_message", "A client's own message threads in the portal"
+    # Issue 19, guardians: what a minor's therapist shares with the minor's
+    # guardians (decided by the therapist alone), and the guardian's own
+    # portal pages about the minor, owned by the guardian's portal login.
+    GUARDIAN_SHARING = "guardian_sharing", "What a minor's guardians see in the portal"
+    GUARDIAN_PORTAL = "guardian_portal", "A guardian's portal pages about a minor"
 
 
 # Kinds that are about one person (a participant or a client): their

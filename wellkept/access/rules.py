@@ -312,6 +312,36 @@ RULES: tuple[Rule, ...] = (
     # ... and signs or withdraws its own consent forms there (issue 19): the
     # client's own agreement, which nobody else may give or take back.
     _rule(R.PARTICIPANT, K.PORTAL, [OWN], [A.UPDATE], [P.SELF_SERVICE], without_consent=True),
+    # Guardians (issue 19): a minor's own therapist alone decides what the
+    # minor's guardians see, invites them and ends their access; not the
+    # front desk (what is shared is a clinical judgement), not a supervisor:
+    # ASSIGNED here is the minor's current therapists only (portal.scopes).
+    _rule(
+        R.SPECIALIST,
+        K.GUARDIAN_SHARING,
+        [ASSIGNED],
+        [A.READ, A.CREATE, A.UPDATE, A.DELETE],
+        [P.CLINICAL_CARE],
+    ),
+    # Demo seeding shares a minor's appointments and invites the guardian.
+    _rule(
+        R.SYSTEM,
+        K.GUARDIAN_SHARING,
+        ANY_RELATIONSHIP,
+        [A.READ, A.CREATE, A.UPDATE, A.DELETE],
+        [P.SERVICE_ADMINISTRATION],
+    ),
+    # A guardian's portal login reads its own pages about the minor, as a
+    # client's does; which sections exist for it is the sharing's decision,
+    # checked by the portal's accessor (portal.guardians.guardian_page).
+    _rule(
+        R.PARTICIPANT,
+        K.GUARDIAN_PORTAL,
+        [OWN],
+        [A.READ, A.EXPORT],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
     _rule(
         R.PRIVACY_OFFICER,
         K.AUDIT_TRAIL,

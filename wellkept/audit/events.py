@@ -238,6 +238,12 @@ class EventType(models.TextChoices):
     MESSAGE_AUTO_REPLIED = "message.auto_replied", "Out-of-hours automatic reply sent"
     MESSAGE_ATTACHMENT_DOWNLOADED = "message.attachment_downloaded", "Message attachment downloaded"
     MESSAGES_ERASED = "message.erased", "A client's message threads erased"
+    PORTAL_GUARDIAN_INVITED = "portal.guardian_invited", "Guardian invited to the portal"
+    PORTAL_GUARDIAN_SHARING_CHANGED = (
+        "portal.guardian_sharing_changed",
+        "What a minor's guardians see changed",
+    )
+    PORTAL_GUARDIAN_ACCESS_ENDED = "portal.guardian_access_ended", "Guardian's portal access ended"
 
 
 class Outcome(models.TextChoices):

@@ -26,6 +26,8 @@ STAFF_PASSWORD = "demo-staff-harbour-lantern-7"  # noqa: S105 - published demo c
 PARTICIPANT_PASSWORD = "demo-clinician-meadow-compass-3"  # noqa: S105 - published demo credential
 # The demo client's portal login (issue 19): no second factor, as a client may choose.
 CLIENT_PASSWORD = "demo-client-harbour-kite-5"  # noqa: S105 - published demo credential
+# A minor client's guardian's portal login (issue 19): no second factor either.
+GUARDIAN_PASSWORD = "demo-guardian-harbour-swift-8"  # noqa: S105 - published demo credential
 
 
 # --- The hospital ---------------------------------------------------------------

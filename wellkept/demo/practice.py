@@ -37,8 +37,9 @@ from wellkept.disclosures.models import Authorisation, AuthorisationKind
 from wellkept.messaging import services as messaging
 from wellkept.messaging.models import ThreadKind
 from wellkept.orgs.models import Organisation
+from wellkept.portal import selectors as portal_selectors
 from wellkept.portal import services as portal_services
-from wellkept.portal.models import PortalMembership
+from wellkept.portal.models import GuardianSection, PortalGuardianMembership, PortalMembership
 from wellkept.practice import services
 from wellkept.practice.models import (
     Case,
@@ -374,7 +375,10 @@ def _take_in(
     )
     guardian = (
         GuardianDetails(
-            name=f"Robin {last}", relation="parent", phone=f"0800 000 {3000 + index:04d}"
+            name=f"Robin {last}",
+            relation="parent",
+            phone=f"0800 000 {3000 + index:04d}",
+            email=f"robin.{last}.guardian@demo-client.invalid".lower(),
         )
         if index in MINORS
         else None
@@ -580,6 +584,48 @@ def seed_messages(*, login: User) -> int:
         body="Would you look at the plan before our next supervision? I wonder about the pace.",
     )
     return 2
+
+
+def seed_guardian_portal(
+    *, actor: SystemActor, organisation: Organisation, password: str
+) -> User | None:
+    """Give the first minor in care's guardian a portal login seeing appointments and invoices.
+
+    Through the portal's services, as the minor's therapist would: the
+    sharing is decided (and audited), the guardian invited, the link accepted.
+    """
+    minors = (
+        Client.objects.filter(
+            organisation=organisation, status=ClientStatus.ACTIVE, guardians__isnull=False
+        )
+        .distinct()
+        .order_by("created_at")
+    )
+    client = next((c for c in minors if portal_selectors.still_a_minor(c)), None)
+    if client is None:
+        return None
+    guardian = client.guardians.order_by("created_at").first()
+    if guardian is None:
+        return None
+    portal_services.guardian_sharing_set(
+        actor=actor,
+        client=client,
+        sections=frozenset({GuardianSection.APPOINTMENTS, GuardianSection.INVOICES}),
+    )
+    issued = portal_services.guardian_invitation_create(actor=actor, guardian=guardian)
+    token = issued.url.rstrip("/").rsplit("/", 1)[-1]
+    return portal_services.portal_invitation_accept(token=token, password=password)
+
+
+def guardian_portal_login(organisation: Organisation) -> User | None:
+    """The demo guardian's portal login, if it was seeded (for the printed logins)."""
+    membership = (
+        PortalGuardianMembership.objects.filter(guardian__client__organisation=organisation)
+        .select_related("user")
+        .order_by("created_at")
+        .first()
+    )
+    return membership.user if membership is not None else None
 
 
 def portal_client_login(organisation: Organisation) -> User | None:

@@ -42,6 +42,7 @@ from wellkept.demo.people import (
     CLIENT_PASSWORD,
     DEFAULT_PARTICIPANTS,
     DIVISIONS,
+    GUARDIAN_PASSWORD,
     ORGANISATION_NAME,
     ORGANISATION_SLUG,
     PARTICIPANT_PASSWORD,
@@ -270,6 +271,7 @@ CHANGED_BY_OWNER = "changed by its owner"
 
 NOT_JOINED = "Clinician (not joined yet)"
 CLIENT_LOGIN = "Client (portal)"
+GUARDIAN_LOGIN = "Guardian (portal)"
 
 
 def _not_joined_login(org: Organisation) -> User | None:
@@ -327,6 +329,17 @@ def _login_rows(org: Organisation) -> list[LoginRow]:
                 CLIENT_LOGIN,
                 str(portal_client.email),
                 CLIENT_PASSWORD,
+                CHANGED_BY_OWNER if secret is not None else None,
+            )
+        )
+    guardian = demo_practice.guardian_portal_login(org)
+    if guardian is not None:
+        secret = _totp_secret_of(guardian)
+        rows.append(
+            LoginRow(
+                GUARDIAN_LOGIN,
+                str(guardian.email),
+                GUARDIAN_PASSWORD,
                 CHANGED_BY_OWNER if secret is not None else None,
             )
         )
@@ -414,6 +427,9 @@ def demo_seed(
         )
         demo_practice.seed_messages(login=portal_login)
         demo_practice.seed_documents(organisation=org)
+        demo_practice.seed_guardian_portal(
+            actor=ACTOR, organisation=org, password=GUARDIAN_PASSWORD
+        )
 
         participant_hash = PasswordState.of(PARTICIPANT_PASSWORD)
         logins: list[tuple[DemoPerson, User]] = []

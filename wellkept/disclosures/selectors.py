@@ -35,6 +35,7 @@ from wellkept.disclosures.models import (
 from wellkept.disclosures.scopes import disclosure_resource, practice_disclosures_resource
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import Client
+from wellkept.practice.record import RecordCollecting, RecordSection
 
 
 def _text(value: object) -> str:
@@ -194,3 +195,64 @@ def link_for(raw: str) -> DisclosureLink | None:
 
 def today() -> dt.date:
     return clock.now().astimezone(dt.UTC).date()
+
+
+# ---- The client's own view (through practice.record's hook) -------------------------------
+
+ACCOUNTING_SECTION = "disclosures"
+AUTHORISATIONS_SECTION = "authorisations"
+
+
+def authorisation_status(authorisation: Authorisation) -> str:
+    """Current, revoked or expired, in words for the client."""
+    if authorisation.revoked_at is not None:
+        return "Revoked"
+    return "Current" if authorisation.is_current() else "Expired"
+
+
+def record_sections(collecting: RecordCollecting) -> None:
+    """Add the client's accounting of disclosures and their authorisations to their record.
+
+    Connected to ``practice.record.RECORD_COLLECTING``: the portal shows and
+    exports these without importing this app. What was released is named by
+    category only; its content is never part of the accounting.
+    """
+    client = collecting.client
+    collecting.sections.append(
+        RecordSection(
+            key=ACCOUNTING_SECTION,
+            title="Accounting of disclosures",
+            columns=("Date", "Recipient", "Purpose", "What", "Records", "Under"),
+            rows=[
+                (
+                    f"{line.made_at:%Y-%m-%d}",
+                    line.recipient,
+                    line.purpose,
+                    line.what,
+                    f"{line.records_from.isoformat()} to {line.records_to.isoformat()}",
+                    line.basis,
+                )
+                for line in accounting_for(client)
+            ],
+        )
+    )
+    collecting.sections.append(
+        RecordSection(
+            key=AUTHORISATIONS_SECTION,
+            title="Authorisations you signed",
+            columns=("Signed", "Recipient", "Purpose", "What", "Expires", "Status"),
+            rows=[
+                (
+                    f"{a.signed_at:%Y-%m-%d}",
+                    ", ".join(
+                        t for t in (_text(a.recipient_name), _text(a.recipient_organisation)) if t
+                    ),
+                    _text(a.purpose),
+                    a.what(),
+                    a.expires_on.isoformat(),
+                    authorisation_status(a),
+                )
+                for a in authorisations_of(client)
+            ],
+        )
+    )

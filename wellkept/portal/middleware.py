@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.services import audit_record
-from wellkept.portal.models import PortalMembership
+from wellkept.portal.models import PortalGuardianMembership, PortalMembership
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -32,7 +32,11 @@ def portal_confinement(get_response: Handler) -> Handler:
             user is not None
             and user.is_authenticated
             and request.path.startswith(CLOSED_TO_CLIENTS)
-            and PortalMembership.objects.filter(user_id=user.pk).exists()
+            and (
+                PortalMembership.objects.filter(user_id=user.pk).exists()
+                # A guardian's login is confined the same way.
+                or PortalGuardianMembership.objects.filter(user_id=user.pk).exists()
+            )
         ):
             audit_record(
                 actor=user,

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 
 from wellkept import clock
-from wellkept.practice.models import Client
+from wellkept.practice.models import Client, Guardian
 
 
 class PortalInvitation(models.Model):
@@ -43,6 +43,15 @@ class PortalInvitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set for a minor's guardian's invitation: the mail goes to the guardian's
+    # address on record, and accepting makes a guardian's login, not the client's.
+    guardian = models.ForeignKey(
+        Guardian,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="portal_invitations",
+    )
 
     class Meta:
         ordering = ["client", "-created_at"]
@@ -59,8 +68,17 @@ class PortalInvitation(models.Model):
             # one, so no forgotten mailbox holds a second live link.
             models.UniqueConstraint(
                 fields=["client"],
-                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                condition=models.Q(
+                    accepted_at__isnull=True, revoked_at__isnull=True, guardian__isnull=True
+                ),
                 name="portal_invitation_one_open_per_client",
+            ),
+            models.UniqueConstraint(
+                fields=["guardian"],
+                condition=models.Q(
+                    accepted_at__isnull=True, revoked_at__isnull=True, guardian__isnull=False
+                ),
+                name="portal_invitation_one_open_per_guardian",
             ),
         ]
 
@@ -88,3 +106,61 @@ class PortalMembership(models.Model):
 
     def __str__(self) -> str:
         return f"portal membership of {self.client_id}"
+
+
+class GuardianSection(models.TextChoices):
+    """What a therapist may share with a minor's guardians. Never notes, messages or measures."""
+
+    APPOINTMENTS = "appointments", "Appointments"
+    INVOICES = "invoices", "Invoices and payments"
+
+
+def sections_of(value: str) -> frozenset[str]:
+    """The comma-separated sections of a row, only those that exist."""
+    return frozenset(s for s in value.split(",") if s in GuardianSection.values)
+
+
+class GuardianSharing(models.Model):
+    """What a minor client's therapist has decided their guardians' portal shows, by section."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="portal_guardian_sharing"
+    )
+    # Comma-separated GuardianSection values; empty shares nothing.
+    sections = models.CharField(max_length=100, blank=True, default="")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["client"]
+
+    def __str__(self) -> str:
+        return f"guardian sharing of {self.client_id}"
+
+    def section_set(self) -> frozenset[str]:
+        return sections_of(self.sections)
+
+
+class PortalGuardianMembership(models.Model):
+    """A guardian's portal login and the one guardian (of one minor) it is; never the client's."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_guardianship"
+    )
+    guardian = models.OneToOneField(
+        Guardian, on_delete=models.CASCADE, related_name="portal_membership"
+    )
+    invitation = models.OneToOneField(
+        PortalInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"portal guardian membership of {self.guardian_id}"

@@ -36,6 +36,36 @@ def portal_page_resource(membership: Any, page: str) -> Resource:
     )
 
 
+def client_therapists(client: Any) -> frozenset[Any]:
+    """The client's current therapists, by user id (never their supervisors)."""
+    from wellkept.practice.models import ClientAssignment
+
+    return frozenset(
+        ClientAssignment.objects.filter(client_id=client.pk, until__isnull=True).values_list(
+            "therapist_id", flat=True
+        )
+    )
+
+
+def guardian_sharing_resource(client: Any) -> Resource:
+    """What a minor's guardians see: decided by the minor's current therapists alone."""
+    return Resource(
+        kind=ResourceKind.GUARDIAN_SHARING,
+        reference=f"client:{client.pk}/guardian-sharing",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=client_therapists(client),
+    )
+
+
+def guardian_page_resource(membership: Any, page: str) -> Resource:
+    """One of a guardian's portal pages about the minor, owned by the guardian's login alone."""
+    return Resource(
+        kind=ResourceKind.GUARDIAN_PORTAL,
+        reference=f"client:{membership.guardian.client_id}/guardian-portal/{page}",
+        owner_user_id=membership.user_id,
+    )
+
+
 def _invitation_row(invitation: Any) -> Resource:
     return invitation_resource(invitation.client)
 
@@ -50,9 +80,25 @@ def _assigned_invitations(user: Any) -> Q:
     return Q(client__in=Client.objects.filter(assigned_clients(user)))
 
 
+def _sharing_of_own_clients(user: Any) -> Q:
+    from wellkept.practice.models import Client
+
+    # One filter() call: the same assignment row is current and the user's.
+    return Q(
+        client__in=Client.objects.filter(
+            assignments__therapist_id=user.pk, assignments__until__isnull=True
+        )
+    )
+
+
 def register() -> None:
     """Register the portal's scopes (from ready())."""
-    from wellkept.portal.models import PortalInvitation, PortalMembership
+    from wellkept.portal.models import (
+        GuardianSharing,
+        PortalGuardianMembership,
+        PortalInvitation,
+        PortalMembership,
+    )
 
     register_scope(
         PortalInvitation,
@@ -69,6 +115,24 @@ def register() -> None:
             kind=ResourceKind.PORTAL,
             organisation_field="client__organisation_id",
             describe=_membership_row,
+            own=lambda user, _orgs: Q(user_id=user.pk),
+        ),
+    )
+    register_scope(
+        GuardianSharing,
+        Scope(
+            kind=ResourceKind.GUARDIAN_SHARING,
+            organisation_field="client__organisation_id",
+            describe=lambda row: guardian_sharing_resource(row.client),
+            assigned=_sharing_of_own_clients,
+        ),
+    )
+    register_scope(
+        PortalGuardianMembership,
+        Scope(
+            kind=ResourceKind.GUARDIAN_PORTAL,
+            organisation_field="guardian__client__organisation_id",
+            describe=lambda row: guardian_page_resource(row, "home"),
             own=lambda user, _orgs: Q(user_id=user.pk),
         ),
     )

@@ -29,16 +29,29 @@ from wellkept.actors import Caller
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
 from wellkept.audit.services import audit_record
-from wellkept.portal.models import PortalInvitation, PortalMembership
-from wellkept.portal.scopes import invitation_resource, portal_page_resource
+from wellkept.portal.models import (
+    GuardianSharing,
+    PortalGuardianMembership,
+    PortalInvitation,
+    PortalMembership,
+)
+from wellkept.portal.scopes import (
+    guardian_page_resource,
+    guardian_sharing_resource,
+    invitation_resource,
+    portal_page_resource,
+)
 from wellkept.practice.models import (
     Appointment,
     AppointmentStatus,
     Charge,
     Client,
+    ClientStatus,
     ConsentDocumentSignature,
+    Guardian,
     Invoice,
 )
+from wellkept.practice.names import is_minor
 from wellkept.practice.selectors import Balance, balance_of, signature_of, staff_label
 
 PURPOSE = Purpose.SELF_SERVICE
@@ -228,7 +241,11 @@ def portal_status(client: Client) -> PortalStatus:
     """Whether the client has a portal login, a pending link, or neither (the caller decided)."""
     if PortalMembership.objects.filter(client=client).exists():
         return PortalStatus(PortalState.ACTIVE)
-    latest = PortalInvitation.objects.filter(client=client).order_by("-created_at").first()
+    latest = (
+        PortalInvitation.objects.filter(client=client, guardian__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
     if latest is None:
         return PortalStatus(PortalState.NOT_INVITED)
     if latest.revoked_at is not None:
@@ -282,3 +299,132 @@ def own_document(
     if signature is None:
         raise _refuse(actor, "portal:form:unknown", request, "not the client's own form")
     return membership, signature
+
+
+# ---- Guardians of a minor -------------------------------------------------------------------
+
+# The guardian's pages and the section each shows; the home page lists
+# what is shared and shows nothing of the minor's record itself.
+GUARDIAN_HOME = "home"
+
+
+def shared_sections(client: Client) -> frozenset[str]:
+    """What the minor's therapist shares with the minor's guardians (nothing by default)."""
+    sharing = GuardianSharing.objects.filter(client=client).first()
+    return sharing.section_set() if sharing is not None else frozenset()
+
+
+def still_a_minor(client: Client) -> bool:
+    """Whether the client's record says they are a minor today (unreadable: no)."""
+    born = client.date_of_birth
+    if not isinstance(born, str):
+        return False
+    try:
+        day = dt.date.fromisoformat(born)
+    except ValueError:
+        return False
+    return is_minor(day, clock.now().astimezone(dt.UTC).date())
+
+
+def guardian_page(
+    *, actor: Caller, page: str, request: HttpRequest | None = None, action: Action = Action.READ
+) -> PortalGuardianMembership:
+    """The actor's own guardian membership for ``page``, or 404 (audited either way).
+
+    A page is open only while its section is shared, the client is still
+    a minor and active: the therapist's revocation, the minor's coming of
+    age and a discharge each end it at once, with no job to run.
+    """
+    user_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
+    membership = (
+        PortalGuardianMembership.objects.select_related("guardian", "guardian__client")
+        .filter(user_id=user_id)
+        .first()
+        if user_id is not None
+        else None
+    )
+    if membership is None:
+        raise _refuse(actor, f"guardian-portal:{page}", request, "no guardian membership")
+    resource = guardian_page_resource(membership, page)
+    if not can(actor, action, resource, PURPOSE, request=request):
+        raise Http404(NOT_FOUND_MESSAGE)
+    client = membership.guardian.client
+    if client.status != ClientStatus.ACTIVE or not still_a_minor(client):
+        raise _refuse(actor, resource.reference, request, "the client is no longer a minor")
+    if page != GUARDIAN_HOME and page not in shared_sections(client):
+        raise _refuse(actor, resource.reference, request, "section not shared with guardians")
+    return membership
+
+
+@dataclass(frozen=True)
+class GuardianShown:
+    """A minor's guardian as the therapist's page lists them, with their portal state."""
+
+    guardian: Guardian
+    state: PortalState
+    invitation: PortalInvitation | None = None
+
+
+def guardians_of(client: Client) -> list[GuardianShown]:
+    """The minor's guardians and whether each has a portal login (the caller decided)."""
+    shown = []
+    for guardian in Guardian.objects.filter(client=client).order_by("created_at"):
+        if PortalGuardianMembership.objects.filter(guardian=guardian).exists():
+            shown.append(GuardianShown(guardian, PortalState.ACTIVE))
+            continue
+        latest = PortalInvitation.objects.filter(guardian=guardian).order_by("-created_at").first()
+        if latest is None:
+            state = PortalState.NOT_INVITED
+        elif latest.revoked_at is not None or latest.accepted_at is not None:
+            state = PortalState.REVOKED
+        elif latest.expires_at <= clock.now():
+            state = PortalState.EXPIRED
+        else:
+            state = PortalState.INVITED
+        shown.append(GuardianShown(guardian, state, latest))
+    return shown
+
+
+def client_for_sharing(
+    *,
+    actor: Caller,
+    organisation: Any,
+    pk: Any,
+    request: HttpRequest | None = None,
+    action: Action = Action.READ,
+) -> Client:
+    """The practice's client whose guardians' sharing the actor may ``action``, or 404; audited."""
+    try:
+        client = (
+            Client.objects.select_related("organisation")
+            .filter(organisation=organisation, pk=pk)
+            .first()
+        )
+    except (ValidationError, ValueError, TypeError):
+        client = None
+    resource = (
+        guardian_sharing_resource(client)
+        if client is not None
+        else Resource(kind=ResourceKind.GUARDIAN_SHARING, reference="guardian_sharing:unknown")
+    )
+    if not can(actor, action, resource, Purpose.CLINICAL_CARE, request=request) or client is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return client
+
+
+def guardian_of(client: Client, pk: Any) -> Guardian:
+    """One of the client's guardians (for a client already decided), or 404."""
+    try:
+        found = Guardian.objects.filter(client=client, pk=pk).first()
+    except (ValidationError, ValueError, TypeError):
+        found = None
+    if found is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return found
+
+
+def is_guardian_login(user: Any) -> bool:
+    """Whether the login is a minor's guardian's portal login (for the header and home page)."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        PortalGuardianMembership.objects.filter(user_id=user.pk).exists()
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from wellkept.portal.views import client, documents, practice
+from wellkept.portal.views import client, documents, guardian, practice, record
 
 client_patterns: list[URLPattern] = [
     path("", client.home, name="home"),
@@ -23,4 +23,37 @@ practice_patterns: list[URLPattern] = [
     path("clients/<uuid:pk>/portal/", practice.staff_status, name="staff_status"),
     path("clients/<uuid:pk>/portal/invite/", practice.staff_invite, name="staff_invite"),
     path("clients/<uuid:pk>/portal/revoke/", practice.staff_revoke, name="staff_revoke"),
+]
+
+# The client's own record and accounting of disclosures (issue 19, record part).
+client_patterns += [
+    path("record/", record.record_page, name="record"),
+    path("record/record.json", record.record_json, name="record_json"),
+    path("record/fhir-r5.json", record.record_fhir, name="record_fhir"),
+    path("disclosures/", record.disclosures, name="disclosures"),
+]
+
+# A minor's guardians (issue 19): their own pages, and the therapist's page.
+client_patterns += [
+    path("guardian/", guardian.guardian_home, name="guardian_home"),
+    path("guardian/appointments/", guardian.guardian_appointments, name="guardian_appointments"),
+    path("guardian/invoices/", guardian.guardian_invoices, name="guardian_invoices"),
+]
+practice_patterns += [
+    path("clients/<uuid:pk>/portal/guardians/", guardian.guardians, name="guardians"),
+    path(
+        "clients/<uuid:pk>/portal/guardians/sharing/",
+        guardian.guardian_sharing,
+        name="guardian_sharing",
+    ),
+    path(
+        "clients/<uuid:pk>/portal/guardians/<uuid:guardian>/invite/",
+        guardian.guardian_invite,
+        name="guardian_invite",
+    ),
+    path(
+        "clients/<uuid:pk>/portal/guardians/<uuid:guardian>/end/",
+        guardian.guardian_end,
+        name="guardian_end",
+    ),
 ]

@@ -9,7 +9,7 @@ from django.utils.functional import SimpleLazyObject
 from wellkept.assessments.selectors import programme_offered
 from wellkept.orgs.models import Role
 from wellkept.orgs.selectors import user_roles
-from wellkept.portal.selectors import is_portal_login
+from wellkept.portal.selectors import is_guardian_login, is_portal_login
 from wellkept.web import navigation, session_limits
 
 
@@ -34,6 +34,8 @@ def wellkept(request: HttpRequest) -> dict[str, Any]:
     def links() -> list[navigation.NavLink]:
         if is_portal_login(user):
             return navigation.portal_links(request)
+        if is_guardian_login(user):
+            return navigation.guardian_links(request)
         held = set(wellkept_roles)
         return navigation.links_for(request, held, programme=programme_offered(user, held))
 

@@ -126,12 +126,19 @@ PORTAL = (
     NavItem("Messages", "messaging_portal:inbox"),
     NavItem("Forms to sign", "portal:forms"),
     NavItem("Who accessed my record", "portal:access_log"),
+    NavItem("My record", "portal:record"),
+    NavItem("Disclosures", "portal:disclosures"),
 )
 
 
 def portal_links(request: HttpRequest) -> list[NavLink]:
     """Return the header links of a client's portal login."""
     return _resolved(request, [*PORTAL, *ACCOUNT])
+
+
+def guardian_links(request: HttpRequest) -> list[NavLink]:
+    """Return the header links of a minor's guardian's login: their home lists what is shared."""
+    return _resolved(request, [NavItem("Guardian's portal", "portal:guardian_home"), *ACCOUNT])
 
 
 def links_for(request: HttpRequest, roles: set[Role], *, programme: bool = True) -> list[NavLink]:

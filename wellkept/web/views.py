@@ -9,7 +9,7 @@ from wellkept.access.decorators import public, self_service
 from wellkept.accounts.selectors import user_has_mfa
 from wellkept.orgs.models import Role
 from wellkept.orgs.selectors import user_roles
-from wellkept.portal.selectors import is_portal_login
+from wellkept.portal.selectors import is_guardian_login, is_portal_login
 from wellkept.web import session_limits
 from wellkept.web.decorators import session_passive
 from wellkept.web.guides import GUIDES
@@ -22,6 +22,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_portal_login(request.user):
         # A client of the practice: their portal is their home.
         return redirect("portal:home")
+    if is_guardian_login(request.user):
+        # A minor's guardian: their guardian's portal is their home.
+        return redirect("portal:guardian_home")
     held = user_roles(request.user)
     roles = [(role, GUIDES[role]) for role in Role if role in held]
     context = {

@@ -174,6 +174,11 @@ system | clinical_message   | *                  | read create                  
 system | admin_message      | *                  | read create                      | sa
 # Consent documents (issue 19): a portal login signs and withdraws its own forms.
 pia    | portal             | own                | update                           | ss
+# Guardians (issue 19): the minor's own therapist alone decides what they
+# see; a guardian's portal login reads its own pages about the minor.
+sam    | guardian_sharing   | assigned           | read create update delete        | cc
+system | guardian_sharing   | *                  | read create update delete        | sa
+pia    | guardian_portal    | own                | read export                      | ss
 """
 
 
@@ -241,6 +246,8 @@ NATURAL_PURPOSE = {
     ResourceKind.CLINICAL_MESSAGE: Purpose.CLINICAL_CARE,
     ResourceKind.ADMIN_MESSAGE: Purpose.CLINICAL_CARE,
     ResourceKind.PORTAL_MESSAGE: Purpose.SELF_SERVICE,
+    ResourceKind.GUARDIAN_SHARING: Purpose.CLINICAL_CARE,
+    ResourceKind.GUARDIAN_PORTAL: Purpose.SELF_SERVICE,
 }
 
 
@@ -261,7 +268,12 @@ def make_resource(world, persona: str, kind: ResourceKind, rel: str) -> Resource
     if kind in OWNERLESS:
         return Resource(kind=kind, reference=f"{kind.value}:{rel}", organisation_id=org)
     # A portal page, like an account, belongs to its login and no organisation.
-    if kind in (ResourceKind.ACCOUNT, ResourceKind.PORTAL, ResourceKind.PORTAL_MESSAGE):
+    if kind in (
+        ResourceKind.ACCOUNT,
+        ResourceKind.PORTAL,
+        ResourceKind.PORTAL_MESSAGE,
+        ResourceKind.GUARDIAN_PORTAL,
+    ):
         return Resource(
             kind=kind, reference=f"user:{owner}", owner_user_id=owner, assignee_user_ids=assignees
         )

@@ -516,3 +516,7 @@ def test_it_prints_a_client_with_a_portal_login() -> None:
         client=PortalMembership.objects.get(user=client).client
     )
     assert sorted(s.signed_at is None for s in signatures) == [False, True]
+    guardian = demo_practice.guardian_portal_login(org)
+    assert guardian is not None
+    assert re.search(rf"{re.escape(seeding.GUARDIAN_LOGIN)} +{re.escape(guardian.email)}", output)
+    assert demo.GUARDIAN_PASSWORD in output

@@ -77,8 +77,8 @@ def invitation_accept(request: HttpRequest) -> HttpResponse:
     """Let the invited client choose a password, sign them in, and offer a second factor."""
     token = session_secrets.unseal(request.session, INVITATION_SESSION_KEY)
     invitation = services.portal_invitation_find_usable(token) if token else None
-    email = invitation.client.email if invitation is not None else None
-    if token is None or invitation is None or not isinstance(email, str) or not email:
+    email = services.invitation_email(invitation) if invitation is not None else None
+    if token is None or invitation is None or email is None:
         return _no_longer_valid(request)
     form = PortalAcceptForm(request.POST or None, email=email, mfa_required=False)
     if request.method == "POST" and form.is_valid():
@@ -96,7 +96,8 @@ def invitation_accept(request: HttpRequest) -> HttpResponse:
             # Proving the link and setting the password is a fresh password
             # authentication: adding an authenticator next asks for nothing more.
             record_authentication(request, user, method="password", reauthenticated=True)
-            return HttpResponseRedirect(reverse("portal:home") + "?welcome=1")
+            home = "portal:guardian_home" if invitation.guardian_id else "portal:home"
+            return HttpResponseRedirect(reverse(home) + "?welcome=1")
     return render(
         request, "portal/client/invitation_accept.html", {"form": form, "invited_email": email}
     )

@@ -573,11 +573,12 @@ def client_erase(*, actor: Actor, client: Client, request: HttpRequest | None = 
         joint_appointments_hand_over(actor=actor, client=locked, request=request, erasing=True)
         # The name tokens would still confirm a guessed name: they go too.
         ClientNameToken.objects.filter(client=locked).delete()
-        Guardian.objects.filter(client=locked).delete()
         ClientAssignment.objects.filter(client=locked).delete()
-        # The apps above (the portal: the client's own login) erase what
-        # they keep about the client, in this transaction.
+        # The apps above (the portal: the client's own login, their
+        # guardians' logins) erase what they keep about the client, in this
+        # transaction; the guardians are still there for them to find.
         CLIENT_ERASING.emit(ClientErasing(client=locked))
+        Guardian.objects.filter(client=locked).delete()
         locked.delete()
         audit_record(
             actor=actor,
