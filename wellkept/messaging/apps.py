@@ -8,8 +8,11 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from wellkept.messaging import checks as checks
-        from wellkept.messaging import services
+        from wellkept.messaging import selectors, services
         from wellkept.practice.hooks import CLIENT_ERASING
+        from wellkept.practice.record import RECORD_COLLECTING
 
         # Erasing a client erases their threads, messages and attachments.
         CLIENT_ERASING.connect(services.on_client_erasing)
+        # A client's record download holds their messages (not consultations).
+        RECORD_COLLECTING.connect(selectors.record_sections)

@@ -39,6 +39,7 @@ from wellkept.messaging.models import (
 from wellkept.messaging.scopes import portal_thread_resource, thread_resource
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import Client
+from wellkept.practice.record import RecordCollecting, RecordSection
 from wellkept.practice.scopes import current_assignees
 from wellkept.practice.selectors import staff_label
 
@@ -470,3 +471,33 @@ def message_counts(client: Client) -> dict[str, int]:
         .order_by("thread__kind")
     )
     return {ThreadKind(r["thread__kind"]).label: r["n"] for r in rows}
+
+
+MESSAGES_SECTION = "messages"
+
+
+def record_sections(collecting: RecordCollecting) -> None:
+    """Add the client's messages to their record: every one they can see, never a consultation.
+
+    Connected to ``practice.record.RECORD_COLLECTING``: the portal's record
+    download holds the client's messages (they are part of the record)
+    without a second way of reading them. Attachments are named, not copied.
+    """
+    collecting.sections.append(
+        RecordSection(
+            key=MESSAGES_SECTION,
+            title="Messages",
+            columns=("Sent", "Thread", "From", "Message", "Attachments"),
+            rows=[
+                (
+                    f"{m.sent_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC",
+                    f"{thread.subject} ({thread.kind})",
+                    m.who,
+                    m.body,
+                    ", ".join(a.name for a in m.attachments),
+                )
+                for thread in messages_for_record(collecting.client)
+                for m in thread.messages
+            ],
+        )
+    )

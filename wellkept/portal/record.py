@@ -3,10 +3,10 @@
 Everything the law gives a client (HIPAA's designated record set, GDPR
 article 15) that this service holds about them: their details,
 appointments, diagnoses, progress notes, treatment plans, measure results,
-invoices, telehealth consents, and the sections the apps above the practice
+invoices, signed consents, and the sections the apps above the practice
 add through ``practice.record.RECORD_COLLECTING`` (the accounting of
-disclosures and the authorisations the client signed; messages at the
-merge), plus who accessed the record. Psychotherapy notes are not part of
+disclosures and the authorisations the client signed; the client's
+messages), plus who accessed the record. Psychotherapy notes are not part of
 it: the law excludes them, and nothing here can reach them (they leave only
 through ``pnotes_released_under_authorisation``, which this module never
 calls). Every function here is a read for a client the caller has decided.
@@ -20,7 +20,13 @@ from typing import Any
 
 from wellkept import clock
 from wellkept.portal import selectors
-from wellkept.practice.models import Charge, Client, Invoice, TelehealthConsent
+from wellkept.practice.models import (
+    Charge,
+    Client,
+    ConsentDocumentSignature,
+    Invoice,
+    TelehealthConsent,
+)
 from wellkept.practice.record import (
     APPOINTMENTS,
     DEMOGRAPHICS,
@@ -89,6 +95,17 @@ def _consents(client: Client) -> list[dict[str, Any]]:
             "withdrawn": _iso(c.withdrawn_at),
         }
         for c in TelehealthConsent.objects.filter(client=client).order_by("signed_at")
+    ] + [
+        {
+            "what": s.version.title,
+            "version": s.version.number,
+            "signed": _iso(s.signed_at),
+            "text_sha256": s.digest,
+            "withdrawn": _iso(s.withdrawn_at),
+        }
+        for s in ConsentDocumentSignature.objects.filter(client=client, signed_at__isnull=False)
+        .select_related("version")
+        .order_by("signed_at")
     ]
 
 

@@ -11,9 +11,11 @@ from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
 from wellkept.disclosures import services as disclosure_services
 from wellkept.disclosures.tests.helpers import GP, authorise, disclose
+from wellkept.messaging import services as messaging
 from wellkept.portal.tests.conftest import portal_user, signed_in
 from wellkept.portal.views import record as record_views
 from wellkept.practice import services as practice_services
+from wellkept.practice.tests.conftest import ADA_LEGAL
 from wellkept.practice.tests.notes_helpers import signed
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +129,30 @@ def test_it_refuses_too_many_downloads_in_an_hour(practice, ada_portal, monkeypa
     codes = [ada_portal.get(reverse("portal:record_json")).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert "try again" in ada_portal.get(reverse("portal:record_fhir")).text
+
+
+def test_the_download_holds_the_clients_messages_and_signed_forms_never_a_consultation(
+    practice, ada_portal
+):
+    ada, tess = practice.clients["ada"], practice.people["tess"]
+    care = messaging.thread_start(
+        actor=tess, client=ada, kind="care", subject="Sleep diary", body="Ocelotcanary: try this."
+    )
+    messaging.message_send(actor=tess, thread=care, body="And Tayracanary, too.")
+    messaging.thread_start(
+        actor=tess, client=ada, kind="consultation", subject="Pace", body="Fossacanary worry."
+    )
+    form = practice_services.document_request(actor=tess, client=ada, kind="treatment")
+    practice_services.document_sign_in_office(
+        actor=tess, signature=form, typed_name=ADA_LEGAL, agreed=True
+    )
+
+    body = ada_portal.get(reverse("portal:record_json")).content.decode()
+    document = json.loads(body)
+
+    rows = document["messages"]["rows"]
+    assert [r["Message"] for r in rows] == ["Ocelotcanary: try this.", "And Tayracanary, too."]
+    assert "Sleep diary" in rows[0]["Thread"]
+    assert "Fossacanary" not in body  # a staff consultation is no part of the client's record
+    signed_forms = [c for c in document["consents"] if c["signed"]]
+    assert [c["text_sha256"] for c in signed_forms] == [form.version.digest]
