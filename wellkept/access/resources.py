@@ -52,6 +52,9 @@ class ResourceKind(models.TextChoices):
     # pages, owned by the client's portal login.
     PORTAL_INVITATION = "portal_invitation", "A client's invitation to the portal"
     PORTAL = "portal", "A client's own portal pages"
+    # A client's appointment request (new, or to move an appointment) from
+    # the portal: the client's own; their therapist and the front desk act on it.
+    PORTAL_REQUEST = "portal_request", "A client's appointment request from the portal"
 
 
 # Kinds that are about one person (a participant or a client): their

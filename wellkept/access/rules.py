@@ -289,6 +289,20 @@ RULES: tuple[Rule, ...] = (
     _rule(
         R.PARTICIPANT, K.PORTAL, [OWN], [A.READ, A.EXPORT], [P.SELF_SERVICE], without_consent=True
     ),
+    # Portal appointment requests (issue 19): the client makes, reads and
+    # withdraws their own (OWN: the portal login), and cancels their own
+    # appointment through it; the client's therapist (ASSIGNED) and the front
+    # desk read and accept or decline them. Billing and supervisors: no rule.
+    _rule(
+        R.PARTICIPANT,
+        K.PORTAL_REQUEST,
+        [OWN],
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
+    _rule(R.SPECIALIST, K.PORTAL_REQUEST, [ASSIGNED], [A.READ, A.UPDATE], [P.CLINICAL_CARE]),
+    _rule(R.FRONT_DESK, K.PORTAL_REQUEST, [ASSIGNED, OTHER], [A.READ, A.UPDATE], [P.CLINICAL_CARE]),
     _rule(
         R.PRIVACY_OFFICER,
         K.AUDIT_TRAIL,

@@ -214,6 +214,11 @@ class EventType(models.TextChoices):
     PORTAL_INVITED = "portal.invited", "Client invited to the portal"
     PORTAL_INVITATION_REVOKED = "portal.invitation_revoked", "Portal invitation revoked"
     PORTAL_INVITATION_ACCEPTED = "portal.invitation_accepted", "Portal invitation accepted"
+    # Issue 19: the portal's appointment requests and client cancellations.
+    PORTAL_REQUEST_MADE = "portal.request_made", "Appointment requested in the portal"
+    PORTAL_REQUEST_ACCEPTED = "portal.request_accepted", "Portal appointment request accepted"
+    PORTAL_REQUEST_DECLINED = "portal.request_declined", "Portal appointment request declined"
+    PORTAL_REQUEST_WITHDRAWN = "portal.request_withdrawn", "Portal appointment request withdrawn"
 
 
 class Outcome(models.TextChoices):

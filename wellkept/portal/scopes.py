@@ -36,6 +36,29 @@ def portal_page_resource(membership: Any, page: str) -> Resource:
     )
 
 
+def own_request_resource(membership: Any, reference: str) -> Resource:
+    """A client's own appointment requests (and appointments), as the portal login acts on them."""
+    return Resource(
+        kind=ResourceKind.PORTAL_REQUEST,
+        reference=f"client:{membership.client_id}/{reference}",
+        owner_user_id=membership.user_id,
+    )
+
+
+def staff_request_resource(client: Any, reference: str) -> Resource:
+    """A client's portal appointment requests, for their therapist and the front desk."""
+    return Resource(
+        kind=ResourceKind.PORTAL_REQUEST,
+        reference=f"client:{client.pk}/{reference}",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
+def _request_row(row: Any) -> Resource:
+    return staff_request_resource(row.client, f"portal-request:{row.pk}")
+
+
 def _invitation_row(invitation: Any) -> Resource:
     return invitation_resource(invitation.client)
 
@@ -52,7 +75,11 @@ def _assigned_invitations(user: Any) -> Q:
 
 def register() -> None:
     """Register the portal's scopes (from ready())."""
-    from wellkept.portal.models import PortalInvitation, PortalMembership
+    from wellkept.portal.models import (
+        PortalAppointmentRequest,
+        PortalInvitation,
+        PortalMembership,
+    )
 
     register_scope(
         PortalInvitation,
@@ -70,5 +97,14 @@ def register() -> None:
             organisation_field="client__organisation_id",
             describe=_membership_row,
             own=lambda user, _orgs: Q(user_id=user.pk),
+        ),
+    )
+    register_scope(
+        PortalAppointmentRequest,
+        Scope(
+            kind=ResourceKind.PORTAL_REQUEST,
+            organisation_field="client__organisation_id",
+            describe=_request_row,
+            assigned=_assigned_invitations,
         ),
     )
