@@ -195,6 +195,9 @@ NOT_PAGES = {
     "portal:invitation_accept": (
         "reached only through a live e-mailed link (wellkept/portal/tests/test_invitation_pages.py)"
     ),
+    "portal:appointment_cancel": "POST from the client's appointment page",
+    "portal:staff_request_accept": "POST from the portal request page",
+    "portal:staff_request_decline": "POST from the portal request page",
 }
 # Pages no demo sign-in can reach, and where they are tested instead.
 ELSEWHERE = {

@@ -218,7 +218,6 @@ class EventType(models.TextChoices):
     PORTAL_REQUEST_MADE = "portal.request_made", "Appointment requested in the portal"
     PORTAL_REQUEST_ACCEPTED = "portal.request_accepted", "Portal appointment request accepted"
     PORTAL_REQUEST_DECLINED = "portal.request_declined", "Portal appointment request declined"
-    PORTAL_REQUEST_WITHDRAWN = "portal.request_withdrawn", "Portal appointment request withdrawn"
 
 
 class Outcome(models.TextChoices):

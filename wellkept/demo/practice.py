@@ -35,6 +35,7 @@ from wellkept.demo.bulk.practice import (
 from wellkept.disclosures import services as release
 from wellkept.disclosures.models import Authorisation, AuthorisationKind
 from wellkept.orgs.models import Organisation
+from wellkept.portal import care as portal_care
 from wellkept.portal import services as portal_services
 from wellkept.portal.models import PortalMembership
 from wellkept.practice import services
@@ -532,7 +533,17 @@ def seed_portal_client(*, actor: SystemActor, organisation: Organisation, passwo
         raise ValueError("The demo practice has no adult client to invite to the portal.")
     issued = portal_services.portal_invitation_create(actor=actor, client=client)
     token = issued.url.rstrip("/").rsplit("/", 1)[-1]
-    return portal_services.portal_invitation_accept(token=token, password=password)
+    login = portal_services.portal_invitation_accept(token=token, password=password)
+    # One pending appointment request, so the practice's request pages and
+    # the client's have something to show (and the crawl opens them).
+    day = clock.now().astimezone(dt.UTC).replace(hour=15, minute=0, second=0, microsecond=0)
+    portal_care.portal_request_make(
+        actor=login,
+        choices=[day + dt.timedelta(days=3), day + dt.timedelta(days=4)],
+        note="Late afternoons suit me best after work.",
+        video=True,
+    )
+    return login
 
 
 def portal_client_login(organisation: Organisation) -> User | None:

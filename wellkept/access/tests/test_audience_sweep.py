@@ -90,6 +90,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "practice/emergency/": {("st-annes", "sam")},
     # Client portal (issue 19): a client's therapist and the front desk.
     "practice/clients/<uuid:pk>/portal/": {("st-annes", "sam"), ("st-annes", "fran")},
+    # ... and they answer the clients' portal appointment requests.
+    "practice/portal/requests/": {("st-annes", "sam"), ("st-annes", "fran")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

@@ -160,6 +160,11 @@ sam    | portal_invitation  | assigned           | read create delete           
 fran   | portal_invitation  | assigned other     | read create delete               | cc
 system | portal_invitation  | *                  | read create delete               | sa
 pia    | portal             | own                | read export                      | ss
+# Portal appointment requests: the client's own (made, read, withdrawn or
+# used to cancel); the client's therapist and the front desk answer them.
+pia    | portal_request     | own                | read create update               | ss
+sam    | portal_request     | assigned           | read update                      | cc
+fran   | portal_request     | assigned other     | read update                      | cc
 """
 
 
@@ -224,6 +229,7 @@ NATURAL_PURPOSE = {
     ResourceKind.DISCLOSURE: Purpose.CLINICAL_CARE,
     ResourceKind.PORTAL_INVITATION: Purpose.CLINICAL_CARE,
     ResourceKind.PORTAL: Purpose.SELF_SERVICE,
+    ResourceKind.PORTAL_REQUEST: Purpose.CLINICAL_CARE,
 }
 
 
