@@ -303,6 +303,17 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(R.SPECIALIST, K.PORTAL_REQUEST, [ASSIGNED], [A.READ, A.UPDATE], [P.CLINICAL_CARE]),
     _rule(R.FRONT_DESK, K.PORTAL_REQUEST, [ASSIGNED, OTHER], [A.READ, A.UPDATE], [P.CLINICAL_CARE]),
+    # Questionnaires in the portal: only the client answers for themselves
+    # and reads their own results; staff read them as the client's measures
+    # (K.CLIENT_RECORD), never through the portal.
+    _rule(
+        R.PARTICIPANT,
+        K.PORTAL_ANSWER,
+        [OWN],
+        [A.READ, A.CREATE],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
     _rule(
         R.PRIVACY_OFFICER,
         K.AUDIT_TRAIL,

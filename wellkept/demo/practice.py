@@ -543,6 +543,24 @@ def seed_portal_client(*, actor: SystemActor, organisation: Organisation, passwo
         note="Late afternoons suit me best after work.",
         video=True,
     )
+    # A PHQ-9 every two weeks, last answered in session three weeks ago: due
+    # now in the portal, with a past result to open.
+    assignment = (
+        ClientAssignment.objects.filter(client=client, until__isnull=True)
+        .select_related("therapist")
+        .first()
+    )
+    if assignment is not None:
+        services.measure_assign(
+            actor=assignment.therapist, client=client, instrument="phq9", every_weeks=2
+        )
+        services.measure_record(
+            actor=assignment.therapist,
+            client=client,
+            instrument="phq9",
+            answers={f"phq9_{n}": 1 for n in range(1, 9)} | {"phq9_9": 0},
+            administered_on=clock.now().astimezone(dt.UTC).date() - dt.timedelta(weeks=3),
+        )
     return login
 
 

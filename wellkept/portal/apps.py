@@ -11,7 +11,8 @@ class PortalConfig(AppConfig):
         from wellkept.practice.hooks import CLIENT_ERASING
 
         scopes.register()
-        # Erasing a client erases their portal login too (its address is theirs).
-        CLIENT_ERASING.connect(services.on_client_erasing)
-        # ... and their portal appointment requests (their note is the client's words).
+        # Erasing a client erases their portal requests and the answers their
+        # login recorded (first: those rows point at the login) ...
         CLIENT_ERASING.connect(care.on_client_erasing)
+        # ... then their portal login (its address is theirs).
+        CLIENT_ERASING.connect(services.on_client_erasing)

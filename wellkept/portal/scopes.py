@@ -45,6 +45,15 @@ def own_request_resource(membership: Any, reference: str) -> Resource:
     )
 
 
+def own_answer_resource(membership: Any, reference: str) -> Resource:
+    """A client's own questionnaire answers in the portal, theirs alone."""
+    return Resource(
+        kind=ResourceKind.PORTAL_ANSWER,
+        reference=f"client:{membership.client_id}/{reference}",
+        owner_user_id=membership.user_id,
+    )
+
+
 def staff_request_resource(client: Any, reference: str) -> Resource:
     """A client's portal appointment requests, for their therapist and the front desk."""
     return Resource(

@@ -16,6 +16,13 @@ client_patterns: list[URLPattern] = [
     path("requests/", care.requests, name="requests"),
     path("appointments/<uuid:pk>/", care.appointment, name="appointment"),
     path("appointments/<uuid:pk>/cancel/", care.appointment_cancel, name="appointment_cancel"),
+    path("questionnaires/", care.questionnaires, name="questionnaires"),
+    path(
+        "questionnaires/results/<uuid:pk>/",
+        care.questionnaire_result,
+        name="questionnaire_result",
+    ),
+    path("questionnaires/<slug:code>/", care.questionnaire_answer, name="questionnaire_answer"),
 ]
 
 practice_patterns: list[URLPattern] = [

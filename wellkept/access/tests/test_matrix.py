@@ -165,6 +165,8 @@ pia    | portal             | own                | read export                  
 pia    | portal_request     | own                | read create update               | ss
 sam    | portal_request     | assigned           | read update                      | cc
 fran   | portal_request     | assigned other     | read update                      | cc
+# Questionnaires answered in the portal: the client's own, and no one else's.
+pia    | portal_answer      | own                | read create                      | ss
 """
 
 
@@ -230,6 +232,7 @@ NATURAL_PURPOSE = {
     ResourceKind.PORTAL_INVITATION: Purpose.CLINICAL_CARE,
     ResourceKind.PORTAL: Purpose.SELF_SERVICE,
     ResourceKind.PORTAL_REQUEST: Purpose.CLINICAL_CARE,
+    ResourceKind.PORTAL_ANSWER: Purpose.SELF_SERVICE,
 }
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wellkept.access.actions import Action
 from wellkept.access.decorators import PolicyScope, policy
@@ -22,6 +23,7 @@ from wellkept.access.guards import signed_in
 from wellkept.access.purposes import Purpose
 from wellkept.access.resources import ResourceKind
 from wellkept.actors import AuthenticatedRequest
+from wellkept.assessments.forms import instrument_form_class
 from wellkept.portal import care
 from wellkept.portal.forms import AppointmentRequestForm, NewAppointmentRequestForm
 from wellkept.portal.selectors import own_page
@@ -117,4 +119,70 @@ def appointment_cancel(request: AuthenticatedRequest, pk: Any) -> HttpResponseRe
         ),
         done="The appointment is cancelled.",
         back=reverse("portal:appointments"),
+    )
+
+
+# ---- Questionnaires ---------------------------------------------------------------------
+
+ANSWERS = PolicyScope(resource=ResourceKind.PORTAL_ANSWER, purpose=Purpose.SELF_SERVICE)
+
+
+@policy(action=Action.READ, **ANSWERS)
+@signed_in
+@never_cache
+@require_GET
+def questionnaires(request: AuthenticatedRequest) -> HttpResponse:
+    """The questionnaires the client's therapist asked them to answer, due now."""
+    membership = own_page(actor=request.user, page="questionnaires", request=request)
+    due = care.own_due_questionnaires(membership)
+    return render(
+        request,
+        "portal/client/questionnaires.html",
+        {"due": due, "past": care.own_results_all(membership)},
+    )
+
+
+@policy(action=Action.CREATE, **ANSWERS)
+@signed_in
+@never_cache
+@require_http_methods(["GET", "POST"])
+def questionnaire_answer(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Answer one due questionnaire on a phone-friendly form, then see the result at once."""
+    _membership, instrument = care.own_questionnaire(actor=request.user, code=code, request=request)
+    form = instrument_form_class(instrument)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = care.portal_measure_submit(
+                actor=request.user, code=code, answers=dict(form.cleaned_data), request=request
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            return HttpResponseRedirect(
+                reverse("portal:questionnaire_result", kwargs={"pk": result.pk})
+            )
+    return render(
+        request, "portal/client/questionnaire.html", {"instrument": instrument, "form": form}
+    )
+
+
+@policy(action=Action.READ, **ANSWERS)
+@signed_in
+@never_cache
+@require_GET
+def questionnaire_result(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
+    """The client's result: score, band and what it means; crisis lines first after a risk."""
+    membership, shown = care.own_result(actor=request.user, pk=pk, request=request)
+    crisis, crisis_line = care.crisis_lines(membership) if shown.safety else ([], "")
+    return render(
+        request,
+        "portal/client/questionnaire_result.html",
+        {
+            "shown": shown,
+            "crisis": crisis,
+            "crisis_line": crisis_line,
+            "history": care.own_results(membership, shown.instrument.code),
+        },
     )
