@@ -6,16 +6,20 @@ answer for her through the portal, and Ben's results stay Ben's.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from wellkept import clock
+from wellkept.accounts.models import User
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
 from wellkept.portal import care
-from wellkept.portal.tests.conftest import portal_user, signed_in
+from wellkept.portal.models import PortalAppointmentRequest
+from wellkept.portal.tests.conftest import SETUP, portal_user, signed_in
 from wellkept.practice import services
 from wellkept.practice.models import MeasureAlert, MeasureResult
 from wellkept.practice.tests.measures_helpers import phq9, record
@@ -117,3 +121,15 @@ def test_it_lets_no_practice_role_answer_for_the_client(practice, who):
     posted = browser.post(reverse("portal:questionnaire_answer", args=["phq9"]), as_form(phq9(3)))
     assert posted.status_code == 404
     assert not MeasureResult.objects.exists()
+
+
+def test_it_erases_the_clients_answers_and_requests_with_the_client(practice):
+    ada = portal_user(practice.clients["ada"])
+    assign(practice)
+    care.portal_measure_submit(actor=ada, code="phq9", answers=phq9(4))
+    first = clock.now() + dt.timedelta(days=3)
+    care.portal_request_make(actor=ada, choices=[first], note="Mornings")
+    services.client_erase(actor=SETUP, client=practice.clients["ada"])
+    assert not MeasureResult.objects.filter(recorded_by=ada).exists()
+    assert not PortalAppointmentRequest.objects.exists()
+    assert not User.objects.filter(pk=ada.pk).exists()
