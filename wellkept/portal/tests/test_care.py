@@ -9,6 +9,9 @@ billing (Bill), the supervisor (Sue) and another practice's front desk
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -291,3 +294,25 @@ def test_it_accepts_and_declines_from_the_practice_pages(practice):
     assert declined.status_code == 302
     status = tess.get(reverse("portal:staff_status", kwargs={"pk": practice.clients["ada"].pk}))
     assert status.status_code == 200
+
+
+@pytest.mark.parametrize(("value", "refused"), [("48", False), ("soon", True), ("400", True)])
+def test_it_reads_the_notice_setting_and_refuses_a_bad_value(tmp_path, value, refused):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WELLKEPT_PORTAL")}
+    env.update(WELLKEPT_VAR_DIR=str(tmp_path / "var"), WELLKEPT_PORTAL_NOTICE_HOURS=value)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import wellkept.settings as s; print(s.WELLKEPT_PORTAL_NOTICE_HOURS)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if refused:
+        assert "WELLKEPT_PORTAL_NOTICE_HOURS" in done.stderr
+        assert "ImproperlyConfigured" in done.stderr
+    else:
+        assert done.stdout.strip() == "48", done.stderr
