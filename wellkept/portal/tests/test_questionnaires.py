@@ -17,7 +17,7 @@ from wellkept import clock
 from wellkept.accounts.models import User
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
-from wellkept.portal import care
+from wellkept.portal import care, questionnaires
 from wellkept.portal.models import PortalAppointmentRequest
 from wellkept.portal.tests.conftest import SETUP, portal_user, signed_in
 from wellkept.practice import services
@@ -44,7 +44,7 @@ def test_it_scores_as_the_practice_scores_in_session(practice):
     ada = portal_user(practice.clients["ada"])
     assign(practice)
     answers = phq9(14)
-    mine = care.portal_measure_submit(actor=ada, code="phq9", answers=answers)
+    mine = questionnaires.portal_measure_submit(actor=ada, code="phq9", answers=answers)
     theirs = record(practice, answers)
     ours, session = json.loads(mine.result), json.loads(theirs.result)
     assert (ours["total"], ours["band"], ours["safety"]) == (
@@ -63,12 +63,12 @@ def test_it_scores_as_the_practice_scores_in_session(practice):
 def test_it_refuses_a_questionnaire_not_due(practice):
     ada = portal_user(practice.clients["ada"])
     with pytest.raises(ValidationError, match="not due"):
-        care.portal_measure_submit(actor=ada, code="phq9", answers=phq9(3))
+        questionnaires.portal_measure_submit(actor=ada, code="phq9", answers=phq9(3))
     assign(practice)
-    care.portal_measure_submit(actor=ada, code="phq9", answers=phq9(3))
+    questionnaires.portal_measure_submit(actor=ada, code="phq9", answers=phq9(3))
     # Given once: answered, it is no longer due.
     with pytest.raises(ValidationError, match="not due"):
-        care.portal_measure_submit(actor=ada, code="phq9", answers=phq9(3))
+        questionnaires.portal_measure_submit(actor=ada, code="phq9", answers=phq9(3))
 
 
 def test_it_shows_crisis_lines_at_once_and_alerts_the_therapist_on_a_safety_answer(
@@ -126,7 +126,7 @@ def test_it_lets_no_practice_role_answer_for_the_client(practice, who):
 def test_it_erases_the_clients_answers_and_requests_with_the_client(practice):
     ada = portal_user(practice.clients["ada"])
     assign(practice)
-    care.portal_measure_submit(actor=ada, code="phq9", answers=phq9(4))
+    questionnaires.portal_measure_submit(actor=ada, code="phq9", answers=phq9(4))
     first = clock.now() + dt.timedelta(days=3)
     care.portal_request_make(actor=ada, choices=[first], note="Mornings")
     services.client_erase(actor=SETUP, client=practice.clients["ada"])

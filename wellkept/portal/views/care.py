@@ -25,6 +25,7 @@ from wellkept.access.resources import ResourceKind
 from wellkept.actors import AuthenticatedRequest
 from wellkept.assessments.forms import instrument_form_class
 from wellkept.portal import care
+from wellkept.portal import questionnaires as portal_measures
 from wellkept.portal.forms import AppointmentRequestForm, NewAppointmentRequestForm
 from wellkept.portal.selectors import own_page
 from wellkept.practice.views.acting import act_on_form, act_then_back
@@ -134,11 +135,11 @@ ANSWERS = PolicyScope(resource=ResourceKind.PORTAL_ANSWER, purpose=Purpose.SELF_
 def questionnaires(request: AuthenticatedRequest) -> HttpResponse:
     """The questionnaires the client's therapist asked them to answer, due now."""
     membership = own_page(actor=request.user, page="questionnaires", request=request)
-    due = care.own_due_questionnaires(membership)
+    due = portal_measures.own_due_questionnaires(membership)
     return render(
         request,
         "portal/client/questionnaires.html",
-        {"due": due, "past": care.own_results_all(membership)},
+        {"due": due, "past": portal_measures.own_results_all(membership)},
     )
 
 
@@ -148,11 +149,13 @@ def questionnaires(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def questionnaire_answer(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Answer one due questionnaire on a phone-friendly form, then see the result at once."""
-    _membership, instrument = care.own_questionnaire(actor=request.user, code=code, request=request)
+    _membership, instrument = portal_measures.own_questionnaire(
+        actor=request.user, code=code, request=request
+    )
     form = instrument_form_class(instrument)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = care.portal_measure_submit(
+            result = portal_measures.portal_measure_submit(
                 actor=request.user, code=code, answers=dict(form.cleaned_data), request=request
             )
         except PermissionDenied:
@@ -174,8 +177,8 @@ def questionnaire_answer(request: AuthenticatedRequest, code: str) -> HttpRespon
 @require_GET
 def questionnaire_result(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """The client's result: score, band and what it means; crisis lines first after a risk."""
-    membership, shown = care.own_result(actor=request.user, pk=pk, request=request)
-    crisis, crisis_line = care.crisis_lines(membership) if shown.safety else ([], "")
+    membership, shown = portal_measures.own_result(actor=request.user, pk=pk, request=request)
+    crisis, crisis_line = portal_measures.crisis_lines(membership) if shown.safety else ([], "")
     return render(
         request,
         "portal/client/questionnaire_result.html",
@@ -183,6 +186,6 @@ def questionnaire_result(request: AuthenticatedRequest, pk: Any) -> HttpResponse
             "shown": shown,
             "crisis": crisis,
             "crisis_line": crisis_line,
-            "history": care.own_results(membership, shown.instrument.code),
+            "history": portal_measures.own_results(membership, shown.instrument.code),
         },
     )
