@@ -24,9 +24,11 @@ from wellkept import clock
 from wellkept.audit.events import EventType, Outcome
 from wellkept.audit.models import AuditEntry
 from wellkept.portal import care
-from wellkept.portal.models import PortalAppointmentRequest, RequestStatus
+from wellkept.portal.models import PortalAppointmentRequest, PortalMembership, RequestStatus
+from wellkept.portal.scopes import own_request_resource
 from wellkept.portal.tests.conftest import portal_user, signed_in
 from wellkept.practice.models import Appointment, AppointmentStatus
+from wellkept.practice.services.schedule import appointment_cancel
 from wellkept.practice.tests.conftest import raw_column
 from wellkept.practice.tests.schedule import book, next_monday, rooms, slot
 
@@ -316,3 +318,17 @@ def test_it_reads_the_notice_setting_and_refuses_a_bad_value(tmp_path, value, re
         assert "ImproperlyConfigured" in done.stderr
     else:
         assert done.stdout.strip() == "48", done.stderr
+
+
+def test_it_refuses_a_practice_cancel_decided_on_another_clients_portal(practice):
+    ada = portal_user(practice.clients["ada"])
+    bens = book(practice, "ben", "theo", slot(later(12)))
+    membership = PortalMembership.objects.get(user=ada)
+    with pytest.raises(PermissionDenied):
+        appointment_cancel(
+            actor=ada,
+            appointment=bens,
+            own_portal=own_request_resource(membership, f"appointment:{bens.pk}"),
+        )
+    bens.refresh_from_db()
+    assert bens.status == AppointmentStatus.BOOKED
