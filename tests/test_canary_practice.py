@@ -36,6 +36,7 @@ from wellkept import clock
 from wellkept.accounts.tests.conftest import record_authentication
 from wellkept.disclosures.models import Authorisation, LegalBasis
 from wellkept.lifecycle.models import LegalHold
+from wellkept.portal.models import PortalAppointmentRequest
 from wellkept.practice.codes import Diagnosis, diagnosis
 from wellkept.practice.forms import VIDEO
 from wellkept.practice.models import (
@@ -124,6 +125,9 @@ PLANTED_MESSAGES = {
 PLANTED_PORTAL = {
     "portal password": "Xylophonequokka sings beneath moonlit rain",
     "guardian password": "Numbatcanary hums over the quiet harbour",
+    # Portal appointment requests: the client's note, the practice's decline.
+    "request note": "Only after Dugongcanary school run",
+    "decline reason": "Tess away at Okapicanary retreat",
 }
 
 # Telehealth (issue 19): where the client is for a video session, and whom
@@ -477,6 +481,21 @@ def test_practice_values_appear_nowhere_in_clear(tmp_path: Path, log_file: Path,
     )
     assert accepted.status_code == 302
     assert "Canary-free Room" in parent.get(reverse("portal:guardian_appointments")).text
+    # ... asks for an appointment with a planted note; the front desk declines
+    # it with a planted reason.
+    asked_for = (clock.now() + dt.timedelta(days=5)).strftime("%Y-%m-%dT10:00")
+    requested = visitor.post(
+        reverse("portal:requests"),
+        {"first_choice": asked_for, "note": PLANTED_PORTAL["request note"]},
+    )
+    assert requested.status_code == 302
+    portal_request = PortalAppointmentRequest.objects.get(client_id=client.pk)
+    declined = fran.post(
+        reverse("portal:staff_request_decline", args=[portal_request.pk]) + "?org=harbour",
+        {"decline-reason": PLANTED_PORTAL["decline reason"]},
+    )
+    assert declined.status_code == 302
+    assert PLANTED_PORTAL["decline reason"] in visitor.get(reverse("portal:requests")).text
     # Discharge and holds (issue 18, part 6): the therapist discharges the
     # client with a reason; the privacy officer holds the record, then lifts
     # the hold, each with a reason typed into the page.

@@ -324,6 +324,15 @@ WELLKEPT_INVITATION_DAYS = env.int("WELLKEPT_INVITATION_DAYS", 7, minimum=1, max
 WELLKEPT_PORTAL_INVITATION_HOURS = env.int(
     "WELLKEPT_PORTAL_INVITATION_HOURS", 72, minimum=1, maximum=14 * 24
 )
+# The practice's appointment policy for the portal (issue 19): inside the
+# notice a client calls instead of cancelling or moving online, and the
+# optional late-cancellation fee policy is shown to them; a client requests
+# appointments at most this many days ahead.
+WELLKEPT_PORTAL_NOTICE_HOURS = env.int(
+    "WELLKEPT_PORTAL_NOTICE_HOURS", 24, minimum=0, maximum=14 * 24
+)
+WELLKEPT_PORTAL_REQUEST_DAYS = env.int("WELLKEPT_PORTAL_REQUEST_DAYS", 60, minimum=1, maximum=366)
+WELLKEPT_PORTAL_LATE_FEE_POLICY = env.str("WELLKEPT_PORTAL_LATE_FEE_POLICY", "")
 
 # Database sessions stored under a hash of the cookie's key, so a copy of the
 # table (a dump, a stolen file) holds no key that opens a live session.

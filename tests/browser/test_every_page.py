@@ -208,6 +208,9 @@ NOT_PAGES = {
     "messaging:attachment": "a file download (wellkept/messaging/tests/test_pages.py)",
     "messaging_portal:reply": "POST from the thread's page",
     "messaging_portal:attachment": "a file download (wellkept/messaging/tests/test_pages.py)",
+    "portal:appointment_cancel": "POST from the client's appointment page",
+    "portal:staff_request_accept": "POST from the portal request page",
+    "portal:staff_request_decline": "POST from the portal request page",
 }
 # Pages no demo sign-in can reach, and where they are tested instead.
 ELSEWHERE = {

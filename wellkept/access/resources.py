@@ -65,6 +65,12 @@ class ResourceKind(models.TextChoices):
     # portal pages about the minor, owned by the guardian's portal login.
     GUARDIAN_SHARING = "guardian_sharing", "What a minor's guardians see in the portal"
     GUARDIAN_PORTAL = "guardian_portal", "A guardian's portal pages about a minor"
+    # A client's appointment request (new, or to move an appointment) from
+    # the portal: the client's own; their therapist and the front desk act on it.
+    PORTAL_REQUEST = "portal_request", "A client's appointment request from the portal"
+    # A client's own answers to a questionnaire their therapist assigned,
+    # given in the portal: the client answers and reads their results.
+    PORTAL_ANSWER = "portal_answer", "A client's questionnaire answers in the portal"
 
 
 # Kinds that are about one person (a participant or a client): their

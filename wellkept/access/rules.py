@@ -289,6 +289,9 @@ RULES: tuple[Rule, ...] = (
     _rule(
         R.PARTICIPANT, K.PORTAL, [OWN], [A.READ, A.EXPORT], [P.SELF_SERVICE], without_consent=True
     ),
+    # ... and signs or withdraws its own consent forms there (issue 19): the
+    # client's own agreement, which nobody else may give or take back.
+    _rule(R.PARTICIPANT, K.PORTAL, [OWN], [A.UPDATE], [P.SELF_SERVICE], without_consent=True),
     # Secure messaging (issue 19): the client's current therapists write
     # care and consultation threads; their supervisors read them (to
     # supervise) but never write in a client's conversation. Scheduling and
@@ -309,9 +312,31 @@ RULES: tuple[Rule, ...] = (
         [P.SELF_SERVICE],
         without_consent=True,
     ),
-    # ... and signs or withdraws its own consent forms there (issue 19): the
-    # client's own agreement, which nobody else may give or take back.
-    _rule(R.PARTICIPANT, K.PORTAL, [OWN], [A.UPDATE], [P.SELF_SERVICE], without_consent=True),
+    # Portal appointment requests (issue 19): the client makes, reads and
+    # withdraws their own (OWN: the portal login), and cancels their own
+    # appointment through it; the client's therapist (ASSIGNED) and the front
+    # desk read and accept or decline them. Billing and supervisors: no rule.
+    _rule(
+        R.PARTICIPANT,
+        K.PORTAL_REQUEST,
+        [OWN],
+        [A.READ, A.CREATE, A.UPDATE],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
+    _rule(R.SPECIALIST, K.PORTAL_REQUEST, [ASSIGNED], [A.READ, A.UPDATE], [P.CLINICAL_CARE]),
+    _rule(R.FRONT_DESK, K.PORTAL_REQUEST, [ASSIGNED, OTHER], [A.READ, A.UPDATE], [P.CLINICAL_CARE]),
+    # Questionnaires in the portal: only the client answers for themselves
+    # and reads their own results; staff read them as the client's measures
+    # (K.CLIENT_RECORD), never through the portal.
+    _rule(
+        R.PARTICIPANT,
+        K.PORTAL_ANSWER,
+        [OWN],
+        [A.READ, A.CREATE],
+        [P.SELF_SERVICE],
+        without_consent=True,
+    ),
     # Guardians (issue 19): a minor's own therapist alone decides what the
     # minor's guardians see, invites them and ends their access; not the
     # front desk (what is shared is a clinical judgement), not a supervisor:

@@ -244,6 +244,10 @@ class EventType(models.TextChoices):
         "What a minor's guardians see changed",
     )
     PORTAL_GUARDIAN_ACCESS_ENDED = "portal.guardian_access_ended", "Guardian's portal access ended"
+    # Issue 19: the portal's appointment requests and client cancellations.
+    PORTAL_REQUEST_MADE = "portal.request_made", "Appointment requested in the portal"
+    PORTAL_REQUEST_ACCEPTED = "portal.request_accepted", "Portal appointment request accepted"
+    PORTAL_REQUEST_DECLINED = "portal.request_declined", "Portal appointment request declined"
 
 
 class Outcome(models.TextChoices):

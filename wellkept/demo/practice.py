@@ -37,6 +37,7 @@ from wellkept.disclosures.models import Authorisation, AuthorisationKind
 from wellkept.messaging import services as messaging
 from wellkept.messaging.models import ThreadKind
 from wellkept.orgs.models import Organisation
+from wellkept.portal import care as portal_care
 from wellkept.portal import selectors as portal_selectors
 from wellkept.portal import services as portal_services
 from wellkept.portal.models import GuardianSection, PortalGuardianMembership, PortalMembership
@@ -540,7 +541,35 @@ def seed_portal_client(*, actor: SystemActor, organisation: Organisation, passwo
         raise ValueError("The demo practice has no adult client to invite to the portal.")
     issued = portal_services.portal_invitation_create(actor=actor, client=client)
     token = issued.url.rstrip("/").rsplit("/", 1)[-1]
-    return portal_services.portal_invitation_accept(token=token, password=password)
+    login = portal_services.portal_invitation_accept(token=token, password=password)
+    # One pending appointment request, so the practice's request pages and
+    # the client's have something to show (and the crawl opens them).
+    day = clock.now().astimezone(dt.UTC).replace(hour=15, minute=0, second=0, microsecond=0)
+    portal_care.portal_request_make(
+        actor=login,
+        choices=[day + dt.timedelta(days=3), day + dt.timedelta(days=4)],
+        note="Late afternoons suit me best after work.",
+        video=True,
+    )
+    # A PHQ-9 every two weeks, last answered in session three weeks ago: due
+    # now in the portal, with a past result to open.
+    assignment = (
+        ClientAssignment.objects.filter(client=client, until__isnull=True)
+        .select_related("therapist")
+        .first()
+    )
+    if assignment is not None:
+        services.measure_assign(
+            actor=assignment.therapist, client=client, instrument="phq9", every_weeks=2
+        )
+        services.measure_record(
+            actor=assignment.therapist,
+            client=client,
+            instrument="phq9",
+            answers={f"phq9_{n}": 1 for n in range(1, 9)} | {"phq9_9": 0},
+            administered_on=clock.now().astimezone(dt.UTC).date() - dt.timedelta(weeks=3),
+        )
+    return login
 
 
 def seed_messages(*, login: User) -> int:

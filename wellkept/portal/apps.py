@@ -7,9 +7,12 @@ class PortalConfig(AppConfig):
     verbose_name = "The client portal: invitations and a client's own pages"
 
     def ready(self) -> None:
-        from wellkept.portal import scopes, services
+        from wellkept.portal import care, scopes, services
         from wellkept.practice.hooks import CLIENT_ERASING
 
         scopes.register()
-        # Erasing a client erases their portal login too (its address is theirs).
+        # Erasing a client erases their portal requests and the answers their
+        # login recorded (first: those rows point at the login) ...
+        CLIENT_ERASING.connect(care.on_client_erasing)
+        # ... then their portal login (its address is theirs).
         CLIENT_ERASING.connect(services.on_client_erasing)

@@ -10,6 +10,7 @@ same shape with its own sharing rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import models
 
 from wellkept import clock
 from wellkept.practice.models import Client, Guardian
+from wellkept.vault.fields import EncryptedTextField
 
 
 class PortalInvitation(models.Model):
@@ -164,3 +166,92 @@ class PortalGuardianMembership(models.Model):
 
     def __str__(self) -> str:
         return f"portal guardian membership of {self.guardian_id}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the practice"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class PortalAppointmentRequest(models.Model):
+    """A client's request from the portal for a new appointment, or to move one.
+
+    Up to three preferred start times (times of an appointment are not
+    encrypted on the practice's calendar either) and a short note, which is
+    the client's words and so stored under the client's key, as is the
+    reason a decline gives them.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="portal_requests")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="portal_requests"
+    )
+    # Set for a reschedule: the appointment the client asks to move.
+    appointment = models.ForeignKey(
+        "practice.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="portal_reschedule_requests",
+    )
+    first_choice = models.DateTimeField()
+    second_choice = models.DateTimeField(null=True, blank=True)
+    third_choice = models.DateTimeField(null=True, blank=True)
+    video = models.BooleanField(default=False)
+    note = EncryptedTextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decline_reason = EncryptedTextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="portal_requests_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The appointment booked (or moved) when the request was accepted.
+    booked = models.ForeignKey(
+        "practice.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="portal_requests_booked",
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["client", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="portal_request_status_known",
+                condition=models.Q(status__in=RequestStatus.values),
+            ),
+            models.CheckConstraint(
+                name="portal_request_decided_when_not_pending",
+                condition=models.Q(status__in=["pending", "withdrawn"])
+                | models.Q(decided_at__isnull=False),
+            ),
+            # One open request to move a given appointment at a time.
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(status="pending", appointment__isnull=False),
+                name="portal_request_one_pending_per_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"portal appointment request {self.pk}"
+
+    @property
+    def dek_subject(self) -> str:
+        return f"client:{self.client_id}"
+
+    @property
+    def choices(self) -> list[dt.datetime]:
+        """The preferred start times, first choice first."""
+        return [c for c in (self.first_choice, self.second_choice, self.third_choice) if c]

@@ -36,6 +36,38 @@ def portal_page_resource(membership: Any, page: str) -> Resource:
     )
 
 
+def own_request_resource(membership: Any, reference: str) -> Resource:
+    """A client's own appointment requests (and appointments), as the portal login acts on them."""
+    return Resource(
+        kind=ResourceKind.PORTAL_REQUEST,
+        reference=f"client:{membership.client_id}/{reference}",
+        owner_user_id=membership.user_id,
+    )
+
+
+def own_answer_resource(membership: Any, reference: str) -> Resource:
+    """A client's own questionnaire answers in the portal, theirs alone."""
+    return Resource(
+        kind=ResourceKind.PORTAL_ANSWER,
+        reference=f"client:{membership.client_id}/{reference}",
+        owner_user_id=membership.user_id,
+    )
+
+
+def staff_request_resource(client: Any, reference: str) -> Resource:
+    """A client's portal appointment requests, for their therapist and the front desk."""
+    return Resource(
+        kind=ResourceKind.PORTAL_REQUEST,
+        reference=f"client:{client.pk}/{reference}",
+        organisation_id=client.organisation_id,
+        assignee_user_ids=current_assignees(client),
+    )
+
+
+def _request_row(row: Any) -> Resource:
+    return staff_request_resource(row.client, f"portal-request:{row.pk}")
+
+
 def client_therapists(client: Any) -> frozenset[Any]:
     """The client's current therapists, by user id (never their supervisors)."""
     from wellkept.practice.models import ClientAssignment
@@ -95,6 +127,7 @@ def register() -> None:
     """Register the portal's scopes (from ready())."""
     from wellkept.portal.models import (
         GuardianSharing,
+        PortalAppointmentRequest,
         PortalGuardianMembership,
         PortalInvitation,
         PortalMembership,
@@ -134,5 +167,14 @@ def register() -> None:
             organisation_field="guardian__client__organisation_id",
             describe=lambda row: guardian_page_resource(row, "home"),
             own=lambda user, _orgs: Q(user_id=user.pk),
+        ),
+    )
+    register_scope(
+        PortalAppointmentRequest,
+        Scope(
+            kind=ResourceKind.PORTAL_REQUEST,
+            organisation_field="client__organisation_id",
+            describe=_request_row,
+            assigned=_assigned_invitations,
         ),
     )

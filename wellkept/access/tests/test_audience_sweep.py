@@ -101,6 +101,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # Consent documents (issue 19): the client's clinicians (a therapist asks
     # and records signatures; a supervisor reads); never the front desk or billing.
     "practice/clients/<uuid:pk>/documents/": {("st-annes", "sam"), ("st-annes", "sue")},
+    # ... and they answer the clients' portal appointment requests.
+    "practice/portal/requests/": {("st-annes", "sam"), ("st-annes", "fran")},
 }
 # The administrators' pages take no organisation: each shows every
 # organisation its reader administers, and no other (checked by name below).

@@ -179,6 +179,13 @@ pia    | portal             | own                | update                       
 sam    | guardian_sharing   | assigned           | read create update delete        | cc
 system | guardian_sharing   | *                  | read create update delete        | sa
 pia    | guardian_portal    | own                | read export                      | ss
+# Portal appointment requests: the client's own (made, read, withdrawn or
+# used to cancel); the client's therapist and the front desk answer them.
+pia    | portal_request     | own                | read create update               | ss
+sam    | portal_request     | assigned           | read update                      | cc
+fran   | portal_request     | assigned other     | read update                      | cc
+# Questionnaires answered in the portal: the client's own, and no one else's.
+pia    | portal_answer      | own                | read create                      | ss
 """
 
 
@@ -248,6 +255,8 @@ NATURAL_PURPOSE = {
     ResourceKind.PORTAL_MESSAGE: Purpose.SELF_SERVICE,
     ResourceKind.GUARDIAN_SHARING: Purpose.CLINICAL_CARE,
     ResourceKind.GUARDIAN_PORTAL: Purpose.SELF_SERVICE,
+    ResourceKind.PORTAL_REQUEST: Purpose.CLINICAL_CARE,
+    ResourceKind.PORTAL_ANSWER: Purpose.SELF_SERVICE,
 }
 
 

@@ -225,6 +225,13 @@ class PracticeYear:
         self.rows = _Rows()
         self.phq9 = get_instrument("phq9")
         self.gad7 = get_instrument("gad7")
+        # Measures a client was given before the history (the portal demo
+        # client's due PHQ-9): the history leaves those instruments alone.
+        self.assigned = set(
+            MeasureAssignment.objects.filter(
+                client__organisation=organisation, ended_at__isnull=True
+            ).values_list("client_id", "instrument")
+        )
         self.invoice_number = 0
 
     def course(self, course: Course) -> None:
@@ -385,7 +392,10 @@ class PracticeYear:
     def _measures(self, course: Course, attended: list[dt.date]) -> None:
         """PHQ-9 and GAD-7 at intake and every other session after, on a trajectory."""
         rng = self.rng
-        for instrument in (self.phq9, self.gad7):
+        given = [
+            i for i in (self.phq9, self.gad7) if (course.client.pk, i.code) not in self.assigned
+        ]
+        for instrument in given:
             self.rows.assignments.append(
                 MeasureAssignment(
                     id=uuid.uuid4(),
@@ -401,7 +411,7 @@ class PracticeYear:
         # The client with the alert answered item 9 at their latest PHQ-9.
         alert_at = len(days) - 1 if course.alert else -1
         for step, day in enumerate(days):
-            for instrument in (self.phq9, self.gad7):
+            for instrument in given:
                 top = 3 * len(instrument.items)
                 total = _trajectory(rng, course.trajectory, baseline[instrument.code], step)
                 wanted = max(0, min(top, round(total)))

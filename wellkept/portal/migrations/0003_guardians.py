@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0001_portal'),
+        ('portal', '0002_appointment_requests'),
         ('practice', '0012_telehealth'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

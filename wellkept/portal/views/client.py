@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.internal.flows.login import record_authentication
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -137,6 +138,7 @@ def appointments(request: AuthenticatedRequest) -> HttpResponse:
         {
             "upcoming": selectors.upcoming_appointments(membership.client),
             "past": selectors.past_appointments(membership.client),
+            "hours": settings.WELLKEPT_PORTAL_NOTICE_HOURS,
         },
     )
 

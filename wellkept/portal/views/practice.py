@@ -27,7 +27,7 @@ from wellkept.access.resources import ResourceKind
 from wellkept.access.rules import AccessRole
 from wellkept.actors import AuthenticatedRequest
 from wellkept.orgs.models import Organisation
-from wellkept.portal import selectors, services
+from wellkept.portal import care, selectors, services
 from wellkept.practice.models import Client
 
 KIND = ResourceKind.PORTAL_INVITATION
@@ -61,6 +61,7 @@ def staff_status(
             "client": client,
             "status": status,
             "has_email": bool(client.email),
+            "pending": care.pending_for_client(actor=request.user, client=client, request=request),
             "org_query": org_query(organisation),
         },
     )

@@ -31,6 +31,7 @@ from wellkept import clock
 from wellkept.access.actions import Action
 from wellkept.access.policy import can
 from wellkept.access.purposes import Purpose
+from wellkept.access.resources import Resource
 from wellkept.accounts.models import readable_email
 from wellkept.actors import Actor, person
 from wellkept.assessments.instruments import (
@@ -234,6 +235,84 @@ def measure_record(
             target=f"client:{client.pk}/measure:{result.pk}",
             purpose=PURPOSE.value,
             reason=f"{chosen.key} in session",
+            request=request,
+        )
+        if scored.safety_signal:
+            _alert_therapists(actor, client, result, request)
+    return result
+
+
+def measure_due(assignment: MeasureAssignment, last: dt.date | None) -> bool:
+    """Whether a running assignment is due today, given the last time it was answered."""
+    if assignment.ended_at is not None:
+        return False
+    if last is None:
+        return assignment.assigned_at.astimezone(dt.UTC).date() <= _today()
+    if not assignment.every_weeks:
+        return False
+    return last + dt.timedelta(weeks=assignment.every_weeks) <= _today()
+
+
+def measure_submit_by_client(
+    *,
+    actor: Actor,
+    client: Client,
+    instrument: str,
+    answers: Mapping[str, int | None],
+    own_portal: Resource,
+    request: HttpRequest | None = None,
+) -> MeasureResult:
+    """Record the client's own answers to a due measure, given in the portal; audited.
+
+    ``own_portal`` is the client's own portal resource, decided for
+    self-service: a client never holds the therapist's measures. Scored as
+    ``measure_record`` scores; a safety answer alerts the therapists.
+    """
+    if not own_portal.reference.startswith(f"client:{client.pk}/"):
+        raise PermissionDenied("You may not answer for this client.")
+    if not can(actor, Action.CREATE, own_portal, Purpose.SELF_SERVICE, request=request):
+        raise PermissionDenied("You may not answer this questionnaire.")
+    chosen = practice_instrument(instrument)
+    assignment = MeasureAssignment.objects.filter(
+        client=client, instrument=chosen.code, ended_at__isnull=True
+    ).first()
+    last = (
+        MeasureResult.objects.filter(client=client, instrument_key__startswith=f"{chosen.code}@")
+        .order_by("-administered_on")
+        .values_list("administered_on", flat=True)
+        .first()
+    )
+    if assignment is None or not measure_due(assignment, last):
+        raise ValidationError("This questionnaire is not due now.", code="not_due")
+    problems = check_answers(chosen, {k: v for k, v in answers.items() if v is not None})
+    if problems:
+        raise ValidationError(problems)
+    try:
+        scored = score(chosen, answers)
+    except InvalidAnswers as exc:
+        raise ValidationError(exc.errors) from None
+    with transaction.atomic():
+        result = MeasureResult(
+            client=client,
+            instrument_key=chosen.key,
+            administered_on=_today(),
+            recorded_by=person(actor),
+        )
+        result.result = json.dumps(
+            {
+                "answers": {k: v for k, v in answers.items() if v is not None},
+                "total": scored.total,
+                "band": scored.band.code if scored.band else "",
+                "safety": scored.safety_signal,
+            }
+        )
+        result.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            event=EventType.PRACTICE_MEASURE_RECORDED,
+            target=f"client:{client.pk}/measure:{result.pk}",
+            purpose=Purpose.SELF_SERVICE.value,
+            reason=f"{chosen.key} answered in the portal",
             request=request,
         )
         if scored.safety_signal:

@@ -414,12 +414,34 @@ def appointment_reschedule(
 
 
 def appointment_cancel(
-    *, actor: Actor, appointment: Appointment, request: HttpRequest | None = None
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    request: HttpRequest | None = None,
+    reason: str = "",
+    own_portal: Resource | None = None,
 ) -> Appointment:
-    """Cancel a booked appointment in good time: the slot is free again; audited."""
-    allow(
-        actor, Action.UPDATE, appointment_resource(appointment), request, "cancel this appointment"
-    )
+    """Cancel a booked appointment in good time: the slot is free again; audited.
+
+    ``own_portal`` is the client's own portal resource when the client
+    cancels for themselves: the policy decides on it (for self-service)
+    instead of on the therapist's calendar, which a client never holds.
+    """
+    purpose = purpose_of(actor)
+    if own_portal is None:
+        allow(
+            actor,
+            Action.UPDATE,
+            appointment_resource(appointment),
+            request,
+            "cancel this appointment",
+        )
+    else:
+        # A portal resource of another client must never cancel this one.
+        if not own_portal.reference.startswith(f"client:{appointment.client_id}/"):
+            raise PermissionDenied("You may not cancel this appointment.")
+        purpose = Purpose.SELF_SERVICE
+        allow(actor, Action.UPDATE, own_portal, request, "cancel this appointment", purpose)
     with transaction.atomic():
         locked = _locked(appointment)
         if locked.status != AppointmentStatus.BOOKED:
@@ -434,7 +456,8 @@ def appointment_cancel(
             actor=actor,
             event=EventType.PRACTICE_APPOINTMENT_CANCELLED,
             target=f"appointment:{locked.pk}",
-            purpose=purpose_of(actor).value,
+            purpose=purpose.value,
+            reason=reason,
             request=request,
         )
     return locked
