@@ -94,4 +94,5 @@ def test_the_apps_connect_their_reactions_at_startup():
     assert receivers("practice.client_erasing") == {
         "wellkept.portal.services.on_client_erasing",
         "wellkept.messaging.services.on_client_erasing",
+        "wellkept.portal.care.on_client_erasing",
     }
