@@ -195,6 +195,9 @@ NOT_PAGES = {
     "portal:record_json": "a JSON download (wellkept/portal/tests/test_record_pages.py)",
     "portal:record_fhir": "a FHIR JSON download (wellkept/portal/tests/test_record_pages.py)",
     "portal:staff_invite": "POST from the client's portal status page",
+    "portal:guardian_sharing": "POST from a minor's guardians page (test_guardians.py)",
+    "portal:guardian_invite": "POST from a minor's guardians page (test_guardians.py)",
+    "portal:guardian_end": "POST from a minor's guardians page (test_guardians.py)",
     "portal:staff_revoke": "POST from the client's portal status page",
     "portal:invitation_open": (
         "the e-mailed link: checks the token and redirects (wellkept/portal/tests/"
