@@ -552,3 +552,6 @@ WELLKEPT_PRACTICE_HOURS = env.str("WELLKEPT_PRACTICE_HOURS", "Mon-Fri 09:00-17:0
 WELLKEPT_MESSAGE_ATTACHMENT_MAX_BYTES = env.int(
     "WELLKEPT_MESSAGE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024, maximum=25 * 1024 * 1024
 )
+# Uploads stay in memory, never in a temporary file in clear, and no more
+# of one is kept than the largest attachment allowed (wellkept.messaging.uploads).
+FILE_UPLOAD_HANDLERS = ["wellkept.messaging.uploads.BoundedMemoryUploadHandler"]

@@ -41,6 +41,21 @@ def thread_resource(
     )
 
 
+def current_therapists(client: Any) -> frozenset[Any]:
+    """The client's current therapists, by user id: the staff who write in clinical threads.
+
+    Not their supervisors, who read a supervisee's client's threads and never
+    write in them, even when they are a therapist in the practice too.
+    """
+    from wellkept.practice.models import ClientAssignment
+
+    return frozenset(
+        ClientAssignment.objects.filter(client_id=client.pk, until__isnull=True).values_list(
+            "therapist_id", flat=True
+        )
+    )
+
+
 def portal_thread_resource(client: Any, portal_user_id: Any, thread: Thread | None) -> Resource:
     """The client's own threads (or one of them) as their portal login reaches them."""
     if thread is not None and ThreadKind(thread.kind) not in CLIENT_KINDS:

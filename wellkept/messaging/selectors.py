@@ -36,7 +36,7 @@ from wellkept.messaging.models import (
     Thread,
     ThreadKind,
 )
-from wellkept.messaging.scopes import portal_thread_resource, thread_resource
+from wellkept.messaging.scopes import current_therapists, portal_thread_resource, thread_resource
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import Client
 from wellkept.practice.record import RecordCollecting, RecordSection
@@ -219,7 +219,7 @@ def staff_threads(
 
 def writable_kinds(actor: Caller, client: Client) -> list[ThreadKind]:
     """The kinds of thread the actor may start about the client (a pure decision, for forms)."""
-    assignees = current_assignees(client)
+    assignees = current_therapists(client)
     return [
         kind
         for kind in ThreadKind
@@ -462,14 +462,17 @@ def messages_for_record(client: Client) -> list[RecordThread]:
     ]
 
 
-def message_counts(client: Client) -> dict[str, int]:
-    """How many messages the client's threads hold, by kind label (for the record's summary)."""
-    rows = (
-        Message.objects.filter(client=client)
-        .values("thread__kind")
-        .annotate(n=Count("id"))
-        .order_by("thread__kind")
-    )
+def message_counts(client: Client, thread_ids: list[Any] | None = None) -> dict[str, int]:
+    """How many messages the client's threads hold, by kind label.
+
+    With ``thread_ids``, only those threads: a page counts only the threads
+    its viewer may read, so the front desk learns nothing of how many care
+    or consultation messages a client has.
+    """
+    messages = Message.objects.filter(client=client)
+    if thread_ids is not None:
+        messages = messages.filter(thread_id__in=thread_ids)
+    rows = messages.values("thread__kind").annotate(n=Count("id")).order_by("thread__kind")
     return {ThreadKind(r["thread__kind"]).label: r["n"] for r in rows}
 
 

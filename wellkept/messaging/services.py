@@ -43,7 +43,11 @@ from wellkept.messaging.models import (
     Thread,
     ThreadKind,
 )
-from wellkept.messaging.scopes import portal_thread_resource, thread_resource
+from wellkept.messaging.scopes import (
+    current_therapists,
+    portal_thread_resource,
+    thread_resource,
+)
 from wellkept.practice.hooks import ClientErasing
 from wellkept.practice.models import Client, ClientAssignment, ClientStatus
 
@@ -162,10 +166,12 @@ def _allow(
         )
         from_client = True
     else:
+        # Written by the client's own therapists (and the front desk and
+        # billing on their threads), never by a supervisor as such.
         allowed = can(
             actor,
             Action.CREATE,
-            thread_resource(client, kind, thread),
+            thread_resource(client, kind, thread, assignees=current_therapists(client)),
             Purpose.CLINICAL_CARE,
             request=request,
         )

@@ -82,6 +82,20 @@ def _call_message() -> str:
     return CALL_MESSAGE.format(hours=settings.WELLKEPT_PORTAL_NOTICE_HOURS)
 
 
+JOINT_MESSAGE = (
+    "This is a joint session with others in your case, so it can only be changed by the "
+    "practice. Please call or write to the practice."
+)
+
+
+def _check_changeable(appointment: Appointment) -> None:
+    """Refuse an online change inside the notice, or of a joint session (one member is not all)."""
+    if appointment.case_id is not None:
+        raise ValidationError(JOINT_MESSAGE, code="joint")
+    if not changeable_online(appointment.start):
+        raise ValidationError(_call_message(), code="notice")
+
+
 def _request_target(row: PortalAppointmentRequest) -> str:
     return f"client:{row.client_id}/portal-request:{row.pk}"
 
@@ -166,8 +180,7 @@ def portal_request_make(
             raise PermissionDenied("You may not move this appointment.")
         if appointment.status != AppointmentStatus.BOOKED:
             raise ValidationError("Only a booked appointment can be moved.", code="status")
-        if not changeable_online(appointment.start):
-            raise ValidationError(_call_message(), code="notice")
+        _check_changeable(appointment)
         therapist = User.objects.get(pk=appointment.therapist_id)
         video = appointment.telehealth
     else:
@@ -212,8 +225,7 @@ def portal_appointment_cancel(
     membership = own_page(actor=actor, page="appointments", request=request, action=Action.READ)
     if appointment.client_id != membership.client_id:
         raise PermissionDenied("You may not cancel this appointment.")
-    if not changeable_online(appointment.start):
-        raise ValidationError(_call_message(), code="notice")
+    _check_changeable(appointment)
     return appointment_cancel(
         actor=actor,
         appointment=appointment,
@@ -363,7 +375,7 @@ def own_state(appointment: Appointment) -> OwnAppointment:
     upcoming = appointment.status == AppointmentStatus.BOOKED and appointment.start > clock.now()
     return OwnAppointment(
         appointment,
-        upcoming and changeable_online(appointment.start),
+        upcoming and appointment.case_id is None and changeable_online(appointment.start),
         PortalAppointmentRequest.objects.filter(
             appointment=appointment, status=RequestStatus.PENDING
         ).exists(),

@@ -55,12 +55,16 @@ def own_answer_resource(membership: Any, reference: str) -> Resource:
 
 
 def staff_request_resource(client: Any, reference: str) -> Resource:
-    """A client's portal appointment requests, for their therapist and the front desk."""
+    """A client's portal appointment requests, for their therapist and the front desk.
+
+    ASSIGNED is the client's current therapists only: a supervisor who is a
+    therapist in the practice too answers no supervisee's client's request.
+    """
     return Resource(
         kind=ResourceKind.PORTAL_REQUEST,
         reference=f"client:{client.pk}/{reference}",
         organisation_id=client.organisation_id,
-        assignee_user_ids=current_assignees(client),
+        assignee_user_ids=client_therapists(client),
     )
 
 
@@ -112,7 +116,7 @@ def _assigned_invitations(user: Any) -> Q:
     return Q(client__in=Client.objects.filter(assigned_clients(user)))
 
 
-def _sharing_of_own_clients(user: Any) -> Q:
+def _of_own_clients(user: Any) -> Q:
     from wellkept.practice.models import Client
 
     # One filter() call: the same assignment row is current and the user's.
@@ -157,7 +161,7 @@ def register() -> None:
             kind=ResourceKind.GUARDIAN_SHARING,
             organisation_field="client__organisation_id",
             describe=lambda row: guardian_sharing_resource(row.client),
-            assigned=_sharing_of_own_clients,
+            assigned=_of_own_clients,
         ),
     )
     register_scope(
@@ -175,6 +179,6 @@ def register() -> None:
             kind=ResourceKind.PORTAL_REQUEST,
             organisation_field="client__organisation_id",
             describe=_request_row,
-            assigned=_assigned_invitations,
+            assigned=_of_own_clients,
         ),
     )

@@ -412,14 +412,16 @@ def client_for_sharing(
     return client
 
 
-def guardian_of(client: Client, pk: Any) -> Guardian:
-    """One of the client's guardians (for a client already decided), or 404."""
+def guardian_of(
+    client: Client, pk: Any, *, actor: Caller, request: HttpRequest | None = None
+) -> Guardian:
+    """One of the client's guardians (for a client already decided), or an audited 404."""
     try:
         found = Guardian.objects.filter(client=client, pk=pk).first()
     except (ValidationError, ValueError, TypeError):
         found = None
     if found is None:
-        raise Http404(NOT_FOUND_MESSAGE)
+        raise _refuse(actor, f"client:{client.pk}/guardian:{pk}", request, "no such guardian")
     return found
 
 

@@ -162,3 +162,51 @@ def test_it_offers_a_supervisor_no_way_to_start_a_thread(world):
     assert "Between sessions" in text
     assert "Write to the client" not in text
     assert "Consult colleagues" not in text
+
+
+def test_an_attachment_never_lands_in_a_temporary_file_in_clear(world, settings, tmp_path):
+    """A 3 MB PDF (over Django's 2.5 MB in-memory limit) is sent without touching the disk."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    big = PDF + b"%" * (3 * 1024 * 1024)
+    sent = _portal(world).post(
+        reverse("messaging_portal:reply", args=[world.care.pk]),
+        {"body": "my scan", "attachment": SimpleUploadedFile("scan.pdf", big)},
+    )
+    assert sent.status_code == 302
+    assert list(tmp_path.iterdir()) == [], "an upload was written to disk in clear"
+    assert Attachment.objects.filter(message__thread=world.care, size=len(big)).exists()
+
+
+def test_a_file_over_the_limit_is_refused_beside_the_field_and_never_kept_whole(world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wellkept.messaging.uploads import BoundedMemoryUploadHandler
+
+    settings.WELLKEPT_MESSAGE_ATTACHMENT_MAX_BYTES = 2048
+    before = Message.objects.count()
+    response = _portal(world).post(
+        reverse("messaging_portal:reply", args=[world.care.pk]),
+        {"body": "too big", "attachment": SimpleUploadedFile("big.pdf", PDF + b"%" * 100_000)},
+    )
+    assert response.status_code == 400
+    assert "The file is larger than 2 KB" in response.content.decode()
+    assert Message.objects.count() == before
+
+    handler = BoundedMemoryUploadHandler()
+    handler.new_file("attachment", "big.pdf", "application/pdf", None)
+    for start in range(0, 100_000, 4096):
+        handler.receive_data_chunk(b"x" * 4096, start)
+    kept = handler.file_complete(100_000)
+    assert kept.size == 25 * 4096, "the true size, so the form can say it is too large"
+    assert len(kept.read()) == 2049, "no more kept in memory than the limit and one byte"
+
+
+def test_the_front_desk_sees_no_count_of_care_or_consultation_messages(world):
+    fran = signed_in(world.practice.people["fran"])
+    url = reverse("messaging:client_threads", args=[world.practice.clients["ada"].pk])
+    page = fran.get(url + "?org=harbour").content.decode()
+    assert "Scheduling" in page
+    assert "Care (with the therapists):" not in page
+    assert "Consultation between staff:" not in page

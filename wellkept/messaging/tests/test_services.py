@@ -200,3 +200,22 @@ def test_it_refuses_to_start_with_unreadable_hours(settings):
     assert check_practice_hours() == []
     settings.WELLKEPT_PRACTICE_HOURS = "weekdays nine to five"
     assert [e.id for e in check_practice_hours()] == ["wellkept.E060"]
+
+
+def test_a_supervisor_who_is_also_a_therapist_still_only_reads_a_supervisees_threads(world):
+    """Sue supervises Tess and sees Ada's threads as her supervisor; a therapist role of her
+    own in the practice does not let her write in them, nor start one."""
+    from wellkept.orgs import services as orgs
+    from wellkept.orgs.models import Role
+
+    sue, ada = world.practice.people["sue"], world.practice.clients["ada"]
+    orgs.staff_membership_grant(
+        actor=SETUP, user=sue, organisation=world.practice.harbour, role=Role.SPECIALIST
+    )
+    with pytest.raises(PermissionDenied):
+        services.message_send(actor=sue, thread=world.care, body="no")
+    with pytest.raises(PermissionDenied):
+        services.thread_start(
+            actor=sue, client=ada, kind=ThreadKind.CONSULTATION, subject="s", body="no"
+        )
+    assert selectors.writable_kinds(sue, ada) == []

@@ -81,7 +81,7 @@ def client_threads(
             "client": client,
             "org_query": org_query(organisation),
             "threads": rows,
-            "counts": selectors.message_counts(client),
+            "counts": selectors.message_counts(client, [r.id for r in rows]),
             "may_write": any(k != ThreadKind.CONSULTATION for k in kinds),
             "may_consult": ThreadKind.CONSULTATION in kinds,
         },

@@ -332,3 +332,34 @@ def test_it_refuses_a_practice_cancel_decided_on_another_clients_portal(practice
         )
     bens.refresh_from_db()
     assert bens.status == AppointmentStatus.BOOKED
+
+
+def test_a_joint_session_cannot_be_cancelled_or_moved_by_one_member_online(practice):
+    """A couple's session is billed to one member; that member alone may not cancel it for all."""
+    from wellkept.practice import services as practice_services
+    from wellkept.practice.models import CaseKind
+    from wellkept.practice.tests.conftest import SETUP
+
+    tess = practice.people["tess"]
+    practice_services.client_assign(actor=SETUP, client=practice.clients["ben"], therapist=tess)
+    case = practice_services.case_create(
+        actor=practice.people["fran"],
+        organisation=practice.harbour,
+        kind=CaseKind.COUPLE,
+        members=[practice.clients["ada"], practice.clients["ben"]],
+        therapists=[tess],
+    )
+    ada = portal_user(practice.clients["ada"])
+    appointment = book(practice, "ada", "tess", slot(later(10)))
+    Appointment.objects.filter(pk=appointment.pk).update(case=case)
+    appointment.refresh_from_db()
+
+    assert not care.own_state(appointment).changeable
+    with pytest.raises(ValidationError) as cancelled:
+        care.portal_appointment_cancel(actor=ada, appointment=appointment)
+    assert cancelled.value.code == "joint"
+    with pytest.raises(ValidationError) as moved:
+        ask(practice, ada, appointment=appointment)
+    assert moved.value.code == "joint"
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -60,7 +60,12 @@ def form_sign(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """Read one form and sign it by typing one's full legal name."""
     _membership, signature = selectors.own_document(actor=request.user, pk=pk, request=request)
     if signature.signed_at is not None:
-        raise Http404
+        raise practice_selectors.signature_refused(
+            request.user,
+            f"client:{signature.client_id}/portal/forms/{pk}",
+            request,
+            "already signed",
+        )
     form = DocumentSignForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done = act_on_form(
@@ -95,7 +100,9 @@ def form_receipt(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
         actor=request.user, pk=pk, request=request, action=Action.EXPORT
     )
     if signature.signed_at is None:
-        raise Http404
+        raise practice_selectors.signature_refused(
+            request.user, f"client:{signature.client_id}/portal/forms/{pk}", request, "not signed"
+        )
     practice_services.document_receipt_record(
         actor=request.user, signature=signature, purpose=Purpose.SELF_SERVICE, request=request
     )

@@ -181,7 +181,7 @@ def guardian_invite(
     client = selectors.client_for_sharing(
         actor=request.user, organisation=organisation, pk=pk, request=request, action=Action.CREATE
     )
-    found = selectors.guardian_of(client, guardian)
+    found = selectors.guardian_of(client, guardian, actor=request.user, request=request)
     try:
         issued = services.guardian_invitation_create(
             actor=request.user, guardian=found, request=request
@@ -206,7 +206,7 @@ def guardian_end(
     client = selectors.client_for_sharing(
         actor=request.user, organisation=organisation, pk=pk, request=request, action=Action.DELETE
     )
-    found = selectors.guardian_of(client, guardian)
+    found = selectors.guardian_of(client, guardian, actor=request.user, request=request)
     try:
         ended = services.guardian_access_end(actor=request.user, guardian=found, request=request)
     except PermissionDenied:

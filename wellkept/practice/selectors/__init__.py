@@ -41,6 +41,7 @@ from wellkept.practice.selectors.documents import (
     document_rows,
     get_signature_for,
     signature_of,
+    signature_refused,
     versions_by_kind,
 )
 from wellkept.practice.selectors.families import (
@@ -163,6 +164,7 @@ __all__ = [
     "rooms",
     "service_codes",
     "signature_of",
+    "signature_refused",
     "significant_change",
     "staff_label",
     "superbill_diagnosis_codes",

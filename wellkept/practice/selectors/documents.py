@@ -13,6 +13,8 @@ from wellkept.access.actions import Action
 from wellkept.access.policy import NOT_FOUND_MESSAGE, can
 from wellkept.access.purposes import Purpose
 from wellkept.actors import Caller
+from wellkept.audit.events import EventType, Outcome
+from wellkept.audit.services import audit_record
 from wellkept.orgs.models import Organisation
 from wellkept.practice.models import (
     WITHDRAWABLE,
@@ -112,8 +114,23 @@ def get_signature_for(
         raise Http404(NOT_FOUND_MESSAGE)
     signature = signature_of(client, pk)
     if signature is None:
-        raise Http404(NOT_FOUND_MESSAGE)
+        raise signature_refused(
+            actor, f"client:{client.pk}/documents/{pk}", request, "no such form"
+        )
     return signature
+
+
+def signature_refused(actor: Caller, target: str, request: HttpRequest | None, why: str) -> Http404:
+    """Audit a form that is not there for this action (missing, signed, not signed); its 404."""
+    audit_record(
+        actor=actor,
+        event=EventType.ACCESS_DENIED,
+        target=target,
+        outcome=Outcome.DENIED,
+        reason=why,
+        request=request,
+    )
+    return Http404(NOT_FOUND_MESSAGE)
 
 
 @dataclass(frozen=True)

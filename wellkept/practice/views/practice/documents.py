@@ -50,7 +50,7 @@ def _client(request: AuthenticatedRequest, organisation: Organisation, pk: Any) 
     client = selectors.get_client_for(
         actor=request.user, organisation=organisation, pk=pk, request=request, action=Action.READ
     )
-    if not can(request.user, Action.READ, client_record_resource(client), PURPOSE):
+    if not can(request.user, Action.READ, client_record_resource(client), PURPOSE, request=request):
         raise Http404
     return client
 
@@ -129,12 +129,16 @@ def document_sign_in_office(
     """Let the client read a document on the therapist's device and sign it by typing their name."""
     client = _client(request, organisation, pk)
     if not _is_their_therapist(request, client):
-        raise Http404
+        raise selectors.signature_refused(
+            request.user, f"client:{client.pk}/documents/{signature_pk}", request, "not a therapist"
+        )
     signature = selectors.get_signature_for(
         actor=request.user, client=client, pk=signature_pk, request=request, action=Action.UPDATE
     )
     if signature.signed_at is not None:
-        raise Http404
+        raise selectors.signature_refused(
+            request.user, f"client:{client.pk}/documents/{signature.pk}", request, "already signed"
+        )
     form = DocumentSignForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done = act_on_form(
@@ -179,7 +183,9 @@ def document_receipt(
         actor=request.user, client=client, pk=signature_pk, request=request
     )
     if signature.signed_at is None:
-        raise Http404
+        raise selectors.signature_refused(
+            request.user, f"client:{client.pk}/documents/{signature.pk}", request, "not signed"
+        )
     services.document_receipt_record(
         actor=request.user, signature=signature, purpose=PURPOSE, request=request
     )
