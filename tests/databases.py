@@ -11,12 +11,21 @@ as pytest-django creates it.
 The template is the same migrations on the same engine, so each worker's
 database is what its own ``migrate`` would have made: the audit tables'
 triggers, the event catalogue and the roles' grants come with the copy.
+
+A later run may take the same template: with ``WELLKEPT_TEST_TEMPLATE`` set
+to a name (letters, digits, ``_``), the template is the run's by that name,
+kept when the run ends, and a run without xdist copies it too. The last
+run to use it (``WELLKEPT_TEST_TEMPLATE_LAST=1``) drops it. `.ci/run` does
+this for its timing step, which would otherwise migrate both engines again,
+one after the other, with nothing else to do meanwhile.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,6 +33,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+KEEP = "WELLKEPT_TEST_TEMPLATE"
+LAST = "WELLKEPT_TEST_TEMPLATE_LAST"
+
+
+def kept_name() -> str | None:
+    """The name a caller gave the template to keep it for a later run, or None."""
+    name = os.environ.get(KEEP, "")
+    if not name:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,16}", name):
+        raise ValueError(f"{KEEP} must be 1 to 16 letters, digits or _, not {name!r}")
+    return name
 
 
 @contextlib.contextmanager
@@ -82,7 +104,7 @@ def setup_for_worker(workerinput: dict[str, Any], verbosity: int) -> Callable[[]
     from django.conf import settings
     from django.db import connection
 
-    run, worker = workerinput["testrunuid"], workerinput["workerid"]
+    run, worker = kept_name() or workerinput["testrunuid"], workerinput["workerid"]
     shared = shared_folder(run)
     shared.mkdir(exist_ok=True)
     lock = shared / "lock"
@@ -101,8 +123,15 @@ def setup_for_worker(workerinput: dict[str, Any], verbosity: int) -> Callable[[]
 
     def teardown() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=verbosity, keepdb=False)
+        if worker == SOLO and os.environ.get(LAST) == "1":
+            _drop(connection, template)
+            shutil.rmtree(shared, ignore_errors=True)
 
     return teardown
+
+
+# The "worker" name of a run without xdist that copies a kept template.
+SOLO = "solo"
 
 
 def drop_template(config: pytest.Config) -> None:
@@ -113,7 +142,8 @@ def drop_template(config: pytest.Config) -> None:
 
     dsession = config.pluginmanager.getplugin("dsession")
     run = getattr(getattr(dsession, "nodemanager", None), "testrunuid", None)
-    if not run:
+    if not run or kept_name() is not None:
+        # A kept template outlives the run: a later one uses it, and drops it.
         return
     shared = shared_folder(run)
     marker = shared / "template"
@@ -141,6 +171,9 @@ def setup(request: pytest.FixtureRequest) -> Callable[[], None]:
     workerinput = getattr(request.config, "workerinput", None)
     if workerinput is not None and aliases == {"default"} and not serialized_aliases:
         return setup_for_worker(workerinput, verbosity)
+    kept = kept_name()
+    if kept is not None and aliases == {"default"} and not serialized_aliases:
+        return setup_for_worker({"testrunuid": kept, "workerid": SOLO}, verbosity)
     created = setup_databases(
         verbosity=verbosity,
         interactive=False,

@@ -58,3 +58,19 @@ def test_a_worker_runs_on_its_own_copy_with_the_audit_guard_in_it() -> None:
         else:
             cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal")
         assert cursor.fetchone()[0] > 0
+
+
+def test_a_kept_template_is_named_by_the_caller_and_a_bad_name_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(databases.KEEP, raising=False)
+    assert databases.kept_name() is None
+    monkeypatch.setenv(databases.KEEP, "ci4242s")
+    assert databases.kept_name() == "ci4242s"
+    assert databases.template_name("postgresql", "test_wellkept_1", "ci4242s") == (
+        "test_wellkept_template_ci4242s"
+    )
+    for bad in ("ci-42", "x" * 17, "a;DROP"):
+        monkeypatch.setenv(databases.KEEP, bad)
+        with pytest.raises(ValueError, match="letters, digits or _"):
+            databases.kept_name()

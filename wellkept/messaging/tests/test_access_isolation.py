@@ -8,10 +8,14 @@ the client reads their own care, scheduling and billing threads from the
 portal, never a consultation; the privacy officer, the administrator, an
 unrelated therapist and another practice's staff read nothing. Hypothesis
 draws a person and a thread and asks for the page.
+
+It runs once, in the SQLite suite (``one_engine``), as page tests do: the
+services' own deny-path tests (``test_services.py``) run on both engines.
 """
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,6 +45,7 @@ def readable(person: str, thread: str) -> bool:
     return False
 
 
+@pytest.mark.one_engine
 @settings(
     max_examples=30,
     deadline=None,
