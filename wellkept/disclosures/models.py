@@ -195,6 +195,11 @@ class Disclosure(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     made_at = models.DateTimeField(default=clock.now)
+    # The package as it was released (a ZIP, base64), built when the
+    # disclosure is made: the recipient downloads what was disclosed, not the
+    # record as it reads on the day of the download. Empty on disclosures
+    # made before it was kept (NULL), whose package is built at download time.
+    package = EncryptedTextField(null=True, blank=True)
 
     class Meta:
         ordering = ["client", "-made_at"]

@@ -14,6 +14,7 @@ write transaction and audited on its own, so it stays in the trail (as
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
@@ -558,6 +559,11 @@ def disclosure_make(
             disclosure.recipient_organisation = recipient.organisation
             disclosure.recipient_address = recipient.address
             disclosure.purpose = purpose_text
+            # Fixed now: what leaves is what was disclosed, whatever the
+            # record says on the day the recipient downloads it.
+            disclosure.package = base64.b64encode(
+                as_zip(package_build(disclosure, generated=now))
+            ).decode("ascii")
             disclosure.save(force_insert=True)
             DisclosureLink.objects.create(
                 disclosure=disclosure,
@@ -662,5 +668,10 @@ def package_download(*, raw: str, request: HttpRequest | None = None) -> Downloa
             reason=f"disclosure_link:{link.prefix}",
             request=request,
         )
-        content = as_zip(package_build(disclosure, generated=now))
+        kept = disclosure.package
+        content = (
+            base64.b64decode(kept)
+            if isinstance(kept, str) and kept
+            else as_zip(package_build(disclosure, generated=now))
+        )
     return Download(filename=f"release-{disclosure.made_at:%Y%m%d}.zip", content=content)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 
 from wellkept import clock
 from wellkept.disclosures import services
@@ -58,3 +60,25 @@ def disclose(
     }
     values.update(more)
     return services.disclosure_make(**values)  # type: ignore[arg-type]
+
+
+def _attachments(value: object) -> list[bytes]:
+    """Every base64 attachment's bytes in a FHIR document, decoded as the recipient would."""
+    if isinstance(value, dict):
+        data = value.get("data")
+        found = [base64.b64decode(data)] if isinstance(data, str) else []
+        return found + [b for v in value.values() for b in _attachments(v)]
+    if isinstance(value, list):
+        return [b for v in value for b in _attachments(v)]
+    return []
+
+
+def readable(files: dict[str, bytes]) -> bytes:
+    """What the recipient reads in a package: every file, its FHIR attachments decoded."""
+    decoded = [
+        b
+        for name, data in files.items()
+        if name.endswith(".json")
+        for b in _attachments(json.loads(data))
+    ]
+    return b"\n".join([*files.values(), *decoded])

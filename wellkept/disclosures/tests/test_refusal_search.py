@@ -23,10 +23,8 @@ engines, is the space searched, which no engine changes.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
-import json
 import zipfile
 from dataclasses import dataclass, replace
 from unittest import mock
@@ -49,7 +47,7 @@ from wellkept.disclosures.models import (
     DisclosureLink,
     LegalBasisKind,
 )
-from wellkept.disclosures.tests.helpers import GP, PURPOSE
+from wellkept.disclosures.tests.helpers import GP, PURPOSE, readable
 from wellkept.practice import services as practice_services
 from wellkept.practice.tests.conftest import ADA_LEGAL
 from wellkept.practice.tests.notes_helpers import signed
@@ -170,16 +168,6 @@ def allowed(basis: Basis, ask: Ask) -> bool:
     )
 
 
-def _attachments(value: object) -> list[bytes]:
-    """Every base64 attachment's bytes in a FHIR document, decoded as the recipient would."""
-    if isinstance(value, dict):
-        found = [base64.b64decode(value["data"])] if isinstance(value.get("data"), str) else []
-        return found + [b for v in value.values() for b in _attachments(v)]
-    if isinstance(value, list):
-        return [b for v in value for b in _attachments(v)]
-    return []
-
-
 def _released(raw: str) -> bytes:
     """What the recipient reads in the package: every file, attachments decoded."""
     got = services.package_download(raw=raw)
@@ -187,10 +175,7 @@ def _released(raw: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     assert {n for n in files if n.endswith(".json")}, "a package without its FHIR documents"
-    decoded = [
-        b for n, f in files.items() if n.endswith(".json") for b in _attachments(json.loads(f))
-    ]
-    return b"\n".join([*files.values(), *decoded])
+    return readable(files)
 
 
 def _story(practice, start: dt.date, basis: Basis):  # type: ignore[no-untyped-def]

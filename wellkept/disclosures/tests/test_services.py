@@ -23,7 +23,7 @@ from wellkept.disclosures.models import (
     LegalBasisKind,
 )
 from wellkept.disclosures.package import as_fhir, as_pdf, package_build
-from wellkept.disclosures.tests.helpers import GP, PURPOSE, authorise, disclose, today
+from wellkept.disclosures.tests.helpers import GP, PURPOSE, authorise, disclose, readable, today
 from wellkept.practice import services as practice_services
 from wellkept.practice.tests.conftest import SETUP, raw_column
 from wellkept.practice.tests.notes_helpers import signed
@@ -367,3 +367,19 @@ def test_erasing_the_client_erases_their_authorisations_disclosures_and_links(pr
     assert not Disclosure.objects.filter(client_id=ada.pk).exists()
     assert not DisclosureLink.objects.exists()
     assert download(issued.raw) is None
+
+
+def test_the_recipient_downloads_what_was_disclosed_not_a_later_record(practice):
+    """A note signed after the disclosure, inside its dates, is not in the package sent."""
+    from wellkept.practice.tests.notes_helpers import SOAP, draft
+
+    signed(practice)
+    issued = disclose(practice, authorise(practice), categories=("progress_notes",))
+    later = draft(practice, sections={**SOAP, "subjective": "Signed afterwards (Wombatcanary)."})
+    practice_services.note_sign(actor=practice.people["tess"], note=later)
+
+    files = download(issued.raw)
+    assert files is not None
+    everything = readable(files)
+    assert b"Kestrelcanary" in everything
+    assert b"Wombatcanary" not in everything
