@@ -75,6 +75,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # Live-server threads would otherwise keep persistent PostgreSQL
     # connections open after the test, and dropping the test database fails.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # PostgreSQL's tests commit without waiting for the disk: no test there
+    # is about durability (the crash test runs SQLite, with the production
+    # settings), and visibility to other sessions is the same.
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c synchronous_commit=off").strip()
     settings.PASSWORD_HASHERS = [CHEAP_HASHER]
     _allow_flushing_the_audit_table()
 
