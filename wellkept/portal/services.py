@@ -109,6 +109,23 @@ def _revoke_open(
     return replaced
 
 
+def _invitable_address(value: object, *, missing: str, whose: str) -> str:
+    """The normalised address on record to invite, or PortalInvitationError saying why not."""
+    address = normalise_email(value) if isinstance(value, str) else ""
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise PortalInvitationError(missing) from None
+    if User.objects.filter(email_index=email_index_for(address)).exists():
+        # Staff see the address already; a login on it would be a second
+        # identity for one person (or a colleague's address typed in).
+        raise PortalInvitationError(
+            f"An account with {whose} e-mail address already exists. "
+            "Check the address on the client's record."
+        )
+    return address
+
+
 def portal_invitation_create(
     *, actor: Actor, client: Client, request: HttpRequest | None = None
 ) -> IssuedPortalInvitation:
@@ -118,20 +135,11 @@ def portal_invitation_create(
         raise PortalInvitationError("A discharged client cannot be invited to the portal.")
     if PortalMembership.objects.filter(client=client).exists():
         raise PortalInvitationError("This client already has a portal account.")
-    address = normalise_email(client.email) if isinstance(client.email, str) else ""
-    try:
-        validate_email(address)
-    except ValidationError:
-        raise PortalInvitationError(
-            "The client's record has no valid e-mail address. Add one to their details first."
-        ) from None
-    if User.objects.filter(email_index=email_index_for(address)).exists():
-        # Staff see the client's address already; a login on it would be a
-        # second identity for one person (or a colleague's address typed in).
-        raise PortalInvitationError(
-            "An account with the client's e-mail address already exists. "
-            "Check the address on the client's record."
-        )
+    address = _invitable_address(
+        client.email,
+        missing="The client's record has no valid e-mail address. Add one to their details first.",
+        whose="the client's",
+    )
     issued = token_issue()
     now = clock.now()
     try:
@@ -344,18 +352,11 @@ def guardian_invitation_create(
         )
     if PortalGuardianMembership.objects.filter(guardian=guardian).exists():
         raise PortalInvitationError("This guardian already has a portal account.")
-    address = normalise_email(guardian.email) if isinstance(guardian.email, str) else ""
-    try:
-        validate_email(address)
-    except ValidationError:
-        raise PortalInvitationError(
-            "The guardian has no valid e-mail address. Add one to the client's details first."
-        ) from None
-    if User.objects.filter(email_index=email_index_for(address)).exists():
-        raise PortalInvitationError(
-            "An account with the guardian's e-mail address already exists. "
-            "Check the address on the client's record."
-        )
+    address = _invitable_address(
+        guardian.email,
+        missing="The guardian has no valid e-mail address. Add one to the client's details first.",
+        whose="the guardian's",
+    )
     issued = token_issue()
     now = clock.now()
     try:
